@@ -1,0 +1,49 @@
+# Two commands on a fresh machine with Python 3.11+: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+ASSETS := tests/browser/assets
+OUT    ?= out
+
+.PHONY: demo test install test-deps browser lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Dependencies are reinstalled only when pyproject.toml changes; the project itself always is,
+# as a regular (not editable) install, so the tests run against what users get.
+$(VENV)/.deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet ".[test]"
+	touch $@
+
+install: $(VENV)/.deps
+	$(BIN)/pip install --quiet --no-deps --force-reinstall .
+
+demo: install
+	$(BIN)/conflictmap map data/events/seed-article.geojson \
+		--title "Southern Syria and the Syrian–Israeli talks (report of 7 Jan 2026)" \
+		-o $(OUT)/map.html --geojson $(OUT)/events.geojson
+	@echo "Open $(OUT)/map.html in a browser."
+
+# Debian's Chromium (never a browser download) and the npm packages that serve Leaflet's
+# CDN assets to the browser tests offline.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@[ -d $(ASSETS)/node_modules ] && [ $(ASSETS)/node_modules/.package-lock.json -nt $(ASSETS)/package-lock.json ] \
+		|| npm ci --prefix $(ASSETS) --no-audit --no-fund --loglevel=error
+
+test: install browser
+	$(BIN)/pytest -n 2 -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check conflictmap geo layers
+
+bench: install
+	$(BIN)/python bench/read_write.py
+
+clean:
+	rm -rf $(VENV) $(OUT) $(ASSETS)/node_modules build *.egg-info

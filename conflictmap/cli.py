@@ -1,0 +1,171 @@
+"""The ``conflictmap`` command line: thin commands over the library API."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from conflictmap import __version__
+from conflictmap._options import filter_options, inputs_arg
+from conflictmap.categories import CategoryRegistry, load_registry
+from conflictmap.errors import MapperError
+from conflictmap.pipeline import RunSummary, load_events, write_map
+from conflictmap.writers import WRITE_FORMATS, write_events
+
+EXIT_BAD_INPUT = 2
+EXIT_UNEXPECTED = 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="conflictmap")
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="No summary, no progress bars.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Map conflict events: read event files, filter them, draw maps and export them."""
+    level = logging.ERROR if quiet else max(logging.DEBUG, logging.WARNING - 10 * verbose)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"quiet": quiet, "verbose": verbose}
+
+
+@cli.command("map")
+@inputs_arg
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="HTML file to write.")
+@click.option("--geojson", type=click.Path(path_type=Path),
+              help="Also write the mapped events as GeoJSON.")
+@click.option("--title", help="Map title (default: 'Conflict events').")
+@click.option("--tiles", default="OpenStreetMap", show_default=True,
+              help="Basemap tiles (a folium tile name).")
+@filter_options
+@click.pass_obj
+def map_command(obj: dict[str, Any], inputs: tuple[str, ...], output: Path,
+                geojson: Path | None, title: str | None, tiles: str, **opts: Any) -> None:
+    """Draw events from INPUT files on an HTML map, one layer per category group."""
+    def work(registry: CategoryRegistry, summary_events: Callable[..., Any]) -> RunSummary:
+        events, summary = summary_events()
+        write_map(events, output, title=title, tiles=tiles, registry=registry)
+        summary.outputs.append(str(output))
+        if geojson:
+            write_events(events, geojson, format="geojson")
+            summary.outputs.append(str(geojson))
+        summary.written = len(events)
+        return summary
+
+    _run(obj, inputs, opts, work)
+
+
+@cli.command("export")
+@inputs_arg
+@click.option("-o", "--output", required=True,
+              help="File to write (.geojson, .csv, .gpkg, .parquet), or - for GeoJSON on stdout.")
+@click.option("--format", "output_format", type=click.Choice(WRITE_FORMATS, case_sensitive=False),
+              help="Output format (default: from the extension).")
+@filter_options
+@click.pass_obj
+def export_command(obj: dict[str, Any], inputs: tuple[str, ...], output: str,
+                   output_format: str | None, **opts: Any) -> None:
+    """Convert and filter events from INPUT files into one file."""
+    def work(registry: CategoryRegistry, summary_events: Callable[..., Any]) -> RunSummary:
+        events, summary = summary_events()
+        write_events(events, output, format=output_format)
+        summary.written = len(events)
+        summary.outputs.append("standard output" if output == "-" else output)
+        return summary
+
+    _run(obj, inputs, opts, work)
+
+
+@cli.command("categories")
+@click.option("--categories", "category_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False), help="YAML file extending the registry.")
+def categories_command(category_files: tuple[str, ...]) -> None:
+    """List the event categories, their layers and aliases."""
+    try:
+        registry = load_registry(category_files)
+    except MapperError as err:
+        raise click.ClickException(str(err)) from err
+    for key in registry:
+        cat = registry[key]
+        aliases = ", ".join(cat.aliases) or "-"
+        click.echo(f"{key:<12} {cat.label:<24} {cat.layer:<18} {aliases}")
+
+
+def _run(obj: dict[str, Any], inputs: tuple[str, ...], opts: dict[str, Any],
+         work: Callable[[CategoryRegistry, Callable[..., Any]], RunSummary]) -> None:
+    """Run a command's work, turning library errors into messages and exit code 2."""
+    quiet = obj["quiet"] or opts.pop("command_quiet")
+    with _collected_warnings() as caught:
+        try:
+            registry = load_registry(opts.pop("category_files"))
+            with _progress(len(inputs), quiet=quiet) as advance:
+                def summary_events() -> Any:
+                    return load_events(
+                        inputs, since=opts["since"], until=opts["until"],
+                        categories=opts["categories"], format=opts["input_format"],
+                        encoding=opts["encoding"], registry=registry,
+                        on_file=lambda _path, _n: advance(),
+                    )
+                summary = work(registry, summary_events)
+        except MapperError as err:
+            _print_warnings(caught)
+            click.echo(f"Error: {err}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    _print_warnings(caught)
+    if not quiet:
+        for line in summary.lines(registry):
+            click.echo(line, err=True)
+
+
+@contextmanager
+def _collected_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+
+
+def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
+    from conflictmap.errors import DataWarning
+
+    for item in caught:
+        if issubclass(item.category, DataWarning):
+            click.echo(f"Warning: {item.message}", err=True)
+        else:
+            logging.getLogger("conflictmap").debug("%s", item.message)
+
+
+@contextmanager
+def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[], None]]:
+    """A progress bar over the inputs on stderr, shown only on a terminal and when not quiet."""
+    if quiet or total < 2 or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    with click.progressbar(length=total, label="Reading inputs", file=sys.stderr) as bar:
+        yield lambda: bar.update(1)
+
+
+def main() -> None:
+    """Entry point: run the CLI; an unexpected failure exits 1 with a short message."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_UNEXPECTED)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(EXIT_BAD_INPUT)
+    except SystemExit:
+        raise
+    except Exception as err:
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        click.echo(f"Unexpected error: {type(err).__name__}: {err} "
+                   "(run with -vv for the traceback; please report it)", err=True)
+        sys.exit(EXIT_UNEXPECTED)

@@ -1,0 +1,83 @@
+"""Country codes, names and bounding boxes from the shipped ``data/countries.csv``."""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from conflictmap.resources import data_path
+
+__all__ = ["Country", "country_by_code", "iso_a2"]
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country as the event model stores it."""
+
+    iso_a2: str
+    iso_a3: str
+    name: str
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def contains(self, *, lat: float, lon: float) -> bool:
+        """Whether a point lies in the country's bounding box."""
+        return self.south <= lat <= self.north and self.west <= lon <= self.east
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+@cache
+def _table() -> tuple[dict[str, Country], dict[str, str]]:
+    by_code: dict[str, Country] = {}
+    by_name: dict[str, str] = {}
+    with data_path("countries.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            country = Country(
+                iso_a2=row["iso_a2"], iso_a3=row["iso_a3"], name=row["name"],
+                west=float(row["west"]), south=float(row["south"]),
+                east=float(row["east"]), north=float(row["north"]),
+            )
+            by_code[country.iso_a2] = country
+            by_code[country.iso_a3] = country
+            for name in row["names"].split("|"):
+                by_name.setdefault(_fold(name), country.iso_a2)
+    return by_code, by_name
+
+
+def country_by_code(code: str) -> Country | None:
+    """Return the country with an ISO alpha-2 or alpha-3 code, or None."""
+    return _table()[0].get(code.strip().upper())
+
+
+def iso_a2(value: str) -> str | None:
+    """Turn a country code or English name into its ISO 3166-1 alpha-2 code.
+
+    Parameters
+    ----------
+    value
+        ``"SY"``, ``"SYR"``, ``"Syria"``, ``"Syrian Arab Republic"`` or a UCDP name with a former
+        name in parentheses (``"Yemen (North Yemen)"``).
+
+    Returns
+    -------
+    str or None
+        The alpha-2 code, or None when the value names no known country.
+    """
+    text = value.strip()
+    by_code, by_name = _table()
+    if len(text) in (2, 3) and text.isalpha() and text.upper() in by_code:
+        return by_code[text.upper()].iso_a2
+    for candidate in (text, re.sub(r"\s*\(.*?\)\s*", " ", text)):
+        code = by_name.get(_fold(candidate))
+        if code:
+            return code
+    return None

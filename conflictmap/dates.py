@@ -1,0 +1,84 @@
+"""Parsing of event dates in the styles event data comes in.
+
+ISO 8601 (``2024-12-08``, ``2024-12``, ``2024``, with or without a time) everywhere; ACLED's
+export styles (``9-May-20``, ``09 May 2020``) where an ACLED file is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DATE_DTYPE", "ISO_STYLES", "ACLED_STYLES", "parse_dates", "format_date"]
+
+DATE_DTYPE = "datetime64[us]"
+_ISO_DAY = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_ISO_YEAR = re.compile(r"^\d{4}$")
+ISO_STYLES = ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]", "YYYY-MM", "YYYY")
+ACLED_STYLES = ("9-May-20", "09 May 2020", "09-May-2020")
+_ACLED_FORMATS = ("%d-%b-%y", "%d %B %Y", "%d-%b-%Y", "%d %b %Y", "%d-%B-%Y")
+
+
+def _as_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def parse_dates(values: pd.Series, *, acled: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of dates.
+
+    Parameters
+    ----------
+    values
+        Strings, dates or timestamps; empty cells stay missing.
+    acled
+        Also accept ACLED's export styles.
+
+    Returns
+    -------
+    dates : pandas.Series
+        ``datetime64[us]``, naive UTC; NaT where the cell is empty or could not be parsed.
+    granularity : pandas.Series
+        The time precision the text itself implies (1 day, 2 month, 3 year), ``<NA>`` when empty.
+        A caller tells "empty" from "unparseable" by comparing with the input.
+    """
+    text = values.map(_as_text, na_action=None).astype(object)
+    out = pd.Series(pd.NaT, index=values.index, dtype=DATE_DTYPE)
+    granularity = pd.Series(pd.NA, index=values.index, dtype="Int8")
+    present = text.notna()
+    for pattern, suffix, level in ((_ISO_DAY, "", 1), (_ISO_MONTH, "-01", 2), (_ISO_YEAR, "-01-01", 3)):
+        mask = present & text.str.match(pattern).fillna(False).astype(bool) & out.isna()
+        if mask.any():
+            parsed = pd.to_datetime(text[mask] + suffix, format="ISO8601", utc=True, errors="coerce")
+            out[mask] = parsed.dt.tz_convert(None).astype(DATE_DTYPE)
+            granularity[mask & parsed.reindex(values.index).notna()] = level
+    if acled:
+        for fmt in _ACLED_FORMATS:
+            mask = present & out.isna()
+            if not mask.any():
+                break
+            parsed = pd.to_datetime(text[mask], format=fmt, errors="coerce")
+            out[mask] = parsed.astype(DATE_DTYPE)
+            granularity[mask & parsed.reindex(values.index).notna()] = 1
+    return out, granularity
+
+
+def format_date(value: pd.Timestamp) -> str | None:
+    """Write a date as ISO 8601: the day alone at midnight, else the full date and time."""
+    if pd.isna(value):
+        return None
+    if value == value.normalize():
+        return value.strftime("%Y-%m-%d")
+    return value.isoformat()

@@ -1,0 +1,106 @@
+"""The one error hierarchy of conflictmap.
+
+Every error derives from :class:`MapperError` and from the builtin it resembles, so callers
+can catch either. The CLI turns any :class:`MapperError` into a message and exit code 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "DataWarning",
+    "ExportError",
+    "GeocodingError",
+    "InputError",
+    "MapperError",
+    "RegionNotFound",
+    "SchemaError",
+]
+
+
+class MapperError(Exception):
+    """Root of all conflictmap errors."""
+
+
+class ConfigurationError(MapperError, ValueError):
+    """An option or a configuration file has a value that is not allowed."""
+
+
+class InputError(MapperError, OSError):
+    """An input file is missing, unreadable, empty or in an unknown format."""
+
+
+class SchemaError(MapperError, ValueError):
+    """A record does not fit the event model.
+
+    Parameters
+    ----------
+    message
+        What is wrong and what is allowed.
+    path
+        The input file, when known.
+    row
+        Human-facing location of the record: ``"line 4"``, ``"row 3"`` or ``"feature 7"``.
+    field
+        The offending field.
+    value
+        The offending value.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        row: str | None = None,
+        field: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.path = path
+        self.row = row
+        self.field = field
+        self.value = value
+        self.reason = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ": ".join(part for part in (self.path, self.row) if part)
+        what = f"field {self.field!r}" if self.field else ""
+        if self.field and self.value is not None:
+            what += f" = {_short_repr(self.value)}"
+        head = ": ".join(part for part in (where, what) if part)
+        return f"{head}: {self.reason}" if head else self.reason
+
+    def located(self, *, path: str | None = None, row: str | None = None) -> SchemaError:
+        """Return a copy of this error that names the file and the row."""
+        return SchemaError(
+            self.reason,
+            path=path or self.path,
+            row=row or self.row,
+            field=self.field,
+            value=self.value,
+        )
+
+
+class GeocodingError(MapperError):
+    """A place name could not be turned into a geometry."""
+
+
+class RegionNotFound(MapperError, LookupError):
+    """A region name is not known."""
+
+
+class ExportError(MapperError, OSError):
+    """An output file could not be written."""
+
+
+def _short_repr(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class DataWarning(UserWarning):
+    """A recoverable oddity in the input (an unknown category, a dropped duplicate, ...).
+
+    Each is issued once per kind and file, with a count, so nothing changes silently.
+    """

@@ -1,0 +1,98 @@
+"""Filters on time and category (region filters live in ``geo``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable
+
+import geopandas as gpd
+import pandas as pd
+
+from conflictmap.categories import CategoryRegistry, default_registry
+from conflictmap.dates import parse_dates
+from conflictmap.errors import ConfigurationError
+
+__all__ = ["filter_events", "resolve_categories"]
+
+DateLike = str | dt.date | pd.Timestamp
+
+
+def filter_events(
+    events: gpd.GeoDataFrame,
+    *,
+    since: DateLike | None = None,
+    until: DateLike | None = None,
+    categories: Iterable[str] | None = None,
+    registry: CategoryRegistry | None = None,
+) -> gpd.GeoDataFrame:
+    """Keep the events that fall in a period and belong to some categories.
+
+    Parameters
+    ----------
+    events
+        An event collection.
+    since, until
+        Inclusive bounds (ISO dates: ``2025-01-01``, ``2025-01``, ``2025``). An event with an end
+        date is kept when its period overlaps the bounds; ``until=2025-01`` keeps all of January.
+    categories
+        Category keys, aliases or layer names (``"Diplomatic events"``); None keeps all.
+    registry
+        Category registry; the shipped one by default.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The matching rows, in their original order.
+
+    Raises
+    ------
+    ConfigurationError
+        On a date that cannot be parsed or an unknown category, with the closest names.
+    """
+    keep = pd.Series(True, index=events.index)
+    start = events["event_date"]
+    end = events["date_end"].fillna(start)
+    if since is not None:
+        keep &= end >= _bound(since, "since", upper=False)
+    if until is not None:
+        keep &= start <= _bound(until, "until", upper=True)
+    if categories is not None:
+        keys = resolve_categories(categories, registry=registry or default_registry())
+        keep &= events["category"].isin(keys)
+    return events[keep]
+
+
+def resolve_categories(names: Iterable[str], *, registry: CategoryRegistry) -> set[str]:
+    """Turn category names, aliases or layer names into category keys."""
+    keys: set[str] = set()
+    layers = {layer.lower(): layer for layer in registry.layers}
+    for name in names:
+        key = registry.resolve(name)
+        if key:
+            keys.add(key)
+        elif name.strip().lower() in layers:
+            layer = layers[name.strip().lower()]
+            keys |= {k for k in registry if registry.layer_of(k) == layer}
+        else:
+            options = [*registry.names(), *registry.layers]
+            close = difflib.get_close_matches(name.lower(), [o.lower() for o in options], n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            msg = (f"unknown category {name!r}{hint} Categories: {', '.join(registry)}; "
+                   f"layers: {', '.join(registry.layers)}")
+            raise ConfigurationError(msg)
+    return keys
+
+
+def _bound(value: DateLike, name: str, *, upper: bool) -> pd.Timestamp:
+    parsed, granularity = parse_dates(pd.Series([value], dtype=object))
+    if pd.isna(parsed.iloc[0]):
+        msg = f"--{name} {value!r} is not a date; use YYYY-MM-DD, YYYY-MM or YYYY"
+        raise ConfigurationError(msg)
+    stamp = parsed.iloc[0]
+    if not upper:
+        return stamp
+    # The upper bound covers the whole day, month or year it names.
+    step = {1: pd.DateOffset(days=1), 2: pd.DateOffset(months=1), 3: pd.DateOffset(years=1)}
+    has_time = stamp != stamp.normalize()
+    return stamp if has_time else stamp + step[int(granularity.iloc[0])] - pd.Timedelta(1, "us")

@@ -1,0 +1,183 @@
+"""Readers: any supported file in, a validated event collection out.
+
+The format comes from ``format=`` or the file's extension, and for CSV from its header (ACLED
+exports and UCDP GED files are recognised by their columns).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from conflictmap.categories import CategoryRegistry, default_registry
+from conflictmap.errors import ConfigurationError, DataWarning, SchemaError
+from conflictmap.readers._text import check_readable, csv_records, read_text
+from conflictmap.readers.acled import ACLED_MARKERS, read_acled
+from conflictmap.readers.spatial import (
+    read_geojson_events,
+    read_gpkg_events,
+    read_parquet_events,
+)
+from conflictmap.readers.tabular import (
+    parse_json,
+    read_csv_events,
+    read_json_events,
+    read_yaml_events,
+)
+from conflictmap.readers.ucdp import UCDP_MARKERS, read_ucdp
+from conflictmap.schema import COLUMNS, conform, empty_events
+
+__all__ = ["READ_FORMATS", "read_events", "read_many"]
+
+READ_FORMATS = ("csv", "acled", "ucdp", "yaml", "json", "geojson", "gpkg", "parquet")
+_EXTENSIONS = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".yaml": "yaml", ".yml": "yaml",
+    ".json": "json", ".geojson": "geojson", ".gpkg": "gpkg", ".parquet": "parquet",
+    ".geoparquet": "parquet",
+}
+
+
+def read_events(
+    path: str | Path,
+    *,
+    format: str | None = None,  # noqa: A002 - the CLI option's name
+    encoding: str = "utf-8",
+    registry: CategoryRegistry | None = None,
+) -> gpd.GeoDataFrame:
+    """Read one events file.
+
+    Parameters
+    ----------
+    path
+        The file.
+    format
+        One of :data:`READ_FORMATS`; by default taken from the extension (and, for CSV, from the
+        header: ACLED and UCDP files are recognised).
+    encoding
+        Text encoding of text formats; a UTF-8 byte-order mark is always accepted.
+    registry
+        Category registry; the shipped one by default.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Events in the model's columns and dtypes (see :mod:`conflictmap.schema`).
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, undecodable or not in the format.
+    SchemaError
+        A record does not fit the model; the message names file, row, field and value.
+    """
+    path = Path(path)
+    registry = registry or default_registry()
+    fmt = _format_of(path, format)
+    check_readable(path)
+    if fmt == "gpkg":
+        return read_gpkg_events(path, registry=registry)
+    if fmt == "parquet":
+        return read_parquet_events(path, registry=registry)
+    text = read_text(path, encoding=encoding)
+    reader: Callable[..., gpd.GeoDataFrame]
+    if fmt in ("csv", "acled", "ucdp"):
+        fmt = _csv_flavour(text, path) if fmt == "csv" else fmt
+        reader = {"csv": read_csv_events, "acled": read_acled, "ucdp": read_ucdp}[fmt]
+        return reader(text, path=path, registry=registry)
+    if fmt == "yaml":
+        return read_yaml_events(text, path=path, registry=registry)
+    doc = parse_json(text, path=path)
+    if isinstance(doc, dict) and doc.get("type") in ("FeatureCollection", "Feature"):
+        return read_geojson_events(doc, path=path, registry=registry)
+    if fmt == "geojson":
+        msg = f"{path}: expected a GeoJSON FeatureCollection"
+        raise SchemaError(msg)
+    return read_json_events(doc, path=path, registry=registry)
+
+
+def read_many(
+    paths: Iterable[str | Path],
+    *,
+    format: str | None = None,  # noqa: A002
+    encoding: str = "utf-8",
+    registry: CategoryRegistry | None = None,
+    on_file: Callable[[Path, int], None] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read several files, of mixed formats, into one collection.
+
+    The same event (same ``event_id`` and content) read twice is kept once, with a warning; two
+    different events sharing an ``event_id`` are an error naming both files.
+
+    Parameters
+    ----------
+    paths
+        The files, in order.
+    format, encoding, registry
+        As for :func:`read_events`; ``format`` applies to every file.
+    on_file
+        Called after each file with its path and number of events (progress reporting).
+    """
+    frames, origins = [], []
+    for path in map(Path, paths):
+        frame = read_events(path, format=format, encoding=encoding, registry=registry)
+        frames.append(frame)
+        origins += [str(path)] * len(frame)
+        if on_file:
+            on_file(path, len(frame))
+    if not frames:
+        return empty_events()
+    if len(frames) == 1:
+        return frames[0]
+    with warnings.catch_warnings():
+        # Concatenating frames whose extra columns differ is expected, not a problem.
+        warnings.simplefilter("ignore", FutureWarning)
+        combined = pd.concat(frames, ignore_index=True)
+    return _drop_repeats(conform(combined), origins)
+
+
+def _drop_repeats(events: gpd.GeoDataFrame, origins: list[str]) -> gpd.GeoDataFrame:
+    ids = events["event_id"]
+    repeated = ids.duplicated(keep="first")
+    if not repeated.any():
+        return events
+    content = pd.util.hash_pandas_object(events[list(COLUMNS)], index=False)
+    shapes = pd.Series(events.geometry.to_wkb(), index=events.index).map(hash)
+    same = pd.DataFrame({"content": content, "shape": shapes}).duplicated(keep="first")
+    for i in repeated[repeated & ~same].index:
+        first = ids[ids == ids[i]].index[0]
+        msg = (f"event_id {ids[i]!r} names different events in {origins[first]} and "
+               f"{origins[i]}; give them distinct ids")
+        raise SchemaError(msg)
+    drop = repeated & same
+    warnings.warn(f"{int(drop.sum())} events read more than once were kept once",
+                  DataWarning, stacklevel=3)
+    return events[~drop].reset_index(drop=True)
+
+
+def _format_of(path: Path, given: str | None) -> str:
+    if given:
+        fmt = given.lower()
+        if fmt not in READ_FORMATS:
+            msg = f"unknown input format {given!r}; allowed: {', '.join(READ_FORMATS)}"
+            raise ConfigurationError(msg)
+        return fmt
+    fmt = _EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        msg = (f"{path}: cannot tell the format from the extension {path.suffix!r}; use one of "
+               f"{', '.join(sorted(_EXTENSIONS))} or pass --format")
+        raise ConfigurationError(msg)
+    return fmt
+
+
+def _csv_flavour(text: str, path: Path) -> str:
+    header, _, _ = csv_records(text.split("\n", 1)[0] + "\n", path=path)
+    columns = {h.lower() for h in header}
+    if ACLED_MARKERS <= columns:
+        return "acled"
+    if UCDP_MARKERS <= columns:
+        return "ucdp"
+    return "csv"

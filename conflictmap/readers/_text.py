@@ -1,0 +1,92 @@
+"""Reading input files as text, with errors that say what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from conflictmap.errors import InputError, SchemaError
+
+__all__ = ["check_readable", "read_text", "csv_records"]
+
+
+def check_readable(path: Path) -> None:
+    """Fail with a clear message when ``path`` is missing, a folder or empty."""
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise InputError(msg)
+    if path.is_dir():
+        msg = f"{path}: is a directory, expected an events file"
+        raise InputError(msg)
+    if path.stat().st_size == 0:
+        msg = f"{path}: the file is empty"
+        raise InputError(msg)
+
+
+def read_text(path: Path, *, encoding: str = "utf-8") -> str:
+    """Read a whole file as text.
+
+    A UTF-8 byte-order mark is dropped. Undecodable bytes are an error naming the line and the
+    byte, with the fix (``--encoding``).
+    """
+    check_readable(path)
+    data = path.read_bytes()
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        msg = f"{path}: looks like a binary file (it contains NUL bytes), not text"
+        raise InputError(msg)
+    name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        byte = data[err.start : err.start + 1].hex()
+        msg = (f"{path}: line {line}: byte 0x{byte} is not valid {encoding}; save the file as "
+               f"UTF-8 or name its encoding, e.g. --encoding latin-1")
+        raise InputError(msg) from err
+    except LookupError as err:
+        msg = f"unknown encoding {encoding!r}"
+        raise InputError(msg) from err
+    if not text.strip():
+        msg = f"{path}: the file holds only white space"
+        raise InputError(msg)
+    return text
+
+
+def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], list[str]]:
+    """Split CSV text into a header, rows and a ``"line N"`` label for each row.
+
+    The delimiter (comma, semicolon or tab) is taken from the header line. Blank lines are
+    skipped; a row with more fields than the header is an error.
+    """
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader)]
+        rows, labels = [], []
+        for line, row in _numbered(reader):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(header):
+                msg = f"{len(row)} fields, but the header has {len(header)}"
+                raise SchemaError(msg, path=str(path), row=f"line {line}")
+            rows.append(row + [""] * (len(header) - len(row)))
+            labels.append(f"line {line}")
+    except csv.Error as err:
+        msg = f"{path}: line {reader.line_num}: not valid CSV: {err}"
+        raise InputError(msg) from err
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        msg = f"{path}: line 1: repeated column names {dupes}"
+        raise SchemaError(msg)
+    return header, rows, labels
+
+
+def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    start = 2
+    for row in reader:
+        yield start, row
+        start = reader.line_num + 1  # type: ignore[attr-defined]

@@ -1,0 +1,89 @@
+"""Readers for plain event lists: CSV, YAML and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import yaml
+
+from conflictmap.categories import CategoryRegistry
+from conflictmap.errors import InputError, SchemaError
+from conflictmap.readers._text import csv_records
+from conflictmap.validate import Origin, build_events, normalize_columns
+
+__all__ = ["read_csv_events", "read_json_events", "read_yaml_events"]
+
+
+def read_csv_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
+    """Read a CSV of events with latitude/longitude, a WKT ``geometry`` or place names only."""
+    header, rows, labels = csv_records(text, path=path)
+    raw = normalize_columns(pd.DataFrame(rows, columns=header, dtype=object))
+    return build_events(raw, origin=Origin(str(path), labels), registry=registry)
+
+
+def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
+    """Read a YAML list of events (or a mapping whose ``events`` key holds the list)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        msg = f"{path}: not valid YAML: {err}"
+        raise InputError(msg) from err
+    records = _record_list(doc, path)
+    items = node.value if isinstance(node, yaml.SequenceNode) else _events_node(node)
+    labels = [f"line {item.start_mark.line + 1}" for item in items] if items else []
+    if len(labels) != len(records):
+        labels = [f"event {i + 1}" for i in range(len(records))]
+    return _from_records(records, labels, path, registry)
+
+
+def read_json_events(data: Any, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
+    """Read parsed JSON: a list of event objects or ``{"events": [...]}``."""
+    records = _record_list(data, path)
+    labels = [f"events[{i}]" for i in range(len(records))]
+    return _from_records(records, labels, path, registry)
+
+
+def parse_json(text: str, *, path: Path) -> Any:
+    """Parse JSON text, reporting the line and column of a syntax error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        msg = f"{path}: line {err.lineno} column {err.colno}: not valid JSON: {err.msg}"
+        raise InputError(msg) from err
+
+
+def _events_node(node: yaml.Node | None) -> list[yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "events" and isinstance(value, yaml.SequenceNode):
+                return value.value
+    return None
+
+
+def _record_list(doc: Any, path: Path) -> list[dict[str, Any]]:
+    if isinstance(doc, dict) and "events" in doc:
+        doc = doc["events"]
+    if not isinstance(doc, list):
+        msg = (f"{path}: expected a list of events (or a mapping with an 'events' list), "
+               f"got {type(doc).__name__}")
+        raise SchemaError(msg)
+    if not doc:
+        msg = f"{path}: the event list is empty"
+        raise InputError(msg)
+    for i, item in enumerate(doc):
+        if not isinstance(item, dict):
+            msg = f"expected a mapping of fields, got {type(item).__name__}"
+            raise SchemaError(msg, path=str(path), row=f"event {i + 1}", value=item)
+    return doc
+
+
+def _from_records(records: list[dict[str, Any]], labels: list[str], path: Path,
+                  registry: CategoryRegistry) -> gpd.GeoDataFrame:
+    raw = pd.DataFrame.from_records(records)
+    raw = normalize_columns(raw.astype(object).where(raw.notna(), None))
+    return build_events(raw, origin=Origin(str(path), labels), registry=registry)

@@ -1,0 +1,404 @@
+"""Turn raw records from any reader into a validated event collection.
+
+Every reader ends here, so every input gets the same checks and the same errors: each names the
+file, the row (``line 4``, ``feature 2``), the field, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from conflictmap.categories import FALLBACK, CategoryRegistry, default_registry
+from conflictmap.countries import country_by_code, iso_a2
+from conflictmap.dates import ACLED_STYLES, ISO_STYLES, parse_dates
+from conflictmap.errors import DataWarning, SchemaError
+from conflictmap.schema import COLUMNS, GEOMETRY_TYPES, TEXT_COLUMNS, conform
+
+__all__ = ["ALIASES", "Origin", "build_events"]
+
+# Column names people use for the model's fields (folded to lower case before lookup).
+ALIASES = {
+    "id": "event_id", "date": "event_date", "start_date": "event_date", "date_start": "event_date",
+    "end_date": "date_end", "lat": "latitude", "y": "latitude", "lon": "longitude",
+    "lng": "longitude", "long": "longitude", "x": "longitude", "url": "source_url",
+    "link": "source_url", "place": "location", "description": "notes", "wkt": "geometry",
+    "geom": "geometry", "deaths": "fatalities", "event_type": "category",
+}
+_TRANSIENT = ("latitude", "longitude", "geometry")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where raw records came from, for error messages.
+
+    Attributes
+    ----------
+    path
+        The input file as the user named it.
+    labels
+        One human-facing position per record (``"line 4"``, ``"feature 2"``).
+    acled_dates
+        Whether ACLED's date styles are accepted.
+    """
+
+    path: str
+    labels: Sequence[str]
+    acled_dates: bool = False
+
+    def fail(self, index: int, field: str, value: object, reason: str) -> SchemaError:
+        """Build the error for record ``index`` (a position, not an index label)."""
+        return SchemaError(reason, path=self.path, row=self.labels[index], field=field, value=value)
+
+
+def normalize_columns(raw: pd.DataFrame) -> pd.DataFrame:
+    """Rename columns to the model's names: trimmed, lower case, aliases resolved.
+
+    When a record list mixes a field and its alias (``event_date`` here, ``date`` there), the
+    two columns are merged, the model's own name winning where both are set.
+    """
+    out: dict[str, pd.Series] = {}
+    for col in raw.columns:
+        key = str(col).strip().lower().replace(" ", "_")
+        key = ALIASES.get(key, key)
+        column = raw[col]
+        if key in out:
+            first, second = (column, out[key]) if key == str(col) else (out[key], column)
+            column = first.where(~_is_blank(first), second)
+        out[key] = column
+    return pd.DataFrame(out, index=raw.index)
+
+
+def build_events(
+    raw: pd.DataFrame,
+    *,
+    origin: Origin,
+    registry: CategoryRegistry | None = None,
+) -> gpd.GeoDataFrame:
+    """Validate raw records and return them as an event collection.
+
+    Parameters
+    ----------
+    raw
+        One row per record, columns named as in the model (see :func:`normalize_columns`);
+        ``latitude``/``longitude`` and a ``geometry`` column (shapely objects, WKT or GeoJSON
+        mappings) give the location.
+    origin
+        Where the records came from.
+    registry
+        Category registry; the shipped one by default.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The events, in the model's columns and dtypes.
+
+    Raises
+    ------
+    SchemaError
+        At the first record that does not fit, naming file, row, field and value.
+    """
+    registry = registry or default_registry()
+    raw = raw.reset_index(drop=True)
+    _check_columns(raw, origin)
+    out = pd.DataFrame(index=raw.index)
+    for name in TEXT_COLUMNS:
+        out[name] = _text(raw, name)
+    _dates(raw, out, origin)
+    out["category"], notices = _categories(out, registry, origin)
+    geometry = _geometry(raw, origin)
+    out["country"] = _countries(out["country"], origin)
+    _check_swapped(geometry, out["country"], origin)
+    out["located"] = geometry.notna().to_numpy()
+    out["geo_precision"] = _geo_precision(raw, geometry, origin)
+    out["fatalities"] = _fatalities(raw, origin)
+    out["event_id"] = _event_ids(out, geometry, origin)
+    for name in raw.columns:
+        if name not in out.columns and name not in _TRANSIENT:
+            out[name] = _extra(raw[name])
+    out["geometry"] = geometry
+    events = conform(out)
+    for notice in notices:  # only once the whole file is known to be valid
+        warnings.warn(notice, DataWarning, stacklevel=3)
+    return events
+
+
+def _check_columns(raw: pd.DataFrame, origin: Origin) -> None:
+    found = ", ".join(map(str, raw.columns)) or "none"
+    if "event_date" not in raw.columns:
+        msg = (f"{origin.path}: missing required column 'event_date' (or 'date'); "
+               f"columns found: {found}")
+        raise SchemaError(msg)
+    has_lat, has_lon = "latitude" in raw.columns, "longitude" in raw.columns
+    if has_lat != has_lon:
+        msg = f"{origin.path}: 'latitude' and 'longitude' come together; only one is present"
+        raise SchemaError(msg)
+    if not (has_lat or "geometry" in raw.columns or "location" in raw.columns):
+        msg = (f"{origin.path}: missing required column: one of 'location', "
+               f"'latitude'+'longitude' or 'geometry'; columns found: {found}")
+        raise SchemaError(msg)
+
+
+def _text(raw: pd.DataFrame, name: str) -> pd.Series:
+    if name not in raw.columns:
+        return pd.Series(np.nan, index=raw.index, dtype="str")
+    values = raw[name].map(_cell_text, na_action="ignore")
+    return values.astype("str").replace("", np.nan)
+
+
+def _extra(values: pd.Series) -> pd.Series:
+    """Keep a column the model does not know; text columns get the model's text dtype."""
+    present = values.dropna()
+    if present.map(lambda v: isinstance(v, str)).all():
+        return values.map(_cell_text, na_action="ignore").astype("str").replace("", np.nan)
+    return values
+
+
+def _cell_text(value: object) -> object:
+    if isinstance(value, float) and np.isnan(value):
+        return np.nan
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def _first(mask: pd.Series | np.ndarray) -> int | None:
+    hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return int(hits[0]) if hits.size else None
+
+
+def _is_blank(series: pd.Series) -> pd.Series:
+    return series.isna() | series.map(lambda v: isinstance(v, str) and not v.strip())
+
+
+def _dates(raw: pd.DataFrame, out: pd.DataFrame, origin: Origin) -> None:
+    styles = ", ".join(ISO_STYLES + (ACLED_STYLES if origin.acled_dates else ()))
+    start, granularity = parse_dates(raw["event_date"], acled=origin.acled_dates)
+    blank = _is_blank(raw["event_date"])
+    if (i := _first(blank)) is not None:
+        raise origin.fail(i, "event_date", None, "an event needs a date; the cell is empty")
+    if (i := _first(start.isna())) is not None:
+        raise origin.fail(i, "event_date", raw["event_date"].iloc[i],
+                          f"not a date; allowed styles: {styles}")
+    out["event_date"] = start
+    if "date_end" in raw.columns:
+        end, _ = parse_dates(raw["date_end"], acled=origin.acled_dates)
+        bad = end.isna() & ~_is_blank(raw["date_end"])
+        if (i := _first(bad)) is not None:
+            raise origin.fail(i, "date_end", raw["date_end"].iloc[i],
+                              f"not a date; allowed styles: {styles}")
+        if (i := _first(end < start)) is not None:
+            raise origin.fail(i, "date_end", raw["date_end"].iloc[i],
+                              f"ends before event_date {start.iloc[i]:%Y-%m-%d}")
+        out["date_end"] = end
+    else:
+        out["date_end"] = pd.Series(pd.NaT, index=raw.index, dtype=start.dtype)
+    out["time_precision"] = _small_int(raw, "time_precision", (1, 2, 3), origin,
+                                       default=granularity.fillna(1)).astype("int8")
+
+
+def _small_int(raw: pd.DataFrame, name: str, allowed: tuple[int, ...], origin: Origin,
+               *, default: pd.Series) -> pd.Series:
+    if name not in raw.columns:
+        return default
+    given = raw[name]
+    blank = _is_blank(given)
+    numbers = pd.to_numeric(given.where(~blank), errors="coerce")
+    bad = ~blank & ~numbers.isin(allowed)
+    if (i := _first(bad)) is not None:
+        raise origin.fail(i, name, given.iloc[i],
+                          f"allowed values: {', '.join(map(str, allowed))}")
+    return numbers.where(~blank, default)
+
+
+def _categories(out: pd.DataFrame, registry: CategoryRegistry,
+                origin: Origin) -> tuple[pd.Series, list[str]]:
+    notices = []
+    given = out["category"]
+    keys = given.map(registry.resolve, na_action="ignore").astype(object)
+    unknown = given.notna() & keys.isna()
+    if unknown.any():
+        names = sorted(set(given[unknown]))
+        shown = ", ".join(map(repr, names[:5])) + (" ..." if len(names) > 5 else "")
+        notices.append(
+            f"{origin.path}: {int(unknown.sum())} events with unknown categories ({shown}) "
+            f"became {FALLBACK!r}; the original is kept in sub_event_type")
+        keep = unknown & out["sub_event_type"].isna()
+        out.loc[keep, "sub_event_type"] = given[keep]
+    missing = given.isna()
+    if missing.any():
+        notices.append(f"{origin.path}: {int(missing.sum())} events without a category became "
+                       f"{FALLBACK!r}")
+    return keys.fillna(FALLBACK).astype("str"), notices
+
+
+def _geometry(raw: pd.DataFrame, origin: Origin) -> gpd.GeoSeries:
+    geoms = np.full(len(raw), None, dtype=object)
+    if "latitude" in raw.columns:
+        geoms = _points(raw, origin)
+    if "geometry" in raw.columns:
+        for i, value in enumerate(raw["geometry"]):
+            shape = _shape(value, i, origin)
+            if shape is not None:
+                geoms[i] = shape
+    series = gpd.GeoSeries(geoms, index=raw.index)
+    empty = series.notna() & series.is_empty
+    return series.where(~empty, None)
+
+
+def _points(raw: pd.DataFrame, origin: Origin) -> np.ndarray:
+    coords = {}
+    for name in ("latitude", "longitude"):
+        given = raw[name]
+        blank = _is_blank(given)
+        values = pd.to_numeric(given.where(~blank), errors="coerce")
+        if (i := _first(~blank & values.isna())) is not None:
+            raise origin.fail(i, name, given.iloc[i], "not a number; expected decimal degrees")
+        coords[name] = (values, blank)
+    (lat, lat_blank), (lon, lon_blank) = coords["latitude"], coords["longitude"]
+    if (i := _first(lat_blank != lon_blank)) is not None:
+        field = "latitude" if lat_blank.iloc[i] else "longitude"
+        raise origin.fail(i, field, None, "is empty while the other coordinate is given")
+    for name, values, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
+        if (i := _first(values.abs() > limit)) is not None:
+            hint = ""
+            if name == "latitude" and abs(lon.iloc[i]) <= 90:
+                hint = f" (latitude and longitude may be swapped: longitude is {lon.iloc[i]})"
+            raise origin.fail(i, name, _plain(raw[name].iloc[i]), f"outside -{limit}..{limit}{hint}")
+    present = ~lat_blank
+    geoms = np.full(len(raw), None, dtype=object)
+    geoms[present.to_numpy()] = shapely.points(lon[present].to_numpy(), lat[present].to_numpy())
+    return geoms
+
+
+def _plain(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _shape(value: object, index: int, origin: Origin) -> BaseGeometry | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    try:
+        if isinstance(value, BaseGeometry):
+            shape = value
+        elif isinstance(value, dict):
+            shape = shapely.geometry.shape(value)
+        elif isinstance(value, str):
+            if not value.strip():
+                return None
+            text = value.strip()
+            shape = shapely.from_geojson(text) if text.startswith("{") else shapely.from_wkt(text)
+        else:
+            raise TypeError(type(value).__name__)
+    except (shapely.errors.ShapelyError, TypeError, ValueError, KeyError, AttributeError) as err:
+        raise origin.fail(index, "geometry", value,
+                          f"not a geometry (WKT or GeoJSON expected): {err}") from err
+    if shape.is_empty:
+        return None
+    if shape.geom_type not in GEOMETRY_TYPES:
+        raise origin.fail(index, "geometry", shape.geom_type,
+                          f"geometry type not allowed; allowed: {', '.join(GEOMETRY_TYPES)}")
+    west, south, east, north = shape.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise origin.fail(index, "geometry", shape.bounds,
+                          "coordinates outside longitude -180..180 / latitude -90..90 "
+                          "(EPSG:4326, longitude first)")
+    if not shape.is_valid:
+        raise origin.fail(index, "geometry", shapely.to_wkt(shape, rounding_precision=6)[:60],
+                          f"invalid geometry: {shapely.is_valid_reason(shape)}")
+    return shape
+
+
+def _countries(given: pd.Series, origin: Origin) -> pd.Series:
+    codes = given.map(iso_a2, na_action="ignore")
+    if (i := _first(given.notna() & codes.isna())) is not None:
+        raise origin.fail(i, "country", given.iloc[i],
+                          "unknown country; give an ISO 3166-1 code (SY, SYR) or English name")
+    return codes.astype("str")
+
+
+def _check_swapped(geometry: gpd.GeoSeries, country: pd.Series, origin: Origin) -> None:
+    points = geometry.notna() & (geometry.geom_type == "Point") & country.notna()
+    for i in np.flatnonzero(points.to_numpy()):
+        known = country_by_code(country.iloc[i])
+        point = geometry.iloc[i]
+        if known is None or known.contains(lat=point.y, lon=point.x):
+            continue
+        if known.contains(lat=point.x, lon=point.y):
+            raise origin.fail(int(i), "latitude", float(point.y),
+                              f"latitude {point.y} / longitude {point.x} lies outside "
+                              f"{known.name} ({known.iso_a2}), but swapped it lies inside: "
+                              "latitude and longitude look swapped")
+
+
+def _geo_precision(raw: pd.DataFrame, geometry: gpd.GeoSeries, origin: Origin) -> pd.Series:
+    kinds = geometry.geom_type
+    default = pd.Series(pd.NA, index=raw.index, dtype="Int8")
+    default[kinds == "Point"] = 1
+    default[kinds.isin(["Polygon", "MultiPolygon"])] = 3
+    given = _small_int(raw, "geo_precision", (1, 2, 3, 4), origin, default=default)
+    return given.astype("Int8").where(geometry.notna(), pd.NA)
+
+
+def _fatalities(raw: pd.DataFrame, origin: Origin) -> pd.Series:
+    if "fatalities" not in raw.columns:
+        return pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    given = raw["fatalities"]
+    blank = _is_blank(given)
+    values = pd.to_numeric(given.where(~blank), errors="coerce")
+    bad = ~blank & (values.isna() | (values < 0) | (values % 1 != 0))
+    if (i := _first(bad)) is not None:
+        raise origin.fail(i, "fatalities", given.iloc[i], "expected a whole number, 0 or more")
+    return values.astype("Int64")
+
+
+def _event_ids(out: pd.DataFrame, geometry: gpd.GeoSeries, origin: Origin) -> pd.Series:
+    given = out["event_id"]
+    dup = given.notna() & given.duplicated(keep=False)
+    if (i := _first(dup)) is not None:
+        first = _first(given == given.iloc[i])
+        again = int(np.flatnonzero((given == given.iloc[i]).to_numpy())[1])
+        raise origin.fail(again, "event_id", given.iloc[again],
+                          f"duplicate event_id; first used at {origin.labels[first]}")
+    missing = given.isna()
+    if not missing.any():
+        return given
+    derived = pd.Series(
+        [content_id(out.iloc[i], geometry.iloc[i]) for i in np.flatnonzero(missing.to_numpy())],
+        index=given.index[missing], dtype="str",
+    )
+    counts = derived.groupby(derived).cumcount()
+    derived = derived.where(counts == 0, derived + "-" + (counts + 1).astype("str"))
+    clash = derived.isin(set(given.dropna()))
+    if (i := _first(clash.reindex(given.index, fill_value=False))) is not None:
+        raise origin.fail(i, "event_id", derived[given.index[i]],
+                          "the derived id collides with an id given in the file")
+    return given.fillna(derived)
+
+
+def content_id(record: pd.Series, geometry: BaseGeometry | None) -> str:
+    """Derive a stable event id from an event's content.
+
+    The same event read from any format gets the same id: dates, category, place, actors,
+    notes, source and geometry (rounded to 6 decimals) are hashed.
+    """
+    parts = [
+        _iso(record["event_date"]), _iso(record["date_end"]), record["category"],
+        record["location"], record["actor1"], record["actor2"], record["notes"], record["source"],
+        None if geometry is None else shapely.to_wkt(geometry, rounding_precision=6),
+    ]
+    text = json.dumps([None if pd.isna(p) else str(p) for p in parts], ensure_ascii=False)
+    return "cm-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _iso(value: object) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).isoformat()

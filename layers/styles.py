@@ -1,0 +1,39 @@
+"""Pure style tables for event layers: no folium here, so they are easy to test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conflictmap.categories import CategoryRegistry
+
+__all__ = ["PRECISION_WORDS", "TIME_PRECISION_WORDS", "area_style", "category_styles"]
+
+PRECISION_WORDS = {
+    1: "exact place",
+    2: "near or part of a place",
+    3: "region or province",
+    4: "country",
+}
+TIME_PRECISION_WORDS = {1: "day", 2: "within a week or month", 3: "longer period"}
+
+# Region-level events are filled lightly; country-level ones only outlined, dashed, so that a
+# country-sized shape does not drown out the events inside it.
+_AREA_BY_PRECISION = {
+    3: {"weight": 2, "opacity": 0.9, "fillOpacity": 0.18, "dashArray": None},
+    4: {"weight": 2, "opacity": 0.8, "fillOpacity": 0.03, "dashArray": "6 6"},
+}
+
+
+def category_styles(registry: CategoryRegistry) -> dict[str, dict[str, Any]]:
+    """Return, per category key, what the browser needs to draw it."""
+    return {
+        key: {"label": cat.label, "color": cat.color, "marker_color": cat.marker_color,
+              "icon": cat.icon, "layer": cat.layer}
+        for key, cat in registry.categories.items()
+    }
+
+
+def area_style(*, color: str, geo_precision: int | None) -> dict[str, Any]:
+    """Return the Leaflet path style of a polygon event."""
+    base = _AREA_BY_PRECISION.get(geo_precision or 3, _AREA_BY_PRECISION[3])
+    return {"color": color, "fillColor": color, **base}
