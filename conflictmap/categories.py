@@ -87,7 +87,7 @@ class CategoryRegistry:
     def __contains__(self, key: object) -> bool:
         return key in self.categories
 
-    def __iter__(self):  # noqa: D105
+    def __iter__(self):
         return iter(self.categories)
 
     def names(self) -> list[str]:
@@ -165,8 +165,7 @@ def _build(merged: dict[str, Any]) -> CategoryRegistry:
     for cat in categories.values():
         if cat.layer not in layers:
             layers.append(cat.layer)
-    for source, table in (("acled", "event_type"), ("acled", "sub_event_type"),
-                          ("ucdp", "type_of_violence")):
+    for source, table in (("acled", "event_type"), ("acled", "sub_event_type"), ("ucdp", "type_of_violence")):
         for rule, target in merged[source].get(table, {}).items():
             if target not in categories:
                 msg = f"{source}.{table}[{rule!r}] maps to unknown category {target!r}"

@@ -37,18 +37,25 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @cli.command("map")
 @inputs_arg
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="HTML file to write.")
-@click.option("--geojson", type=click.Path(path_type=Path),
-              help="Also write the mapped events as GeoJSON.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="HTML file to write.")
+@click.option("--geojson", type=click.Path(path_type=Path), help="Also write the mapped events as GeoJSON.")
 @click.option("--title", help="Map title (default: 'Conflict events').")
-@click.option("--tiles", default="OpenStreetMap", show_default=True,
-              help="Basemap tiles (a folium tile name).")
+@click.option(
+    "--tiles", default="OpenStreetMap", show_default=True, help="Basemap tiles (a folium tile name)."
+)
 @filter_options
 @click.pass_obj
-def map_command(obj: dict[str, Any], inputs: tuple[str, ...], output: Path,
-                geojson: Path | None, title: str | None, tiles: str, **opts: Any) -> None:
+def map_command(
+    obj: dict[str, Any],
+    inputs: tuple[str, ...],
+    output: Path,
+    geojson: Path | None,
+    title: str | None,
+    tiles: str,
+    **opts: Any,
+) -> None:
     """Draw events from INPUT files on an HTML map, one layer per category group."""
+
     def work(registry: CategoryRegistry, summary_events: Callable[..., Any]) -> RunSummary:
         events, summary = summary_events()
         write_map(events, output, title=title, tiles=tiles, registry=registry)
@@ -64,15 +71,25 @@ def map_command(obj: dict[str, Any], inputs: tuple[str, ...], output: Path,
 
 @cli.command("export")
 @inputs_arg
-@click.option("-o", "--output", required=True,
-              help="File to write (.geojson, .csv, .gpkg, .parquet), or - for GeoJSON on stdout.")
-@click.option("--format", "output_format", type=click.Choice(WRITE_FORMATS, case_sensitive=False),
-              help="Output format (default: from the extension).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="File to write (.geojson, .csv, .gpkg, .parquet), or - for GeoJSON on stdout.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(WRITE_FORMATS, case_sensitive=False),
+    help="Output format (default: from the extension).",
+)
 @filter_options
 @click.pass_obj
-def export_command(obj: dict[str, Any], inputs: tuple[str, ...], output: str,
-                   output_format: str | None, **opts: Any) -> None:
+def export_command(
+    obj: dict[str, Any], inputs: tuple[str, ...], output: str, output_format: str | None, **opts: Any
+) -> None:
     """Convert and filter events from INPUT files into one file."""
+
     def work(registry: CategoryRegistry, summary_events: Callable[..., Any]) -> RunSummary:
         events, summary = summary_events()
         write_events(events, output, format=output_format)
@@ -84,8 +101,13 @@ def export_command(obj: dict[str, Any], inputs: tuple[str, ...], output: str,
 
 
 @cli.command("categories")
-@click.option("--categories", "category_files", multiple=True,
-              type=click.Path(exists=True, dir_okay=False), help="YAML file extending the registry.")
+@click.option(
+    "--categories",
+    "category_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML file extending the registry.",
+)
 def categories_command(category_files: tuple[str, ...]) -> None:
     """List the event categories, their layers and aliases."""
     try:
@@ -98,21 +120,31 @@ def categories_command(category_files: tuple[str, ...]) -> None:
         click.echo(f"{key:<12} {cat.label:<24} {cat.layer:<18} {aliases}")
 
 
-def _run(obj: dict[str, Any], inputs: tuple[str, ...], opts: dict[str, Any],
-         work: Callable[[CategoryRegistry, Callable[..., Any]], RunSummary]) -> None:
+def _run(
+    obj: dict[str, Any],
+    inputs: tuple[str, ...],
+    opts: dict[str, Any],
+    work: Callable[[CategoryRegistry, Callable[..., Any]], RunSummary],
+) -> None:
     """Run a command's work, turning library errors into messages and exit code 2."""
     quiet = obj["quiet"] or opts.pop("command_quiet")
     with _collected_warnings() as caught:
         try:
             registry = load_registry(opts.pop("category_files"))
             with _progress(len(inputs), quiet=quiet) as advance:
+
                 def summary_events() -> Any:
                     return load_events(
-                        inputs, since=opts["since"], until=opts["until"],
-                        categories=opts["categories"], format=opts["input_format"],
-                        encoding=opts["encoding"], registry=registry,
+                        inputs,
+                        since=opts["since"],
+                        until=opts["until"],
+                        categories=opts["categories"],
+                        format=opts["input_format"],
+                        encoding=opts["encoding"],
+                        registry=registry,
                         on_file=lambda _path, _n: advance(),
                     )
+
                 summary = work(registry, summary_events)
         except MapperError as err:
             _print_warnings(caught)
@@ -143,7 +175,7 @@ def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
 
 @contextmanager
 def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[], None]]:
-    """A progress bar over the inputs on stderr, shown only on a terminal and when not quiet."""
+    """Show a progress bar over the inputs on stderr, only on a terminal and when not quiet."""
     if quiet or total < 2 or not sys.stderr.isatty():
         yield lambda: None
         return
@@ -166,6 +198,9 @@ def main() -> None:
     except Exception as err:
         if logging.getLogger().isEnabledFor(logging.DEBUG):
             raise
-        click.echo(f"Unexpected error: {type(err).__name__}: {err} "
-                   "(run with -vv for the traceback; please report it)", err=True)
+        click.echo(
+            f"Unexpected error: {type(err).__name__}: {err} "
+            "(run with -vv for the traceback; please report it)",
+            err=True,
+        )
         sys.exit(EXIT_UNEXPECTED)

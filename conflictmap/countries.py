@@ -42,9 +42,13 @@ def _table() -> tuple[dict[str, Country], dict[str, str]]:
     with data_path("countries.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             country = Country(
-                iso_a2=row["iso_a2"], iso_a3=row["iso_a3"], name=row["name"],
-                west=float(row["west"]), south=float(row["south"]),
-                east=float(row["east"]), north=float(row["north"]),
+                iso_a2=row["iso_a2"],
+                iso_a3=row["iso_a3"],
+                name=row["name"],
+                west=float(row["west"]),
+                south=float(row["south"]),
+                east=float(row["east"]),
+                north=float(row["north"]),
             )
             by_code[country.iso_a2] = country
             by_code[country.iso_a3] = country

@@ -12,12 +12,10 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["DATE_DTYPE", "ISO_STYLES", "ACLED_STYLES", "parse_dates", "format_date"]
+__all__ = ["ACLED_STYLES", "DATE_DTYPE", "ISO_STYLES", "format_date", "parse_dates"]
 
 DATE_DTYPE = "datetime64[us]"
-_ISO_DAY = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
-)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
 _ISO_YEAR = re.compile(r"^\d{4}$")
 ISO_STYLES = ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]", "YYYY-MM", "YYYY")

@@ -69,17 +69,19 @@ def resolve_categories(names: Iterable[str], *, registry: CategoryRegistry) -> s
     layers = {layer.lower(): layer for layer in registry.layers}
     for name in names:
         key = registry.resolve(name)
-        if key:
-            keys.add(key)
-        elif name.strip().lower() in layers:
+        if name.strip().lower() in layers:  # a layer name wins over a category alias
             layer = layers[name.strip().lower()]
             keys |= {k for k in registry if registry.layer_of(k) == layer}
+        elif key:
+            keys.add(key)
         else:
             options = [*registry.names(), *registry.layers]
             close = difflib.get_close_matches(name.lower(), [o.lower() for o in options], n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            msg = (f"unknown category {name!r}{hint} Categories: {', '.join(registry)}; "
-                   f"layers: {', '.join(registry.layers)}")
+            msg = (
+                f"unknown category {name!r}{hint} Categories: {', '.join(registry)}; "
+                f"layers: {', '.join(registry.layers)}"
+            )
             raise ConfigurationError(msg)
     return keys
 

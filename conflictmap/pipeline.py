@@ -37,9 +37,11 @@ class RunSummary:
     def lines(self, registry: CategoryRegistry) -> list[str]:
         """Render the summary as text lines."""
         plural = "s" if len(self.inputs) != 1 else ""
-        out = [f"Read {self.read} events from {len(self.inputs)} input{plural}; "
-               f"filtered out {self.filtered_out}; unlocated {self.unlocated}; "
-               f"written {self.written}."]
+        out = [
+            f"Read {self.read} events from {len(self.inputs)} input{plural}; "
+            f"filtered out {self.filtered_out}; unlocated {self.unlocated}; "
+            f"written {self.written}."
+        ]
         if self.by_category:
             width = max(len(registry[k].label) for k in self.by_category) + 2
             out.append(f"  {'category':<{width}}{'layer':<20}events")
@@ -60,7 +62,7 @@ def load_events(
     since: str | None = None,
     until: str | None = None,
     categories: Sequence[str] | None = None,
-    format: str | None = None,  # noqa: A002 - the CLI option's name
+    format: str | None = None,
     encoding: str = "utf-8",
     registry: CategoryRegistry | None = None,
     on_file: Callable[[Path, int], None] | None = None,
@@ -88,10 +90,8 @@ def load_events(
         Counts so far (``written`` and ``outputs`` are filled by the caller).
     """
     registry = registry or default_registry()
-    events = read_many(inputs, format=format, encoding=encoding, registry=registry,
-                       on_file=on_file)
-    kept = filter_events(events, since=since, until=until,
-                         categories=categories or None, registry=registry)
+    events = read_many(inputs, format=format, encoding=encoding, registry=registry, on_file=on_file)
+    kept = filter_events(events, since=since, until=until, categories=categories or None, registry=registry)
     unlocated = kept[~kept["located"]]
     summary = RunSummary(
         inputs=[str(p) for p in inputs],

@@ -41,7 +41,7 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("event_id", TEXT, "Stable identifier; derived from the content when the source has none."),
     Field("event_date", DATE_DTYPE, "Date (or start) of the event, ISO 8601."),
-    Field("date_end", DATE_DTYPE, "End of a period (\"since December 2024\"); empty for one day."),
+    Field("date_end", DATE_DTYPE, 'End of a period ("since December 2024"); empty for one day.'),
     Field("time_precision", "int8", "1 day, 2 week or month, 3 year or longer period."),
     Field("category", TEXT, "Key in the category registry (incursion, airstrike, ...)."),
     Field("sub_event_type", TEXT, "Finer type as the source gives it (ACLED sub_event_type)."),

@@ -22,17 +22,31 @@ from conflictmap.categories import FALLBACK, CategoryRegistry, default_registry
 from conflictmap.countries import country_by_code, iso_a2
 from conflictmap.dates import ACLED_STYLES, ISO_STYLES, parse_dates
 from conflictmap.errors import DataWarning, SchemaError
-from conflictmap.schema import COLUMNS, GEOMETRY_TYPES, TEXT_COLUMNS, conform
+from conflictmap.schema import GEOMETRY_TYPES, TEXT_COLUMNS, conform
 
 __all__ = ["ALIASES", "Origin", "build_events"]
 
 # Column names people use for the model's fields (folded to lower case before lookup).
 ALIASES = {
-    "id": "event_id", "date": "event_date", "start_date": "event_date", "date_start": "event_date",
-    "end_date": "date_end", "lat": "latitude", "y": "latitude", "lon": "longitude",
-    "lng": "longitude", "long": "longitude", "x": "longitude", "url": "source_url",
-    "link": "source_url", "place": "location", "description": "notes", "wkt": "geometry",
-    "geom": "geometry", "deaths": "fatalities", "event_type": "category",
+    "id": "event_id",
+    "date": "event_date",
+    "start_date": "event_date",
+    "date_start": "event_date",
+    "end_date": "date_end",
+    "lat": "latitude",
+    "y": "latitude",
+    "lon": "longitude",
+    "lng": "longitude",
+    "long": "longitude",
+    "x": "longitude",
+    "url": "source_url",
+    "link": "source_url",
+    "place": "location",
+    "description": "notes",
+    "wkt": "geometry",
+    "geom": "geometry",
+    "deaths": "fatalities",
+    "event_type": "category",
 }
 _TRANSIENT = ("latitude", "longitude", "geometry")
 
@@ -135,16 +149,17 @@ def build_events(
 def _check_columns(raw: pd.DataFrame, origin: Origin) -> None:
     found = ", ".join(map(str, raw.columns)) or "none"
     if "event_date" not in raw.columns:
-        msg = (f"{origin.path}: missing required column 'event_date' (or 'date'); "
-               f"columns found: {found}")
+        msg = f"{origin.path}: missing required column 'event_date' (or 'date'); columns found: {found}"
         raise SchemaError(msg)
     has_lat, has_lon = "latitude" in raw.columns, "longitude" in raw.columns
     if has_lat != has_lon:
         msg = f"{origin.path}: 'latitude' and 'longitude' come together; only one is present"
         raise SchemaError(msg)
     if not (has_lat or "geometry" in raw.columns or "location" in raw.columns):
-        msg = (f"{origin.path}: missing required column: one of 'location', "
-               f"'latitude'+'longitude' or 'geometry'; columns found: {found}")
+        msg = (
+            f"{origin.path}: missing required column: one of 'location', "
+            f"'latitude'+'longitude' or 'geometry'; columns found: {found}"
+        )
         raise SchemaError(msg)
 
 
@@ -187,27 +202,28 @@ def _dates(raw: pd.DataFrame, out: pd.DataFrame, origin: Origin) -> None:
     if (i := _first(blank)) is not None:
         raise origin.fail(i, "event_date", None, "an event needs a date; the cell is empty")
     if (i := _first(start.isna())) is not None:
-        raise origin.fail(i, "event_date", raw["event_date"].iloc[i],
-                          f"not a date; allowed styles: {styles}")
+        raise origin.fail(i, "event_date", raw["event_date"].iloc[i], f"not a date; allowed styles: {styles}")
     out["event_date"] = start
     if "date_end" in raw.columns:
         end, _ = parse_dates(raw["date_end"], acled=origin.acled_dates)
         bad = end.isna() & ~_is_blank(raw["date_end"])
         if (i := _first(bad)) is not None:
-            raise origin.fail(i, "date_end", raw["date_end"].iloc[i],
-                              f"not a date; allowed styles: {styles}")
+            raise origin.fail(i, "date_end", raw["date_end"].iloc[i], f"not a date; allowed styles: {styles}")
         if (i := _first(end < start)) is not None:
-            raise origin.fail(i, "date_end", raw["date_end"].iloc[i],
-                              f"ends before event_date {start.iloc[i]:%Y-%m-%d}")
+            raise origin.fail(
+                i, "date_end", raw["date_end"].iloc[i], f"ends before event_date {start.iloc[i]:%Y-%m-%d}"
+            )
         out["date_end"] = end
     else:
         out["date_end"] = pd.Series(pd.NaT, index=raw.index, dtype=start.dtype)
-    out["time_precision"] = _small_int(raw, "time_precision", (1, 2, 3), origin,
-                                       default=granularity.fillna(1)).astype("int8")
+    out["time_precision"] = _small_int(
+        raw, "time_precision", (1, 2, 3), origin, default=granularity.fillna(1)
+    ).astype("int8")
 
 
-def _small_int(raw: pd.DataFrame, name: str, allowed: tuple[int, ...], origin: Origin,
-               *, default: pd.Series) -> pd.Series:
+def _small_int(
+    raw: pd.DataFrame, name: str, allowed: tuple[int, ...], origin: Origin, *, default: pd.Series
+) -> pd.Series:
     if name not in raw.columns:
         return default
     given = raw[name]
@@ -215,13 +231,11 @@ def _small_int(raw: pd.DataFrame, name: str, allowed: tuple[int, ...], origin: O
     numbers = pd.to_numeric(given.where(~blank), errors="coerce")
     bad = ~blank & ~numbers.isin(allowed)
     if (i := _first(bad)) is not None:
-        raise origin.fail(i, name, given.iloc[i],
-                          f"allowed values: {', '.join(map(str, allowed))}")
+        raise origin.fail(i, name, given.iloc[i], f"allowed values: {', '.join(map(str, allowed))}")
     return numbers.where(~blank, default)
 
 
-def _categories(out: pd.DataFrame, registry: CategoryRegistry,
-                origin: Origin) -> tuple[pd.Series, list[str]]:
+def _categories(out: pd.DataFrame, registry: CategoryRegistry, origin: Origin) -> tuple[pd.Series, list[str]]:
     notices = []
     given = out["category"]
     keys = given.map(registry.resolve, na_action="ignore").astype(object)
@@ -231,13 +245,13 @@ def _categories(out: pd.DataFrame, registry: CategoryRegistry,
         shown = ", ".join(map(repr, names[:5])) + (" ..." if len(names) > 5 else "")
         notices.append(
             f"{origin.path}: {int(unknown.sum())} events with unknown categories ({shown}) "
-            f"became {FALLBACK!r}; the original is kept in sub_event_type")
+            f"became {FALLBACK!r}; the original is kept in sub_event_type"
+        )
         keep = unknown & out["sub_event_type"].isna()
         out.loc[keep, "sub_event_type"] = given[keep]
     missing = given.isna()
     if missing.any():
-        notices.append(f"{origin.path}: {int(missing.sum())} events without a category became "
-                       f"{FALLBACK!r}")
+        notices.append(f"{origin.path}: {int(missing.sum())} events without a category became {FALLBACK!r}")
     return keys.fillna(FALLBACK).astype("str"), notices
 
 
@@ -300,29 +314,42 @@ def _shape(value: object, index: int, origin: Origin) -> BaseGeometry | None:
         else:
             raise TypeError(type(value).__name__)
     except (shapely.errors.ShapelyError, TypeError, ValueError, KeyError, AttributeError) as err:
-        raise origin.fail(index, "geometry", value,
-                          f"not a geometry (WKT or GeoJSON expected): {err}") from err
+        raise origin.fail(
+            index, "geometry", value, f"not a geometry (WKT or GeoJSON expected): {err}"
+        ) from err
     if shape.is_empty:
         return None
     if shape.geom_type not in GEOMETRY_TYPES:
-        raise origin.fail(index, "geometry", shape.geom_type,
-                          f"geometry type not allowed; allowed: {', '.join(GEOMETRY_TYPES)}")
+        raise origin.fail(
+            index,
+            "geometry",
+            shape.geom_type,
+            f"geometry type not allowed; allowed: {', '.join(GEOMETRY_TYPES)}",
+        )
     west, south, east, north = shape.bounds
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise origin.fail(index, "geometry", shape.bounds,
-                          "coordinates outside longitude -180..180 / latitude -90..90 "
-                          "(EPSG:4326, longitude first)")
+        raise origin.fail(
+            index,
+            "geometry",
+            shape.bounds,
+            "coordinates outside longitude -180..180 / latitude -90..90 (EPSG:4326, longitude first)",
+        )
     if not shape.is_valid:
-        raise origin.fail(index, "geometry", shapely.to_wkt(shape, rounding_precision=6)[:60],
-                          f"invalid geometry: {shapely.is_valid_reason(shape)}")
+        raise origin.fail(
+            index,
+            "geometry",
+            shapely.to_wkt(shape, rounding_precision=6)[:60],
+            f"invalid geometry: {shapely.is_valid_reason(shape)}",
+        )
     return shape
 
 
 def _countries(given: pd.Series, origin: Origin) -> pd.Series:
     codes = given.map(iso_a2, na_action="ignore")
     if (i := _first(given.notna() & codes.isna())) is not None:
-        raise origin.fail(i, "country", given.iloc[i],
-                          "unknown country; give an ISO 3166-1 code (SY, SYR) or English name")
+        raise origin.fail(
+            i, "country", given.iloc[i], "unknown country; give an ISO 3166-1 code (SY, SYR) or English name"
+        )
     return codes.astype("str")
 
 
@@ -334,10 +361,14 @@ def _check_swapped(geometry: gpd.GeoSeries, country: pd.Series, origin: Origin) 
         if known is None or known.contains(lat=point.y, lon=point.x):
             continue
         if known.contains(lat=point.x, lon=point.y):
-            raise origin.fail(int(i), "latitude", float(point.y),
-                              f"latitude {point.y} / longitude {point.x} lies outside "
-                              f"{known.name} ({known.iso_a2}), but swapped it lies inside: "
-                              "latitude and longitude look swapped")
+            raise origin.fail(
+                int(i),
+                "latitude",
+                float(point.y),
+                f"latitude {point.y} / longitude {point.x} lies outside "
+                f"{known.name} ({known.iso_a2}), but swapped it lies inside: "
+                "latitude and longitude look swapped",
+            )
 
 
 def _geo_precision(raw: pd.DataFrame, geometry: gpd.GeoSeries, origin: Origin) -> pd.Series:
@@ -367,21 +398,24 @@ def _event_ids(out: pd.DataFrame, geometry: gpd.GeoSeries, origin: Origin) -> pd
     if (i := _first(dup)) is not None:
         first = _first(given == given.iloc[i])
         again = int(np.flatnonzero((given == given.iloc[i]).to_numpy())[1])
-        raise origin.fail(again, "event_id", given.iloc[again],
-                          f"duplicate event_id; first used at {origin.labels[first]}")
+        raise origin.fail(
+            again, "event_id", given.iloc[again], f"duplicate event_id; first used at {origin.labels[first]}"
+        )
     missing = given.isna()
     if not missing.any():
         return given
     derived = pd.Series(
         [content_id(out.iloc[i], geometry.iloc[i]) for i in np.flatnonzero(missing.to_numpy())],
-        index=given.index[missing], dtype="str",
+        index=given.index[missing],
+        dtype="str",
     )
     counts = derived.groupby(derived).cumcount()
     derived = derived.where(counts == 0, derived + "-" + (counts + 1).astype("str"))
     clash = derived.isin(set(given.dropna()))
     if (i := _first(clash.reindex(given.index, fill_value=False))) is not None:
-        raise origin.fail(i, "event_id", derived[given.index[i]],
-                          "the derived id collides with an id given in the file")
+        raise origin.fail(
+            i, "event_id", derived[given.index[i]], "the derived id collides with an id given in the file"
+        )
     return given.fillna(derived)
 
 
@@ -392,8 +426,14 @@ def content_id(record: pd.Series, geometry: BaseGeometry | None) -> str:
     notes, source and geometry (rounded to 6 decimals) are hashed.
     """
     parts = [
-        _iso(record["event_date"]), _iso(record["date_end"]), record["category"],
-        record["location"], record["actor1"], record["actor2"], record["notes"], record["source"],
+        _iso(record["event_date"]),
+        _iso(record["date_end"]),
+        record["category"],
+        record["location"],
+        record["actor1"],
+        record["actor2"],
+        record["notes"],
+        record["source"],
         None if geometry is None else shapely.to_wkt(geometry, rounding_precision=6),
     ]
     text = json.dumps([None if pd.isna(p) else str(p) for p in parts], ensure_ascii=False)

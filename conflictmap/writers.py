@@ -27,8 +27,14 @@ from conflictmap.schema import COLUMNS, DTYPES
 __all__ = ["WRITE_FORMATS", "atomic_output", "to_geojson", "write_events"]
 
 WRITE_FORMATS = ("geojson", "csv", "gpkg", "parquet")
-_EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".gpkg": "gpkg",
-               ".parquet": "parquet", ".geoparquet": "parquet"}
+_EXTENSIONS = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".csv": "csv",
+    ".gpkg": "gpkg",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+}
 PRECISION = 6  # decimal places kept in GeoJSON and CSV coordinates (about 0.1 m)
 _DATE_COLUMNS = tuple(n for n, d in DTYPES.items() if d.startswith("datetime"))
 
@@ -37,7 +43,7 @@ def write_events(
     events: gpd.GeoDataFrame,
     path: str | Path,
     *,
-    format: str | None = None,  # noqa: A002 - the CLI option's name
+    format: str | None = None,
 ) -> None:
     """Write events to a file, or GeoJSON to standard output when ``path`` is ``"-"``.
 
@@ -65,6 +71,9 @@ def write_events(
         sys.stdout.flush()
         return
     path = Path(path)
+    if path.is_dir():
+        msg = f"{path}: is a directory; give a file name for the output"
+        raise ExportError(msg)
     fmt = output_format(path, format)
     with atomic_output(path) as tmp:
         _WRITERS[fmt](events, tmp)
@@ -75,8 +84,10 @@ def output_format(path: Path, given: str | None) -> str:
     fmt = (given or _EXTENSIONS.get(path.suffix.lower(), "")).lower()
     if fmt not in WRITE_FORMATS:
         what = f"format {given!r}" if given else f"extension {path.suffix!r} of {path}"
-        msg = (f"cannot write {what}; use one of {', '.join(sorted(_EXTENSIONS))} or "
-               f"--format {'|'.join(WRITE_FORMATS)}")
+        msg = (
+            f"cannot write {what}; use one of {', '.join(sorted(_EXTENSIONS))} or "
+            f"--format {'|'.join(WRITE_FORMATS)}"
+        )
         raise ConfigurationError(msg)
     return fmt
 
@@ -138,30 +149,33 @@ def _geojson_chunks(events: gpd.GeoDataFrame) -> Iterator[str]:
     yield '{"type": "FeatureCollection", "features": ['
     for i, (record, shape) in enumerate(zip(props, shapes, strict=True)):
         sep = ",\n" if i else "\n"
-        yield (f'{sep}{{"type": "Feature", "id": {json.dumps(ids[i], ensure_ascii=False)}, '
-               f'"properties": {json.dumps(record, ensure_ascii=False, allow_nan=False)}, '
-               f'"geometry": {shape if shape is not None else "null"}}}')
+        yield (
+            f'{sep}{{"type": "Feature", "id": {json.dumps(ids[i], ensure_ascii=False)}, '
+            f'"properties": {json.dumps(record, ensure_ascii=False, allow_nan=False)}, '
+            f'"geometry": {shape if shape is not None else "null"}}}'
+        )
     yield "\n]}\n"
 
 
 def _properties(events: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    columns = [c for c in events.columns if c != events.geometry.name]
-    table = pd.DataFrame(index=events.index)
-    for name in columns:
-        table[name] = _json_column(events[name])
-    return table.to_dict("records")
+    names = [c for c in events.columns if c != events.geometry.name]
+    columns = [_json_values(events[name]) for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
-def _json_column(series: pd.Series) -> pd.Series:
+def _json_values(series: pd.Series) -> list[Any]:
+    """Return a column as JSON-ready Python values: ISO dates, ints, None for missing."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        return pd.Series([format_date(v) for v in series], index=series.index, dtype=object)
+        return [format_date(v) for v in series]
     if pd.api.types.is_bool_dtype(series):
-        return series.astype(object)
+        return [bool(v) for v in series]
     if pd.api.types.is_integer_dtype(series):
-        return series.astype(object).where(series.notna(), None).map(
-            lambda v: None if v is None else int(v))
-    values = series.astype(object)
-    return values.where(series.notna(), None).map(_plain)
+        return [None if pd.isna(v) else int(v) for v in series]
+    return [None if _missing(v) else _plain(v) for v in series.astype(object)]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, list | dict | tuple) and bool(pd.isna(value)))
 
 
 def _plain(value: object) -> object:
@@ -173,9 +187,15 @@ def _plain(value: object) -> object:
 
 
 def _rounded(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
-    return geometry.set_precision(0) if geometry.empty else gpd.GeoSeries(
-        shapely.transform(geometry.to_numpy(), lambda xy: np.round(xy, PRECISION)),
-        index=geometry.index, crs=geometry.crs)
+    return (
+        geometry.set_precision(0)
+        if geometry.empty
+        else gpd.GeoSeries(
+            shapely.transform(geometry.to_numpy(), lambda xy: np.round(xy, PRECISION)),
+            index=geometry.index,
+            crs=geometry.crs,
+        )
+    )
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -210,8 +230,7 @@ def _write_csv(events: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def _write_gpkg(events: gpd.GeoDataFrame, path: Path) -> None:
-    events.to_file(path, driver="GPKG", layer="events", engine="pyogrio",
-                   geometry_type="Unknown")
+    events.to_file(path, driver="GPKG", layer="events", engine="pyogrio", geometry_type="Unknown")
 
 
 def _write_parquet(events: gpd.GeoDataFrame, path: Path) -> None:

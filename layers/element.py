@@ -16,8 +16,7 @@ from jinja2 import Template
 
 __all__ = ["EventGeoJson", "EventScript", "safe_json"]
 
-_JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-              "\u2029": "\\u2029"}
+_JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def safe_json(value: Any) -> str:
@@ -51,10 +50,8 @@ class EventScript(MacroElement):
         if not isinstance(figure, Figure):
             msg = "EventScript must be added to a folium Map"
             raise TypeError(msg)
-        figure.header.add_child(Element(f"<style>{_asset('events.css')}</style>"),
-                                name="conflictmap_css")
-        figure.header.add_child(Element(f"<script>{_asset('events.js')}</script>"),
-                                name="conflictmap_js")
+        figure.header.add_child(Element(f"<style>{_asset('events.css')}</style>"), name="conflictmap_css")
+        figure.header.add_child(Element(f"<script>{_asset('events.js')}</script>"), name="conflictmap_js")
         super().render(**kwargs)
 
 

@@ -62,8 +62,7 @@ def event_map(
     for layer_name in registry.layers:
         members = located[located["category"].map(registry.layer_of) == layer_name]
         if len(members):
-            fmap.add_child(event_layer(members, name=layer_name, registry=registry,
-                                       slots=slots))
+            fmap.add_child(event_layer(members, name=layer_name, registry=registry, slots=slots))
     folium.LayerControl(collapsed=False).add_to(fmap)
     _fit(fmap, located)
     fmap.get_root().html.add_child(Element(_title_html(events, title)), name="cm_title")
@@ -115,8 +114,7 @@ def _check_events(events: gpd.GeoDataFrame) -> None:
         raise SchemaError(msg)
 
 
-def _features(events: gpd.GeoDataFrame, registry: CategoryRegistry,
-              slots: pd.DataFrame) -> dict[str, Any]:
+def _features(events: gpd.GeoDataFrame, registry: CategoryRegistry, slots: pd.DataFrame) -> dict[str, Any]:
     features: list[dict[str, Any]] = []
     geoms = shapely.transform(events.geometry.to_numpy(), lambda xy: np.round(xy, _COORD_DECIMALS))
     for (index, row), geom in zip(events.iterrows(), geoms, strict=True):
@@ -128,13 +126,18 @@ def _features(events: gpd.GeoDataFrame, registry: CategoryRegistry,
             "slots": int(slots.at[index, "slots"]),
         }
         if geom.geom_type != "Point":
-            area = area_style(color=registry[category].color,
-                              geo_precision=_int_or_none(row["geo_precision"]))
-            features.append({"type": "Feature", "properties": {**props, "area": area},
-                             "geometry": shapely.geometry.mapping(geom)})
+            area = area_style(
+                color=registry[category].color, geo_precision=_int_or_none(row["geo_precision"])
+            )
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {**props, "area": area},
+                    "geometry": shapely.geometry.mapping(geom),
+                }
+            )
             geom = _anchor(geom)
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": shapely.geometry.mapping(geom)})
+        features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -144,7 +147,7 @@ def _anchor(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def _slots(events: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Number the events that share a marker position, so they can stand side by side."""
+    """Return, per event, its place among the events sharing its marker position."""
     anchors = events.geometry.map(lambda g: _anchor(g).wkt if g is not None else "")
     slot = anchors.groupby(anchors).cumcount()
     count = anchors.map(anchors.value_counts())
@@ -180,8 +183,7 @@ def _title_html(events: gpd.GeoDataFrame, title: str | None) -> str:
     if located < n:
         parts.append(f"{n - located} not located, not drawn")
     heading = html.escape(title or "Conflict events")
-    return (f'<div class="cm-title"><h1>{heading}</h1>'
-            f'<p>{html.escape(" · ".join(parts))}</p></div>')
+    return f'<div class="cm-title"><h1>{heading}</h1><p>{html.escape(" · ".join(parts))}</p></div>'
 
 
 def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry) -> str:
@@ -197,12 +199,15 @@ def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry) -> str:
             rows.append(
                 f'<li data-category="{html.escape(key)}"><span class="cm-swatch" '
                 f'style="background:{cat.color}"><i class="fa fa-{html.escape(cat.icon)}"></i>'
-                f"</span>{html.escape(cat.label)} <b>{int(counts[key])}</b></li>")
+                f"</span>{html.escape(cat.label)} <b>{int(counts[key])}</b></li>"
+            )
         rows.append("</ul>")
     areas = located.geometry.geom_type.ne("Point").any()
     if areas:
-        rows.append('<h2>Location</h2><ul><li><span class="cm-area" style="background:'
-                    'rgba(120,120,120,.25)"></span>region-level (shaded area)</li>'
-                    '<li><span class="cm-area" style="border-style:dashed"></span>'
-                    "country-level (outline)</li></ul>")
+        rows.append(
+            '<h2>Location</h2><ul><li><span class="cm-area" style="background:'
+            'rgba(120,120,120,.25)"></span>region-level (shaded area)</li>'
+            '<li><span class="cm-area" style="border-style:dashed"></span>'
+            "country-level (outline)</li></ul>"
+        )
     return f'<div class="cm-legend">{"".join(rows)}</div>' if rows else ""

@@ -28,13 +28,17 @@ def safe_url(url: object) -> str | None:
 
 def describe_when(start: pd.Timestamp, end: pd.Timestamp | None, time_precision: int) -> str:
     """Describe an event's date in words: ``7 Jan 2026``, ``since Dec 2024 (to 7 Jan 2026)``."""
+
     def day(stamp: pd.Timestamp) -> str:
         return f"{stamp.day} {stamp:%b %Y}"
 
     if end is None or pd.isna(end) or end == start:
         if time_precision == 3:
-            return f"{start:%Y} (year)" if start.month == 1 and start.day == 1 else \
-                f"around {day(start)} (longer period)"
+            return (
+                f"{start:%Y} (year)"
+                if start.month == 1 and start.day == 1
+                else f"around {day(start)} (longer period)"
+            )
         if time_precision == 2:
             return f"{start:%B %Y}" if start.day == 1 else f"week of {day(start)}"
         return day(start)
@@ -45,8 +49,9 @@ def describe_when(start: pd.Timestamp, end: pd.Timestamp | None, time_precision:
 
 def popup_record(row: pd.Series, *, label: str) -> dict[str, Any]:
     """Return the fields an event's popup shows, as plain strings (None when absent)."""
-    place = ", ".join(str(v) for v in (row["location"], row["admin1"], row["country"])
-                      if isinstance(v, str) and v)
+    place = ", ".join(
+        str(v) for v in (row["location"], row["admin1"], row["country"]) if isinstance(v, str) and v
+    )
     actors = " — ".join(str(v) for v in (row["actor1"], row["actor2"]) if isinstance(v, str))
     precision = row["geo_precision"]
     fatalities = row["fatalities"]
@@ -55,8 +60,7 @@ def popup_record(row: pd.Series, *, label: str) -> dict[str, Any]:
         "kind": _text(row["sub_event_type"]),
         "when": describe_when(row["event_date"], row["date_end"], int(row["time_precision"])),
         "place": place or None,
-        "precision": None if pd.isna(precision) else
-        f"{PRECISION_WORDS[int(precision)]} ({int(precision)})",
+        "precision": None if pd.isna(precision) else f"{PRECISION_WORDS[int(precision)]} ({int(precision)})",
         "time_precision": TIME_PRECISION_WORDS[int(row["time_precision"])],
         "actors": actors or None,
         "notes": _text(row["notes"]),

@@ -27,8 +27,13 @@ _AREA_BY_PRECISION = {
 def category_styles(registry: CategoryRegistry) -> dict[str, dict[str, Any]]:
     """Return, per category key, what the browser needs to draw it."""
     return {
-        key: {"label": cat.label, "color": cat.color, "marker_color": cat.marker_color,
-              "icon": cat.icon, "layer": cat.layer}
+        key: {
+            "label": cat.label,
+            "color": cat.color,
+            "marker_color": cat.marker_color,
+            "icon": cat.icon,
+            "layer": cat.layer,
+        }
         for key, cat in registry.categories.items()
     }
 

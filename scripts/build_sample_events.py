@@ -30,10 +30,7 @@ def region_polygon(names: list[str], boundaries: Path) -> shapely.Geometry:
     countries = gpd.read_file(boundaries / "countries.geojson")
     parts = []
     for name in names:
-        if len(name) == 2:
-            match = countries[countries["ISO_A2"] == name]
-        else:
-            match = admin1[admin1["name"] == name]
+        match = countries[countries["ISO_A2"] == name] if len(name) == 2 else admin1[admin1["name"] == name]
         if len(match) != 1:
             raise SystemExit(f"region part {name!r} matches {len(match)} features")
         parts.append(match.geometry.iloc[0])

@@ -35,8 +35,15 @@ __all__ = ["READ_FORMATS", "read_events", "read_many"]
 
 READ_FORMATS = ("csv", "acled", "ucdp", "yaml", "json", "geojson", "gpkg", "parquet")
 _EXTENSIONS = {
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".yaml": "yaml", ".yml": "yaml",
-    ".json": "json", ".geojson": "geojson", ".gpkg": "gpkg", ".parquet": "parquet",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".geojson": "geojson",
+    ".gpkg": "gpkg",
+    ".parquet": "parquet",
     ".geoparquet": "parquet",
 }
 
@@ -44,7 +51,7 @@ _EXTENSIONS = {
 def read_events(
     path: str | Path,
     *,
-    format: str | None = None,  # noqa: A002 - the CLI option's name
+    format: str | None = None,
     encoding: str = "utf-8",
     registry: CategoryRegistry | None = None,
 ) -> gpd.GeoDataFrame:
@@ -102,7 +109,7 @@ def read_events(
 def read_many(
     paths: Iterable[str | Path],
     *,
-    format: str | None = None,  # noqa: A002
+    format: str | None = None,
     encoding: str = "utf-8",
     registry: CategoryRegistry | None = None,
     on_file: Callable[[Path, int], None] | None = None,
@@ -149,12 +156,13 @@ def _drop_repeats(events: gpd.GeoDataFrame, origins: list[str]) -> gpd.GeoDataFr
     same = pd.DataFrame({"content": content, "shape": shapes}).duplicated(keep="first")
     for i in repeated[repeated & ~same].index:
         first = ids[ids == ids[i]].index[0]
-        msg = (f"event_id {ids[i]!r} names different events in {origins[first]} and "
-               f"{origins[i]}; give them distinct ids")
+        msg = (
+            f"event_id {ids[i]!r} names different events in {origins[first]} and "
+            f"{origins[i]}; give them distinct ids"
+        )
         raise SchemaError(msg)
     drop = repeated & same
-    warnings.warn(f"{int(drop.sum())} events read more than once were kept once",
-                  DataWarning, stacklevel=3)
+    warnings.warn(f"{int(drop.sum())} events read more than once were kept once", DataWarning, stacklevel=3)
     return events[~drop].reset_index(drop=True)
 
 
@@ -167,8 +175,10 @@ def _format_of(path: Path, given: str | None) -> str:
         return fmt
     fmt = _EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
-        msg = (f"{path}: cannot tell the format from the extension {path.suffix!r}; use one of "
-               f"{', '.join(sorted(_EXTENSIONS))} or pass --format")
+        msg = (
+            f"{path}: cannot tell the format from the extension {path.suffix!r}; use one of "
+            f"{', '.join(sorted(_EXTENSIONS))} or pass --format"
+        )
         raise ConfigurationError(msg)
     return fmt
 
@@ -176,8 +186,8 @@ def _format_of(path: Path, given: str | None) -> str:
 def _csv_flavour(text: str, path: Path) -> str:
     header, _, _ = csv_records(text.split("\n", 1)[0] + "\n", path=path)
     columns = {h.lower() for h in header}
-    if ACLED_MARKERS <= columns:
+    if columns >= ACLED_MARKERS:
         return "acled"
-    if UCDP_MARKERS <= columns:
+    if columns >= UCDP_MARKERS:
         return "ucdp"
     return "csv"

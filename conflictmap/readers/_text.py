@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conflictmap.errors import InputError, SchemaError
 
-__all__ = ["check_readable", "read_text", "csv_records"]
+__all__ = ["check_readable", "csv_records", "read_text"]
 
 
 def check_readable(path: Path) -> None:
@@ -43,8 +43,10 @@ def read_text(path: Path, *, encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         byte = data[err.start : err.start + 1].hex()
-        msg = (f"{path}: line {line}: byte 0x{byte} is not valid {encoding}; save the file as "
-               f"UTF-8 or name its encoding, e.g. --encoding latin-1")
+        msg = (
+            f"{path}: line {line}: byte 0x{byte} is not valid {encoding}; save the file as "
+            f"UTF-8 or name its encoding, e.g. --encoding latin-1"
+        )
         raise InputError(msg) from err
     except LookupError as err:
         msg = f"unknown encoding {encoding!r}"

@@ -21,12 +21,24 @@ from conflictmap.validate import Origin, build_events
 __all__ = ["ACLED_MARKERS", "read_acled"]
 
 ACLED_MARKERS = frozenset({"event_id_cnty", "event_type", "sub_event_type"})
-_KEPT = ("event_id", "event_date", "time_precision", "sub_event_type", "actor1", "actor2",
-         "location", "admin1", "latitude", "longitude", "geo_precision", "notes", "source",
-         "fatalities")
+_KEPT = (
+    "event_id",
+    "event_date",
+    "time_precision",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "location",
+    "admin1",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "notes",
+    "source",
+    "fatalities",
+)
 _EXTRAS = ("event_type", "admin2", "admin3", "assoc_actor_1", "assoc_actor_2")
-_REQUIRED = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "latitude",
-             "longitude")
+_REQUIRED = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "latitude", "longitude")
 
 
 def read_acled(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
@@ -48,8 +60,7 @@ def read_acled(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoD
     for name in _EXTRAS:
         if name in acled.columns:
             raw[name] = acled[name].replace("", None)
-    return build_events(raw, origin=Origin(str(path), labels, acled_dates=True),
-                        registry=registry)
+    return build_events(raw, origin=Origin(str(path), labels, acled_dates=True), registry=registry)
 
 
 def _categories(acled: pd.DataFrame, registry: CategoryRegistry, path: Path) -> pd.Series:
@@ -59,8 +70,11 @@ def _categories(acled: pd.DataFrame, registry: CategoryRegistry, path: Path) -> 
     unmapped = category.isna()
     if unmapped.any():
         kinds = sorted(set(acled.loc[unmapped, "event_type"]))
-        warnings.warn(f"{path}: {int(unmapped.sum())} ACLED events of unmapped event_type "
-                      f"{kinds} became {FALLBACK!r}", DataWarning, stacklevel=3)
+        warnings.warn(
+            f"{path}: {int(unmapped.sum())} ACLED events of unmapped event_type {kinds} became {FALLBACK!r}",
+            DataWarning,
+            stacklevel=3,
+        )
     return category.fillna(FALLBACK)
 
 

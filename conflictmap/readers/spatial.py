@@ -31,8 +31,13 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
     for i, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             msg = "expected a GeoJSON Feature object"
-            raise SchemaError(msg, path=str(path), row=f"features[{i}]", field="type",
-                              value=feature.get("type") if isinstance(feature, dict) else feature)
+            raise SchemaError(
+                msg,
+                path=str(path),
+                row=f"features[{i}]",
+                field="type",
+                value=feature.get("type") if isinstance(feature, dict) else feature,
+            )
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
             msg = "properties must be an object or null"
@@ -48,8 +53,7 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
     return build_events(raw, origin=Origin(str(path), labels), registry=registry)
 
 
-def read_gpkg_events(path: Path, *, registry: CategoryRegistry,
-                     layer: str | None = None) -> gpd.GeoDataFrame:
+def read_gpkg_events(path: Path, *, registry: CategoryRegistry, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read the events layer of a GeoPackage (the only layer, or the one named ``events``)."""
     import pyogrio
 

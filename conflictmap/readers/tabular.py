@@ -69,8 +69,10 @@ def _record_list(doc: Any, path: Path) -> list[dict[str, Any]]:
     if isinstance(doc, dict) and "events" in doc:
         doc = doc["events"]
     if not isinstance(doc, list):
-        msg = (f"{path}: expected a list of events (or a mapping with an 'events' list), "
-               f"got {type(doc).__name__}")
+        msg = (
+            f"{path}: expected a list of events (or a mapping with an 'events' list), "
+            f"got {type(doc).__name__}"
+        )
         raise SchemaError(msg)
     if not doc:
         msg = f"{path}: the event list is empty"
@@ -82,8 +84,9 @@ def _record_list(doc: Any, path: Path) -> list[dict[str, Any]]:
     return doc
 
 
-def _from_records(records: list[dict[str, Any]], labels: list[str], path: Path,
-                  registry: CategoryRegistry) -> gpd.GeoDataFrame:
+def _from_records(
+    records: list[dict[str, Any]], labels: list[str], path: Path, registry: CategoryRegistry
+) -> gpd.GeoDataFrame:
     raw = pd.DataFrame.from_records(records)
     raw = normalize_columns(raw.astype(object).where(raw.notna(), None))
     return build_events(raw, origin=Origin(str(path), labels), registry=registry)

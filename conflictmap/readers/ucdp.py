@@ -25,8 +25,16 @@ UCDP_MARKERS = frozenset({"where_prec", "date_prec", "type_of_violence"})
 WHERE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 3, "6": 4, "7": 4}
 DATE_PREC = {"1": 1, "2": 2, "3": 2, "4": 2, "5": 3}
 VIOLENCE = {"1": "State-based conflict", "2": "Non-state conflict", "3": "One-sided violence"}
-_REQUIRED = ("id", "date_start", "type_of_violence", "latitude", "longitude", "where_prec",
-             "date_prec", "country")
+_REQUIRED = (
+    "id",
+    "date_start",
+    "type_of_violence",
+    "latitude",
+    "longitude",
+    "where_prec",
+    "date_prec",
+    "country",
+)
 _ADMIN_SUFFIX = re.compile(r"\s+(governorate|province|district|region|state|muhafazah)$", re.I)
 
 
@@ -39,30 +47,34 @@ def read_ucdp(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDa
         msg = f"{path}: UCDP GED file lacks required column(s) {', '.join(missing)}"
         raise SchemaError(msg)
     origin = Origin(str(path), labels)
-    raw = pd.DataFrame({
-        "event_id": "UCDP" + ged["id"].str.strip(),
-        "event_date": ged["date_start"],
-        "date_end": ged["date_end"].where(ged["date_end"] != ged["date_start"], "")
-        if "date_end" in ged.columns else "",
-        "time_precision": _coded(ged, "date_prec", DATE_PREC, origin),
-        "geo_precision": _coded(ged, "where_prec", WHERE_PREC, origin),
-        "category": ged["type_of_violence"].map(
-            lambda v: registry.ucdp_type_of_violence.get(int(v), FALLBACK) if v.isdigit()
-            else FALLBACK),
-        "sub_event_type": ged["type_of_violence"].map(VIOLENCE),
-        "actor1": ged.get("side_a"),
-        "actor2": ged.get("side_b"),
-        "location": ged.get("where_coordinates"),
-        "admin1": ged.get("adm_1", pd.Series("", index=ged.index)).str.replace(
-            _ADMIN_SUFFIX, "", regex=True),
-        "country": _countries(ged, path),
-        "latitude": ged["latitude"],
-        "longitude": ged["longitude"],
-        "notes": ged.apply(_notes, axis=1),
-        "source": ged.get("source_office"),
-        "fatalities": ged.get("best"),
-        "conflict_name": ged.get("conflict_name"),
-    })
+    raw = pd.DataFrame(
+        {
+            "event_id": "UCDP" + ged["id"].str.strip(),
+            "event_date": ged["date_start"],
+            "date_end": ged["date_end"].where(ged["date_end"] != ged["date_start"], "")
+            if "date_end" in ged.columns
+            else "",
+            "time_precision": _coded(ged, "date_prec", DATE_PREC, origin),
+            "geo_precision": _coded(ged, "where_prec", WHERE_PREC, origin),
+            "category": ged["type_of_violence"].map(
+                lambda v: registry.ucdp_type_of_violence.get(int(v), FALLBACK) if v.isdigit() else FALLBACK
+            ),
+            "sub_event_type": ged["type_of_violence"].map(VIOLENCE),
+            "actor1": ged.get("side_a"),
+            "actor2": ged.get("side_b"),
+            "location": ged.get("where_coordinates"),
+            "admin1": ged.get("adm_1", pd.Series("", index=ged.index)).str.replace(
+                _ADMIN_SUFFIX, "", regex=True
+            ),
+            "country": _countries(ged, path),
+            "latitude": ged["latitude"],
+            "longitude": ged["longitude"],
+            "notes": ged.apply(_notes, axis=1),
+            "source": ged.get("source_office"),
+            "fatalities": ged.get("best"),
+            "conflict_name": ged.get("conflict_name"),
+        }
+    )
     return build_events(raw, origin=origin, registry=registry)
 
 
@@ -81,8 +93,12 @@ def _countries(ged: pd.DataFrame, path: Path) -> pd.Series:
     unknown = codes.isna() & (ged["country"] != "")
     if unknown.any():
         names = sorted(set(ged.loc[unknown, "country"]))
-        warnings.warn(f"{path}: {int(unknown.sum())} events in countries without an ISO code "
-                      f"({', '.join(names[:5])}) keep an empty country", DataWarning, stacklevel=3)
+        warnings.warn(
+            f"{path}: {int(unknown.sum())} events in countries without an ISO code "
+            f"({', '.join(names[:5])}) keep an empty country",
+            DataWarning,
+            stacklevel=3,
+        )
     return codes
 
 

@@ -27,14 +27,24 @@ TILES_SETTLED = """() => {
     return tiles.length > 0 && tiles.every((img) => img.complete);
 }"""
 LIAISON = "liaison office"
+# Markers of nearby events overlap at the fitted zoom: click a point where this one is on top.
+VISIBLE_POINT = """(marker) => {
+    const r = marker.getBoundingClientRect();
+    for (let y = 4; y < r.height - 10; y += 3) {
+        for (let x = 3; x < r.width - 3; x += 3) {
+            if (marker.contains(document.elementFromPoint(r.x + x, r.y + y))) return {x, y};
+        }
+    }
+    return null;
+}"""
 
 XSS_TITLE = "Events </script><script>window.__xss=5</script> & <b>more</b>"
 XSS_EVENT = {
     "event_id": "xss-1",
     "event_date": "2025-03-01",
     "category": "unrest",
-    "latitude": 32.7,
-    "longitude": 36.57,
+    "latitude": 33.0,
+    "longitude": 35.9,
     "notes": '<img src=x onerror="window.__xss=1">',
     "actor1": "<script>window.__xss=2</script>",
     "location": '"><svg onload=window.__xss=3>',
@@ -47,8 +57,8 @@ LINK_EVENT = {
     "event_id": "xss-2",
     "event_date": "2025-03-02",
     "category": "diplomatic",
-    "latitude": 33.51,
-    "longitude": 36.29,
+    "latitude": 33.0,
+    "longitude": 36.6,
     "notes": "second event",
     "source": "Example",
     "source_url": SAFE_URL,
@@ -60,14 +70,22 @@ def write_yaml(path: Path, events: list[dict[str, object]]) -> Path:
     return path
 
 
-def open_popup(page: Page, index: int) -> None:
-    """Close any open popup, then click the `index`-th marker and wait for its popup."""
+def open_popup(page: Page, index: int) -> str:
+    """Close any open popup, hover and click the `index`-th marker; return its tooltip text."""
     close = page.locator(".leaflet-popup-close-button")
     if close.count():
         close.click()
         expect(page.locator(POPUP)).to_have_count(0)
-    page.locator(MARKERS).nth(index).click()
+    marker = page.locator(MARKERS).nth(index)
+    position = marker.evaluate(VISIBLE_POINT)
+    assert position, f"marker {index} is entirely covered"
+    marker.hover(position=position)
+    tooltip = page.locator(".leaflet-tooltip-pane .cm-tooltip")
+    expect(tooltip).to_have_count(1)
+    text = tooltip.text_content() or ""
+    marker.click(position=position)
     expect(page.locator(f"{POPUP} .cm-popup")).to_have_count(1)
+    return text
 
 
 def overlay_labels(page: Page) -> list[str]:
@@ -89,8 +107,7 @@ def seed_map(tmp_path: Path) -> Path:
         [str(CLI), "map", str(SEED), "-o", str(out), "--title", "Seed article"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert out.is_file()
+    assert done.returncode == 0 and out.is_file(), done.stderr
     return out
 
 
@@ -112,8 +129,7 @@ def test_seed_map_layers_markers_and_legend(
     assert overlay_labels(page) == ["Incursions", "Diplomatic events", "Unrest"]
     expect(page.locator(".cm-title h1")).to_have_text("Seed article")
 
-    in_layer = located["category"].map(registry.layer_of) == "Incursions"
-    incursions = located[in_layer]
+    incursions = located[located["category"].map(registry.layer_of) == "Incursions"]
     n_inc_areas = int(incursions.geometry.geom_type.ne("Point").sum())
     assert (len(incursions), n_inc_areas) == (2, 2)
     inc_colors = {registry[k].marker_color for k in incursions["category"]}
@@ -168,9 +184,7 @@ def test_seed_popup_shows_notes_as_text(
     assert seen.count(event["notes"]) == 1
 
 
-def test_report_text_is_never_markup(
-    open_map: Callable[..., MapPage], tmp_path: Path
-) -> None:
+def test_report_text_is_never_markup(open_map: Callable[..., MapPage], tmp_path: Path) -> None:
     """Hostile text in every field stays text; only http(s) sources become links."""
     events = conflictmap.read_events(write_yaml(tmp_path / "xss.yaml", [XSS_EVENT, LINK_EVENT]))
     assert events["located"].all()
@@ -179,15 +193,12 @@ def test_report_text_is_never_markup(
     page = open_map(html).page
     markers = page.locator(MARKERS)
     expect(markers).to_have_count(2)
-    expect(page.locator(".cm-title h1")).to_have_count(1)
     assert page.locator(".cm-title h1").text_content() == XSS_TITLE
     assert page.locator(".cm-title b, .cm-title script").count() == 0
 
-    popups = {}
+    popups, tooltips = {}, []
     for i in range(markers.count()):
-        markers.nth(i).hover()
-        expect(page.locator(".leaflet-tooltip-pane .cm-tooltip")).to_have_count(1)
-        open_popup(page, i)
+        tooltips.append(open_popup(page, i))
         content = page.locator(POPUP)
         assert content.locator("img, svg, script, iframe, b, i").count() == 0
         assert page.locator(".leaflet-tooltip-pane").locator("img, svg, script").count() == 0
@@ -203,6 +214,7 @@ def test_report_text_is_never_markup(
             })"""
         )
     assert page.evaluate("() => typeof window.__xss") == "undefined"
+    assert any(XSS_EVENT["location"] in text for text in tooltips), tooltips
 
     assert set(popups) == {XSS_EVENT["notes"], LINK_EVENT["notes"]}
     hostile = popups[XSS_EVENT["notes"]]
@@ -230,16 +242,32 @@ def test_unlocated_event_is_counted_not_drawn(
         records.append(LINK_EVENT)
     events = conflictmap.read_events(write_yaml(tmp_path / "events.yaml", records))
     assert events["located"].tolist() == [False, *([True] if with_located else [])]
-    html = tmp_path / "unlocated.html"
-    write_map(events, html, title="Unlocated")
-    page = open_map(html).page
+    write_map(events, tmp_path / "unlocated.html", title="Unlocated")
+    page = open_map(tmp_path / "unlocated.html").page
 
     expect(page.locator(".cm-title p")).to_contain_text("1 not located")
-    subtitle = page.locator(".cm-title p").text_content() or ""
-    assert f"{len(records)} events" in subtitle
+    assert f"{len(records)} events" in (page.locator(".cm-title p").text_content() or "")
     expect(page.locator(MARKERS)).to_have_count(int(with_located))
     expect(page.locator(PATHS)).to_have_count(0)
     assert overlay_labels(page) == (["Diplomatic events"] if with_located else [])
     legend = page.locator(".cm-legend li[data-category]")
     expect(legend).to_have_count(int(with_located))
     assert page.locator(".cm-legend li[data-category='unrest']").count() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="fit_bounds padding ignores marker height and the title "
+    "box: the northernmost marker opens hidden under .cm-title",
+)
+def test_every_marker_is_clickable_in_the_initial_view(
+    open_map: Callable[..., MapPage], tmp_path: Path
+) -> None:
+    north = {**LINK_EVENT, "latitude": 33.51, "longitude": 36.29}
+    south = {**XSS_EVENT, "latitude": 32.7, "longitude": 36.57}
+    events = conflictmap.read_events(write_yaml(tmp_path / "ns.yaml", [north, south]))
+    html = tmp_path / "ns.html"
+    write_map(events, html, title="North and south")
+    markers = open_map(html).page.locator(MARKERS)
+    expect(markers).to_have_count(2)
+    assert [markers.nth(i).evaluate(VISIBLE_POINT) is not None for i in range(2)] == [True, True]

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+
+from conflictmap import ConfigurationError, filter_events, load_registry, read_events
+from conflictmap.categories import default_registry
+
+EVENTS = """
+    - {event_id: a, event_date: 2024-12-08, date_end: 2026-01-07, category: incursion, location: S}
+    - {event_id: b, event_date: 2025-01-31, category: airstrike, location: S}
+    - {event_id: c, event_date: 2025-02-01, category: talks, location: Paris}
+    - {event_id: d, event_date: 2026-01-07, category: unrest, location: Suwayda}
+"""
+
+
+@pytest.fixture
+def events(write):
+    return read_events(write("ev.yaml", EVENTS))
+
+
+@pytest.mark.parametrize(("since", "until", "expected"), [
+    ("2025-01", "2025-01", ["a", "b"]),        # a's period overlaps January 2025
+    ("2025-02-01", None, ["a", "c", "d"]),
+    (None, "2024-12-31", ["a"]),
+    ("2025", "2025", ["a", "b", "c"]),
+    ("2026-01-08", None, []),
+])
+def test_period_overlap(events, since, until, expected):
+    assert filter_events(events, since=since, until=until)["event_id"].tolist() == expected
+
+
+def test_categories_by_key_alias_and_layer(events):
+    assert filter_events(events, categories=["air strike"])["event_id"].tolist() == ["b"]
+    assert filter_events(events, categories=["Incursions"])["event_id"].tolist() == ["a", "b"]
+    assert filter_events(events, categories=["diplomatic", "unrest"])["event_id"].tolist() == \
+        ["c", "d"]
+
+
+def test_unknown_category_and_bad_date_suggest_fixes(events):
+    with pytest.raises(ConfigurationError, match=r"unknown category 'airstrik'; did you mean "
+                                                 r"'airstrike'"):
+        filter_events(events, categories=["airstrik"])
+    with pytest.raises(ConfigurationError, match=r"--since '7/1/2025' is not a date"):
+        filter_events(events, since="7/1/2025")
+
+
+@pytest.mark.parametrize("key", list(default_registry()))
+def test_every_shipped_category_is_complete(key):
+    registry = default_registry()
+    cat = registry[key]
+    assert cat.layer in registry.layers
+    assert cat.color.startswith("#") and len(cat.color) == 7
+    assert registry.resolve(key) == key
+    for alias in cat.aliases:
+        assert registry.resolve(alias) == key, alias
+
+
+def test_default_layers():
+    registry = default_registry()
+    assert registry.layers == ("Incursions", "Diplomatic events", "Unrest", "Other")
+    assert {k: registry.layer_of(k) for k in registry} == {
+        "incursion": "Incursions", "airstrike": "Incursions", "shelling": "Incursions",
+        "clashes": "Incursions", "diplomatic": "Diplomatic events",
+        "agreement": "Diplomatic events", "statement": "Diplomatic events", "unrest": "Unrest",
+        "other": "Other"}
+
+
+def test_registry_extends_from_a_user_file(write):
+    extra = write("cats.yaml", """
+        layers: [Humanitarian]
+        categories:
+          displacement:
+            label: Displacement
+            layer: Humanitarian
+            color: "#2e86c1"
+            marker_color: lightblue
+            icon: person-walking-arrow-right
+            aliases: [displaced, exodus]
+          airstrike:
+            label: Air strike
+    """)
+    registry = load_registry([extra])
+    assert registry.resolve("exodus") == "displacement"
+    assert registry.layers[-1] == "Humanitarian"
+    assert registry["airstrike"].label == "Air strike"
+    assert registry["airstrike"].layer == "Incursions"  # merged, not replaced
+
+
+def test_registry_rejects_incomplete_entries(write):
+    bad = write("bad.yaml", "categories:\n  x: {label: X, layer: L, color: red}\n")
+    with pytest.raises(ConfigurationError, match=r"bad\.yaml: category 'x' lacks marker_color, "
+                                                 r"icon"):
+        load_registry([bad])
