@@ -255,11 +255,6 @@ def test_unlocated_event_is_counted_not_drawn(
     assert page.locator(".cm-legend li[data-category='unrest']").count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fit_bounds padding ignores marker height and the title "
-    "box: the northernmost marker opens hidden under .cm-title",
-)
 def test_every_marker_is_clickable_in_the_initial_view(
     open_map: Callable[..., MapPage], tmp_path: Path
 ) -> None:
