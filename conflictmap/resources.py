@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 __all__ = ["data_path"]
@@ -20,11 +20,12 @@ def _data_dir() -> Path:
     override = os.environ.get("CONFLICTMAP_DATA_DIR")
     if override:
         return Path(override)
-    try:
-        # Installed (wheel or editable), data/ is the package conflictmap.data.
-        return Path(str(resources.files("conflictmap.data")))
-    except (ModuleNotFoundError, NotADirectoryError):
-        return Path(__file__).resolve().parent.parent / "data"  # a bare checkout on sys.path
+    # Installed (wheel or editable), data/ is the package conflictmap.data; it has no
+    # __init__.py, so ask for its folder rather than for a resource reader.
+    spec = importlib.util.find_spec("conflictmap.data")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "data"  # a bare checkout on sys.path
 
 
 def data_path(name: str) -> Path:

@@ -39,3 +39,12 @@ def test_readme_documents_every_field():
     readme = (ROOT / "README.md").read_text()
     for column in COLUMNS:
         assert f"`{column}`" in readme, column
+
+
+def test_every_python_package_is_listed_for_installation():
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    for top in ("conflictmap", "geo", "layers"):
+        for init in (ROOT / top).rglob("__init__.py"):
+            package = ".".join(init.parent.relative_to(ROOT).parts)
+            assert package in listed, f"{package} is missing from [tool.setuptools] packages"
