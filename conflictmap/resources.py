@@ -7,9 +7,9 @@ overrides both, for packagers who ship the data elsewhere.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from functools import cache
-import importlib.util
 from pathlib import Path
 
 __all__ = ["data_path"]

@@ -167,9 +167,11 @@ def _fit(fmap: folium.Map, located: gpd.GeoDataFrame) -> None:
         fmap.location, fmap.options["zoom"] = [(south + north) / 2, (west + east) / 2], 11
         fmap.options["center"] = fmap.location
         return
-    # Leave room for the title box above and for the marker pins, which stand 42 px above their
-    # point, so that no marker opens hidden under the title.
-    fmap.fit_bounds([[south, west], [north, east]], padding_top_left=(50, 115), padding_bottom_right=(50, 30))
+    # Leave room for the title box above, the legend at the bottom right and the marker pins,
+    # which stand 42 px above their point, so that no marker opens hidden under either.
+    fmap.fit_bounds(
+        [[south, west], [north, east]], padding_top_left=(50, 115), padding_bottom_right=(240, 30)
+    )
 
 
 def _title_html(events: gpd.GeoDataFrame, title: str | None) -> str:
