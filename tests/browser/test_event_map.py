@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,7 +18,8 @@ import conflictmap
 from conflictmap.categories import default_registry
 from conflictmap.pipeline import write_map
 
-SEED = Path(__file__).resolve().parents[2] / "data" / "events" / "seed-article.geojson"
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "data" / "events" / "seed-article.geojson"
 CLI = Path(sys.executable).parent / "conflictmap"
 MARKERS = ".leaflet-marker-pane .awesome-marker"
 PATHS = ".leaflet-overlay-pane path"
@@ -103,9 +105,12 @@ def seed_map(tmp_path: Path) -> Path:
     """The shipped sample drawn by the CLI, as a user would."""
     out = tmp_path / "seed.html"
     assert CLI.is_file(), f"console script missing next to the interpreter: {CLI}"
+    # The checkout's code, as imported in this process, even when the install is not editable.
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     done = subprocess.run(
         [str(CLI), "map", str(SEED), "-o", str(out), "--title", "Seed article"],
         capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "PYTHONPATH": path},
     )  # fmt: skip
     assert done.returncode == 0 and out.is_file(), done.stderr
     return out
