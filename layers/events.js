@@ -51,7 +51,14 @@ window.conflictmap = window.conflictmap || (function () {
     var icon = L.AwesomeMarkers.icon({icon: s.icon, prefix: "fa", markerColor: s.marker_color});
     icon.options.iconAnchor = [17 - shift, 42];
     icon.options.popupAnchor = [1 + shift, -32];
-    return L.marker(latlng, {icon: icon, riseOnHover: true, alt: p.info.title});
+    var m = L.marker(latlng, {icon: icon, riseOnHover: true});
+    /* awesome-markers are <div>s, which Leaflet gives no alt text: name them for screen readers */
+    m.on("add", function () {
+      var node = m.getElement();
+      node.setAttribute("role", "button");
+      node.setAttribute("aria-label", [p.info.title, p.info.place].filter(Boolean).join(", "));
+    });
+    return m;
   }
   function layer(data, styles) {
     return L.geoJSON(data, {
