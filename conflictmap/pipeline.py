@@ -32,7 +32,6 @@ class RunSummary:
     by_category: Counter[str] = field(default_factory=Counter)
     written: int = 0
     outputs: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
     def lines(self, registry: CategoryRegistry) -> list[str]:
         """Render the summary as text lines."""

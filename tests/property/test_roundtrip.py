@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -88,28 +89,11 @@ SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.parametrize("suffix", [".geojson", ".csv", ".gpkg", ".parquet"])
 @SETTINGS
-@given(events())
-def test_geojson_roundtrip(frame):
-    _assert_same(frame, _roundtrip(frame, ".geojson"))
-
-
-@SETTINGS
-@given(events())
-def test_csv_roundtrip(frame):
-    _assert_same(frame, _roundtrip(frame, ".csv"))
-
-
-@SETTINGS
-@given(events())
-def test_gpkg_roundtrip(frame):
-    _assert_same(frame, _roundtrip(frame, ".gpkg"))
-
-
-@SETTINGS
-@given(events())
-def test_parquet_roundtrip(frame):
-    _assert_same(frame, _roundtrip(frame, ".parquet"))
+@given(frame=events())
+def test_write_then_read_gives_an_equal_frame(suffix, frame):
+    _assert_same(frame, _roundtrip(frame, suffix))
 
 
 @SETTINGS
