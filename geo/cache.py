@@ -1,0 +1,246 @@
+"""A persistent SQLite cache of geocoding answers.
+
+One row per ``(service, query, country)`` key holds what the service answered: a place
+(``found`` is True) or nothing (``found`` is False, so misses are not asked again). Failures are
+never stored. Queries are normalised before they become keys (stripped, case-folded, inner
+whitespace collapsed); the service and the country stay distinct parts of the key.
+
+The file uses SQLite's write-ahead log and a busy timeout, so several threads and processes can
+read and write one cache at the same time. WAL needs a local file system (not NFS or SMB).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from conflictmap.errors import ConfigurationError
+
+__all__ = ["CachedAnswer", "GeocodeCache", "default_cache_path"]
+
+CACHE_FILE_NAME = "geocode.sqlite"
+_BUSY_TIMEOUT_SECONDS = 30.0
+_SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    service TEXT NOT NULL,
+    query   TEXT NOT NULL,
+    country TEXT NOT NULL,
+    found   INTEGER NOT NULL,
+    answer  TEXT,
+    created TEXT NOT NULL,
+    PRIMARY KEY (service, query, country)
+) WITHOUT ROWID
+"""
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """What a geocoding service once answered for a query.
+
+    Attributes
+    ----------
+    found
+        False when the service found nothing (a cached miss).
+    answer
+        ``{"address": str, "latitude": float, "longitude": float, "raw": dict}`` when found, else None.
+    """
+
+    found: bool
+    answer: dict[str, Any] | None
+
+
+def default_cache_path() -> Path:
+    """Return where the geocoding cache lives unless the caller chooses a file.
+
+    Returns
+    -------
+    Path
+        ``$CONFLICTMAP_CACHE_DIR/geocode.sqlite`` when that variable is set, else
+        ``$XDG_CACHE_HOME/conflictmap/geocode.sqlite`` (an absolute ``XDG_CACHE_HOME`` only, as the
+        XDG spec asks), else ``~/.cache/conflictmap/geocode.sqlite``. The file need not exist.
+
+    Examples
+    --------
+    >>> default_cache_path().name
+    'geocode.sqlite'
+    """
+    override = os.environ.get("CONFLICTMAP_CACHE_DIR")
+    if override:
+        return Path(override).expanduser() / CACHE_FILE_NAME
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "conflictmap" / CACHE_FILE_NAME
+
+
+class GeocodeCache:
+    """A persistent cache of geocoding answers in one SQLite file.
+
+    Safe to share between threads, and between processes that open the same file.
+
+    Parameters
+    ----------
+    path
+        The SQLite file; it and its parent folders are created when missing. See
+        :func:`default_cache_path`.
+
+    Raises
+    ------
+    ConfigurationError
+        When the file exists but is not a cache (not SQLite, or a newer schema).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp, GeocodeCache(Path(tmp) / "g.sqlite") as cache:
+    ...     cache.put(service="nominatim", query="Atlantis", country=None, answer=None)
+    ...     cache.get(service="nominatim", query="  ATLANTIS ", country=None)
+    CachedAnswer(found=False, answer=None)
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        # Autocommit (isolation_level=None): each statement is its own transaction, so a write
+        # takes the write lock at once and waits for it through the busy timeout.
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            self.path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        try:
+            _prepare(self._conn)
+        except sqlite3.DatabaseError as err:
+            self._conn.close()
+            self._conn = None
+            if isinstance(err, sqlite3.OperationalError):  # locked for longer than the busy timeout, ...
+                raise
+            msg = (
+                f"{str(self.path)!r} is not a conflictmap geocoding cache ({err}); "
+                "delete it or choose another cache file"
+            )
+            raise ConfigurationError(msg) from err
+
+    def get(self, *, service: str, query: str, country: str | None) -> CachedAnswer | None:
+        """Return the cached answer for a query.
+
+        Parameters
+        ----------
+        service
+            The geocoding service's name (``"nominatim"``).
+        query
+            The place name as asked; whitespace and case do not matter.
+        country
+            The ISO 3166-1 alpha-2 filter the query was asked with, or None.
+
+        Returns
+        -------
+        CachedAnswer or None
+            None when the query has not been cached.
+        """
+        key = _key(service=service, query=query, country=country)
+        with self._lock:
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT found, answer FROM answers WHERE service = ? AND query = ? AND country = ?", key
+                )
+                .fetchone()
+            )
+        if row is None:
+            return None
+        found, answer = row
+        return CachedAnswer(found=bool(found), answer=json.loads(answer) if found else None)
+
+    def put(self, *, service: str, query: str, country: str | None, answer: dict[str, Any] | None) -> None:
+        """Store what a service answered, replacing any earlier answer for the same key.
+
+        Parameters
+        ----------
+        service
+            The geocoding service's name.
+        query
+            The place name as asked.
+        country
+            The ISO 3166-1 alpha-2 filter, or None.
+        answer
+            ``{"address": str, "latitude": float, "longitude": float, "raw": dict}``, or None when
+            the service found nothing. It must be JSON-serialisable.
+
+        Raises
+        ------
+        TypeError
+            When ``answer`` is neither a dict nor None, or does not serialise to JSON.
+        """
+        if answer is not None and not isinstance(answer, dict):
+            msg = f"answer must be a dict or None, not {type(answer).__name__}"
+            raise TypeError(msg)
+        key = _key(service=service, query=query, country=country)
+        text = None if answer is None else json.dumps(answer, ensure_ascii=False, allow_nan=False)
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._lock:
+            self._connection().execute(
+                "INSERT OR REPLACE INTO answers (service, query, country, found, answer, created) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (*key, int(answer is not None), text, created),
+            )
+
+    def close(self) -> None:
+        """Close the database connection; calling it again does nothing."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            msg = f"the geocoding cache {str(self.path)!r} is closed"
+            raise ValueError(msg)
+        return self._conn
+
+
+def _prepare(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL and create the table (both are no-ops when done before)."""
+    conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_SECONDS * 1000)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > _SCHEMA_VERSION:
+        msg = f"cache schema version {version} is newer than this conflictmap understands ({_SCHEMA_VERSION})"
+        raise sqlite3.DatabaseError(msg)
+    conn.execute(_SCHEMA)
+    if version < _SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+
+def _key(*, service: str, query: str, country: str | None) -> tuple[str, str, str]:
+    """Return the normalised ``(service, query, country)`` key; no country is ``""``."""
+    for name, value in (("service", service), ("query", query)):
+        if not isinstance(value, str):
+            msg = f"{name} must be a str, not {type(value).__name__}"
+            raise TypeError(msg)
+    if country is not None and not isinstance(country, str):
+        msg = f"country must be a str or None, not {type(country).__name__}"
+        raise TypeError(msg)
+    return (
+        service.strip().casefold(),
+        " ".join(query.split()).casefold(),
+        (country or "").strip().casefold(),
+    )

@@ -1,0 +1,316 @@
+"""The offline gazetteer: places, their names and a name index cached on disk.
+
+The shipped table ``gazetteer.tsv.gz`` (built by ``scripts/build_gazetteer.py``) and the curated
+additions ``curated_places.yaml`` are read once, folded into three name indexes (see
+:mod:`geo.names`) and saved as NumPy arrays in the cache directory. Later processes load the
+arrays (a few milliseconds) instead of folding half a million names again.
+
+Each index is a sorted array of 64-bit hashes of folded keys with a parallel array of place
+references; a lookup is a binary search. A reference is ``row << 1 | primary``, where *primary*
+says that the key came from the place's own name rather than an alternate one.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from conflictmap.errors import ConfigurationError
+from conflictmap.resources import data_path
+from geo.names import keys
+
+__all__ = ["KINDS", "LEVANT", "Gazetteer", "Place", "default_gazetteer", "index_cache_dir"]
+
+KINDS = ("populated place", "admin1", "country", "mountain", "area")
+# Places of these countries get the loosest (consonant skeleton) index; elsewhere only the
+# exact and variant keys are indexed, so that a misspelt Syrian village never becomes a
+# namesake on another continent.
+LEVANT = frozenset({"SY", "LB", "IL", "PS", "JO", "IQ", "TR"})
+INDEX_VERSION = "1"  # bump when geo.names folding changes: old caches are then ignored
+TIERS = ("exact", "variant", "skeleton")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place of the gazetteer.
+
+    Attributes
+    ----------
+    place_id
+        ``gn:<GeoNames id>``, ``wof:<Who's On First id>``, ``ne:<slug>`` (Natural Earth peak),
+        ``cm:<slug>`` (curated) or ``region:<region id>`` (an area with a polygon).
+    name
+        Primary (English) name.
+    kind
+        One of :data:`KINDS`.
+    country
+        ISO 3166-1 alpha-2 code ("" for areas claimed by several countries).
+    admin1
+        Region id of the admin-1 unit the place lies in ("" when unknown or outside the region).
+    population
+        GeoNames population (0 when unknown).
+    lat, lon
+        A point: the place itself, or a point inside an area.
+    region
+        For areas, the id of their polygon in ``regions.geojson``; "" otherwise.
+    feature
+        GeoNames feature code ("PPLA2": seat of a second-level unit), "" when unknown.
+    """
+
+    place_id: str
+    name: str
+    kind: str
+    country: str
+    admin1: str
+    population: int
+    lat: float
+    lon: float
+    region: str = ""
+    feature: str = ""
+
+    @property
+    def is_area(self) -> bool:
+        """Whether the place is an area with a polygon (admin-1 unit, country, region)."""
+        return bool(self.region)
+
+
+def index_cache_dir() -> Path:
+    """Directory for the gazetteer index and the geocoding cache.
+
+    ``$CONFLICTMAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/conflictmap``, else ``~/.cache/conflictmap``.
+    """
+    explicit = os.environ.get("CONFLICTMAP_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "conflictmap"
+
+
+class Gazetteer:
+    """Places with a folded-name index.
+
+    Use :func:`default_gazetteer` for the shipped data; construct one directly to use other
+    files (tests do).
+
+    Parameters
+    ----------
+    table
+        A gazetteer table (``.tsv.gz``) as written by ``scripts/build_gazetteer.py``.
+    curated
+        YAML file of curated places and extra names, or ``None``.
+    cache_dir
+        Where the built index is saved; ``None`` keeps it in memory only.
+    """
+
+    def __init__(self, *, table: Path, curated: Path | None = None, cache_dir: Path | None = None) -> None:
+        self.table = Path(table)
+        self.curated = Path(curated) if curated else None
+        digest = hashlib.sha1(INDEX_VERSION.encode())
+        for path in (self.table, self.curated):
+            if path is not None:
+                digest.update(path.read_bytes())
+        self.fingerprint = digest.hexdigest()[:16]
+        cached = self._load_cache(cache_dir) if cache_dir else None
+        if cached is None:
+            cached = self._build()
+            if cache_dir:
+                self._save_cache(cache_dir, cached)
+        self._columns, self._hashes, self._refs = cached
+        self._lookup = lru_cache(maxsize=1 << 17)(self._lookup_uncached)
+
+    # ------------------------------------------------------------------ public API
+
+    def __len__(self) -> int:
+        return len(self._columns["place_id"])
+
+    def place(self, row: int) -> Place:
+        """Return the place stored at ``row``."""
+        c = self._columns
+        return Place(
+            c["place_id"][row],
+            c["name"][row],
+            c["kind"][row],
+            c["country"][row],
+            c["admin1"][row],
+            int(c["population"][row]),
+            float(c["lat"][row]),
+            float(c["lon"][row]),
+            c["region"][row],
+            c["feature"][row],
+        )
+
+    def get(self, place_id: str) -> Place | None:
+        """Return the place with this id, or ``None``."""
+        row = self._row_of_id().get(place_id)
+        return None if row is None else self.place(row)
+
+    def candidates(self, name: str) -> tuple[tuple[Place, int], ...]:
+        """Places whose names fold to the same key as ``name``.
+
+        Parameters
+        ----------
+        name
+            A place name as written.
+
+        Returns
+        -------
+        tuple of (Place, int)
+            Each place once, with the strictest tier it matched on: 0 exact key, 1 variant key,
+            2 consonant skeleton. Skeleton matches are only returned when nothing matched on the
+            stricter keys.
+        """
+        return self._lookup(name)
+
+    def names_of(self, row: int) -> list[str]:
+        """All names of the place at ``row`` (primary first)."""
+        return [self._columns["name"][row], *filter(None, self._columns["names"][row].split("|"))]
+
+    # ------------------------------------------------------------------ lookup
+
+    def _lookup_uncached(self, name: str) -> tuple[tuple[Place, int], ...]:
+        best: dict[int, int] = {}
+        for tier, key in enumerate(keys(name)):
+            if not key or (tier == 2 and best):
+                continue
+            hashes, refs = self._hashes[tier], self._refs[tier]
+            h = np.uint64(_hash(key))
+            lo = int(np.searchsorted(hashes, h, side="left"))
+            hi = int(np.searchsorted(hashes, h, side="right"))
+            for ref in refs[lo:hi].tolist():
+                best.setdefault(ref >> 1, tier)
+        return tuple((self.place(row), tier) for row, tier in best.items())
+
+    @lru_cache(maxsize=1)  # noqa: B019 - one gazetteer per process; the cache lives as long as it
+    def _row_of_id(self) -> dict[str, int]:
+        return {pid: i for i, pid in enumerate(self._columns["place_id"])}
+
+    # ------------------------------------------------------------------ building
+
+    def _read_rows(self) -> list[dict[str, str]]:
+        with gzip.open(self.table, "rt", encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh, delimiter="\t"))
+        if self.curated is not None:
+            _apply_curated(rows, self.curated)
+        return rows
+
+    def _build(self) -> tuple[dict[str, list], list[np.ndarray], list[np.ndarray]]:
+        rows = self._read_rows()
+        columns: dict[str, list] = {
+            k: [] for k in ("place_id", "name", "kind", "country", "admin1", "region", "feature", "names")
+        }
+        numbers: dict[str, list] = {"population": [], "lat": [], "lon": []}
+        entries: list[list[tuple[int, int]]] = [[], [], []]
+        for row_no, row in enumerate(rows):
+            for col in columns:
+                columns[col].append(row[col])
+            numbers["population"].append(int(row["population"] or 0))
+            numbers["lat"].append(float(row["lat"]))
+            numbers["lon"].append(float(row["lon"]))
+            loose = row["country"] in LEVANT or bool(row["region"])
+            names = [row["name"], *filter(None, row["names"].split("|"))]
+            for i, name in enumerate(names):
+                ref = row_no << 1 | (i == 0)
+                for tier, key in enumerate(keys(name)):
+                    if key and (tier < 2 or loose):
+                        entries[tier].append((_hash(key), ref))
+        hashes, refs = [], []
+        for tier_entries in entries:
+            unique = sorted(set(tier_entries))
+            hashes.append(np.array([h for h, _ in unique], dtype=np.uint64))
+            refs.append(np.array([r for _, r in unique], dtype=np.uint32))
+        all_columns: dict[str, list] = {
+            **columns,
+            "population": np.array(numbers["population"], dtype=np.int64),
+            "lat": np.array(numbers["lat"]),
+            "lon": np.array(numbers["lon"]),
+        }
+        return all_columns, hashes, refs
+
+    def _cache_file(self, cache_dir: Path) -> Path:
+        return Path(cache_dir) / f"gazetteer-{self.fingerprint}.pickle"
+
+    def _load_cache(self, cache_dir: Path) -> tuple | None:
+        path = self._cache_file(cache_dir)
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            return None
+
+    def _save_cache(self, cache_dir: Path, data: tuple) -> None:
+        path = self._cache_file(cache_dir)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Written to a temporary file and renamed: a process reading meanwhile never sees half
+            # a file, and two processes building at once both succeed.
+            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".gazetteer-", delete=False) as fh:
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(fh.name, path)
+        except OSError:
+            pass  # a read-only cache directory only costs speed
+
+
+def _hash(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
+    """Add curated places and names (``curated_places.yaml``) to the table rows."""
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigurationError(f"{path}: cannot read curated places: {err}") from err
+    by_id = {row["place_id"]: row for row in rows}
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}: entry {number}"
+        if not isinstance(entry, dict) or "source" not in entry:
+            raise ConfigurationError(f"{where}: each entry needs a 'source' and either 'id' or 'names_for'")
+        names = [str(n) for n in entry.get("names", [])]
+        if "names_for" in entry:
+            target = by_id.get(str(entry["names_for"]))
+            if target is None:
+                raise ConfigurationError(f"{where}: names_for {entry['names_for']!r} is not a place id")
+            target["names"] = "|".join(filter(None, [target["names"], *names]))
+            continue
+        kind = entry.get("kind", "populated place")
+        if kind not in KINDS:
+            raise ConfigurationError(f"{where}: field 'kind' is {kind!r}; expected one of {', '.join(KINDS)}")
+        try:
+            lat, lon = float(entry["lat"]), float(entry["lon"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise ConfigurationError(f"{where}: needs numeric 'lat' and 'lon'") from err
+        row = {
+            "place_id": str(entry["id"]),
+            "name": str(entry["name"]),
+            "kind": kind,
+            "country": str(entry.get("country") or ""),
+            "admin1": str(entry.get("admin1") or ""),
+            "population": str(int(entry.get("population") or 0)),
+            "lat": str(lat),
+            "lon": str(lon),
+            "region": str(entry.get("region") or ""),
+            "feature": "",
+            "names": "|".join(names),
+        }
+        rows.append(row)
+        by_id[row["place_id"]] = row
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """Return the shipped gazetteer with the curated additions, its index cached on disk."""
+    return Gazetteer(
+        table=data_path("gazetteer.tsv.gz"),
+        curated=data_path("curated_places.yaml"),
+        cache_dir=index_cache_dir(),
+    )

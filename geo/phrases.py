@@ -1,0 +1,136 @@
+"""Read the place phrases of news reports: "the northern Daraa countryside", "near Beit Jinn".
+
+A phrase is split into the place name it is about and what it says about that place: the kind
+asked for ("Daraa governorate", "the town of Nawa") and whether it points near or into the place
+rather than at it ("countryside", "outskirts", "near", a compass direction). The resolver uses the
+kind to choose among namesakes and the vagueness to set an honest ``geo_precision``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+__all__ = ["Phrase", "read_phrase"]
+
+DIRECTION = (
+    r"(?:north|south|east|west|north[- ]?east|north[- ]?west|south[- ]?east|south[- ]?west|central|"
+    r"northern|southern|eastern|western|north[- ]?eastern|north[- ]?western|south[- ]?eastern|"
+    r"south[- ]?western|upper|lower|greater)"
+)
+ADMIN_WORDS = r"(?:governorate|province|muhafazah|muhafazat|mohafazat|mohafazah|wilayah|vilayet|il)"
+VAGUE_AFTER = r"(?:outskirts|suburbs|surroundings|environs|vicinity|area|region|hinterland|plain|plains)"
+POPULATED_WORDS = r"(?:city|town|village|hamlet|camp|refugee camp|neighbourhood|neighborhood|district)"
+MOUNTAIN_WORDS = r"(?:mountain|mountains|heights|hills?|peak|range)"
+
+# (pattern, kind asked for, vague, kind preferred), tried in order; ``(?P<name>...)`` is the place.
+PATTERNS: tuple[tuple[re.Pattern[str], str | None, bool, str | None], ...] = tuple(
+    (re.compile(rf"^{pattern}$", re.IGNORECASE), kind, vague, prefer)
+    for pattern, kind, vague, prefer in (
+        (rf"(?:the )?(?:{ADMIN_WORDS}) of (?P<name>.+)", "admin1", False, None),
+        (rf"(?P<name>.+?) {ADMIN_WORDS}", "admin1", False, None),
+        (rf"(?:the )?(?:{DIRECTION} )?(?P<name>.+?) countryside", None, True, "admin1"),
+        (rf"(?:the )?(?:{DIRECTION} )?countryside of (?P<name>.+)", None, True, "admin1"),
+        (r"rural (?P<name>.+)", None, True, "admin1"),
+        (rf"(?:the )?(?:{DIRECTION} )?(?P<name>.+?) {VAGUE_AFTER}", None, True, None),
+        (rf"(?:the )?(?:{DIRECTION} )?{VAGUE_AFTER} of (?P<name>.+)", None, True, None),
+        (
+            rf"(?:near|nearby|around|outside|close to|next to|just outside|on the edge of|"
+            rf"(?:{DIRECTION} )?of|{DIRECTION} of|(?:\d+ ?km|\d+ kilometres|\d+ kilometers|\d+ miles) "
+            rf"(?:{DIRECTION} )?(?:of|from)) (?:the )?(?P<name>.+)",
+            None,
+            True,
+            None,
+        ),
+        (rf"(?:the )?{POPULATED_WORDS} of (?P<name>.+)", "populated place", False, None),
+        (rf"(?P<name>.+?) {POPULATED_WORDS}", "populated place", False, None),
+        (rf"(?:the )?{DIRECTION} (?P<name>.+)", None, True, None),
+        # Arabic: "محافظة X" (X governorate), "ريف X" (X countryside), "مدينة X" (the city of X)
+        (r"محافظ[ةه] (?P<name>.+)", "admin1", False, None),
+        (r"ريف (?P<name>.+)", None, True, "admin1"),
+        (r"(?:مدين[ةه]|بلد[ةه]|قري[ةه]) (?P<name>.+)", "populated place", False, None),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A place phrase read into its parts.
+
+    Attributes
+    ----------
+    text
+        The phrase as written.
+    name
+        The place name the phrase is about.
+    kind
+        The kind of place the phrase asks for (see :data:`geo.gazetteer.KINDS`), or ``None``.
+    vague
+        Whether the phrase points near or into the place rather than at it.
+    qualifier
+        A trailing qualifier, as in "Tripoli, Lebanon" (``"Lebanon"``), or ``None``.
+    prefer
+        A kind preferred when the name has namesakes, without being required: "the Daraa
+        countryside" means the governorate when there is one.
+    """
+
+    text: str
+    name: str
+    kind: str | None = None
+    vague: bool = False
+    qualifier: str | None = None
+    prefer: str | None = None
+
+
+def read_phrase(text: str) -> list[Phrase]:
+    """Read a place phrase, most literal reading first.
+
+    Parameters
+    ----------
+    text
+        A place as a report writes it.
+
+    Returns
+    -------
+    list of Phrase
+        The whole text taken as a name first (many names contain "Mount" or "countryside"-like
+        words), then the readings of :data:`PATTERNS`, which strip the phrase words.
+
+    Examples
+    --------
+    >>> [(p.name, p.kind, p.vague) for p in read_phrase("the northern Daraa countryside")][-1]
+    ('Daraa', None, True)
+    """
+    cleaned = " ".join(text.replace("\u00a0", " ").split()).strip(" .;:")
+    qualifier = None
+    if "," in cleaned:
+        head, _, tail = cleaned.rpartition(",")
+        if head.strip() and tail.strip():
+            cleaned, qualifier = head.strip(), tail.strip()
+    base = re.sub(r"^(?:in|at|from|into) ", "", cleaned, flags=re.IGNORECASE)
+    readings = [Phrase(text, base, None, False, qualifier)]
+    possessive = re.match(r"^(?:the )?(?P<qual>[^']+?)['’]s (?P<name>.+)$", base, flags=re.IGNORECASE)
+    if possessive and qualifier is None:
+        # "Israel's Northern District", "Daraa's eastern countryside": the owner is a qualifier.
+        inner = read_phrase(possessive.group("name"))
+        return readings + [replace(r, text=text, qualifier=possessive.group("qual")) for r in inner]
+    without_the = re.sub(r"^the ", "", base, flags=re.IGNORECASE)
+    if without_the != base:
+        readings.append(Phrase(text, without_the, None, False, qualifier))
+    seen = {without_the.casefold()}
+    for pattern, kind, vague, prefer in PATTERNS:
+        match = pattern.match(without_the)
+        if not match:
+            continue
+        name = match.group("name").strip()
+        inner = read_phrase(name)[-1] if name.casefold() != without_the.casefold() else None
+        # "the northern Daraa countryside": strip the direction the outer pattern left behind.
+        if inner is not None and inner.name.casefold() != name.casefold():
+            kind = kind or inner.kind
+            vague = vague or inner.vague
+            prefer = prefer or inner.prefer
+            name = inner.name
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            readings.append(Phrase(text, name, kind, vague, qualifier, prefer))
+    return readings

@@ -1,0 +1,232 @@
+"""Named regions as polygons: admin-1 units, countries, disputed areas and composite regions.
+
+The polygons live in the shipped ``regions.geojson`` (built by ``scripts/build_gazetteer.py``
+from Natural Earth and the composite definitions in ``data/regions.yaml``). Names are looked up
+through the gazetteer, so "Dar'a", "As-Sweida", "Rural Damascus" and "the buffer zone" all work.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from conflictmap.errors import RegionNotFound
+from conflictmap.resources import data_path
+from geo.gazetteer import Gazetteer, default_gazetteer
+from geo.names import exact_key, variant_key
+
+__all__ = ["REGION_KINDS", "Region", "RegionRegistry", "default_regions"]
+
+REGION_KINDS = ("admin1", "country", "area")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A named area with a polygon.
+
+    Attributes
+    ----------
+    region_id
+        ISO 3166-2 code for Syrian governorates (``SY-DR``), HASC-style code for neighbours'
+        admin-1 units (``LB-JA``), ISO alpha-2 for countries (``SY``), a slug for disputed and
+        composite areas (``golan-heights``, ``southern-syria``).
+    name
+        English name.
+    kind
+        ``admin1``, ``country`` or ``area`` (disputed and composite areas).
+    country
+        ISO alpha-2 code ("" for disputed areas).
+    names
+        Other names it is known by.
+    members
+        Region ids of a composite's parts (empty otherwise).
+    description
+        What a composite region covers and why.
+    geojson
+        The GeoJSON geometry; :attr:`geometry` is built from it on first use.
+    """
+
+    region_id: str
+    name: str
+    kind: str
+    country: str
+    names: tuple[str, ...]
+    members: tuple[str, ...]
+    description: str
+    geojson: dict = field(repr=False, compare=False)
+
+    @cached_property
+    def geometry(self) -> BaseGeometry:
+        """Polygon or MultiPolygon, lon/lat (parsed on first use: most runs need few of them)."""
+        return shape(self.geojson)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """``(west, south, east, north)``."""
+        return tuple(float(v) for v in self.geometry.bounds)  # type: ignore[return-value]
+
+
+class RegionRegistry:
+    """The named regions and lookups by name or point.
+
+    Parameters
+    ----------
+    path
+        A regions GeoJSON file as written by ``scripts/build_gazetteer.py``.
+    gazetteer
+        Gazetteer used to read region names the way places are read.
+    """
+
+    def __init__(self, *, path: Path, gazetteer: Gazetteer | None = None) -> None:
+        self.path = Path(path)
+        self._gazetteer = gazetteer
+        data = json.loads(self.path.read_text(encoding="utf-8"))
+        self._regions: dict[str, Region] = {}
+        for feature in data["features"]:
+            p = feature["properties"]
+            self._regions[p["id"]] = Region(
+                p["id"],
+                p["name"],
+                p["kind"],
+                p.get("country") or "",
+                tuple(p.get("names", ())),
+                tuple(p.get("members", ())),
+                p.get("description", "") or p.get("note", ""),
+                feature["geometry"],
+            )
+
+    def __iter__(self) -> Iterator[Region]:
+        return iter(self._regions.values())
+
+    def __len__(self) -> int:
+        return len(self._regions)
+
+    def __contains__(self, region_id: object) -> bool:
+        return region_id in self._regions
+
+    def __getitem__(self, region_id: str) -> Region:
+        return self._regions[region_id]
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The gazetteer used for names (the shipped one unless given)."""
+        if self._gazetteer is None:
+            self._gazetteer = default_gazetteer()
+        return self._gazetteer
+
+    def find(self, name: str) -> Region:
+        """Return the region a name means.
+
+        Parameters
+        ----------
+        name
+            A region id (``SY-DR``), a name in any known spelling ("Dar'a", "southern Syria",
+            "Quneitra governorate", "the buffer zone").
+
+        Raises
+        ------
+        RegionNotFound
+            With the closest region names as suggestions.
+        """
+        text = name.strip()
+        if text in self._regions:
+            return self._regions[text]
+        upper = text.upper()
+        if upper in self._regions:
+            return self._regions[upper]
+        from geo.phrases import read_phrase  # small; imported here to keep module import light
+
+        for reading in read_phrase(text):
+            areas = [
+                (p, tier)
+                for p, tier in self.gazetteer.candidates(reading.name)
+                if p.region in self._regions and tier < 2
+            ]
+            if areas:
+                # Prefer the region whose own name matches, then admin-1 units, then countries.
+                key = variant_key(reading.name)
+                areas.sort(
+                    key=lambda item: (
+                        item[1],
+                        variant_key(item[0].name) != key,
+                        REGION_KINDS.index(item[0].kind),
+                    )
+                )
+                return self._regions[areas[0][0].region]
+        raise RegionNotFound(f"unknown region {name!r}; {self._suggest(text)}")
+
+    def _suggest(self, text: str) -> str:
+        by_key: dict[str, str] = {}
+        for region in self:
+            for label in (region.name, *region.names):
+                by_key.setdefault(exact_key(label), region.name)
+            by_key.setdefault(exact_key(region.region_id), region.region_id)
+        close = difflib.get_close_matches(exact_key(text), list(by_key), n=5, cutoff=0.6)
+        names = list(dict.fromkeys(by_key[k] for k in close))
+        if names:
+            return (
+                "did you mean " + ", ".join(repr(n) for n in names) + "? (`conflictmap regions` lists them)"
+            )
+        return "`conflictmap regions` lists the known regions"
+
+    # ------------------------------------------------------------------ point in polygon
+
+    @cached_property
+    def _admin1(self) -> tuple[shapely.STRtree, list[Region]]:
+        units = [r for r in self if r.kind == "admin1"]
+        return shapely.STRtree([r.geometry for r in units]), units
+
+    @cached_property
+    def _countries(self) -> tuple[shapely.STRtree, list[Region]]:
+        units = [r for r in self if r.kind == "country"]
+        return shapely.STRtree([r.geometry for r in units]), units
+
+    def admin_units_at(self, lon: np.ndarray, lat: np.ndarray) -> tuple[list[str | None], list[str | None]]:
+        """Admin-1 unit name and country code of each point (``None`` where no unit contains it).
+
+        Admin-1 polygons decide first (they are finer, and separate Syrian-held Quneitra from the
+        Israeli-held Golan); the country polygons only fill in points outside every admin-1 unit.
+
+        Parameters
+        ----------
+        lon, lat
+            Coordinates, same length.
+
+        Returns
+        -------
+        admin1 : list
+            English names of the units.
+        country : list
+            ISO alpha-2 codes.
+        """
+        points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        admin1: list[str | None] = [None] * len(points)
+        country: list[str | None] = [None] * len(points)
+        tree, units = self._admin1
+        point_idx, unit_idx = tree.query(points, predicate="intersects")
+        for p, u in zip(point_idx.tolist(), unit_idx.tolist(), strict=True):
+            if admin1[p] is None:
+                admin1[p], country[p] = units[u].name, units[u].country
+        missing = [i for i, c in enumerate(country) if c is None]
+        if missing:
+            tree, units = self._countries
+            point_idx, unit_idx = tree.query(points[missing], predicate="intersects")
+            for p, u in zip(point_idx.tolist(), unit_idx.tolist(), strict=True):
+                if country[missing[p]] is None:
+                    country[missing[p]] = units[u].country
+        return admin1, country
+
+
+@lru_cache(maxsize=1)
+def default_regions() -> RegionRegistry:
+    """Return the shipped regions."""
+    return RegionRegistry(path=data_path("regions.geojson"))

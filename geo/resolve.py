@@ -1,0 +1,395 @@
+"""Choose the place a phrase means, and say why.
+
+Candidates come from the gazetteer (:mod:`geo.gazetteer`) for each reading of the phrase
+(:mod:`geo.phrases`). Among namesakes the resolver prefers, in order:
+
+1. the kind the phrase asks for ("Daraa governorate", "the town of Nawa");
+2. the context country (``country=``, a qualifier as in "Tripoli, Lebanon", or the country of the
+   other places of the same input, see :meth:`Resolver.resolve_all`);
+3. the kind the phrase leans to ("the Daraa countryside" means the governorate when there is one);
+4. a likelihood score, the sum of: the population class (0 for 100,000+, 1 for 10,000+, 2 for
+   1,000+ or unknown, 3 for fewer; the seat of an administrative unit counts as a town even
+   where GeoNames has no population, an admin-1 unit or a named area as 10,000+); the distance
+   from the region of interest (0 in Syria, 1 in a neighbouring country, 2 elsewhere); and the
+   match (0 the place's own name exactly, 1 an alternate name exactly, 2 or 3 the same with a
+   looser spelling, 4 consonants only);
+5. the region of interest, then the better match;
+6. proximity to the other places of the input;
+7. a country over a town over an admin-1 unit over other areas, then exact population.
+
+A user's override (:class:`Overrides`) always wins.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from conflictmap.errors import ConfigurationError
+from geo.gazetteer import LEVANT, Gazetteer, Place, default_gazetteer
+from geo.names import exact_key, variant_key
+from geo.phrases import Phrase, read_phrase
+
+__all__ = ["OVERRIDES_FILENAME", "Overrides", "Resolution", "Resolver", "precision_of"]
+
+OVERRIDES_FILENAME = "conflictmap-overrides.yaml"
+BASE_PRECISION = {"populated place": 1, "mountain": 2, "admin1": 3, "area": 3, "country": 4}
+# Seats of administrative units are towns of some size even where GeoNames has no population.
+SEAT_POPULATION = {"PPLC": 1_000_000, "PPLA": 100_000, "PPLA2": 20_000, "PPLA3": 2_000}
+# Admin-1 units and named areas rank like towns of 10,000+ when compared with namesakes.
+AREA_POPULATION = 10_000
+KIND_ORDER = {"country": 0, "populated place": 1, "admin1": 2, "area": 3, "mountain": 4}
+REASONS = (
+    "it is the kind of place the phrase asks for",
+    "it lies in the context country",
+    "it is the kind of place the phrase suggests",
+    "it is larger, nearer the region of interest or better matched by the spelling",
+    "it lies nearer the region of interest",
+    "its own name matches the spelling more closely",
+    "it is closest to the input's other places",
+    "countries, then towns, then admin-1 units are preferred",
+    "it has the larger population",
+    "it comes first by id (a tie)",
+)
+
+
+def precision_of(kind: str, *, vague: bool) -> int:
+    """Return the ``geo_precision`` of a place of ``kind``, read exactly or vaguely ("near X")."""
+    base = BASE_PRECISION.get(kind, 1)
+    if vague:
+        return {"populated place": 2, "mountain": 2, "country": 3}.get(kind, base)
+    return base
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The answer to one place query.
+
+    Attributes
+    ----------
+    query
+        The phrase as given.
+    place
+        The chosen place, or ``None`` when nothing matched.
+    geo_precision
+        1 exact place, 2 near or part of a place, 3 region, 4 country; ``None`` when not found.
+    source
+        ``"gazetteer"``, ``"override"`` or the online geocoder's service name.
+    reason
+        Why this place won (or why nothing was found).
+    candidates
+        The places considered, best first.
+    name_read
+        The place name read from the phrase ("Daraa" in "the Daraa countryside").
+    """
+
+    query: str
+    place: Place | None
+    geo_precision: int | None
+    source: str
+    reason: str
+    candidates: tuple[Place, ...] = ()
+    name_read: str | None = None
+
+    @property
+    def found(self) -> bool:
+        """Whether a place was found."""
+        return self.place is not None
+
+    @property
+    def kind(self) -> str | None:
+        """``"point"``, ``"region"`` or ``"country"`` (``None`` when not found)."""
+        if self.place is None:
+            return None
+        if self.place.kind == "country":
+            return "country"
+        return "region" if self.place.is_area else "point"
+
+
+@dataclass
+class Overrides:
+    """User decisions that beat the gazetteer: name → place id, or name → coordinates.
+
+    The YAML file maps names to a place id (``"Hamidiyah": gn:174167``) or to coordinates
+    (``"Tell al-Hara": {lat: 33.06, lon: 35.98}`` or ``[33.06, 35.98]``), optionally with
+    ``name`` and ``geo_precision``.
+    """
+
+    entries: dict[str, tuple[Place | str, int | None]] = field(default_factory=dict)
+    path: Path | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Overrides:
+        """Read an overrides YAML file; errors name the file, entry and value."""
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as err:
+            raise ConfigurationError(f"{path}: cannot read overrides: {err}") from err
+        if not isinstance(data, Mapping):
+            raise ConfigurationError(
+                f"{path}: overrides must be a mapping of name to place id or coordinates"
+            )
+        entries: dict[str, tuple[Place | str, int | None]] = {}
+        for name, value in data.items():
+            entries[exact_key(str(name))] = _override_value(path, str(name), value)
+        return cls(entries, path)
+
+    @classmethod
+    def discover(cls, directory: str | Path = ".") -> Overrides | None:
+        """Return the overrides of ``directory/conflictmap-overrides.yaml`` when that file exists."""
+        path = Path(directory) / OVERRIDES_FILENAME
+        return cls.from_file(path) if path.is_file() else None
+
+    def get(self, name: str) -> tuple[Place | str, int | None] | None:
+        """Return the override for ``name`` (place or place id, and precision), matched folded."""
+        return self.entries.get(exact_key(name))
+
+
+def _override_value(path: Path, name: str, value: object) -> tuple[Place | str, int | None]:
+    where = f"{path}: override {name!r}"
+    if isinstance(value, str):
+        return value.strip(), None
+    if isinstance(value, Sequence) and len(value) == 2:
+        value = {"lat": value[0], "lon": value[1]}
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"{where}: value {value!r} is neither a place id nor coordinates")
+    try:
+        lat, lon = float(value["lat"]), float(value["lon"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise ConfigurationError(f"{where}: needs numeric 'lat' and 'lon', got {dict(value)!r}") from err
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ConfigurationError(f"{where}: lat {lat} / lon {lon} out of range")
+    precision = value.get("geo_precision", 1)
+    if precision not in (1, 2, 3, 4):
+        raise ConfigurationError(f"{where}: geo_precision {precision!r} is not one of 1, 2, 3, 4")
+    place = Place(
+        f"override:{exact_key(name)}",
+        str(value.get("name", name)),
+        "populated place",
+        str(value.get("country", "")).upper(),
+        "",
+        0,
+        lat,
+        lon,
+    )
+    return place, int(precision)
+
+
+@dataclass(frozen=True)
+class _Context:
+    country: str | None = None
+    admin1: str | None = None
+    near: tuple[float, float] | None = None
+
+
+class Resolver:
+    """Resolve place phrases against a gazetteer.
+
+    Parameters
+    ----------
+    gazetteer
+        The gazetteer; the shipped one by default.
+    overrides
+        User overrides; they always win.
+    home, focus
+        The country of interest and its neighbourhood: namesakes there are preferred when no
+        context says otherwise ("Saida" is Sidon, not Saïda in Algeria; "Bosra" is Bosra in
+        Syria, not Basra). Syria and its neighbours by default.
+    """
+
+    def __init__(
+        self,
+        *,
+        gazetteer: Gazetteer | None = None,
+        overrides: Overrides | None = None,
+        home: str = "SY",
+        focus: Iterable[str] = LEVANT,
+    ) -> None:
+        self.home = home
+        self.gazetteer = gazetteer or default_gazetteer()
+        self.overrides = overrides or Overrides()
+        self.focus = frozenset(focus)
+        self._memo: dict[tuple[str, str | None, tuple[float, float] | None], Resolution] = {}
+
+    def resolve(
+        self, query: str, *, country: str | None = None, near: tuple[float, float] | None = None
+    ) -> Resolution:
+        """Resolve one phrase.
+
+        Parameters
+        ----------
+        query
+            A place as written ("Sweida", "the northern Daraa countryside", "Tripoli, Lebanon").
+        country
+            ISO alpha-2 code of the context country, preferred among namesakes.
+        near
+            ``(lat, lon)`` of the input's other places, the last tie-breaker.
+
+        Returns
+        -------
+        Resolution
+        """
+        memo_key = (query, country, near)
+        hit = self._memo.get(memo_key)
+        if hit is None:
+            hit = self._memo[memo_key] = self._resolve(
+                query, _Context(country and country.upper(), None, near)
+            )
+        return hit
+
+    def resolve_all(self, queries: Iterable[str], *, country: str | None = None) -> dict[str, Resolution]:
+        """Resolve the place names of one input, using each other as context.
+
+        A first pass resolves every distinct name alone. The country most of the unambiguous
+        names lie in becomes the context country (unless ``country`` is given), and the median
+        point of those names the proximity anchor; ambiguous names are then resolved again.
+
+        Returns
+        -------
+        dict
+            Distinct query → resolution.
+        """
+        distinct = list(dict.fromkeys(q for q in queries if q))
+        first = {q: self.resolve(q, country=country) for q in distinct}
+        sure = [
+            r.place
+            for r in first.values()
+            if r.place is not None and len({c.country for c in r.candidates}) == 1
+        ]
+        if not sure:
+            return first
+        context_country = country or Counter(p.country for p in sure).most_common(1)[0][0]
+        local = [p for p in sure if p.country == context_country] or sure
+        lats, lons = sorted(p.lat for p in local), sorted(p.lon for p in local)
+        near = (lats[len(lats) // 2], lons[len(lons) // 2])
+        return {
+            q: (r if len(r.candidates) <= 1 else self.resolve(q, country=context_country, near=near))
+            for q, r in first.items()
+        }
+
+    # ------------------------------------------------------------------ internals
+
+    def _resolve(self, query: str, context: _Context) -> Resolution:
+        readings = read_phrase(query)
+        for reading in readings:
+            override = self.overrides.get(reading.name)
+            if override is not None:
+                return self._from_override(query, reading, override)
+        if readings and readings[0].qualifier:
+            context = self._qualified(readings[0].qualifier, context)
+        # Strict keys of every reading first, then the consonant skeletons: the literal phrase
+        # matched loosely must not beat a stripped phrase matched exactly.
+        for loose in (False, True):
+            for reading in readings:
+                found = self.gazetteer.candidates(reading.name)
+                if found and (found[0][1] == 2) == loose:
+                    return self._choose(query, reading, found, context)
+        return Resolution(
+            query,
+            None,
+            None,
+            "gazetteer",
+            "no place of this name in the gazetteer",
+            name_read=readings[-1].name if readings else query,
+        )
+
+    def _qualified(self, qualifier: str, context: _Context) -> _Context:
+        found = [place for place, tier in self.gazetteer.candidates(qualifier) if tier < 2]
+        for kind in ("country", "admin1"):
+            for place in found:
+                if place.kind == kind:
+                    return _Context(place.country, place.region if kind == "admin1" else None, context.near)
+        return context
+
+    def _choose(
+        self, query: str, reading: Phrase, found: tuple[tuple[Place, int], ...], context: _Context
+    ) -> Resolution:
+        wanted = variant_key(reading.name)
+        scored = sorted(
+            (self._rank(place, tier, variant_key(place.name) == wanted, reading, context), place)
+            for place, tier in found
+        )
+        winner = scored[0][1]
+        if len(scored) == 1:
+            reason = "the only place of this name"
+        else:
+            a, b = scored[0][0], scored[1][0]
+            step = next((i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y), len(REASONS) - 1)
+            reason = f"{REASONS[step]} (over {scored[1][1].name}, {scored[1][1].country or '-'})"
+        tier = dict(found)[winner]
+        if tier:
+            reason += "; matched on a looser spelling" if tier == 1 else "; matched on the consonants only"
+        return Resolution(
+            query,
+            winner,
+            precision_of(winner.kind, vague=reading.vague),
+            "gazetteer",
+            reason,
+            tuple(p for _, p in scored[:10]),
+            reading.name,
+        )
+
+    def _rank(self, place: Place, tier: int, primary: bool, reading: Phrase, context: _Context) -> tuple:
+        pop = max(
+            place.population,
+            SEAT_POPULATION.get(place.feature, 0),
+            AREA_POPULATION if place.kind in ("admin1", "area") else 0,
+        )
+        # GeoNames leaves most villages at population 0, which means unknown, not empty.
+        pop_class = 0 if pop >= 100_000 else 1 if pop >= 10_000 else 3 if 0 < pop < 1_000 else 2
+        focus = 0 if place.country == self.home else 1 if place.country in self.focus else 2
+        match = 4 if tier == 2 else 2 * tier + (not primary)
+        in_context = (context.country is None or place.country == context.country) and (
+            context.admin1 is None or place.admin1 == context.admin1 or place.region == context.admin1
+        )
+        distance = 0.0
+        if context.near is not None:
+            distance = round(_km(context.near, (place.lat, place.lon)) / 25)  # 25 km steps
+        return (
+            reading.kind is not None and place.kind != reading.kind,
+            not in_context,
+            reading.prefer is not None and place.kind != reading.prefer,
+            # One score for how likely a namesake is meant: its size, how far it is from the
+            # region of interest, and how well the spelling matches its name.
+            pop_class + focus + match,
+            focus,
+            match,
+            distance,
+            KIND_ORDER.get(place.kind, 9),
+            -pop,
+            place.place_id,
+        )
+
+    def _from_override(
+        self, query: str, reading: Phrase, entry: tuple[Place | str, int | None]
+    ) -> Resolution:
+        where = f" ({self.overrides.path})" if self.overrides.path else ""
+        value, precision = entry
+        if isinstance(value, Place):
+            return Resolution(
+                query, value, precision or 1, "override", f"user override{where}", (value,), reading.name
+            )
+        place = self.gazetteer.get(value)
+        if place is None:
+            raise ConfigurationError(f"override for {reading.name!r}{where}: no place with id {value!r}")
+        return Resolution(
+            query,
+            place,
+            precision_of(place.kind, vague=reading.vague),
+            "override",
+            f"user override{where}",
+            (place,),
+            reading.name,
+        )
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 12742.0 * math.asin(math.sqrt(min(1.0, h)))

@@ -1,0 +1,110 @@
+"""Accuracy bar: 97% of news spellings resolve within 10 km of the truth or to the right region."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from geo.regions import default_regions
+from geo.resolve import Resolver
+
+SPELLINGS = Path(__file__).resolve().parent.parent / "data" / "place_spellings.yaml"
+TOLERANCE_KM = 10.0
+BAR = 0.97
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 12742.0 * math.asin(math.sqrt(h))
+
+
+def _check(resolver: Resolver, case: dict) -> str | None:
+    """Return why the case failed, or None when it passed."""
+    res = resolver.resolve(case["query"], country=case.get("country"))
+    if not res.found:
+        return "not found"
+    place = res.place
+    if "region" in case:
+        if place.region != case["region"]:
+            return f"got {place.place_id} ({place.name}, {place.kind}), want region {case['region']}"
+        return None
+    if place.is_area:
+        return f"got area {place.region}, want a point near {case['lat']}, {case['lon']}"
+    distance = _km(place.lat, place.lon, case["lat"], case["lon"])
+    if distance > TOLERANCE_KM:
+        return f"got {place.name} ({place.country}) {distance:.0f} km away"
+    return None
+
+
+def test_spellings_meet_the_accuracy_bar() -> None:
+    cases = yaml.safe_load(SPELLINGS.read_text(encoding="utf-8"))
+    assert len(cases) >= 100
+    resolver = Resolver()
+    failures = {c["query"]: why for c in cases if (why := _check(resolver, c)) is not None}
+    rate = 1 - len(failures) / len(cases)
+    report = "\n".join(f"  {q!r}: {why}" for q, why in failures.items())
+    assert rate >= BAR, f"{rate:.1%} of {len(cases)} spellings right; failures:\n{report}"
+
+
+@pytest.mark.parametrize(
+    ("query", "region"),
+    [
+        ("southern Syria", "southern-syria"),
+        ("As-Sweida governorate", "SY-SU"),
+        ("Rural Damascus", "SY-RD"),
+        ("Idleb province", "SY-ID"),
+        ("Quneitra governorate", "SY-QU"),
+        ("the northern Daraa countryside", "SY-DR"),
+        ("the buffer zone", "buffer-zone"),
+        ("Golan Heights", "golan-heights"),
+    ],
+)
+def test_region_phrases_resolve_to_their_polygon_with_precision_3(query: str, region: str) -> None:
+    res = Resolver().resolve(query)
+    assert res.place is not None and res.place.region == region
+    assert res.geo_precision == 3
+    assert res.kind == "region"
+
+
+@pytest.mark.parametrize(
+    ("name", "region"),
+    [
+        ("Dar'a", "SY-DR"),  # ACLED
+        ("As-Sweida", "SY-SU"),  # ACLED
+        ("Rural Damascus", "SY-RD"),
+        ("Idleb", "SY-ID"),
+        ("Quneitra governorate", "SY-QU"),
+        ("Hasaka (Al Haksa)", "SY-HA"),
+        ("Deir ez-Zor", "SY-DY"),
+        ("SY-LA", "SY-LA"),
+        ("Lebanon", "LB"),
+        ("UNDOF zone", "undof-zone"),
+        ("northeast Syria", "northeast-syria"),
+        ("coastal Syria", "coastal-syria"),
+        ("northwest Syria", "northwest-syria"),
+    ],
+)
+def test_region_names_of_event_datasets_find_the_region(name: str, region: str) -> None:
+    assert default_regions().find(name).region_id == region
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "precision"),
+    [
+        ("near Beit Jinn", "Bayt Jinn", 2),
+        ("the outskirts of Khan Arnabeh", "Khan Arnabah", 2),
+        ("Beit Jinn", "Bayt Jinn", 1),
+        ("Mount Hermon", "Mount Hermon", 2),
+    ],
+)
+def test_vague_phrases_keep_the_place_with_lower_precision(query: str, name: str, precision: int) -> None:
+    res = Resolver().resolve(query)
+    assert res.place is not None and res.place.name.replace("ā", "a") == name
+    assert res.geo_precision == precision
