@@ -45,3 +45,88 @@ def filter_options(func):
     ):
         func = option(func)
     return func
+
+
+# --- locating (geo/) -------------------------------------------------------------------------
+country_opt = click.option(
+    "--country",
+    metavar="CC",
+    help="Context country (ISO alpha-2, e.g. SY) preferred among namesakes "
+    "(default: the country of the input's other places).",
+)
+overrides_opt = click.option(
+    "--overrides",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML file mapping place names to a place id or coordinates; always wins "
+    "(default: ./conflictmap-overrides.yaml when present).",
+)
+geocoder_opt = click.option(
+    "--geocoder",
+    "geocoders",
+    multiple=True,
+    metavar="NAME",
+    help="Online geopy geocoder (nominatim, photon, arcgis, geonames, ...) asked for names the "
+    "offline gazetteer does not know (repeatable, asked in order).",
+)
+geocoder_url_opt = click.option(
+    "--geocoder-url", metavar="URL", help="Base URL of a self-hosted instance of the (single) --geocoder."
+)
+geocoder_option_opt = click.option(
+    "--geocoder-option",
+    "geocoder_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Extra argument of the geopy geocoder class (e.g. username=NAME for geonames, api_key=KEY).",
+)
+user_agent_opt = click.option(
+    "--user-agent",
+    metavar="UA",
+    help="Identifying User-Agent for online geocoders, e.g. 'newsroom-map/1.0 (desk@example.org)'.",
+)
+no_geocode_opt = click.option(
+    "--no-geocode", is_flag=True, help="Do not locate events that have only a place name."
+)
+
+# --- region filters ----------------------------------------------------------------------------
+region_opt = click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="NAME",
+    help="Keep events in this region, admin-1 unit or country (repeatable: any of them); "
+    "`conflictmap regions` lists the names.",
+)
+bbox_opt = click.option("--bbox", metavar="W,S,E,N", help="Keep events in this box (degrees).")
+near_opt = click.option(
+    "--near", metavar="PLACE", help="Keep events within --km of PLACE (a name or LAT,LON)."
+)
+km_opt = click.option("--km", type=float, metavar="N", help="Distance for --near, in kilometres (geodesic).")
+within_opt = click.option(
+    "--within",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Keep events in the polygons of a GeoJSON or GeoPackage file.",
+)
+contained_opt = click.option(
+    "--contained",
+    is_flag=True,
+    help="Keep area events only when wholly inside the region (default: when they overlap it).",
+)
+
+
+def locate_options(func):
+    """Attach the options that control geocoding (shared by every command that reads events)."""
+    for option in reversed(
+        (country_opt, overrides_opt, geocoder_opt, geocoder_url_opt, geocoder_option_opt, user_agent_opt)
+    ):
+        func = option(func)
+    return func
+
+
+def region_options(func):
+    """Attach the region filters shared by map, export and filter."""
+    for option in reversed(
+        (region_opt, bbox_opt, near_opt, km_opt, within_opt, contained_opt, no_geocode_opt)
+    ):
+        func = option(func)
+    return func

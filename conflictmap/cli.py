@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from conflictmap import __version__
-from conflictmap._options import filter_options, inputs_arg
+from conflictmap._options import filter_options, inputs_arg, locate_options, region_options
 from conflictmap.categories import CategoryRegistry, load_registry
 from conflictmap.errors import MapperError
 from conflictmap.pipeline import RunSummary, load_events, write_map
@@ -44,6 +44,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "--tiles", default="OpenStreetMap", show_default=True, help="Basemap tiles (a folium tile name)."
 )
 @filter_options
+@region_options
+@locate_options
 @click.pass_obj
 def map_command(
     obj: dict[str, Any],
@@ -84,6 +86,8 @@ def map_command(
     help="Output format (default: from the extension).",
 )
 @filter_options
+@region_options
+@locate_options
 @click.pass_obj
 def export_command(
     obj: dict[str, Any], inputs: tuple[str, ...], output: str, output_format: str | None, **opts: Any
@@ -98,6 +102,76 @@ def export_command(
         return summary
 
     _run(obj, inputs, opts, work)
+
+
+@cli.command("filter")
+@inputs_arg
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="File to write (.geojson, .csv, .gpkg, .parquet), or - for GeoJSON on stdout.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(WRITE_FORMATS, case_sensitive=False),
+    help="Output format (default: from the extension).",
+)
+@filter_options
+@region_options
+@locate_options
+@click.pass_obj
+def filter_command(
+    obj: dict[str, Any], inputs: tuple[str, ...], output: str, output_format: str | None, **opts: Any
+) -> None:
+    """Write the events of INPUT files that pass the filters (--region, --bbox, --near/--km, --within).
+
+    Events with only a place name are located first, so that they can be filtered too.
+    """
+
+    def work(registry: CategoryRegistry, summary_events: Callable[..., Any]) -> RunSummary:
+        events, summary = summary_events()
+        write_events(events, output, format=output_format)
+        summary.written = len(events)
+        summary.outputs.append("standard output" if output == "-" else output)
+        return summary
+
+    _run(obj, inputs, opts, work)
+
+
+@cli.command("geocode")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per name, in order.")
+@locate_options
+def geocode_command(names: tuple[str, ...], as_json: bool, **opts: Any) -> None:
+    """Look up place NAMES (as reporters write them) in the offline gazetteer, then online geocoders."""
+    from conflictmap import _geocode_cli
+
+    try:
+        with _geocode_cli.chain_from_options(opts) as chain:
+            click.echo(
+                _geocode_cli.geocode_report(names, chain=chain, country=opts["country"], as_json=as_json)
+            )
+    except MapperError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@cli.command("regions")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the regions.")
+@click.option(
+    "--kind",
+    type=click.Choice(["admin1", "country", "area"]),
+    multiple=True,
+    help="Only regions of this kind (repeatable).",
+)
+@click.option("--country", metavar="CC", help="Only regions of this country (ISO alpha-2).")
+def regions_command(as_json: bool, kind: tuple[str, ...], country: str | None) -> None:
+    """List the named regions usable with --region: admin-1 units, countries, disputed and composite areas."""
+    from conflictmap import _geocode_cli
+
+    click.echo(_geocode_cli.regions_report(kinds=kind, country=country, as_json=as_json))
 
 
 @cli.command("categories")
@@ -127,25 +201,33 @@ def _run(
     work: Callable[[CategoryRegistry, Callable[..., Any]], RunSummary],
 ) -> None:
     """Run a command's work, turning library errors into messages and exit code 2."""
+    from conflictmap import _geocode_cli
+
     quiet = obj["quiet"] or opts.pop("command_quiet")
     with _collected_warnings() as caught:
         try:
             registry = load_registry(opts.pop("category_files"))
             with _progress(len(inputs), quiet=quiet) as advance:
+                spatial = _geocode_cli.spatial_from_options(opts)
+                with _geocode_cli.chain_from_options(opts) as chain:
 
-                def summary_events() -> Any:
-                    return load_events(
-                        inputs,
-                        since=opts["since"],
-                        until=opts["until"],
-                        categories=opts["categories"],
-                        format=opts["input_format"],
-                        encoding=opts["encoding"],
-                        registry=registry,
-                        on_file=lambda _path, _n: advance(),
-                    )
+                    def summary_events() -> Any:
+                        return load_events(
+                            inputs,
+                            since=opts["since"],
+                            until=opts["until"],
+                            categories=opts["categories"],
+                            format=opts["input_format"],
+                            encoding=opts["encoding"],
+                            registry=registry,
+                            on_file=lambda _path, _n: advance(),
+                            locate=not opts["no_geocode"],
+                            chain=chain,
+                            country=opts["country"],
+                            spatial=spatial,
+                        )
 
-                summary = work(registry, summary_events)
+                    summary = work(registry, summary_events)
         except MapperError as err:
             _print_warnings(caught)
             click.echo(f"Error: {err}", err=True)

@@ -1,4 +1,4 @@
-"""The main job as a library call: read inputs, filter, and report what happened.
+"""The main job as a library call: read inputs, locate and filter them, report what happened.
 
 The CLI commands are thin wrappers around :func:`load_events` and :func:`write_map`.
 """
@@ -16,6 +16,9 @@ from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.filters import filter_events
 from conflictmap.readers import read_many
 from conflictmap.writers import atomic_output
+from geo.filters import SpatialFilter
+from geo.geocoder import GeocoderChain
+from geo.locate import locate_events
 
 __all__ = ["RunSummary", "load_events", "write_map"]
 
@@ -29,6 +32,9 @@ class RunSummary:
     filtered_out: int = 0
     unlocated: int = 0
     unlocated_names: Counter[str] = field(default_factory=Counter)
+    geocoded: Counter[str] = field(default_factory=Counter)
+    geocode_failures: dict[str, str] = field(default_factory=dict)
+    spatial: str = ""
     by_category: Counter[str] = field(default_factory=Counter)
     written: int = 0
     outputs: list[str] = field(default_factory=list)
@@ -41,6 +47,11 @@ class RunSummary:
             f"filtered out {self.filtered_out}; unlocated {self.unlocated}; "
             f"written {self.written}."
         ]
+        if self.geocoded:
+            sources = ", ".join(f"{n} by {source}" for source, n in self.geocoded.most_common())
+            out.append(f"  located from place names: {sum(self.geocoded.values())} ({sources})")
+        if self.spatial:
+            out.append(f"  kept only events {self.spatial}")
         if self.by_category:
             width = max(len(registry[k].label) for k in self.by_category) + 2
             out.append(f"  {'category':<{width}}{'layer':<20}events")
@@ -51,6 +62,8 @@ class RunSummary:
         if self.unlocated:
             names = ", ".join(f"{name} ({n})" for name, n in self.unlocated_names.most_common(10))
             out.append(f"  not located (kept, without geometry): {names or 'no place name'}")
+        for name, message in list(self.geocode_failures.items())[:5]:
+            out.append(f"  geocoder failed for {name!r}: {message}")
         out += [f"  wrote {path}" for path in self.outputs]
         return out
 
@@ -65,8 +78,12 @@ def load_events(
     encoding: str = "utf-8",
     registry: CategoryRegistry | None = None,
     on_file: Callable[[Path, int], None] | None = None,
+    locate: bool = True,
+    chain: GeocoderChain | None = None,
+    country: str | None = None,
+    spatial: SpatialFilter | None = None,
 ) -> tuple[gpd.GeoDataFrame, RunSummary]:
-    """Read inputs, apply the time and category filters, and count what happened.
+    """Read inputs, locate them, apply the filters, and count what happened.
 
     Parameters
     ----------
@@ -80,6 +97,13 @@ def load_events(
         Category registry; the shipped one by default.
     on_file
         Progress callback, called after each input with its path and event count.
+    locate
+        Geocode events that have a place name but no geometry, and fill in admin-1 units and
+        countries from coordinates (see :func:`geo.locate.locate_events`).
+    chain, country
+        Geocoders (the offline gazetteer by default) and the context country.
+    spatial
+        Region filters (see :class:`geo.filters.SpatialFilter`).
 
     Returns
     -------
@@ -90,7 +114,12 @@ def load_events(
     """
     registry = registry or default_registry()
     events = read_many(inputs, format=format, encoding=encoding, registry=registry, on_file=on_file)
+    report = None
+    if locate:
+        events, report = locate_events(events, chain=chain, country=country)
     kept = filter_events(events, since=since, until=until, categories=categories or None, registry=registry)
+    if spatial is not None and spatial.active:
+        kept = kept[spatial.mask(kept)]
     unlocated = kept[~kept["located"]]
     summary = RunSummary(
         inputs=[str(p) for p in inputs],
@@ -99,7 +128,11 @@ def load_events(
         unlocated=len(unlocated),
         unlocated_names=Counter(unlocated["location"].fillna("(no place name)")),
         by_category=Counter(kept["category"]),
+        spatial=spatial.describe() if spatial is not None else "",
     )
+    if report is not None:
+        summary.geocoded = report.geocoded
+        summary.geocode_failures = report.failures
     return kept, summary
 
 

@@ -48,6 +48,8 @@ FIELDS: tuple[Field, ...] = (
     Field("actor1", TEXT, "Main actor."),
     Field("actor2", TEXT, "Other party or target."),
     Field("location", TEXT, "The place as reported."),
+    Field("place_id", TEXT, "Gazetteer id of the place the location resolved to (gn:, wof:, region:, ...)."),
+    Field("place_name", TEXT, "Name of that place in the gazetteer."),
     Field("admin1", TEXT, "First-level administrative unit (governorate, province)."),
     Field("country", TEXT, "ISO 3166-1 alpha-2 code."),
     Field("geo_precision", "Int8", "1 exact place, 2 near or part of a place, 3 region, 4 country."),

@@ -57,27 +57,35 @@ class CachedAnswer:
     answer: dict[str, Any] | None
 
 
+def cache_dir() -> Path:
+    """Return conflictmap's cache directory (the gazetteer index and the geocoding cache).
+
+    ``$CONFLICTMAP_CACHE_DIR`` when that variable is set, else ``$XDG_CACHE_HOME/conflictmap`` (an
+    absolute ``XDG_CACHE_HOME`` only, as the XDG spec asks), else ``~/.cache/conflictmap``. The
+    directory need not exist.
+    """
+    override = os.environ.get("CONFLICTMAP_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "conflictmap"
+
+
 def default_cache_path() -> Path:
     """Return where the geocoding cache lives unless the caller chooses a file.
 
     Returns
     -------
     Path
-        ``$CONFLICTMAP_CACHE_DIR/geocode.sqlite`` when that variable is set, else
-        ``$XDG_CACHE_HOME/conflictmap/geocode.sqlite`` (an absolute ``XDG_CACHE_HOME`` only, as the
-        XDG spec asks), else ``~/.cache/conflictmap/geocode.sqlite``. The file need not exist.
+        ``geocode.sqlite`` in :func:`cache_dir`. The file need not exist.
 
     Examples
     --------
     >>> default_cache_path().name
     'geocode.sqlite'
     """
-    override = os.environ.get("CONFLICTMAP_CACHE_DIR")
-    if override:
-        return Path(override).expanduser() / CACHE_FILE_NAME
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "conflictmap" / CACHE_FILE_NAME
+    return cache_dir() / CACHE_FILE_NAME
 
 
 class GeocodeCache:

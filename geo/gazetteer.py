@@ -27,9 +27,10 @@ import yaml
 
 from conflictmap.errors import ConfigurationError
 from conflictmap.resources import data_path
+from geo.cache import cache_dir as default_cache_dir
 from geo.names import keys
 
-__all__ = ["KINDS", "LEVANT", "Gazetteer", "Place", "default_gazetteer", "index_cache_dir"]
+__all__ = ["KINDS", "LEVANT", "Gazetteer", "Place", "default_gazetteer"]
 
 KINDS = ("populated place", "admin1", "country", "mountain", "area")
 # Places of these countries get the loosest (consonant skeleton) index; elsewhere only the
@@ -82,18 +83,6 @@ class Place:
     def is_area(self) -> bool:
         """Whether the place is an area with a polygon (admin-1 unit, country, region)."""
         return bool(self.region)
-
-
-def index_cache_dir() -> Path:
-    """Directory for the gazetteer index and the geocoding cache.
-
-    ``$CONFLICTMAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/conflictmap``, else ``~/.cache/conflictmap``.
-    """
-    explicit = os.environ.get("CONFLICTMAP_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "conflictmap"
 
 
 class Gazetteer:
@@ -312,5 +301,5 @@ def default_gazetteer() -> Gazetteer:
     return Gazetteer(
         table=data_path("gazetteer.tsv.gz"),
         curated=data_path("curated_places.yaml"),
-        cache_dir=index_cache_dir(),
+        cache_dir=default_cache_dir(),
     )

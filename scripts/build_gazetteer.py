@@ -174,6 +174,8 @@ def load_regions(shared: Path, spec: dict) -> tuple[list[dict], list[Place]]:
         country = HASC_TO_ISO2.get(p["adm0_a3"], p["iso_a2"])
         if p["adm0_a3"] == "PSX":
             continue  # Gaza Strip and West Bank come from the disputed-areas file
+        if not p["name"] or p["code_hasc"] in (None, "-99"):
+            continue  # an unnamed sliver of the source (Turkey, "TUR+99?", area 0)
         code = p["code_hasc"].replace(".", "-")
         names = [
             p["name"],
@@ -194,9 +196,10 @@ def load_regions(shared: Path, spec: dict) -> tuple[list[dict], list[Place]]:
         p = feat["properties"]
         region_id = p["NAME"].lower().replace(" ", "-")
         region_id = {"gaza": "gaza-strip"}.get(region_id, region_id)
+        display = {"gaza-strip": "Gaza Strip"}.get(region_id, p["NAME"])
         add(
             region_id,
-            p["NAME"],
+            display,
             "area",
             "PS" if region_id in ("gaza-strip", "west-bank") else "",
             shape(feat["geometry"]),

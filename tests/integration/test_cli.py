@@ -56,9 +56,9 @@ def test_mixed_inputs_are_concatenated(tmp_path, write):
     extra = write("extra.csv", "event_date,location,category\n2025-06-01,Beit Jinn,incursion\n")
     result = run("export", SAMPLE, str(extra), "-o", str(tmp_path / "all.geojson"))
     assert result.exit_code == 0, result.output
-    assert "Read 11 events from 2 inputs; filtered out 0; unlocated 1; written 11." in \
+    assert "Read 11 events from 2 inputs; filtered out 0; unlocated 0; written 11." in \
         result.output
-    assert "not located (kept, without geometry): Beit Jinn (1)" in result.output
+    assert "located from place names: 1 (1 by gazetteer)" in result.output
 
 
 def test_bad_input_exits_2_without_traceback_or_output(tmp_path, write):

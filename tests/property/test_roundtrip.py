@@ -50,7 +50,7 @@ def events(draw):
             "time_precision": draw(st.sampled_from([1, 2, 3])),
             "category": draw(st.sampled_from(list(default_registry()))),
             "sub_event_type": draw(TEXT), "actor1": draw(TEXT), "actor2": draw(TEXT),
-            "location": draw(TEXT), "admin1": draw(TEXT),
+            "location": draw(TEXT), "place_id": draw(TEXT), "place_name": draw(TEXT), "admin1": draw(TEXT),
             # Random points with a country could look swapped to the reader, which rejects them.
             "country": None if isinstance(geom, shapely.Point) else
             draw(st.sampled_from([None, "SY", "IL", "FR"])),

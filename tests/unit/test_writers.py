@@ -55,9 +55,10 @@ def test_geojson_follows_rfc7946(events):
 
 def test_csv_layout_has_coordinates_and_wkt_for_polygons(events):
     table = to_csv_frame(events)
-    assert list(table.columns[:13]) == [
+    assert list(table.columns[:15]) == [
         "event_id", "event_date", "date_end", "time_precision", "category", "sub_event_type",
-        "actor1", "actor2", "location", "admin1", "country", "geo_precision", "latitude"]
+        "actor1", "actor2", "location", "place_id", "place_name", "admin1", "country", "geo_precision",
+        "latitude"]
     assert pd.isna(table["geometry"].iloc[0])
     assert table["geometry"].iloc[1].startswith("POLYGON")
     assert table["latitude"].iloc[0] == 32.738612

@@ -1,0 +1,292 @@
+"""Geocoders with one interface: the offline gazetteer as a geopy geocoder, and a chain.
+
+:class:`OfflineGeocoder` follows geopy's backend design: ``geocode()`` returns a
+:class:`geopy.location.Location` whose ``raw`` carries what a conflict mapper needs (kind,
+geo_precision, admin-1 unit, country, place id, geometry, the candidates and why the winner
+won). :class:`GeocoderChain` asks the offline gazetteer first and online services (see
+:mod:`geo.online`) only for names it cannot resolve, and turns every answer into a
+:class:`~geo.resolve.Resolution`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+from shapely.geometry import Point, mapping
+from shapely.geometry.base import BaseGeometry
+
+from conflictmap.errors import GeocodingError
+from geo.gazetteer import Place
+from geo.regions import RegionRegistry, default_regions
+from geo.resolve import Resolution, Resolver, precision_of
+
+__all__ = ["GeocoderChain", "OfflineGeocoder", "describe", "geometry_of"]
+
+_logger = logging.getLogger("conflictmap.geo")
+
+# Nominatim/Photon address types → (kind, geo_precision)
+ONLINE_KINDS = {
+    "country": ("country", 4),
+    "state": ("admin1", 3),
+    "province": ("admin1", 3),
+    "region": ("admin1", 3),
+    "governorate": ("admin1", 3),
+    "county": ("area", 3),
+    "state_district": ("area", 3),
+    "district": ("area", 3),
+    "city": ("populated place", 1),
+    "town": ("populated place", 1),
+    "village": ("populated place", 1),
+    "hamlet": ("populated place", 1),
+    "suburb": ("populated place", 1),
+    "neighbourhood": ("populated place", 1),
+    "peak": ("mountain", 2),
+    "mountain_range": ("mountain", 2),
+}
+
+
+def geometry_of(resolution: Resolution, *, regions: RegionRegistry | None = None) -> BaseGeometry | None:
+    """Return the geometry of a resolution: the region polygon for areas, else the point."""
+    place = resolution.place
+    if place is None:
+        return None
+    if place.region:
+        registry = regions or default_regions()
+        if place.region in registry:
+            return registry[place.region].geometry
+    return Point(place.lon, place.lat)
+
+
+def describe(
+    resolution: Resolution,
+    *,
+    regions: RegionRegistry | None = None,
+    gazetteer_names: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return a JSON-able description of a resolution (the ``geocode --json`` object).
+
+    Parameters
+    ----------
+    resolution
+        The resolution to describe.
+    regions
+        Region registry, for the bounding box of areas.
+    gazetteer_names
+        Admin-1 region id → English name; looked up in the gazetteer when omitted.
+    """
+    place = resolution.place
+    if place is None:
+        return {
+            "query": resolution.query,
+            "found": False,
+            "name": None,
+            "lat": None,
+            "lon": None,
+            "kind": None,
+            "geo_precision": None,
+            "admin1": None,
+            "country": None,
+            "place_id": None,
+            "source": resolution.source,
+            "bbox": None,
+            "reason": resolution.reason,
+            "candidates": [],
+        }
+    bbox = None
+    if place.region:
+        registry = regions or default_regions()
+        if place.region in registry:
+            bbox = [round(v, 5) for v in registry[place.region].bbox]
+    return {
+        "query": resolution.query,
+        "found": True,
+        "name": place.name,
+        "lat": round(place.lat, 6),
+        "lon": round(place.lon, 6),
+        "kind": resolution.kind,
+        "place_kind": place.kind,
+        "geo_precision": resolution.geo_precision,
+        "admin1": _admin1_name(place, gazetteer_names),
+        "country": place.country or None,
+        "place_id": place.place_id,
+        "source": resolution.source,
+        "bbox": bbox,
+        "population": place.population or None,
+        "reason": resolution.reason,
+        "candidates": [
+            {
+                "place_id": c.place_id,
+                "name": c.name,
+                "kind": c.kind,
+                "country": c.country or None,
+                "admin1": c.admin1 or None,
+                "lat": c.lat,
+                "lon": c.lon,
+                "population": c.population,
+            }
+            for c in resolution.candidates
+        ],
+    }
+
+
+def _admin1_name(place: Place, names: dict[str, str] | None) -> str | None:
+    unit = place.region if place.kind == "admin1" else place.admin1
+    if not unit:
+        return None
+    if names is not None:
+        return names.get(unit, unit)
+    from geo.gazetteer import default_gazetteer
+
+    found = default_gazetteer().get(f"region:{unit}")
+    return found.name if found else unit
+
+
+class OfflineGeocoder(Geocoder):
+    """The shipped gazetteer as a geopy geocoder: no network, no rate limit.
+
+    Parameters
+    ----------
+    resolver
+        The resolver to use (the shipped gazetteer, with the user's overrides if any).
+    regions
+        Region polygons, for the geometry of areas.
+
+    Examples
+    --------
+    >>> location = OfflineGeocoder().geocode("Sweida")  # doctest: +SKIP
+    >>> location.raw["geo_precision"], location.raw["admin1"]  # doctest: +SKIP
+    (1, 'As-Suwayda')
+    """
+
+    def __init__(self, *, resolver: Resolver | None = None, regions: RegionRegistry | None = None) -> None:
+        super().__init__(user_agent="conflictmap-offline")  # never used: nothing goes on the network
+        self.resolver = resolver or Resolver()
+        self._regions = regions
+
+    def geocode(
+        self,
+        query: str,
+        *,
+        exactly_one: bool = True,
+        country: str | None = None,
+        timeout: float | None = None,
+    ) -> Location | list[Location] | None:
+        """Return the place a name means, as geopy does.
+
+        Parameters
+        ----------
+        query
+            A place as written in a report.
+        exactly_one
+            Return the best match only (default), or a list of all candidates, best first.
+        country
+            ISO alpha-2 code of the context country.
+        timeout
+            Ignored (accepted for geopy compatibility).
+
+        Returns
+        -------
+        geopy.location.Location, list or None
+            ``None`` (or ``[]``) when the name is not in the gazetteer.
+        """
+        resolution = self.resolver.resolve(query, country=country)
+        if not resolution.found:
+            return None if exactly_one else []
+        best = self.location(resolution)
+        if exactly_one:
+            return best
+        others = [
+            self.location(
+                Resolution(
+                    query,
+                    p,
+                    precision_of(p.kind, vague=False),
+                    resolution.source,
+                    "candidate",
+                    (),
+                    resolution.name_read,
+                )
+            )
+            for p in resolution.candidates[1:]
+        ]
+        return [best, *others]
+
+    def location(self, resolution: Resolution) -> Location:
+        """Turn a resolution into a geopy Location with a rich ``raw``."""
+        raw = describe(resolution, regions=self._regions)
+        geometry = geometry_of(resolution, regions=self._regions)
+        raw["geometry"] = mapping(geometry) if geometry is not None else None
+        place = resolution.place
+        assert place is not None
+        address = ", ".join(dict.fromkeys(p for p in (place.name, raw["admin1"], place.country) if p))
+        return Location(address, (place.lat, place.lon), raw)
+
+
+@dataclass
+class GeocoderChain:
+    """The offline gazetteer, then online services for the names it does not know.
+
+    Parameters
+    ----------
+    resolver
+        Offline resolver.
+    online
+        Online geocoders (:class:`geo.online.OnlineGeocoder`), asked in order.
+
+    Attributes
+    ----------
+    failures
+        ``query → message`` for names an online service failed on (after its retries).
+    """
+
+    resolver: Resolver = field(default_factory=Resolver)
+    online: Sequence[Any] = ()
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def resolve_all(self, queries: Iterable[str], *, country: str | None = None) -> dict[str, Resolution]:
+        """Resolve distinct names, offline first (with each other as context), then online."""
+        results = self.resolver.resolve_all(queries, country=country)
+        for query, res in results.items():
+            if res.found or not self.online:
+                continue
+            results[query] = self._online(query, res, country)
+        return results
+
+    def _online(self, query: str, offline: Resolution, country: str | None) -> Resolution:
+        for service in self.online:
+            try:
+                location = service.lookup(query, country=country)
+            except GeocodingError as err:
+                self.failures[query] = str(err)
+                _logger.warning("%s", err)
+                continue
+            if location is not None:
+                return _from_online(query, service.service, location)
+        return offline
+
+
+def _from_online(query: str, service: str, location: Location) -> Resolution:
+    raw = location.raw if isinstance(location.raw, dict) else {}
+    addresstype = str(raw.get("addresstype") or raw.get("type") or raw.get("osm_value") or "")
+    kind, precision = ONLINE_KINDS.get(addresstype, ("populated place", 1))
+    osm = f"{raw.get('osm_type', '')}{raw.get('osm_id', '')}" or str(raw.get("place_id", ""))
+    address = raw.get("address") if isinstance(raw.get("address"), dict) else {}
+    country = str(address.get("country_code", "")).upper()
+    place = Place(
+        f"{service}:{osm or location.address}",
+        location.address.split(",")[0].strip(),
+        kind,
+        country,
+        "",
+        0,
+        float(location.latitude),
+        float(location.longitude),
+    )
+    return Resolution(
+        query, place, precision, service, f"not in the gazetteer; answered by {service}", (place,), query
+    )
