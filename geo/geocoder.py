@@ -252,9 +252,31 @@ class GeocoderChain:
         """Resolve distinct names, offline first (with each other as context), then online."""
         results = self.resolver.resolve_all(queries, country=country)
         for query, res in results.items():
-            if res.found or not self.online:
+            if not res.found and self.online:
+                results[query] = self._online(query, res, country)
+        return results
+
+    def resolve_pairs(
+        self, keys: Iterable[tuple[str, str | None, str | None]], *, country: str | None = None
+    ) -> dict[tuple[str, str | None, str | None], Resolution]:
+        """Resolve (name, country, admin1) triples of events.
+
+        A name whose event gives its country must lie in that country; its admin-1 unit, when
+        given, is preferred. Names without a country are resolved together with
+        :meth:`resolve_all` (context inferred from each other, or ``country``).
+        """
+        distinct = list(dict.fromkeys(keys))
+        loose = self.resolve_all([name for name, cc, _ in distinct if not cc], country=country)
+        results: dict[tuple[str, str | None, str | None], Resolution] = {}
+        for key in distinct:
+            name, cc, unit = key
+            if not cc:
+                results[key] = loose[name]
                 continue
-            results[query] = self._online(query, res, country)
+            res = self.resolver.resolve(name, within_country=cc, admin1=unit)
+            if not res.found and self.online:
+                res = self._online(name, res, cc)
+            results[key] = res
         return results
 
     def _online(self, query: str, offline: Resolution, country: str | None) -> Resolution:

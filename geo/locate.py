@@ -84,11 +84,15 @@ def locate_events(
     report = LocateReport()
     todo = ~out["located"].to_numpy(dtype=bool) & out["location"].notna().to_numpy()
     if todo.any():
-        names = out.loc[todo, "location"]
-        resolutions = chain.resolve_all(names.unique().tolist(), country=country)
-        report.resolutions = resolutions
+        names = out.loc[todo, "location"].tolist()
+        # An event's own country (from its source) is a constraint, not just a preference.
+        countries = [None if _missing(c) else str(c) for c in out.loc[todo, "country"].astype(object)]
+        units = [None if _missing(u) else str(u) for u in out.loc[todo, "admin1"].astype(object)]
+        pairs = list(zip(names, countries, units, strict=True))
+        resolutions = chain.resolve_pairs(pairs, country=country)
+        report.resolutions = {key[0]: res for key, res in resolutions.items()}
         report.failures = dict(chain.failures)
-        _apply(out, np.flatnonzero(todo), names.tolist(), resolutions, regions, report)
+        _apply(out, np.flatnonzero(todo), pairs, resolutions, regions, report)
     report.completed = _complete_admin_units(out, regions)
     return out, report
 
@@ -96,8 +100,8 @@ def locate_events(
 def _apply(
     out: gpd.GeoDataFrame,
     rows: np.ndarray,
-    names: list[str],
-    resolutions: dict[str, Resolution],
+    pairs: list[tuple[str, str | None, str | None]],
+    resolutions: dict[tuple[str, str | None, str | None], Resolution],
     regions: RegionRegistry,
     report: LocateReport,
 ) -> None:
@@ -108,15 +112,16 @@ def _apply(
     }
     precision = out["geo_precision"].astype("Int8").to_numpy(dtype=object, na_value=None).copy()
     geometry_cache: dict[str, object] = {}
-    for row, name in zip(rows.tolist(), names, strict=True):
-        res = resolutions.get(name)
+    for row, pair in zip(rows.tolist(), pairs, strict=True):
+        name = pair[0]
+        res = resolutions.get(pair)
         if res is None or res.place is None:
             report.unresolved[name] += 1
             continue
         place = res.place
-        if name not in geometry_cache:
-            geometry_cache[name] = geometry_of(res, regions=regions)
-        geometries[row] = geometry_cache[name]
+        if place.place_id not in geometry_cache:
+            geometry_cache[place.place_id] = geometry_of(res, regions=regions)
+        geometries[row] = geometry_cache[place.place_id]
         located[row] = True
         report.geocoded[res.source] += 1
         columns["place_id"][row] = place.place_id

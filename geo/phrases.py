@@ -23,6 +23,34 @@ VAGUE_AFTER = r"(?:outskirts|suburbs|surroundings|environs|vicinity|area|region|
 POPULATED_WORDS = r"(?:city|town|village|hamlet|camp|refugee camp|neighbourhood|neighborhood|district)"
 MOUNTAIN_WORDS = r"(?:mountain|mountains|heights|hills?|peak|range)"
 
+# Arabic place names put these words after the name ("Eastern Ghariyeh" is al-Ghariyah
+# ash-Sharqiyah): an English adjective is also read as the Arabic suffix, as an exact name.
+ARABIC_SUFFIXES = {
+    "eastern": ("Sharqiyah", "Sharqi"),
+    "east": ("Sharqiyah", "Sharqi"),
+    "western": ("Gharbiyah", "Gharbi"),
+    "west": ("Gharbiyah", "Gharbi"),
+    "northern": ("Shamaliyah", "Shamali"),
+    "north": ("Shamaliyah", "Shamali"),
+    "southern": ("Janubiyah", "Janubi", "Qibliyah", "Qibli"),
+    "south": ("Janubiyah", "Janubi"),
+    "upper": ("Fawqa", "Fawqani", "Ulya"),
+    "lower": ("Tahta", "Tahtani", "Sufla"),
+    "big": ("Kabir", "Kabirah", "Kubra"),
+    "great": ("Kabir", "Kabirah", "Kubra"),
+    "greater": ("Kabir", "Kabirah", "Kubra"),
+    "small": ("Saghir", "Saghirah", "Sughra"),
+    "little": ("Saghir", "Saghirah", "Sughra"),
+    "new": ("Jadid", "Jadidah"),
+    "old": ("Qadim", "Qadimah"),
+}
+_ARABIC_WORDS = sorted({w for words in ARABIC_SUFFIXES.values() for w in words}, key=len, reverse=True)
+TRAILING_SUFFIX = re.compile(
+    rf"^(?P<name>.+?)[\s-]+(?:(?:al|el|as|ash|es|ad|at|an|ar|az)[\s-]+)?(?:{'|'.join(_ARABIC_WORDS)})[a-z]*$",
+    re.IGNORECASE,
+)
+SUFFIX_WORDS = re.compile(rf"^(?:the )?(?P<word>{'|'.join(ARABIC_SUFFIXES)}) (?P<name>.+)$", re.IGNORECASE)
+
 # (pattern, kind asked for, vague, kind preferred), tried in order; ``(?P<name>...)`` is the place.
 PATTERNS: tuple[tuple[re.Pattern[str], str | None, bool, str | None], ...] = tuple(
     (re.compile(rf"^{pattern}$", re.IGNORECASE), kind, vague, prefer)
@@ -43,6 +71,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | None, bool, str | None], ...] = tup
             None,
         ),
         (rf"(?:the )?{POPULATED_WORDS} of (?P<name>.+)", "populated place", False, None),
+        (r"(?:mukhayyam|mukhayam|mokhayam|mukhaym|camp) (?P<name>.+)", "populated place", False, None),
         (rf"(?P<name>.+?) {POPULATED_WORDS}", "populated place", False, None),
         (rf"(?:the )?{DIRECTION} (?P<name>.+)", None, True, None),
         # Arabic: "محافظة X" (X governorate), "ريف X" (X countryside), "مدينة X" (the city of X)
@@ -109,6 +138,16 @@ def read_phrase(text: str) -> list[Phrase]:
             cleaned, qualifier = head.strip(), tail.strip()
     base = re.sub(r"^(?:in|at|from|into) ", "", cleaned, flags=re.IGNORECASE)
     readings = [Phrase(text, base, None, False, qualifier)]
+    if " - " in base and qualifier is None:
+        # ACLED's "City - Neighbourhood" ("Baghdad - Kadhimiya"): the part, near the whole;
+        # failing that, the whole, with the precision of "part of a place".
+        whole, _, part = base.partition(" - ")
+        inner = read_phrase(part)
+        return [
+            *readings,
+            *(replace(r, text=text, qualifier=whole) for r in inner),
+            Phrase(text, whole, None, True, None),
+        ]
     possessive = re.match(r"^(?:the )?(?P<qual>[^']+?)['’]s (?P<name>.+)$", base, flags=re.IGNORECASE)
     if possessive and qualifier is None:
         # "Israel's Northern District", "Daraa's eastern countryside": the owner is a qualifier.
@@ -118,6 +157,20 @@ def read_phrase(text: str) -> list[Phrase]:
     if without_the != base:
         readings.append(Phrase(text, without_the, None, False, qualifier))
     seen = {without_the.casefold()}
+    compound = re.match(r"^(?P<whole>[^\s-]{4,})-(?P<part>[A-Z].+)$", without_the)
+    if compound and qualifier is None:
+        # "Beirut-Ras Beirut", "Jerusalem-Mea Shearim": tried only after the literal name.
+        inner = read_phrase(compound.group("part"))
+        readings += [replace(r, text=text, qualifier=compound.group("whole")) for r in inner]
+        readings.append(Phrase(text, compound.group("whole"), None, True, None))
+    trailing = TRAILING_SUFFIX.match(without_the)
+    if trailing:
+        # "Tall al Ahmar al Gharbi" when only "Tall al Ahmar" is known: part of that place.
+        readings.append(Phrase(text, trailing.group("name"), None, True, qualifier))
+    suffixed = SUFFIX_WORDS.match(without_the)
+    if suffixed:
+        for arabic in ARABIC_SUFFIXES[suffixed.group("word").lower()]:
+            readings.append(Phrase(text, f"{suffixed.group('name')} {arabic}", None, False, qualifier))
     for pattern, kind, vague, prefer in PATTERNS:
         match = pattern.match(without_the)
         if not match:

@@ -41,6 +41,13 @@ OVERRIDES_FILENAME = "conflictmap-overrides.yaml"
 BASE_PRECISION = {"populated place": 1, "mountain": 2, "admin1": 3, "area": 3, "country": 4}
 # Seats of administrative units are towns of some size even where GeoNames has no population.
 SEAT_POPULATION = {"PPLC": 1_000_000, "PPLA": 100_000, "PPLA2": 20_000, "PPLA3": 2_000}
+# A place qualified by a town ("Ras Beirut" in "Beirut-Ras Beirut", "al-Hamidiyah, Quneitra")
+# must lie this close to it.
+TOWN_RADIUS_KM = 40.0
+# Sources disagree on the country of places in occupied or disputed territory (GeoNames puts
+# Jerusalem in IL, ACLED in PS; the Golan villages appear under SY and IL): a place listed under
+# an overlapping country still counts as "in" the event's country.
+COUNTRY_OVERLAPS = {"PS": ("IL",), "IL": ("PS", "SY"), "SY": ("IL",), "LB": ("SY",)}
 # Admin-1 units and named areas rank like towns of 10,000+ when compared with namesakes.
 AREA_POPULATION = 10_000
 KIND_ORDER = {"country": 0, "populated place": 1, "admin1": 2, "area": 3, "mountain": 4}
@@ -186,6 +193,8 @@ class _Context:
     country: str | None = None
     admin1: str | None = None
     near: tuple[float, float] | None = None
+    radius_km: float | None = None  # a hard limit around ``near`` ("Ras Beirut" in "Beirut-Ras Beirut")
+    strict_admin1: bool = False  # the phrase itself names the unit ("al-Hamidiyah, Quneitra")
 
 
 class Resolver:
@@ -215,10 +224,16 @@ class Resolver:
         self.gazetteer = gazetteer or default_gazetteer()
         self.overrides = overrides or Overrides()
         self.focus = frozenset(focus)
-        self._memo: dict[tuple[str, str | None, tuple[float, float] | None], Resolution] = {}
+        self._memo: dict[tuple, Resolution] = {}
 
     def resolve(
-        self, query: str, *, country: str | None = None, near: tuple[float, float] | None = None
+        self,
+        query: str,
+        *,
+        country: str | None = None,
+        near: tuple[float, float] | None = None,
+        within_country: str | None = None,
+        admin1: str | None = None,
     ) -> Resolution:
         """Resolve one phrase.
 
@@ -230,18 +245,32 @@ class Resolver:
             ISO alpha-2 code of the context country, preferred among namesakes.
         near
             ``(lat, lon)`` of the input's other places, the last tie-breaker.
+        within_country
+            ISO alpha-2 code the place must lie in (areas without a single country, such as the
+            Golan Heights, are allowed too): for events whose source gives the country.
+        admin1
+            Name or region id of the admin-1 unit the source gives ("Idleb", "SY-ID"): places in it
+            are preferred like places in the context country.
 
         Returns
         -------
         Resolution
         """
-        memo_key = (query, country, near)
+        if within_country:
+            country = within_country = within_country.upper()
+        memo_key = (query, country, near, within_country, admin1)
         hit = self._memo.get(memo_key)
         if hit is None:
+            unit = self._admin1_id(admin1, country) if admin1 else None
             hit = self._memo[memo_key] = self._resolve(
-                query, _Context(country and country.upper(), None, near)
+                query, _Context(country and country.upper(), unit, near), within_country
             )
         return hit
+
+    def _admin1_id(self, name: str, country: str | None) -> str | None:
+        units = [p for p, tier in self.gazetteer.candidates(name) if p.kind == "admin1" and tier < 2]
+        units = [p for p in units if country is None or p.country == country] or units
+        return units[0].region if units else None
 
     def resolve_all(self, queries: Iterable[str], *, country: str | None = None) -> dict[str, Resolution]:
         """Resolve the place names of one input, using each other as context.
@@ -275,36 +304,69 @@ class Resolver:
 
     # ------------------------------------------------------------------ internals
 
-    def _resolve(self, query: str, context: _Context) -> Resolution:
+    def _resolve(self, query: str, context: _Context, within_country: str | None = None) -> Resolution:
         readings = read_phrase(query)
         for reading in readings:
             override = self.overrides.get(reading.name)
             if override is not None:
                 return self._from_override(query, reading, override)
-        if readings and readings[0].qualifier:
-            context = self._qualified(readings[0].qualifier, context)
+        contexts: dict[str | None, _Context] = {None: context}
         # Strict keys of every reading first, then the consonant skeletons: the literal phrase
         # matched loosely must not beat a stripped phrase matched exactly.
         for loose in (False, True):
             for reading in readings:
                 found = self.gazetteer.candidates(reading.name)
-                if found and (found[0][1] == 2) == loose:
-                    return self._choose(query, reading, found, context)
+                if not found or (found[0][1] == 2) != loose:
+                    continue
+                if reading.qualifier not in contexts:
+                    contexts[reading.qualifier] = self._qualified(reading.qualifier, context)
+                found = self._plausible(found, contexts[reading.qualifier], within_country)
+                if found:
+                    return self._choose(query, reading, found, contexts[reading.qualifier])
+        where = f"in {within_country}" if within_country else "in the gazetteer"
         return Resolution(
             query,
             None,
             None,
             "gazetteer",
-            "no place of this name in the gazetteer",
+            f"no place of this name {where}",
             name_read=readings[-1].name if readings else query,
         )
 
+    @staticmethod
+    def _plausible(
+        found: tuple[tuple[Place, int], ...], context: _Context, within_country: str | None
+    ) -> tuple[tuple[Place, int], ...]:
+        """Drop candidates the context rules out."""
+        if within_country:
+            allowed = {within_country, "", *COUNTRY_OVERLAPS.get(within_country, ())}
+            found = tuple(m for m in found if m[0].country in allowed)
+        if context.radius_km is not None and context.near is not None:
+            found = tuple(m for m in found if _km(context.near, (m[0].lat, m[0].lon)) <= context.radius_km)
+        if context.admin1 is not None:
+            # A consonant-only match is a guess: only taken inside the unit the source names. A
+            # unit named in the phrase itself rules out every place outside it.
+            found = tuple(
+                m
+                for m in found
+                if (m[1] < 2 and not context.strict_admin1) or context.admin1 in (m[0].admin1, m[0].region)
+            )
+        return found
+
     def _qualified(self, qualifier: str, context: _Context) -> _Context:
+        """Context from a qualifier: a country, an admin-1 unit, or a town to be near."""
         found = [place for place, tier in self.gazetteer.candidates(qualifier) if tier < 2]
         for kind in ("country", "admin1"):
             for place in found:
                 if place.kind == kind:
-                    return _Context(place.country, place.region if kind == "admin1" else None, context.near)
+                    unit = place.region if kind == "admin1" else None
+                    return _Context(place.country, unit, context.near, strict_admin1=unit is not None)
+        if found:
+            town = self._choose(
+                qualifier, Phrase(qualifier, qualifier), tuple((p, 0) for p in found), context
+            )
+            if town.place is not None:
+                return _Context(town.place.country, None, (town.place.lat, town.place.lon), TOWN_RADIUS_KM)
         return context
 
     def _choose(
