@@ -18,6 +18,7 @@ from conflictmap.categories import CategoryRegistry, load_registry
 from conflictmap.errors import MapperError
 from conflictmap.pipeline import RunSummary, load_events, write_map
 from conflictmap.writers import WRITE_FORMATS, write_events
+from geo.filters import SpatialFilter
 
 EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
@@ -58,9 +59,11 @@ def map_command(
 ) -> None:
     """Draw events from INPUT files on an HTML map, one layer per category group."""
 
-    def work(registry: CategoryRegistry, summary_events: Callable[..., Any]) -> RunSummary:
+    def work(
+        registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
+    ) -> RunSummary:
         events, summary = summary_events()
-        write_map(events, output, title=title, tiles=tiles, registry=registry)
+        write_map(events, output, title=title, tiles=tiles, registry=registry, spatial=spatial)
         summary.outputs.append(str(output))
         if geojson:
             write_events(events, geojson, format="geojson")
@@ -94,7 +97,9 @@ def export_command(
 ) -> None:
     """Convert and filter events from INPUT files into one file."""
 
-    def work(registry: CategoryRegistry, summary_events: Callable[..., Any]) -> RunSummary:
+    def work(
+        registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
+    ) -> RunSummary:
         events, summary = summary_events()
         write_events(events, output, format=output_format)
         summary.written = len(events)
@@ -130,7 +135,9 @@ def filter_command(
     Events with only a place name are located first, so that they can be filtered too.
     """
 
-    def work(registry: CategoryRegistry, summary_events: Callable[..., Any]) -> RunSummary:
+    def work(
+        registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
+    ) -> RunSummary:
         events, summary = summary_events()
         write_events(events, output, format=output_format)
         summary.written = len(events)
@@ -198,7 +205,7 @@ def _run(
     obj: dict[str, Any],
     inputs: tuple[str, ...],
     opts: dict[str, Any],
-    work: Callable[[CategoryRegistry, Callable[..., Any]], RunSummary],
+    work: Callable[[CategoryRegistry, Callable[..., Any], SpatialFilter], RunSummary],
 ) -> None:
     """Run a command's work, turning library errors into messages and exit code 2."""
     from conflictmap import _geocode_cli
@@ -227,7 +234,7 @@ def _run(
                             spatial=spatial,
                         )
 
-                    summary = work(registry, summary_events)
+                    summary = work(registry, summary_events, spatial)
         except MapperError as err:
             _print_warnings(caught)
             click.echo(f"Error: {err}", err=True)

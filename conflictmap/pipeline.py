@@ -143,10 +143,15 @@ def write_map(
     title: str | None = None,
     tiles: str | None = "OpenStreetMap",
     registry: CategoryRegistry | None = None,
+    spatial: SpatialFilter | None = None,
 ) -> None:
-    """Draw events with :func:`layers.event_map` and save the HTML atomically."""
+    """Draw events with :func:`layers.event_map` and save the HTML atomically.
+
+    The areas of ``spatial`` (regions, box, polygons) are drawn as outlines.
+    """
     from layers import event_map  # folium is only needed when a map is drawn
 
-    fmap = event_map(events, title=title, tiles=tiles, registry=registry)
+    outlines = spatial.outlines() if spatial is not None else []
+    fmap = event_map(events, title=title, tiles=tiles, registry=registry, outlines=outlines)
     with atomic_output(Path(path)) as tmp:
         fmap.save(str(tmp))

@@ -91,6 +91,17 @@ class SpatialFilter:
             keep &= mask_in_area(geoms, self.within, contained=self.contained)
         return keep
 
+    def outlines(self) -> list[tuple[str, BaseGeometry]]:
+        """``(label, polygon)`` of the areas of this filter, to draw on a map."""
+        out: list[tuple[str, BaseGeometry]] = [(r.name, r.geometry) for r in self.regions]
+        if self.bbox is not None:
+            west, south, east, north = self.bbox
+            if west <= east:
+                out.append(("box", shapely.box(west, south, east, north)))
+        if self.within is not None:
+            out.append(("given polygons", self.within))
+        return out
+
     def describe(self) -> str:
         """Human-readable summary, for the run summary."""
         parts = []

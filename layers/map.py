@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import folium
@@ -10,7 +11,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.geometry
 from branca.element import Element
+from shapely.geometry.base import BaseGeometry
 
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.errors import SchemaError
@@ -30,6 +33,7 @@ def event_map(
     title: str | None = None,
     tiles: str | None = "OpenStreetMap",
     registry: CategoryRegistry | None = None,
+    outlines: Sequence[tuple[str, BaseGeometry]] = (),
 ) -> folium.Map:
     """Draw located events on a folium map.
 
@@ -48,6 +52,9 @@ def event_map(
         A folium tile name, or None for no basemap.
     registry
         Category registry; the shipped one by default.
+    outlines
+        ``(label, polygon)`` pairs drawn as dashed outlines under the events, e.g. the regions
+        the events were filtered to; the view then fits them too.
 
     Returns
     -------
@@ -63,8 +70,10 @@ def event_map(
         members = located[located["category"].map(registry.layer_of) == layer_name]
         if len(members):
             fmap.add_child(event_layer(members, name=layer_name, registry=registry, slots=slots))
+    if outlines:
+        fmap.add_child(_outline_layer(outlines))
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _fit(fmap, located)
+    _fit(fmap, located, [geom for _, geom in outlines])
     fmap.get_root().html.add_child(Element(_title_html(events, title)), name="cm_title")
     fmap.get_root().html.add_child(Element(_legend_html(located, registry)), name="cm_legend")
     return fmap
@@ -158,11 +167,31 @@ def _int_or_none(value: object) -> int | None:
     return None if pd.isna(value) else int(value)  # type: ignore[arg-type]
 
 
-def _fit(fmap: folium.Map, located: gpd.GeoDataFrame) -> None:
-    if located.empty:
+def _outline_layer(outlines: Sequence[tuple[str, BaseGeometry]]) -> folium.FeatureGroup:
+    """Draw the filter areas as dashed, unfilled, non-interactive outlines in a layer of their own."""
+    labels = " or ".join(label for label, _ in outlines)
+    # LayerControl inserts layer names as HTML.
+    group = folium.FeatureGroup(name=html.escape(f"Area: {labels}"), control=True, show=True)
+    for _, geom in outlines:
+        # ~100 m is invisible at the zooms a region is viewed at and keeps the page small.
+        shape = shapely.simplify(geom, 0.001, preserve_topology=True)
+        folium.GeoJson(
+            shapely.geometry.mapping(shape),
+            style_function=lambda _f: {"color": "#333333", "weight": 2, "dashArray": "6 4", "fill": False},
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def _fit(fmap: folium.Map, located: gpd.GeoDataFrame, areas: Sequence[BaseGeometry] = ()) -> None:
+    bounds = [located.total_bounds] if not located.empty else []
+    bounds += [np.asarray(geom.bounds) for geom in areas]
+    if not bounds:
         fmap.location, fmap.options["zoom"] = [20, 0], 2
         return
-    west, south, east, north = located.total_bounds
+    stacked = np.vstack(bounds)
+    west, south = stacked[:, 0].min(), stacked[:, 1].min()
+    east, north = stacked[:, 2].max(), stacked[:, 3].max()
     if east - west < 0.05 and north - south < 0.05:
         fmap.location, fmap.options["zoom"] = [(south + north) / 2, (west + east) / 2], 11
         fmap.options["center"] = fmap.location
