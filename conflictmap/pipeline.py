@@ -53,7 +53,7 @@ class RunSummary:
         if self.spatial:
             out.append(f"  kept only events {self.spatial}")
         if self.by_category:
-            width = max(len(registry[k].label) for k in self.by_category) + 2
+            width = max(len("category"), *(len(registry[k].label) for k in self.by_category)) + 2
             out.append(f"  {'category':<{width}}{'layer':<20}events")
             for key in registry:
                 if self.by_category.get(key):

@@ -5,7 +5,8 @@ Candidates come from the gazetteer (:mod:`geo.gazetteer`) for each reading of th
 
 1. the kind the phrase asks for ("Daraa governorate", "the town of Nawa");
 2. the context country (``country=``, a qualifier as in "Tripoli, Lebanon", or the country of the
-   other places of the same input, see :meth:`Resolver.resolve_all`);
+   other places of the same input, see :meth:`Resolver.resolve_all`), among the places
+   spelled as well as the best match;
 3. the kind the phrase leans to ("the Daraa countryside" means the governorate when there is one);
 4. a likelihood score, the sum of: the population class (0 for 100,000+, 1 for 10,000+, 2 for
    1,000+ or unknown, 3 for fewer; the seat of an administrative unit counts as a town even
@@ -14,8 +15,9 @@ Candidates come from the gazetteer (:mod:`geo.gazetteer`) for each reading of th
    match (0 the place's own name exactly, 1 an alternate name exactly, 2 or 3 the same with a
    looser spelling, 4 consonants only);
 5. the region of interest, then the better match;
-6. proximity to the other places of the input;
-7. a country over a town over an admin-1 unit over other areas, then exact population.
+6. a country over a town over an admin-1 unit over other areas (a bare "Sweida" is the town);
+7. proximity to the other places of the input;
+8. the larger population.
 
 A user's override (:class:`Overrides`) always wins.
 """
@@ -58,8 +60,8 @@ REASONS = (
     "it is larger, nearer the region of interest or better matched by the spelling",
     "it lies nearer the region of interest",
     "its own name matches the spelling more closely",
-    "it is closest to the input's other places",
     "countries, then towns, then admin-1 units are preferred",
+    "it is closest to the input's other places",
     "it has the larger population",
     "it comes first by id (a tie)",
 )
@@ -373,8 +375,9 @@ class Resolver:
         self, query: str, reading: Phrase, found: tuple[tuple[Place, int], ...], context: _Context
     ) -> Resolution:
         wanted = variant_key(reading.name)
+        best_tier = min(tier for _, tier in found)
         scored = sorted(
-            (self._rank(place, tier, variant_key(place.name) == wanted, reading, context), place)
+            (self._rank(place, tier, variant_key(place.name) == wanted, reading, context, best_tier), place)
             for place, tier in found
         )
         winner = scored[0][1]
@@ -397,7 +400,9 @@ class Resolver:
             reading.name,
         )
 
-    def _rank(self, place: Place, tier: int, primary: bool, reading: Phrase, context: _Context) -> tuple:
+    def _rank(
+        self, place: Place, tier: int, primary: bool, reading: Phrase, context: _Context, best_tier: int
+    ) -> tuple:
         pop = max(
             place.population,
             SEAT_POPULATION.get(place.feature, 0),
@@ -407,8 +412,12 @@ class Resolver:
         pop_class = 0 if pop >= 100_000 else 1 if pop >= 10_000 else 3 if 0 < pop < 1_000 else 2
         focus = 0 if place.country == self.home else 1 if place.country in self.focus else 2
         match = 4 if tier == 2 else 2 * tier + (not primary)
-        in_context = (context.country is None or place.country == context.country) and (
-            context.admin1 is None or place.admin1 == context.admin1 or place.region == context.admin1
+        # The context wins only for places spelled as well as the best match: "Amman" next to
+        # Syrian places is still the Jordanian capital, not a Syrian village spelled "Amanah".
+        in_context = (
+            tier == best_tier
+            and (context.country is None or place.country == context.country)
+            and (context.admin1 is None or place.admin1 == context.admin1 or place.region == context.admin1)
         )
         distance = 0.0
         if context.near is not None:
@@ -422,8 +431,8 @@ class Resolver:
             pop_class + focus + match,
             focus,
             match,
-            distance,
             KIND_ORDER.get(place.kind, 9),
+            distance,
             -pop,
             place.place_id,
         )

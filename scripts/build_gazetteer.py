@@ -221,7 +221,11 @@ def load_regions(shared: Path, spec: dict) -> tuple[list[dict], list[Place]]:
             description=comp["description"],
         )
 
-    add_countries(shared, add)
+    units: dict[str, list] = defaultdict(list)
+    for feature in features:
+        if feature["properties"]["kind"] == "admin1":
+            units[feature["properties"]["country"]].append(shape(feature["geometry"]))
+    add_countries(shared, add, units)
     for place in places:
         if place.kind == "country":
             place.population = next(
@@ -232,8 +236,12 @@ def load_regions(shared: Path, spec: dict) -> tuple[list[dict], list[Place]]:
     return features, places
 
 
-def add_countries(shared: Path, add) -> None:
-    """Add Natural Earth's countries through ``add`` (see :func:`load_regions`)."""
+def add_countries(shared: Path, add, units: dict[str, list]) -> None:
+    """Add Natural Earth's countries through ``add`` (see :func:`load_regions`).
+
+    The 1:50m outlines cut off coastal cities (Beirut, Latakia, Haifa) that the finer admin-1
+    polygons hold, so a country with admin-1 units here is the union of its outline and them.
+    """
     countries = json.loads((shared / "boundaries" / "countries.geojson").read_text(encoding="utf-8"))
     for feat in countries["features"]:
         p = feat["properties"]
@@ -244,6 +252,8 @@ def add_countries(shared: Path, add) -> None:
         # Countries far from the region are only ever filter targets: 1 km is plenty there.
         tolerance = 0.0 if iso in LEVANT else 0.01
         geom = shapely.set_precision(geom.simplify(tolerance), 1e-4) if tolerance else geom
+        if units.get(iso):
+            geom = shapely.union_all([geom, *units[iso]])
         names = [
             p.get(k)
             for k in (

@@ -1,0 +1,237 @@
+"""``conflictmap export --geocoder nominatim`` end to end against a local fake Nominatim.
+
+The installed command runs in a subprocess with the CLI's real settings: Nominatim's policy delay
+of one second between requests, and the default retries and backoff. The place names are
+invented, so the offline gazetteer does not know them and every one goes to the server. Each
+test gets its own geocoding cache; the gazetteer index is shared by the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conflictmap.cli import cli
+from conflictmap.resources import data_path
+from geo.cache import cache_dir
+from geo.gazetteer import INDEX_VERSION
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # lets this module `import fake_nominatim` under --import-mode=importlib
+    sys.path.insert(0, str(HERE))
+
+from fake_nominatim import FakeNominatim, place  # noqa: E402
+
+EXE = Path(sys.executable).parent / "conflictmap"
+UA = "conflictmap-tests/1.0 (test@example.org)"
+# Invented places (none is in the gazetteer, not even by its consonants).
+FOUND = "Qaryat al-Mithal"  # answered at once
+RATE_LIMITED = "Tall Nowhere"  # 429 with Retry-After once, then answered
+BROKEN = "Khirbat Imaginaria"  # HTTP 500 every time
+GARBLED = "Mazraat Fictitia"  # 200 with a body that is not JSON
+UNKNOWN = "Zzyzx Quibbleton"  # Nominatim finds nothing
+PLACES = {
+    FOUND: place(name=FOUND, lat=33.0112, lon=36.0237, display_name=f"{FOUND}, Daraa, Syria", osm_id=101,
+                 osm_type="node", category="place", type_="village"),
+    RATE_LIMITED: place(name=RATE_LIMITED, lat=32.9021, lon=36.1843, display_name=f"{RATE_LIMITED}, Syria",
+                        osm_id=102, osm_type="node", category="place", type_="village"),
+    BROKEN: place(name=BROKEN, lat=33.2, lon=35.9, osm_id=103),
+    GARBLED: place(name=GARBLED, lat=33.3, lon=36.0, osm_id=104),
+    UNKNOWN: place(name=UNKNOWN, lat=33.4, lon=36.1, osm_id=105),
+}  # fmt: skip
+
+
+def _index_file_name() -> str:
+    """The gazetteer index file name (geo.gazetteer's fingerprint of the shipped tables)."""
+    digest = hashlib.sha1(INDEX_VERSION.encode())
+    for name in ("gazetteer.tsv.gz", "curated_places.yaml"):
+        digest.update(data_path(name).read_bytes())
+    return f"gazetteer-{digest.hexdigest()[:16]}.pickle"
+
+
+@pytest.fixture(scope="session")
+def gazetteer_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A built gazetteer index shared by the session (copied when one exists, else built once)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    cache = root / "conflictmap-cache"
+    cache.mkdir(exist_ok=True)
+    target = cache / _index_file_name()
+    built = cache_dir() / target.name
+    if not target.exists():
+        if built.is_file():
+            partial = cache / f".{target.name}.{os.getpid()}"
+            shutil.copyfile(built, partial)
+            os.replace(partial, target)
+        else:
+            env = {**os.environ, "CONFLICTMAP_CACHE_DIR": str(cache)}
+            subprocess.run([str(EXE), "geocode", "Damascus"], env=env, capture_output=True, check=True)
+    return target
+
+
+@pytest.fixture
+def own_cache(gazetteer_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh cache directory (empty geocoding cache) that links the shared gazetteer index."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / gazetteer_index.name).symlink_to(gazetteer_index)
+    monkeypatch.setenv("CONFLICTMAP_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def server():
+    with FakeNominatim(PLACES) as fake:
+        yield fake
+
+
+def export(inputs: Path, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(EXE), "export", str(inputs), "-o", str(out), *options],
+        cwd=inputs.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def online(server: FakeNominatim) -> tuple[str, ...]:
+    return ("--geocoder", "nominatim", "--geocoder-url", server.url, "--user-agent", UA)
+
+
+def features(path: Path) -> dict[str, dict]:
+    return {f["id"]: f for f in json.loads(path.read_text(encoding="utf-8"))["features"]}
+
+
+def events_csv(write, *names: str) -> Path:
+    rows = [f"ev-{i},2025-06-{i + 1:02d},{name},shelling" for i, name in enumerate(names)]
+    return write("events.csv", "\n".join(["event_id,event_date,location,category", *rows]) + "\n")
+
+
+def test_faults_are_reported_and_no_event_is_lost(server, own_cache, write, tmp_path):
+    server.rate_limited(RATE_LIMITED, retry_after=1, times=1)
+    server.status(BROKEN, 500, times=None)
+    server.malformed(GARBLED, times=None)
+    server.empty(UNKNOWN, times=None)
+    # FOUND twice: one distinct name, one request, two located events.
+    inputs = events_csv(write, FOUND, RATE_LIMITED, BROKEN, GARBLED, UNKNOWN, FOUND)
+    out = tmp_path / "located.geojson"
+
+    proc = export(inputs, out, *online(server))
+
+    assert proc.returncode == 0, proc.stderr
+    assert "Read 6 events from 1 input; filtered out 0; unlocated 3; written 6." in proc.stderr
+    assert "located from place names: 3 (3 by nominatim)" in proc.stderr
+    got = features(out)
+    assert list(got) == [f"ev-{i}" for i in range(6)]  # count in == count out, order kept
+
+    for event_id, name in (("ev-0", FOUND), ("ev-1", RATE_LIMITED), ("ev-5", FOUND)):
+        feature = got[event_id]
+        expected = PLACES[name]
+        assert feature["geometry"]["type"] == "Point"
+        lon, lat = feature["geometry"]["coordinates"]
+        assert (lon, lat) == pytest.approx((float(expected["lon"]), float(expected["lat"])))  # x = lon
+        props = feature["properties"]
+        assert props["located"] is True
+        assert props["place_id"] == f"nominatim:node{expected['osm_id']}"
+        assert props["place_name"] == name
+        assert props["location"] == name
+        assert props["geo_precision"] == 1
+        assert (props["admin1"], props["country"]) == ("Daraa", "SY")  # filled in from the point
+    for event_id, name in (("ev-2", BROKEN), ("ev-3", GARBLED), ("ev-4", UNKNOWN)):
+        assert got[event_id]["geometry"] is None
+        assert got[event_id]["properties"]["located"] is False
+        assert got[event_id]["properties"]["place_id"] is None
+        assert got[event_id]["properties"]["location"] == name
+
+    (not_located,) = [
+        line for line in proc.stderr.splitlines() if "not located (kept, without geometry)" in line
+    ]
+    for name in (BROKEN, GARBLED, UNKNOWN):
+        assert f"{name} (1)" in not_located
+    failures = [line.strip() for line in proc.stderr.splitlines() if "geocoder failed for" in line]
+    assert len(failures) == 2
+    assert failures[0].startswith(f"geocoder failed for '{BROKEN}': nominatim could not geocode")
+    assert "gave up after 4 attempts" in failures[0] and "500" in failures[0]
+    assert failures[1].startswith(f"geocoder failed for '{GARBLED}': nominatim could not geocode")
+    assert "GeocoderParseError" in failures[1]
+    assert not any(UNKNOWN in line for line in failures)  # nothing found is no failure
+    assert "Traceback" not in proc.stderr
+
+    # What the server saw: each distinct name in input order, retries only for 429 and 5xx.
+    asked = [r.q for r in server.requests]
+    assert asked == [FOUND, RATE_LIMITED, RATE_LIMITED, BROKEN, BROKEN, BROKEN, BROKEN, GARBLED, UNKNOWN]
+    assert all(r.path == "/search" and r.user_agent == UA for r in server.requests)
+    times = [r.time for r in server.requests]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= 0.95, gaps  # Nominatim's policy: at most one request per second
+    assert gaps[1] >= 0.95  # the Retry-After of the 429 was waited out before asking again
+
+
+def test_second_run_is_answered_from_the_cache(server, own_cache, write, tmp_path):
+    server.empty(UNKNOWN, times=None)
+    server.malformed(GARBLED, times=1)  # fails once: a failure is not cached, so it is asked again
+    inputs = events_csv(write, FOUND, UNKNOWN, GARBLED)
+
+    first = export(inputs, tmp_path / "first.geojson", *online(server))
+    assert first.returncode == 0, first.stderr
+    assert [r.q for r in server.requests] == [FOUND, UNKNOWN, GARBLED]
+    assert (own_cache / "geocode.sqlite").is_file()
+
+    second = export(inputs, tmp_path / "second.geojson", *online(server))
+
+    assert second.returncode == 0, second.stderr
+    assert [r.q for r in server.requests][3:] == [GARBLED]  # no request for the cached answers
+    assert "located from place names: 2 (2 by nominatim)" in second.stderr
+    assert f"not located (kept, without geometry): {UNKNOWN} (1)" in second.stderr
+    assert "geocoder failed" not in second.stderr
+    before, after = features(tmp_path / "first.geojson"), features(tmp_path / "second.geojson")
+    assert before["ev-0"]["geometry"] == after["ev-0"]["geometry"]
+    assert after["ev-0"]["geometry"]["coordinates"] == pytest.approx([36.0237, 33.0112])
+    assert before["ev-2"]["geometry"] is None
+    assert after["ev-2"]["geometry"]["coordinates"] == pytest.approx([36.0, 33.3])
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "message"),
+    [
+        ((), "online geocoders need --user-agent identifying you"),
+        (("--user-agent", "   "), "requires an identifying User-Agent"),
+        (("--user-agent", "geopy/2.4.1"), "requires an identifying User-Agent"),
+    ],
+)
+def test_geocoder_without_an_identifying_user_agent_exits_2(server, own_cache, write, tmp_path,
+                                                             user_agent, message):  # fmt: skip
+    inputs = events_csv(write, FOUND)
+    out = tmp_path / "out.geojson"
+
+    proc = export(inputs, out, "--geocoder", "nominatim", "--geocoder-url", server.url, *user_agent)
+
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("Error: ") and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+    assert server.request_count() == 0
+
+
+def test_geocode_command_asks_the_fake_server_too(server, own_cache):
+    server.empty(UNKNOWN, times=None)
+    result = CliRunner().invoke(cli, ["geocode", "--json", *online(server), "Sweida", FOUND, UNKNOWN])
+
+    assert result.exit_code == 0, result.output
+    sweida, found, unknown = json.loads(result.stdout)
+    assert sweida["source"] == "gazetteer"  # the gazetteer knows it: never asked online
+    assert (found["source"], found["lat"], found["lon"]) == ("nominatim", 33.0112, 36.0237)
+    assert found["place_id"] == "nominatim:node101"
+    assert (unknown["found"], unknown["source"]) == (False, "gazetteer")
+    assert [r.q for r in server.requests] == [FOUND, UNKNOWN]
