@@ -11,6 +11,12 @@ reach them is cut down:
 
 - the coordinates of all points are read in one pass (``shapely.bounds``);
 - a bounding-box prefilter in NumPy;
+- for repeated filters of one geometry array (a GeoSeries, a GeoDataFrame's geometry column or an
+  object array of 10,000 or more geometries), the coordinates are kept from the first call, and from
+  the second call on the points are ordered by longitude, so the prefilter only looks at the points
+  between the box's west and east edges. The cache holds a few arrays and lets go of an array's
+  entry when the array is freed; each call first checks that the array still holds exactly the
+  geometries it was read from (any in-place change of it means reading it afresh);
 - for many points, a grid over the area's bounds whose cells are classified once as inside, outside
   or touched by the outline; only points in touched cells get an exact point-in-polygon test.
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -29,19 +36,21 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
+from geopandas.array import GeometryArray
 from numpy.typing import ArrayLike, NDArray
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from conflictmap.schema import WGS84
 
-__all__ = ["PreparedArea", "mask_in_area", "mask_in_bbox", "mask_near", "union_masks"]
+__all__ = ["PreparedArea", "PreparedPoints", "mask_in_area", "mask_in_bbox", "mask_near", "union_masks"]
 
 GeometriesLike: TypeAlias = gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray | Sequence[BaseGeometry | None]
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
+IndexArray = NDArray[np.intp]
 
-_GRID_MIN_POINTS = 20_000  # below this many candidate points, exact tests beat building a grid
+_GRID_MIN_POINTS = 5_000  # below this many candidate points, exact tests beat building a grid
 _GRID_MAX_CELLS = 1 << 18
 _INSIDE, _OUTSIDE, _TOUCHED = np.uint8(1), np.uint8(0), np.uint8(2)
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -49,6 +58,59 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 # whose latitudes differ by Δφ radians are closer than this times Δφ.
 _MERIDIAN_RADIUS_MIN = _GEOD.a * (1 - _GEOD.es)
 _DENSIFY_DEG = 0.01  # edges of non-point events are measured through vertices this far apart
+_CACHE_MIN_GEOMETRIES = 10_000  # smaller arrays are read afresh: it takes well under a millisecond
+_CACHE_MAX_ARRAYS = 4
+_CACHE_MAX_AREAS = 16
+_LON_BUCKETS = 1 << 16  # buckets of the longitude order: a box's edges fall in two of them
+
+
+@dataclass(frozen=True)
+class _Points:
+    """The coordinates of the points among some geometries (see :func:`_points_of`).
+
+    Read afresh, ``x[i]``/``y[i]`` belong to row ``i`` and are NaN for any other geometry, and
+    ``rows`` is None. Ordered by longitude, they hold the points only, ``rows`` gives the row of
+    each, and the points of bucket ``b`` (see :meth:`bucket`) are ``starts[b]:starts[b + 1]``.
+    """
+
+    x: FloatArray
+    y: FloatArray
+    others: IndexArray  # rows that are not points: other geometries, None and empty ones
+    count: int  # the number of rows
+    rows: IndexArray | None = None
+    starts: IndexArray | None = None
+    origin: float = 0.0
+    scale: float = 0.0
+
+    def bucket(self, lon: float) -> int:
+        """Return the bucket of a longitude: monotone in ``lon``, and the same as for a point there."""
+        if self.scale == 0:
+            return 0
+        return int(min(max((lon - self.origin) * self.scale, 0.0), _LON_BUCKETS - 1))
+
+
+@dataclass
+class _Cached:
+    """The points read from one geometry array, and what proves the array has not changed since."""
+
+    ref: weakref.ref[NDArray[np.object_]]  # the array
+    geometries: NDArray[np.object_]  # a copy, so no geometry read can be freed and its address reused
+    addresses: IndexArray
+    points: _Points
+
+
+_CACHE: dict[int, _Cached] = {}  # id of the array → its points, oldest use first
+
+
+@dataclass(frozen=True)
+class _KeptArea:
+    """A raw area, weakly, and its PreparedArea: right while the area lives (geometries are immutable)."""
+
+    ref: weakref.ref[BaseGeometry]
+    prepared: PreparedArea
+
+
+_AREAS: dict[int, _KeptArea] = {}  # id of the area → its PreparedArea, oldest use first
 
 
 @dataclass(frozen=True)
@@ -67,7 +129,7 @@ class PreparedArea:
     A point on the outline counts as inside ("covers" semantics, as ``shapely.intersects_xy``); so
     does a point on an outline shared by two parts of a MultiPolygon.
 
-    The first test of many points (20,000 or more within the bounds) also classifies the cells of a
+    The first test of many points (5,000 or more within the bounds) also classifies the cells of a
     grid over the bounds, which later tests reuse: keep one ``PreparedArea`` for repeated filters.
 
     Parameters
@@ -146,18 +208,67 @@ class PreparedArea:
         return self._grid
 
 
+class PreparedPoints:
+    """Event geometries read once for repeated filters, the points ordered by longitude.
+
+    Pass it to :func:`mask_in_area`, :func:`mask_in_bbox` or :func:`mask_near` in place of the
+    geometries: a filter then looks only at the points between the west and east edges of its box
+    and never reads a coordinate again. It is a snapshot: it keeps a copy of the geometries it was
+    made from, so later changes to them (``frame.loc[i, "geometry"] = ...``) do not reach it; make a
+    new one after editing. Masks are aligned with the geometries by position, as for the geometries
+    themselves.
+
+    (Filtering a GeoSeries or a GeoDataFrame's geometry column again and again is fast too: the
+    functions keep its coordinates between calls. But each call then first checks, in one pass over
+    the column, that it still holds the same geometries.)
+
+    Parameters
+    ----------
+    geometries
+        Event geometries, as for :func:`mask_in_area`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`mask_in_area`.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> events = PreparedPoints([shapely.Point(36.3, 33.5), shapely.Point(33.5, 36.3), None])
+    >>> mask_in_area(events, shapely.box(36.0, 33.0, 37.0, 34.0)).tolist()
+    [True, False, False]
+    >>> mask_in_bbox(events, (33.0, 36.0, 34.0, 37.0)).tolist()
+    [False, True, False]
+    """
+
+    geometries: NDArray[np.object_]
+
+    def __init__(self, geometries: GeometriesLike) -> None:
+        geoms, _ = _geometry_array(geometries)
+        self.geometries = geoms.copy()
+        self._points = _by_longitude(_read_points(self.geometries))
+
+    def __len__(self) -> int:
+        return len(self.geometries)
+
+    def __repr__(self) -> str:
+        return f"PreparedPoints({len(self):,} geometries, {len(self._points.x):,} points)"
+
+
 def mask_in_area(
-    geometries: GeometriesLike, area: BaseGeometry | PreparedArea, *, contained: bool = False
+    geometries: GeometriesLike | PreparedPoints, area: BaseGeometry | PreparedArea, *, contained: bool = False
 ) -> np.ndarray:
     """Mark the events that fall in an area.
 
     Parameters
     ----------
     geometries
-        Event geometries: a GeoSeries (EPSG:4326), a GeoDataFrame or an array-like of shapely
-        geometries. None and empty geometries are never kept.
+        Event geometries: a GeoSeries (EPSG:4326), a GeoDataFrame, an array-like of shapely
+        geometries or a :class:`PreparedPoints`. None and empty geometries are never kept.
     area
-        A Polygon or MultiPolygon in EPSG:4326, or a :class:`PreparedArea` to reuse across calls.
+        A Polygon or MultiPolygon in EPSG:4326, or a :class:`PreparedArea`. A raw area is prepared
+        once and kept while it lives, so filtering by the same area object again reuses its grid.
     contained
         For non-point events: False keeps those that intersect the area, True those that the area
         covers. Points are kept when they are in the area or on its outline, either way.
@@ -181,14 +292,13 @@ def mask_in_area(
     >>> mask_in_area(events, shapely.box(36.0, 33.0, 37.0, 34.0)).tolist()
     [True, False, False]
     """
-    prepared = area if isinstance(area, PreparedArea) else PreparedArea(area)
-    geoms = _geometry_array(geometries)
-    x, y = _point_coords(geoms)
+    prepared = _prepared_area(area)
+    geoms, points = _resolve(geometries)
+    candidates = _box_positions(points, prepared.bounds)
+    inside = prepared._contains_boxed(points.x[candidates], points.y[candidates])
     mask = np.zeros(len(geoms), dtype=bool)
-    west, south, east, north = prepared.bounds
-    candidates = np.flatnonzero((x >= west) & (x <= east) & (y >= south) & (y <= north))
-    mask[candidates] = prepared._contains_boxed(x[candidates], y[candidates])
-    others = np.flatnonzero(np.isnan(x))
+    mask[_rows(points, candidates[inside])] = True
+    others = points.others
     if len(others):
         predicate = shapely.covers if contained else shapely.intersects
         mask[others] = predicate(prepared.area, geoms[others])
@@ -196,7 +306,10 @@ def mask_in_area(
 
 
 def mask_in_bbox(
-    geometries: GeometriesLike, bbox: tuple[float, float, float, float], *, contained: bool = False
+    geometries: GeometriesLike | PreparedPoints,
+    bbox: tuple[float, float, float, float],
+    *,
+    contained: bool = False,
 ) -> np.ndarray:
     """Mark the events that fall in a longitude/latitude box.
 
@@ -228,11 +341,13 @@ def mask_in_bbox(
     [True, True, False]
     """
     west, south, east, north = _checked_bbox(bbox)
-    geoms = _geometry_array(geometries)
-    x, y = _point_coords(geoms)
-    in_lon = (x >= west) & (x <= east) if west <= east else (x >= west) | (x <= east)
-    mask = in_lon & (y >= south) & (y <= north)
-    others = np.flatnonzero(np.isnan(x))
+    geoms, points = _resolve(geometries)
+    mask = np.zeros(len(geoms), dtype=bool)
+    # Across the antimeridian, the box is all longitudes from west up and from east down.
+    spans = [(west, east)] if west <= east else [(west, math.inf), (-math.inf, east)]
+    for low, high in spans:
+        mask[_rows(points, _box_positions(points, (low, south, high, north)))] = True
+    others = points.others
     if len(others):
         boxes = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
         box = shapely.union_all([shapely.box(w, south, e, north) for w, e in boxes])
@@ -242,7 +357,7 @@ def mask_in_bbox(
 
 
 def mask_near(
-    geometries: GeometriesLike, *, lat: float, lon: float, km: float, contained: bool = False
+    geometries: GeometriesLike | PreparedPoints, *, lat: float, lon: float, km: float, contained: bool = False
 ) -> np.ndarray:
     """Mark the events within a geodesic distance of a place (WGS84 ellipsoid).
 
@@ -283,10 +398,14 @@ def mask_near(
     [True, False]
     """
     metres = _checked_near(lat=lat, lon=lon, km=km)
-    geoms = _geometry_array(geometries)
-    x, y = _point_coords(geoms)
-    mask = _near_xy(x, y, lat=lat, lon=lon, metres=metres)
-    others = np.flatnonzero(np.isnan(x))
+    geoms, points = _resolve(geometries)
+    near = _near_xy(points.x, points.y, lat=lat, lon=lon, metres=metres)
+    if points.rows is None:
+        mask = near
+    else:
+        mask = np.zeros(len(geoms), dtype=bool)
+        mask[points.rows[near]] = True
+    others = points.others
     others = others[~shapely.is_missing(geoms[others]) & ~shapely.is_empty(geoms[others])]
     if len(others):
         near = _all_vertices_near if contained else _nearest_point_near
@@ -334,8 +453,12 @@ def union_masks(*masks: ArrayLike) -> np.ndarray:
     return np.logical_or.reduce(arrays)
 
 
-def _geometry_array(geometries: GeometriesLike) -> NDArray[np.object_]:
-    """Return the geometries as a 1-d object array, after checking the CRS of a GeoSeries/GeoDataFrame."""
+def _geometry_array(geometries: GeometriesLike) -> tuple[NDArray[np.object_], bool]:
+    """Return the geometries as a 1-d object array, after checking the CRS of a GeoSeries/GeoDataFrame.
+
+    Also return whether the array is the caller's own (an array, or the data of a GeoSeries) rather
+    than one made here: only such an array can be filtered again, so only it is worth caching.
+    """
     if isinstance(geometries, gpd.GeoDataFrame):
         geometries = geometries.geometry
     crs = getattr(geometries, "crs", None)
@@ -348,7 +471,132 @@ def _geometry_array(geometries: GeometriesLike) -> NDArray[np.object_]:
     if array.ndim != 1:
         msg = f"expected a 1-d sequence of geometries, got an array of shape {array.shape}"
         raise TypeError(msg)
-    return array
+    return array, isinstance(geometries, np.ndarray | GeometryArray)
+
+
+def _resolve(geometries: GeometriesLike | PreparedPoints) -> tuple[NDArray[np.object_], _Points]:
+    """Return the geometries as a 1-d object array and the coordinates of their points."""
+    if isinstance(geometries, PreparedPoints):
+        return geometries.geometries, geometries._points
+    geoms, held = _geometry_array(geometries)
+    return geoms, _points_of(geoms, held=held)
+
+
+def _prepared_area(area: BaseGeometry | PreparedArea) -> PreparedArea:
+    """Return the area prepared: the PreparedArea given, or the one kept for this area object."""
+    if isinstance(area, PreparedArea):
+        return area
+    key = id(area)
+    kept = _AREAS.pop(key, None)
+    if kept is None or kept.ref() is not area:
+        prepared = PreparedArea(area)  # TypeError for anything but a Polygon or MultiPolygon
+        kept = _KeptArea(weakref.ref(area, _forgetter(_AREAS, key)), prepared)
+        while len(_AREAS) >= _CACHE_MAX_AREAS:
+            del _AREAS[next(iter(_AREAS))]
+    _AREAS[key] = kept  # (re-)inserted last: the most recently used
+    return kept.prepared
+
+
+def _points_of(geoms: NDArray[np.object_], *, held: bool) -> _Points:
+    """Return the coordinates of the points: read afresh, or kept from a call on the same array.
+
+    The entry of an array is only used while the array holds the very geometry objects it was read
+    from (their addresses, compared in one pass; the entry keeps them alive, so no address can be
+    reused). From its second use on, the entry orders the points by longitude.
+    """
+    if not held or len(geoms) < _CACHE_MIN_GEOMETRIES:
+        return _read_points(geoms)
+    key = id(geoms)
+    cached = _CACHE.pop(key, None)
+    if (
+        cached is not None
+        and cached.ref() is geoms
+        and np.array_equal(cached.addresses, _addresses_of(geoms))
+    ):
+        if cached.points.rows is None:
+            cached.points = _by_longitude(cached.points)
+    else:
+        cached = _Cached(
+            weakref.ref(geoms, _forgetter(_CACHE, key)),
+            geoms.copy(),
+            np.array(_addresses_of(geoms)),
+            _read_points(geoms),
+        )
+        while len(_CACHE) >= _CACHE_MAX_ARRAYS:
+            del _CACHE[next(iter(_CACHE))]
+    _CACHE[key] = cached  # (re-)inserted last: the most recently used
+    return cached.points
+
+
+def _forgetter(cache: dict[int, Any], key: int) -> Any:
+    """Return a weakref callback that drops the entry of a freed object from a cache (and no other)."""
+
+    def forget(ref: weakref.ref[Any]) -> None:
+        entry = cache.get(key)
+        if entry is not None and entry.ref is ref:
+            cache.pop(key, None)
+
+    return forget
+
+
+def _addresses_of(geoms: NDArray[np.object_]) -> IndexArray:
+    """Return the addresses of the objects an object array holds, as integers (a read-only view)."""
+    interface = dict(geoms.__array_interface__)
+    intp = np.dtype(np.intp).str
+    interface.update(typestr=intp, descr=[("", intp)], data=(interface["data"][0], True))
+    return np.asarray(_ArrayInterface(interface, geoms))
+
+
+class _ArrayInterface:
+    """Exposes a NumPy array interface dict (and keeps the array it describes alive)."""
+
+    def __init__(self, interface: dict[str, Any], owner: np.ndarray) -> None:
+        self.__array_interface__ = interface
+        self._owner = owner
+
+
+def _read_points(geoms: NDArray[np.object_]) -> _Points:
+    """Read the coordinates of the points, in row order."""
+    x, y = _point_coords(geoms)
+    return _Points(x, y, np.flatnonzero(np.isnan(x)), len(geoms))
+
+
+def _by_longitude(points: _Points) -> _Points:
+    """Keep only the points, ordered by longitude bucket (a radix sort), with their rows."""
+    rows = np.flatnonzero(~np.isnan(points.x))
+    x = points.x[rows]
+    origin = float(x.min()) if len(x) else 0.0
+    span = float(x.max()) - origin if len(x) else 0.0
+    scale = (_LON_BUCKETS - 1) / span if span > 0 else 0.0
+    if not math.isfinite(scale) or not math.isfinite(origin):
+        scale = 0.0  # infinite longitudes, or all but equal ones: one bucket
+    buckets = np.zeros(len(x), dtype=np.uint16)
+    if scale:
+        # The same arithmetic as _Points.bucket, so a box's edges bracket the points inside it.
+        buckets = np.minimum((x - origin) * scale, _LON_BUCKETS - 1).astype(np.uint16)
+    order = np.argsort(buckets, kind="stable")
+    starts = np.zeros(_LON_BUCKETS + 1, dtype=np.intp)
+    np.cumsum(np.bincount(buckets, minlength=_LON_BUCKETS), out=starts[1:])
+    rows = rows[order]
+    return _Points(x[order], points.y[rows], points.others, points.count, rows, starts, origin, scale)
+
+
+def _box_positions(points: _Points, bounds: tuple[float, float, float, float]) -> IndexArray:
+    """Positions (in ``points.x``) of the points in the closed box ``(west, south, east, north)``."""
+    west, south, east, north = bounds
+    if not (west <= east and south <= north):
+        return np.empty(0, dtype=np.intp)  # an empty box, or NaN bounds (an empty area)
+    x, y, start = points.x, points.y, 0
+    if points.starts is not None:
+        start = int(points.starts[points.bucket(west)])
+        stop = int(points.starts[points.bucket(east) + 1])
+        x, y = x[start:stop], y[start:stop]
+    return start + np.flatnonzero((x >= west) & (x <= east) & (y >= south) & (y <= north))
+
+
+def _rows(points: _Points, positions: IndexArray) -> IndexArray:
+    """Return the rows of the points at ``positions``."""
+    return positions if points.rows is None else points.rows[positions]
 
 
 def _point_coords(geoms: NDArray[np.object_]) -> tuple[FloatArray, FloatArray]:

@@ -221,11 +221,7 @@ def load_regions(shared: Path, spec: dict) -> tuple[list[dict], list[Place]]:
             description=comp["description"],
         )
 
-    units: dict[str, list] = defaultdict(list)
-    for feature in features:
-        if feature["properties"]["kind"] == "admin1":
-            units[feature["properties"]["country"]].append(shape(feature["geometry"]))
-    add_countries(shared, add, units)
+    add_countries(shared, add, features)
     for place in places:
         if place.kind == "country":
             place.population = next(
@@ -236,12 +232,16 @@ def load_regions(shared: Path, spec: dict) -> tuple[list[dict], list[Place]]:
     return features, places
 
 
-def add_countries(shared: Path, add, units: dict[str, list]) -> None:
+def add_countries(shared: Path, add, features: list[dict]) -> None:
     """Add Natural Earth's countries through ``add`` (see :func:`load_regions`).
 
     The 1:50m outlines cut off coastal cities (Beirut, Latakia, Haifa) that the finer admin-1
     polygons hold, so a country with admin-1 units here is the union of its outline and them.
     """
+    units: dict[str, list] = defaultdict(list)
+    for feature in features:
+        if feature["properties"]["kind"] == "admin1":
+            units[feature["properties"]["country"]].append(shape(feature["geometry"]))
     countries = json.loads((shared / "boundaries" / "countries.geojson").read_text(encoding="utf-8"))
     for feat in countries["features"]:
         p = feat["properties"]
