@@ -31,17 +31,30 @@ def chain_from_options(opts: dict[str, Any]) -> Iterator[GeocoderChain]:
         online = []
         if services:
             from geo.cache import GeocodeCache, default_cache_path
-            from geo.online import OnlineGeocoder
+            from geo.online import SERVICES, OnlineGeocoder
 
             if not opts.get("user_agent"):
                 raise ConfigurationError(
                     "online geocoders need --user-agent identifying you, e.g. "
                     "--user-agent 'newsroom-map/1.0 (desk@example.org)' (Nominatim's usage policy)"
                 )
+            delay = opts.get("geocoder_min_delay")
             cache = stack.enter_context(GeocodeCache(default_cache_path()))
             for service in services:
+                if delay is not None and not url and delay < SERVICES.get(service.lower(), 1.0):
+                    raise ConfigurationError(
+                        f"--geocoder-min-delay {delay:g} is below {service}'s policy of "
+                        f"{SERVICES.get(service.lower(), 1.0):g} s; it may only be lowered for your own "
+                        "instance (--geocoder-url)"
+                    )
                 geocoder = OnlineGeocoder(
-                    service, user_agent=opts["user_agent"], url=url, cache=cache, options=options or None
+                    service,
+                    user_agent=opts["user_agent"],
+                    url=url,
+                    cache=cache,
+                    min_delay_seconds=delay,
+                    max_retries=opts.get("geocoder_retries", 3),
+                    options=options or None,
                 )
                 online.append(stack.enter_context(geocoder))
         yield GeocoderChain(resolver, online)

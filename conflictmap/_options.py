@@ -78,6 +78,20 @@ geocoder_option_opt = click.option(
     metavar="KEY=VALUE",
     help="Extra argument of the geopy geocoder class (e.g. username=NAME for geonames, api_key=KEY).",
 )
+geocoder_retries_opt = click.option(
+    "--geocoder-retries",
+    type=click.IntRange(0, 10),
+    default=3,
+    show_default=True,
+    help="Retries of an online lookup after a timeout, HTTP 429 or 5xx (with exponential backoff).",
+)
+geocoder_delay_opt = click.option(
+    "--geocoder-min-delay",
+    type=click.FloatRange(0, 60),
+    metavar="SECONDS",
+    help="Seconds between requests (default: the service's policy, 1 s for Nominatim); below "
+    "the default only with --geocoder-url, i.e. on your own instance.",
+)
 user_agent_opt = click.option(
     "--user-agent",
     metavar="UA",
@@ -117,7 +131,16 @@ contained_opt = click.option(
 def locate_options(func):
     """Attach the options that control geocoding (shared by every command that reads events)."""
     for option in reversed(
-        (country_opt, overrides_opt, geocoder_opt, geocoder_url_opt, geocoder_option_opt, user_agent_opt)
+        (
+            country_opt,
+            overrides_opt,
+            geocoder_opt,
+            geocoder_url_opt,
+            geocoder_option_opt,
+            geocoder_retries_opt,
+            geocoder_delay_opt,
+            user_agent_opt,
+        )
     ):
         func = option(func)
     return func

@@ -235,3 +235,21 @@ def test_geocode_command_asks_the_fake_server_too(server, own_cache):
     assert found["place_id"] == "nominatim:node101"
     assert (unknown["found"], unknown["source"]) == (False, "gazetteer")
     assert [r.q for r in server.requests] == [FOUND, UNKNOWN]
+
+
+def test_min_delay_may_be_lowered_only_for_your_own_instance(server, own_cache, write, tmp_path):
+    inputs = events_csv(write, FOUND, RATE_LIMITED)
+    out = tmp_path / "out.geojson"
+
+    public = export(inputs, out, "--geocoder", "nominatim", "--user-agent", UA, "--geocoder-min-delay", "0.1")
+    assert public.returncode == 2
+    assert "below nominatim's policy of 1 s" in public.stderr and "--geocoder-url" in public.stderr
+    assert not out.exists()
+
+    own = export(inputs, out, *online(server), "--geocoder-min-delay", "0.2", "--geocoder-retries", "0")
+    assert own.returncode == 0, own.stderr
+    times = [r.time for r in server.requests]
+    assert len(times) == 2
+    assert 0.19 <= times[1] - times[0] < 0.9  # the lowered delay, not Nominatim's 1 s
+    located = {f["properties"]["location"] for f in features(out).values() if f["geometry"]}
+    assert located == {FOUND, RATE_LIMITED}
