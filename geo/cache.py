@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -227,7 +229,17 @@ class GeocodeCache:
 def _prepare(conn: sqlite3.Connection) -> None:
     """Switch the file to WAL and create the table (both are no-ops when done before)."""
     conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_SECONDS * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    # Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
+    # locked" at once (without its busy handler) when another process is doing the same: retry.
+    deadline = time.monotonic() + _BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            break
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02 + random.random() * 0.05)
     conn.execute("PRAGMA synchronous = NORMAL")
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     if version > _SCHEMA_VERSION:

@@ -1,8 +1,8 @@
 """The fast geometry core of region filtering: masks of the events inside an area, a box or a radius.
 
-Every function takes event geometries (a GeoSeries, a GeoDataFrame or any array-like of shapely
-geometries, in EPSG:4326 with ``x`` = longitude and ``y`` = latitude) and returns a boolean NumPy
-mask aligned with them by position. Missing and empty geometries are never kept.
+Every mask function takes event geometries (a GeoSeries, a GeoDataFrame, any array-like of shapely
+geometries or a :class:`PreparedPoints`, in EPSG:4326 with ``x`` = longitude and ``y`` = latitude)
+and returns a boolean NumPy mask aligned with them by position. Missing and empty geometries are never kept.
 
 Points take a fast path by their coordinates. Areas are closed sets ("covers" semantics): a point on
 the outline of an area, of a box or exactly ``km`` away counts as inside. The answers for points are
@@ -11,14 +11,19 @@ reach them is cut down:
 
 - the coordinates of all points are read in one pass (``shapely.bounds``);
 - a bounding-box prefilter in NumPy;
-- for repeated filters of one geometry array (a GeoSeries, a GeoDataFrame's geometry column or an
-  object array of 10,000 or more geometries), the coordinates are kept from the first call, and from
-  the second call on the points are ordered by longitude, so the prefilter only looks at the points
-  between the box's west and east edges. The cache holds a few arrays and lets go of an array's
-  entry when the array is freed; each call first checks that the array still holds exactly the
-  geometries it was read from (any in-place change of it means reading it afresh);
 - for many points, a grid over the area's bounds whose cells are classified once as inside, outside
   or touched by the outline; only points in touched cells get an exact point-in-polygon test.
+
+Repeated filters of the same events are cheaper still:
+
+- :class:`PreparedPoints` reads the coordinates once and orders the points by longitude, so the
+  prefilter of a box only looks at the points between its west and east edges;
+- without it, the functions keep the same for the last few geometry arrays filtered (a GeoSeries, a
+  GeoDataFrame's geometry column or an object array, of 10,000 geometries or more): read at the
+  first call, ordered at the second. An entry goes when its array is freed, and each call first
+  checks, in one pass, that the array still holds the very geometries it was read from, so editing
+  the array in place (``frame.loc[i, "geometry"] = ...``) means reading it afresh;
+- a raw area is prepared once (with its grid) and kept while the area object lives.
 
 Other geometries are tested one by one with shapely's predicates against the prepared area.
 """
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -111,6 +117,8 @@ class _KeptArea:
 
 
 _AREAS: dict[int, _KeptArea] = {}  # id of the area → its PreparedArea, oldest use first
+# Guards both caches; re-entrant, as a weakref callback may run in the middle of an update.
+_CACHE_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -487,13 +495,11 @@ def _prepared_area(area: BaseGeometry | PreparedArea) -> PreparedArea:
     if isinstance(area, PreparedArea):
         return area
     key = id(area)
-    kept = _AREAS.pop(key, None)
+    kept = _take(_AREAS, key)
     if kept is None or kept.ref() is not area:
         prepared = PreparedArea(area)  # TypeError for anything but a Polygon or MultiPolygon
         kept = _KeptArea(weakref.ref(area, _forgetter(_AREAS, key)), prepared)
-        while len(_AREAS) >= _CACHE_MAX_AREAS:
-            del _AREAS[next(iter(_AREAS))]
-    _AREAS[key] = kept  # (re-)inserted last: the most recently used
+    _keep(_AREAS, key, kept, limit=_CACHE_MAX_AREAS)
     return kept.prepared
 
 
@@ -507,7 +513,7 @@ def _points_of(geoms: NDArray[np.object_], *, held: bool) -> _Points:
     if not held or len(geoms) < _CACHE_MIN_GEOMETRIES:
         return _read_points(geoms)
     key = id(geoms)
-    cached = _CACHE.pop(key, None)
+    cached = _take(_CACHE, key)
     if (
         cached is not None
         and cached.ref() is geoms
@@ -522,19 +528,34 @@ def _points_of(geoms: NDArray[np.object_], *, held: bool) -> _Points:
             np.array(_addresses_of(geoms)),
             _read_points(geoms),
         )
-        while len(_CACHE) >= _CACHE_MAX_ARRAYS:
-            del _CACHE[next(iter(_CACHE))]
-    _CACHE[key] = cached  # (re-)inserted last: the most recently used
+    _keep(_CACHE, key, cached, limit=_CACHE_MAX_ARRAYS)
     return cached.points
+
+
+def _take(cache: dict[int, Any], key: int) -> Any:
+    """Remove and return the entry of ``key`` (None when there is none)."""
+    with _CACHE_LOCK:
+        return cache.pop(key, None)
+
+
+def _keep(cache: dict[int, Any], key: int, entry: Any, *, limit: int) -> None:
+    """Store an entry as the most recently used, dropping the least recently used beyond ``limit``."""
+    with _CACHE_LOCK:
+        cache.pop(key, None)
+        while len(cache) >= limit:
+            del cache[next(iter(cache))]
+        cache[key] = entry
 
 
 def _forgetter(cache: dict[int, Any], key: int) -> Any:
     """Return a weakref callback that drops the entry of a freed object from a cache (and no other)."""
+    lock = _CACHE_LOCK  # held here: at interpreter exit the module's globals may be gone first
 
     def forget(ref: weakref.ref[Any]) -> None:
-        entry = cache.get(key)
-        if entry is not None and entry.ref is ref:
-            cache.pop(key, None)
+        with lock:
+            entry = cache.get(key)
+            if entry is not None and entry.ref is ref:
+                del cache[key]
 
     return forget
 
@@ -570,7 +591,7 @@ def _by_longitude(points: _Points) -> _Points:
     scale = (_LON_BUCKETS - 1) / span if span > 0 else 0.0
     if not math.isfinite(scale) or not math.isfinite(origin):
         scale = 0.0  # infinite longitudes, or all but equal ones: one bucket
-    buckets = np.zeros(len(x), dtype=np.uint16)
+    buckets = np.zeros(len(x), dtype=np.uint16)  # 2**16 buckets: NumPy sorts them by radix
     if scale:
         # The same arithmetic as _Points.bucket, so a box's edges bracket the points inside it.
         buckets = np.minimum((x - origin) * scale, _LON_BUCKETS - 1).astype(np.uint16)
