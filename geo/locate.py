@@ -37,7 +37,8 @@ class LocateReport:
     failures
         Names an online service failed on, with the error.
     completed
-        Events that gained ``admin1`` or ``country`` from their coordinates.
+        Events whose ``admin1`` or ``country`` was empty and that gained what was missing from
+        their coordinates.
     resolutions
         Distinct name → resolution, for reports.
     """
@@ -84,87 +85,119 @@ def locate_events(
     report = LocateReport()
     todo = ~out["located"].to_numpy(dtype=bool) & out["location"].notna().to_numpy()
     if todo.any():
-        names = out.loc[todo, "location"].tolist()
-        # An event's own country (from its source) is a constraint, not just a preference.
-        countries = [None if _missing(c) else str(c) for c in out.loc[todo, "country"].astype(object)]
-        units = [None if _missing(u) else str(u) for u in out.loc[todo, "admin1"].astype(object)]
-        pairs = list(zip(names, countries, units, strict=True))
-        resolutions = chain.resolve_pairs(pairs, country=country)
-        report.resolutions = {key[0]: res for key, res in resolutions.items()}
-        report.failures = dict(chain.failures)
-        _apply(out, np.flatnonzero(todo), pairs, resolutions, regions, report)
+        _geocode(out, np.flatnonzero(todo), chain, country, regions, report)
     report.completed = _complete_admin_units(out, regions)
     return out, report
 
 
-def _apply(
+_SEP = "\x1f"  # joins name, country and admin-1 into one key; never part of a name
+
+
+def _geocode(
     out: gpd.GeoDataFrame,
     rows: np.ndarray,
-    pairs: list[tuple[str, str | None, str | None]],
-    resolutions: dict[tuple[str, str | None, str | None], Resolution],
+    chain: GeocoderChain,
+    country: str | None,
     regions: RegionRegistry,
     report: LocateReport,
 ) -> None:
-    geometries = out.geometry.array.copy()
-    located = out["located"].to_numpy(dtype=bool).copy()
-    columns = {
-        c: out[c].astype(object).to_numpy().copy() for c in ("place_id", "place_name", "admin1", "country")
-    }
-    precision = out["geo_precision"].astype("Int8").to_numpy(dtype=object, na_value=None).copy()
-    geometry_cache: dict[str, object] = {}
-    for row, pair in zip(rows.tolist(), pairs, strict=True):
-        name = pair[0]
-        res = resolutions.get(pair)
-        if res is None or res.place is None:
-            report.unresolved[name] += 1
-            continue
-        place = res.place
-        if place.place_id not in geometry_cache:
-            geometry_cache[place.place_id] = geometry_of(res, regions=regions)
-        geometries[row] = geometry_cache[place.place_id]
-        located[row] = True
-        report.geocoded[res.source] += 1
-        columns["place_id"][row] = place.place_id
-        columns["place_name"][row] = place.name
-        if precision[row] is None or precision[row] < (res.geo_precision or 0):
-            # A source's own precision is kept unless the place found is coarser than it claims.
-            precision[row] = res.geo_precision
-        if _missing(columns["country"][row]) and place.country:
-            columns["country"][row] = place.country
-        unit = place.region if place.kind == "admin1" else place.admin1
-        if _missing(columns["admin1"][row]) and unit and unit in regions:
-            columns["admin1"][row] = regions[unit].name
+    """Resolve each distinct (name, country, admin-1) once and write the answers to all its rows."""
+    # An event's own country (from its source) is a constraint, not just a preference.
+    names = out["location"].to_numpy(dtype=object)[rows]
+    countries = _text(out["country"])[rows]
+    units = _text(out["admin1"])[rows]
+    codes, keys = pd.factorize(pd.Series(names, dtype=object) + _SEP + countries + _SEP + units)
+    triples = [(n, c or None, u or None) for n, c, u in (key.split(_SEP) for key in keys)]
+    resolutions = chain.resolve_pairs(triples, country=country)
+    report.resolutions = {key[0]: res for key, res in resolutions.items()}
+    report.failures = dict(chain.failures)
+
+    per_key = [resolutions[t] for t in triples]
+    counts = np.bincount(codes, minlength=len(triples))
+    for triple, res, n in zip(triples, per_key, counts.tolist(), strict=True):
+        if res.place is None:
+            report.unresolved[triple[0]] += n
+        else:
+            report.geocoded[res.source] += n
+    found = np.array([res.place is not None for res in per_key], dtype=bool)
+    hit = found[codes]
+    target, key = rows[hit], codes[hit]
+    if not len(target):
+        return
+
+    def column(values: list) -> np.ndarray:
+        return np.array(values, dtype=object)[key]
+
+    geometries = np.asarray(out.geometry.array, dtype=object).copy()
+    geometries[target] = column([geometry_of(r, regions=regions) if r.place else None for r in per_key])
     out[out.geometry.name] = gpd.GeoSeries(geometries, index=out.index, crs=out.crs)
+    located = out["located"].to_numpy(dtype=bool).copy()
+    located[target] = True
     out["located"] = located
-    out["geo_precision"] = pd.array(precision, dtype="Int8")
-    for col, values in columns.items():
-        out[col] = pd.array(values, dtype="str")
+
+    _set(out, "place_id", target, column([r.place.place_id if r.place else None for r in per_key]))
+    _set(out, "place_name", target, column([r.place.name if r.place else None for r in per_key]))
+    # A source's own precision is kept unless the place found is coarser than it claims.
+    old = out["geo_precision"].to_numpy(dtype=float, na_value=np.nan)
+    new = np.array([r.geo_precision or np.nan for r in per_key], dtype=float)[key]
+    precision = old.copy()
+    precision[target] = np.where(np.isnan(old[target]) | (old[target] < new), new, old[target])
+    out["geo_precision"] = pd.array(np.where(np.isnan(precision), None, precision), dtype="Int8")
+
+    place_country = column([r.place.country if r.place else "" for r in per_key])
+    _fill_missing(out, "country", target, place_country)
+    unit_names = [_unit_name(r, regions) for r in per_key]
+    _fill_missing(out, "admin1", target, column(unit_names))
+
+
+def _unit_name(res: Resolution, regions: RegionRegistry) -> str:
+    place = res.place
+    if place is None:
+        return ""
+    unit = place.region if place.kind == "admin1" else place.admin1
+    return regions[unit].name if unit and unit in regions else ""
+
+
+def _text(series: pd.Series) -> np.ndarray:
+    """Return a text column as an object array with "" for missing values."""
+    return series.astype(object).where(series.notna(), "").to_numpy(dtype=object)
+
+
+def _set(out: gpd.GeoDataFrame, name: str, rows: np.ndarray, values: np.ndarray) -> None:
+    column = out[name].astype(object).to_numpy().copy()
+    column[rows] = values
+    out[name] = pd.array(column, dtype="str")
+
+
+def _fill_missing(out: gpd.GeoDataFrame, name: str, rows: np.ndarray, values: np.ndarray) -> None:
+    """Write ``values`` into those of ``rows`` whose cell is empty."""
+    take = (_text(out[name])[rows] == "") & (values != "")
+    if take.any():
+        column = out[name].astype(object).to_numpy().copy()
+        column[rows[take]] = values[take]
+        out[name] = pd.array(column, dtype="str")
 
 
 def _complete_admin_units(out: gpd.GeoDataFrame, regions: RegionRegistry) -> int:
-    """Fill ``admin1``/``country`` of located events from their (representative) point."""
+    """Fill ``admin1``/``country`` of located events from their (representative) point.
+
+    Events share few distinct places, so each distinct point is looked up once.
+    """
     need = out["located"].to_numpy(dtype=bool) & (out["admin1"].isna() | out["country"].isna()).to_numpy()
     if not need.any():
         return 0
-    geoms = out.geometry.array[need]
-    points = shapely.point_on_surface(np.asarray(geoms))
-    admin1, country = regions.admin_units_at(shapely.get_x(points), shapely.get_y(points))
-    idx = np.flatnonzero(need)
-    admin_col = out["admin1"].astype(object).to_numpy().copy()
-    country_col = out["country"].astype(object).to_numpy().copy()
-    changed = 0
-    for i, unit, code in zip(idx.tolist(), admin1, country, strict=True):
-        row_changed = False
-        if _missing(country_col[i]) and code:
-            country_col[i], row_changed = code, True
-        # Only name the unit when it belongs to the event's country (coarse borders, the Golan).
-        if _missing(admin_col[i]) and unit and code == country_col[i]:
-            admin_col[i], row_changed = unit, True
-        changed += row_changed
-    out["admin1"] = pd.array(admin_col, dtype="str")
-    out["country"] = pd.array(country_col, dtype="str")
-    return changed
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value == ""
+    rows = np.flatnonzero(need)
+    points = shapely.point_on_surface(np.asarray(out.geometry.array, dtype=object)[rows])
+    xy = np.column_stack([shapely.get_x(points), shapely.get_y(points)])
+    unique_xy, inverse = np.unique(xy, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    admin1, country = regions.admin_units_at(unique_xy[:, 0], unique_xy[:, 1])
+    codes = np.array([c or "" for c in country], dtype=object)[inverse]
+    units = np.array([u or "" for u in admin1], dtype=object)[inverse]
+    empty_before = (_text(out["country"])[rows] == "") | (_text(out["admin1"])[rows] == "")
+    _fill_missing(out, "country", rows, codes)
+    # Only name the unit when it belongs to the event's country (coarse borders, the Golan).
+    same_country = _text(out["country"])[rows] == codes
+    _fill_missing(out, "admin1", rows, np.where(same_country, units, ""))
+    empty_after = (_text(out["country"])[rows] == "") | (_text(out["admin1"])[rows] == "")
+    return int(np.count_nonzero(empty_before & ~empty_after))
