@@ -14,8 +14,9 @@ Candidates come from the gazetteer (:mod:`geo.gazetteer`) for each reading of th
    from the region of interest (0 in Syria, 1 in a neighbouring country, 2 elsewhere); and the
    match (0 the place's own name exactly, 1 an alternate name exactly, 2 or 3 the same with a
    looser spelling, 4 consonants only);
-5. the region of interest, then the better match;
-6. a country over a town over an admin-1 unit over other areas (a bare "Sweida" is the town);
+5. the region of interest, then a place whose own name is the spelling;
+6. a country over a town over an admin-1 unit over other areas (a bare "Sweida" is the town),
+   then the better match;
 7. proximity to the other places of the input;
 8. the larger population.
 
@@ -59,8 +60,9 @@ REASONS = (
     "it is the kind of place the phrase suggests",
     "it is larger, nearer the region of interest or better matched by the spelling",
     "it lies nearer the region of interest",
-    "its own name matches the spelling more closely",
+    "the spelling is its own name",
     "countries, then towns, then admin-1 units are preferred",
+    "its name matches the spelling more closely",
     "it is closest to the input's other places",
     "it has the larger population",
     "it comes first by id (a tie)",
@@ -414,7 +416,7 @@ class Resolver:
         match = 4 if tier == 2 else 2 * tier + (not primary)
         # The context wins only for places spelled as well as the best match: "Amman" next to
         # Syrian places is still the Jordanian capital, not a Syrian village spelled "Amanah".
-        in_context = (
+        in_context = (context.country is None and context.admin1 is None) or (
             tier == best_tier
             and (context.country is None or place.country == context.country)
             and (context.admin1 is None or place.admin1 == context.admin1 or place.region == context.admin1)
@@ -430,8 +432,9 @@ class Resolver:
             # region of interest, and how well the spelling matches its name.
             pop_class + focus + match,
             focus,
+            match != 0,  # its own name, exactly ("Hatay" the province over Antakya, alias Hatay)
+            KIND_ORDER.get(place.kind, 9),  # then a town over the unit named after it ("Hassakeh")
             match,
-            KIND_ORDER.get(place.kind, 9),
             distance,
             -pop,
             place.place_id,
