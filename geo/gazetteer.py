@@ -271,6 +271,12 @@ def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
                 raise ConfigurationError(f"{where}: names_for {entry['names_for']!r} is not a place id")
             target["names"] = "|".join(filter(None, [target["names"], *names]))
             continue
+        for replaced in entry.get("replaces", []):
+            # The curated place is the same feature as a source record (Mount Hermon is Natural
+            # Earth's "Jabal ash Shaykh"): one place, not two namesakes.
+            if str(replaced) not in by_id:
+                raise ConfigurationError(f"{where}: replaces {replaced!r}, which is not a place id")
+            by_id.pop(str(replaced))["replaced"] = True
         kind = entry.get("kind", "populated place")
         if kind not in KINDS:
             raise ConfigurationError(f"{where}: field 'kind' is {kind!r}; expected one of {', '.join(KINDS)}")
@@ -293,6 +299,7 @@ def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
         }
         rows.append(row)
         by_id[row["place_id"]] = row
+    rows[:] = [row for row in rows if not row.get("replaced")]
 
 
 @lru_cache(maxsize=1)

@@ -56,7 +56,7 @@ AREA_POPULATION = 10_000
 KIND_ORDER = {"country": 0, "populated place": 1, "admin1": 2, "area": 3, "mountain": 4}
 REASONS = (
     "it is the kind of place the phrase asks for",
-    "it lies in the context country",
+    "it lies in the context (country, unit or nearby town) and matches the spelling best",
     "it is the kind of place the phrase suggests",
     "it is larger, nearer the region of interest or better matched by the spelling",
     "it lies nearer the region of interest",
