@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from geopy.exc import GeopyError
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from shapely.geometry import Point, mapping
@@ -238,7 +239,9 @@ class GeocoderChain:
     resolver
         Offline resolver.
     online
-        Online geocoders (:class:`geo.online.OnlineGeocoder`), asked in order.
+        Online geocoders, asked in order: :class:`geo.online.OnlineGeocoder` (rate limited,
+        retried, cached), or any object with geopy's ``geocode(query, exactly_one=True)``,
+        such as a geopy geocoder you configured yourself.
 
     Attributes
     ----------
@@ -283,15 +286,27 @@ class GeocoderChain:
 
     def _online(self, query: str, offline: Resolution, country: str | None) -> Resolution:
         for service in self.online:
+            name = getattr(service, "service", None) or type(service).__name__.lower()
             try:
-                location = service.lookup(query, country=country)
+                location = _ask(service, query, country)
             except GeocodingError as err:
                 self.failures[query] = str(err)
                 _logger.warning("%s", err)
                 continue
             if location is not None:
-                return _from_online(query, service.service, location)
+                return _from_online(query, name, location)
         return offline
+
+
+def _ask(service: Any, query: str, country: str | None) -> Location | None:
+    """Ask an :class:`~geo.online.OnlineGeocoder`, or any geopy-style geocoder (``geocode()``)."""
+    if hasattr(service, "lookup"):
+        return service.lookup(query, country=country)
+    try:
+        found = service.geocode(query, exactly_one=True)
+    except GeopyError as err:
+        raise GeocodingError(f"{type(service).__name__} failed for {query!r}: {err}") from err
+    return found[0] if isinstance(found, list) else found
 
 
 def _from_online(query: str, service: str, location: Location) -> Resolution:

@@ -112,3 +112,28 @@ def test_overrides_win_and_bad_ones_name_the_file(tmp_path):
     path.write_text("Somewhere: {lat: 95, lon: 10}\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"conflictmap-overrides.yaml: override 'Somewhere'.*range"):
         Overrides.from_file(path)
+
+
+class _FakeGeopy:
+    """A geopy-style geocoder (only ``geocode``) that knows one invented place."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def geocode(self, query: str, exactly_one: bool = True) -> Location | None:
+        self.asked.append(query)
+        if query == "Qaryat al-Mithal":
+            return Location("Qaryat al-Mithal, Syria", (33.01, 36.02), {"osm_type": "node", "osm_id": 7})
+        return None
+
+
+def test_chain_asks_any_geopy_style_geocoder_only_for_unknown_names():
+    from geo import GeocoderChain
+
+    fake = _FakeGeopy()
+    results = GeocoderChain(online=[fake]).resolve_all(["Sweida", "Qaryat al-Mithal", "Nowhere at all"])
+    assert fake.asked == ["Qaryat al-Mithal", "Nowhere at all"]  # Sweida is in the gazetteer
+    found = results["Qaryat al-Mithal"]
+    assert (found.source, found.place.place_id) == ("_fakegeopy", "_fakegeopy:node7")
+    assert (found.place.lon, found.place.lat) == (36.02, 33.01)
+    assert not results["Nowhere at all"].found
