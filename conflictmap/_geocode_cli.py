@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from conflictmap.countries import iso_a2
 from conflictmap.errors import ConfigurationError
 from geo.filters import SpatialFilter
 from geo.geocoder import GeocoderChain, describe
@@ -15,9 +16,20 @@ from geo.regions import default_regions
 from geo.resolve import Overrides, Resolver
 
 
+def _checked_country(opts: dict[str, Any]) -> None:
+    """Turn --country into an ISO alpha-2 code (a name such as "Lebanon" is accepted too)."""
+    value = opts.get("country")
+    if value:
+        code = iso_a2(value)
+        if code is None:
+            raise ConfigurationError(f"--country {value!r} is not a country code or name (e.g. SY, LB, Lebanon)")
+        opts["country"] = code
+
+
 @contextmanager
 def chain_from_options(opts: dict[str, Any]) -> Iterator[GeocoderChain]:
     """Build the offline resolver (with overrides) and any online geocoders; close them after use."""
+    _checked_country(opts)
     overrides = (
         Overrides.from_file(opts["overrides"]) if opts.get("overrides") else Overrides.discover(Path.cwd())
     )
@@ -72,6 +84,7 @@ def _key_values(items: Sequence[str]) -> dict[str, str]:
 
 def spatial_from_options(opts: dict[str, Any]) -> SpatialFilter:
     """Resolve --region/--bbox/--near/--km/--within/--contained (fails early on bad values)."""
+    _checked_country(opts)
     return SpatialFilter.build(
         region=opts.pop("regions", ()) or None,
         bbox=opts.pop("bbox", None),

@@ -399,6 +399,7 @@ def test_contained_keeps_only_areas_wholly_inside(write):
         (["--near", "Damascus", "--km", "0"], "--km must be a positive distance"),
         (["--near", NOWHERE, "--km", "5"], f"--near: no place called '{NOWHERE}'"),
         (["--within", "no-such-areas.geojson"], "--within file not found"),
+        (["--country", "XX"], "--country 'XX' is not a country code or name"),
     ],
 )
 def test_bad_spatial_options_exit_2_without_output(events_csv, options, message):
