@@ -22,7 +22,9 @@ def _checked_country(opts: dict[str, Any]) -> None:
     if value:
         code = iso_a2(value)
         if code is None:
-            raise ConfigurationError(f"--country {value!r} is not a country code or name (e.g. SY, LB, Lebanon)")
+            raise ConfigurationError(
+                f"--country {value!r} is not a country code or name (e.g. SY, LB, Lebanon)"
+            )
         opts["country"] = code
 
 
