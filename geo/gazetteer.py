@@ -115,6 +115,8 @@ class Gazetteer:
             if cache_dir:
                 self._save_cache(cache_dir, cached)
         self._columns, self._hashes, self._refs = cached
+        countries, regions = self._columns["country"], self._columns["region"]
+        self._regional = [c in LEVANT or bool(r) for c, r in zip(countries, regions, strict=True)]
         self._lookup = lru_cache(maxsize=1 << 17)(self._lookup_uncached)
 
     # ------------------------------------------------------------------ public API
@@ -155,10 +157,15 @@ class Gazetteer:
         -------
         tuple of (Place, int)
             Each place once, with the strictest tier it matched on: 0 exact key, 1 variant key,
-            2 consonant skeleton. Skeleton matches are only returned when nothing matched on the
-            stricter keys.
+            2 consonant skeleton. Skeleton matches (places of the region only) are only returned
+            when nothing in the region matched on the stricter keys.
         """
         return self._lookup(name)
+
+    def names_of_place(self, place_id: str) -> list[str]:
+        """All names of the place with this id (primary first); empty for an unknown id."""
+        row = self._row_of_id().get(place_id)
+        return [] if row is None else self.names_of(row)
 
     def names_of(self, row: int) -> list[str]:
         """All names of the place at ``row`` (primary first)."""
@@ -169,7 +176,9 @@ class Gazetteer:
     def _lookup_uncached(self, name: str) -> tuple[tuple[Place, int], ...]:
         best: dict[int, int] = {}
         for tier, key in enumerate(keys(name)):
-            if not key or (tier == 2 and best):
+            # The consonant skeleton (indexed for the region only) is asked when the stricter
+            # keys found nothing in the region: "Jileen" is Jallin in Daraa, not Jilin in China.
+            if not key or (tier == 2 and any(self._regional[row] for row in best)):
                 continue
             hashes, refs = self._hashes[tier], self._refs[tier]
             h = np.uint64(_hash(key))

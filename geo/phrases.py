@@ -157,20 +157,7 @@ def read_phrase(text: str) -> list[Phrase]:
     if without_the != base:
         readings.append(Phrase(text, without_the, None, False, qualifier))
     seen = {without_the.casefold()}
-    compound = re.match(r"^(?P<whole>[^\s-]{4,})-(?P<part>[A-Z].+)$", without_the)
-    if compound and qualifier is None:
-        # "Beirut-Ras Beirut", "Jerusalem-Mea Shearim": tried only after the literal name.
-        inner = read_phrase(compound.group("part"))
-        readings += [replace(r, text=text, qualifier=compound.group("whole")) for r in inner]
-        readings.append(Phrase(text, compound.group("whole"), None, True, None))
-    trailing = TRAILING_SUFFIX.match(without_the)
-    if trailing:
-        # "Tall al Ahmar al Gharbi" when only "Tall al Ahmar" is known: part of that place.
-        readings.append(Phrase(text, trailing.group("name"), None, True, qualifier))
-    suffixed = SUFFIX_WORDS.match(without_the)
-    if suffixed:
-        for arabic in ARABIC_SUFFIXES[suffixed.group("word").lower()]:
-            readings.append(Phrase(text, f"{suffixed.group('name')} {arabic}", None, False, qualifier))
+    readings += _part_readings(text, without_the, qualifier)
     for pattern, kind, vague, prefer in PATTERNS:
         match = pattern.match(without_the)
         if not match:
@@ -186,4 +173,29 @@ def read_phrase(text: str) -> list[Phrase]:
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
             readings.append(Phrase(text, name, kind, vague, qualifier, prefer))
+    return readings
+
+
+def _part_readings(text: str, name: str, qualifier: str | None) -> list[Phrase]:
+    """Return the readings of names made of parts: "City-Part", "X in Y", Arabic suffixes."""
+    readings: list[Phrase] = []
+    compound = re.match(r"^(?P<whole>[^\s-]{4,})-(?P<part>[A-Z].+)$", name)
+    if compound and qualifier is None:
+        # "Beirut-Ras Beirut", "Jerusalem-Mea Shearim": tried only after the literal name.
+        inner = read_phrase(compound.group("part"))
+        readings += [replace(r, text=text, qualifier=compound.group("whole")) for r in inner]
+        readings.append(Phrase(text, compound.group("whole"), None, True, None))
+    located_in = re.match(r"^(?P<name>.+?) in (?:the )?(?P<where>.+)$", name, flags=re.IGNORECASE)
+    if located_in and qualifier is None:
+        # "Hadar in Quneitra province", "al-Shajara in the Yarmouk Basin": the second part qualifies.
+        inner = read_phrase(located_in.group("name"))
+        readings += [replace(r, text=text, qualifier=located_in.group("where")) for r in inner]
+    trailing = TRAILING_SUFFIX.match(name)
+    if trailing:
+        # "Tall al Ahmar al Gharbi" when only "Tall al Ahmar" is known: part of that place.
+        readings.append(Phrase(text, trailing.group("name"), None, True, qualifier))
+    suffixed = SUFFIX_WORDS.match(name)
+    if suffixed:
+        for arabic in ARABIC_SUFFIXES[suffixed.group("word").lower()]:
+            readings.append(Phrase(text, f"{suffixed.group('name')} {arabic}", None, False, qualifier))
     return readings

@@ -11,14 +11,17 @@ Candidates come from the gazetteer (:mod:`geo.gazetteer`) for each reading of th
 4. a likelihood score, the sum of: the population class (0 for 100,000+, 1 for 10,000+, 2 for
    1,000+ or unknown, 3 for fewer; the seat of an administrative unit counts as a town even
    where GeoNames has no population, an admin-1 unit or a named area as 10,000+); the distance
-   from the region of interest (0 in Syria, 1 in a neighbouring country, 2 elsewhere); and the
+   from the region of interest (0 in Syria, 1 in a neighbouring country, 3 elsewhere); and the
    match (0 the place's own name exactly, 1 an alternate name exactly, 2 or 3 the same with a
    looser spelling, 4 consonants only);
-5. the region of interest, then a place whose own name is the spelling;
-6. a country over a town over an admin-1 unit over other areas (a bare "Sweida" is the town),
-   then the better match;
-7. proximity to the other places of the input;
-8. the larger population.
+5. in a tie, a place whose own name is the spelling, then the larger population class, the
+   region of interest, and a country over a town over an admin-1 unit over other areas (a bare
+   "Sweida" is the town), then the better match;
+6. proximity to the other places of the input;
+7. the larger population.
+
+Places outside the countries of interest are only taken on an exact spelling when a place inside
+matches too: "Jileen" is Jillin in Daraa, not Jilin in China.
 
 A user's override (:class:`Overrides`) always wins.
 """
@@ -28,9 +31,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import shapely
 import yaml
 
 from conflictmap.errors import ConfigurationError
@@ -58,9 +62,11 @@ REASONS = (
     "it is the kind of place the phrase asks for",
     "it lies in the context (country, unit or nearby town) and matches the spelling best",
     "it is the kind of place the phrase suggests",
+    "it is the nearest to the place named with it",
     "it is larger, nearer the region of interest or better matched by the spelling",
-    "it lies nearer the region of interest",
     "the spelling is its own name",
+    "it is in a larger population class",
+    "it lies nearer the region of interest",
     "countries, then towns, then admin-1 units are preferred",
     "its name matches the spelling more closely",
     "it is closest to the input's other places",
@@ -199,6 +205,7 @@ class _Context:
     near: tuple[float, float] | None = None
     radius_km: float | None = None  # a hard limit around ``near`` ("Ras Beirut" in "Beirut-Ras Beirut")
     strict_admin1: bool = False  # the phrase itself names the unit ("al-Hamidiyah, Quneitra")
+    area: str | None = None  # a region id the place must lie in ("Khiam, south Lebanon")
 
 
 class Resolver:
@@ -324,7 +331,7 @@ class Resolver:
                     continue
                 if reading.qualifier not in contexts:
                     contexts[reading.qualifier] = self._qualified(reading.qualifier, context)
-                found = self._plausible(found, contexts[reading.qualifier], within_country)
+                found = self._plausible(found, contexts[reading.qualifier], within_country, reading.name)
                 if found:
                     return self._choose(query, reading, found, contexts[reading.qualifier])
         where = f"in {within_country}" if within_country else "in the gazetteer"
@@ -337,14 +344,27 @@ class Resolver:
             name_read=readings[-1].name if readings else query,
         )
 
-    @staticmethod
     def _plausible(
-        found: tuple[tuple[Place, int], ...], context: _Context, within_country: str | None
+        self,
+        found: tuple[tuple[Place, int], ...],
+        context: _Context,
+        within_country: str | None,
+        query: str,
     ) -> tuple[tuple[Place, int], ...]:
-        """Drop candidates the context rules out."""
+        """Drop candidates the context rules out, and consonant matches spelled too differently."""
+        focus = self.focus
+        if any(tier == 2 for _, tier in found):
+            found = self._close_spellings(found, query)
+        if any(m[0].country in focus for m in found):
+            found = tuple(m for m in found if m[1] == 0 or m[0].country in focus or not m[0].country)
         if within_country:
             allowed = {within_country, "", *COUNTRY_OVERLAPS.get(within_country, ())}
             found = tuple(m for m in found if m[0].country in allowed)
+        if context.area is not None:
+            from geo.regions import default_regions  # polygons are only needed for this case
+
+            area = default_regions()[context.area].geometry
+            found = tuple(m for m in found if area.covers(shapely.Point(m[0].lon, m[0].lat)))
         if context.radius_km is not None and context.near is not None:
             found = tuple(m for m in found if _km(context.near, (m[0].lat, m[0].lon)) <= context.radius_km)
         if context.admin1 is not None:
@@ -357,15 +377,40 @@ class Resolver:
             )
         return found
 
+    def _close_spellings(
+        self, found: tuple[tuple[Place, int], ...], query: str
+    ) -> tuple[tuple[Place, int], ...]:
+        """Keep consonant-only matches one of whose names is within a few letters of the query."""
+        wanted = variant_key(query)
+        limit = max(1, len(wanted) // 4)
+        return tuple(
+            m
+            for m in found
+            if m[1] < 2
+            or min(
+                _edits(wanted, variant_key(n), limit) for n in self.gazetteer.names_of_place(m[0].place_id)
+            )
+            <= limit
+        )
+
     def _qualified(self, qualifier: str, context: _Context) -> _Context:
-        """Context from a qualifier: a country, an admin-1 unit, or a town to be near."""
-        found = [place for place, tier in self.gazetteer.candidates(qualifier) if tier < 2]
-        for kind in ("country", "admin1"):
-            for place in found:
-                if place.kind == kind:
-                    unit = place.region if kind == "admin1" else None
-                    return _Context(place.country, unit, context.near, strict_admin1=unit is not None)
-        if found:
+        """Context from a qualifier: a country, an admin-1 unit, an area, or a town to be near."""
+        for reading in read_phrase(qualifier):
+            found = [place for place, tier in self.gazetteer.candidates(reading.name) if tier < 2]
+            if not found:
+                continue
+            for kind in ("country", "admin1", "area"):
+                for place in found:
+                    if place.kind != kind or (reading.kind is not None and reading.kind != kind):
+                        continue
+                    if kind == "country":
+                        return replace(context, country=place.country)
+                    if kind == "admin1":
+                        return replace(
+                            context, country=place.country, admin1=place.region, strict_admin1=True
+                        )
+                    if place.region:
+                        return replace(context, country=place.country or context.country, area=place.region)
             town = self._choose(
                 qualifier, Phrase(qualifier, qualifier), tuple((p, 0) for p in found), context
             )
@@ -412,7 +457,7 @@ class Resolver:
         )
         # GeoNames leaves most villages at population 0, which means unknown, not empty.
         pop_class = 0 if pop >= 100_000 else 1 if pop >= 10_000 else 3 if 0 < pop < 1_000 else 2
-        focus = 0 if place.country == self.home else 1 if place.country in self.focus else 2
+        focus = 0 if place.country == self.home else 1 if place.country in self.focus else 3
         match = 4 if tier == 2 else 2 * tier + (not primary)
         # The context wins only for places spelled as well as the best match: "Amman" next to
         # Syrian places is still the Jordanian capital, not a Syrian village spelled "Amanah".
@@ -428,12 +473,17 @@ class Resolver:
             reading.kind is not None and place.kind != reading.kind,
             not in_context,
             reading.prefer is not None and place.kind != reading.prefer,
+            # Qualified by a town or a point-like area ("X in the Yarmouk Basin"): nearest first.
+            distance if context.radius_km is not None else 0,
             # One score for how likely a namesake is meant: its size, how far it is from the
             # region of interest, and how well the spelling matches its name.
             pop_class + focus + match,
+            # Ties: its own name exactly ("Hatay" the province over Antakya, alias Hatay), then the
+            # larger place, the nearer one, a town over the unit named after it ("Hassakeh").
+            match != 0,
+            pop_class,
             focus,
-            match != 0,  # its own name, exactly ("Hatay" the province over Antakya, alias Hatay)
-            KIND_ORDER.get(place.kind, 9),  # then a town over the unit named after it ("Hassakeh")
+            KIND_ORDER.get(place.kind, 9),
             match,
             distance,
             -pop,
@@ -461,6 +511,21 @@ class Resolver:
             (place,),
             reading.name,
         )
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of two keys, or ``limit + 1`` once it is known to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:

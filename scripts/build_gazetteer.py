@@ -101,6 +101,25 @@ def wof_admin_names(shared: Path) -> list[tuple[str, str, shapely.Point, list[st
     return found
 
 
+def unit_names(
+    region_id: str, name: str, kind: str, country: str, names: list[str], geom, spec: dict, wof: list
+) -> tuple[str, list[str]]:
+    """Return the display name and names of a region, with WOF's names and regions.yaml's changes."""
+    if kind in ("admin1", "country"):
+        # WOF's record of the same unit (its label point lies inside) brings Arabic names.
+        placetype = "region" if kind == "admin1" else "country"
+        for wof_type, wof_country, point, found in wof:
+            if wof_type == placetype and wof_country == country and geom.contains(point):
+                names = [*names, *found]
+    # A unit whose official name news uses for a wider area ("South Lebanon" governorate vs
+    # southern Lebanon) is renamed, and the name left to the composite region.
+    moved = {n.casefold() for n in spec.get("moved_names", {}).get(region_id, [])}
+    if name.casefold() in moved:
+        names = [*names, f"{name} Governorate"]
+        name = spec["display_names"][region_id]
+    return name, [n for n in names if n.casefold() not in moved]
+
+
 def load_regions(shared: Path, spec: dict) -> tuple[list[dict], list[Place]]:
     """Admin-1 units, disputed areas, countries and composites, as GeoJSON features + places."""
     features: list[dict] = []
@@ -110,13 +129,9 @@ def load_regions(shared: Path, spec: dict) -> tuple[list[dict], list[Place]]:
 
     def add(region_id: str, name: str, kind: str, country: str, geom, names: list[str], **props) -> None:
         geom = shapely.set_precision(geom, 1e-5) if kind != "country" else geom
-        names = [*names, *extra_names.get(region_id, [])]
-        if kind in ("admin1", "country"):
-            # WOF's record of the same unit (its label point lies inside) brings Arabic names.
-            placetype = "region" if kind == "admin1" else "country"
-            for wof_type, wof_country, point, unit_names in wof:
-                if wof_type == placetype and wof_country == country and geom.contains(point):
-                    names += unit_names
+        name, names = unit_names(
+            region_id, name, kind, country, [*names, *extra_names.get(region_id, [])], geom, spec, wof
+        )
         features.append(
             {
                 "type": "Feature",

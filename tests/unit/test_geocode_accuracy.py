@@ -11,7 +11,10 @@ import yaml
 from geo.regions import default_regions
 from geo.resolve import Resolver
 
-SPELLINGS = Path(__file__).resolve().parent.parent / "data" / "place_spellings.yaml"
+# place_spellings.yaml was written alongside the resolver; place_spellings_holdout.yaml later by
+# another reviewer who never saw the resolver or the first set, to estimate accuracy on names the
+# resolver was not tuned for (it was 94.0% when first run; the misses led to general fixes).
+SPELLING_SETS = sorted((Path(__file__).resolve().parent.parent / "data").glob("place_spellings*.yaml"))
 TOLERANCE_KM = 10.0
 BAR = 0.97
 
@@ -43,8 +46,9 @@ def _check(resolver: Resolver, case: dict) -> str | None:
     return None
 
 
-def test_spellings_meet_the_accuracy_bar() -> None:
-    cases = yaml.safe_load(SPELLINGS.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("spellings", SPELLING_SETS, ids=lambda p: p.stem)
+def test_spellings_meet_the_accuracy_bar(spellings: Path) -> None:
+    cases = yaml.safe_load(spellings.read_text(encoding="utf-8"))
     assert len(cases) >= 100
     resolver = Resolver()
     failures = {c["query"]: why for c in cases if (why := _check(resolver, c)) is not None}
@@ -134,6 +138,6 @@ def test_acled_location_names_resolve_near_acled_coordinates(shared_events: Path
         else:
             wrong += 1
     assert len(rows) > 300
-    # Measured 2026-11-26: 289 of 376 right (76.9%), 33 wrong (8.8%), 54 not found.
+    # Measured 2026-11-26: 286 of 376 right (76.1%), 31 wrong (8.2%), 59 not found.
     assert right / len(rows) >= 0.75
     assert wrong / len(rows) <= 0.10
