@@ -11,13 +11,13 @@ is below the 97% bar.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
 import yaml
 
+from geo.gazetteer import distance_km
 from geo.resolve import Resolver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,16 +26,6 @@ ACLED = sorted((ROOT.parent / "shared" / "data" / "events").glob("acled_*.csv"))
 LEVANT = ("SY", "LB", "IL", "PS", "JO", "IQ", "TR")
 TOLERANCE_KM = 10.0
 BAR = 0.97
-
-
-def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 12742.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
 def judge(resolver: Resolver, case: dict) -> str | None:
@@ -48,7 +38,7 @@ def judge(resolver: Resolver, case: dict) -> str | None:
         return None if place.region == case["region"] else f"got {place.place_id}, want {case['region']}"
     if place.is_area:
         return f"got the area {place.region}, want a point"
-    distance = km(place.lat, place.lon, case["lat"], case["lon"])
+    distance = distance_km(place.lat, place.lon, case["lat"], case["lon"])
     return None if distance <= TOLERANCE_KM else f"got {place.name} ({place.country}), {distance:.0f} km off"
 
 
@@ -86,7 +76,7 @@ def acled(resolver: Resolver, *, show: bool) -> None:
         if res.place is None:
             missing += 1
             continue
-        off = km(res.place.lat, res.place.lon, row.geometry.y, row.geometry.x)
+        off = distance_km(res.place.lat, res.place.lon, row.geometry.y, row.geometry.x)
         if off <= TOLERANCE_KM or res.place.is_area:
             right += 1
         else:

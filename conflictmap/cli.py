@@ -74,28 +74,24 @@ def map_command(
     _run(obj, inputs, opts, work)
 
 
-@cli.command("export")
-@inputs_arg
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    help="File to write (.geojson, .csv, .gpkg, .parquet), or - for GeoJSON on stdout.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(WRITE_FORMATS, case_sensitive=False),
-    help="Output format (default: from the extension).",
-)
-@filter_options
-@region_options
-@locate_options
-@click.pass_obj
-def export_command(
-    obj: dict[str, Any], inputs: tuple[str, ...], output: str, output_format: str | None, **opts: Any
-) -> None:
-    """Convert and filter events from INPUT files into one file."""
+def _output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Attach the -o/--format options of the commands that write an event file."""
+    func = click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(WRITE_FORMATS, case_sensitive=False),
+        help="Output format (default: from the extension).",
+    )(func)
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        help="File to write (.geojson, .csv, .gpkg, .parquet), or - for GeoJSON on stdout.",
+    )(func)
+
+
+def _write_work(output: str, output_format: str | None) -> Callable[..., RunSummary]:
+    """Return the work of export and filter: write the events that passed to one file."""
 
     def work(
         registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
@@ -106,23 +102,26 @@ def export_command(
         summary.outputs.append("standard output" if output == "-" else output)
         return summary
 
-    _run(obj, inputs, opts, work)
+    return work
+
+
+@cli.command("export")
+@inputs_arg
+@_output_options
+@filter_options
+@region_options
+@locate_options
+@click.pass_obj
+def export_command(
+    obj: dict[str, Any], inputs: tuple[str, ...], output: str, output_format: str | None, **opts: Any
+) -> None:
+    """Convert and filter events from INPUT files into one file."""
+    _run(obj, inputs, opts, _write_work(output, output_format))
 
 
 @cli.command("filter")
 @inputs_arg
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    help="File to write (.geojson, .csv, .gpkg, .parquet), or - for GeoJSON on stdout.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(WRITE_FORMATS, case_sensitive=False),
-    help="Output format (default: from the extension).",
-)
+@_output_options
 @filter_options
 @region_options
 @locate_options
@@ -132,19 +131,10 @@ def filter_command(
 ) -> None:
     """Write the events of INPUT files that pass the filters (--region, --bbox, --near/--km, --within).
 
-    Events with only a place name are located first, so that they can be filtered too.
+    The same as ``export``, named for what it is used for. Events with only a place name are
+    located first, so that they can be filtered too.
     """
-
-    def work(
-        registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
-    ) -> RunSummary:
-        events, summary = summary_events()
-        write_events(events, output, format=output_format)
-        summary.written = len(events)
-        summary.outputs.append("standard output" if output == "-" else output)
-        return summary
-
-    _run(obj, inputs, opts, work)
+    _run(obj, inputs, opts, _write_work(output, output_format))
 
 
 @cli.command("geocode")

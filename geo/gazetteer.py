@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import math
 import os
 import pickle
 import tempfile
@@ -30,7 +31,7 @@ from conflictmap.resources import data_path
 from geo.cache import cache_dir as default_cache_dir
 from geo.names import keys
 
-__all__ = ["KINDS", "LEVANT", "Gazetteer", "Place", "default_gazetteer"]
+__all__ = ["KINDS", "LEVANT", "Gazetteer", "Place", "default_gazetteer", "distance_km", "index_file"]
 
 KINDS = ("populated place", "admin1", "country", "mountain", "area")
 # Places of these countries get the loosest (consonant skeleton) index; elsewhere only the
@@ -104,11 +105,7 @@ class Gazetteer:
     def __init__(self, *, table: Path, curated: Path | None = None, cache_dir: Path | None = None) -> None:
         self.table = Path(table)
         self.curated = Path(curated) if curated else None
-        digest = hashlib.sha1(INDEX_VERSION.encode())
-        for path in (self.table, self.curated):
-            if path is not None:
-                digest.update(path.read_bytes())
-        self.fingerprint = digest.hexdigest()[:16]
+        self.fingerprint = _fingerprint(self.table, self.curated)
         cached = self._load_cache(cache_dir) if cache_dir else None
         if cached is None:
             cached = self._build()
@@ -235,7 +232,7 @@ class Gazetteer:
         return all_columns, hashes, refs
 
     def _cache_file(self, cache_dir: Path) -> Path:
-        return Path(cache_dir) / f"gazetteer-{self.fingerprint}.pickle"
+        return index_file(cache_dir, table=self.table, curated=self.curated)
 
     def _load_cache(self, cache_dir: Path) -> tuple | None:
         path = self._cache_file(cache_dir)
@@ -256,6 +253,29 @@ class Gazetteer:
             os.replace(fh.name, path)
         except OSError:
             pass  # a read-only cache directory only costs speed
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres (spherical Earth; plenty for ranking and tolerances)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 12742.0 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def _fingerprint(table: Path, curated: Path | None) -> str:
+    digest = hashlib.sha1(INDEX_VERSION.encode())
+    for path in (table, curated):
+        if path is not None:
+            digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def index_file(cache_dir: Path, *, table: Path, curated: Path | None) -> Path:
+    """Return where the index of these tables is cached: the name changes with their content."""
+    return Path(cache_dir) / f"gazetteer-{_fingerprint(table, curated)}.pickle"
 
 
 def _hash(key: str) -> int:

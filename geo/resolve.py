@@ -28,7 +28,6 @@ A user's override (:class:`Overrides`) always wins.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,7 +37,7 @@ import shapely
 import yaml
 
 from conflictmap.errors import ConfigurationError
-from geo.gazetteer import LEVANT, Gazetteer, Place, default_gazetteer
+from geo.gazetteer import LEVANT, Gazetteer, Place, default_gazetteer, distance_km
 from geo.names import exact_key, variant_key
 from geo.phrases import Phrase, read_phrase
 
@@ -366,7 +365,9 @@ class Resolver:
             area = default_regions()[context.area].geometry
             found = tuple(m for m in found if area.covers(shapely.Point(m[0].lon, m[0].lat)))
         if context.radius_km is not None and context.near is not None:
-            found = tuple(m for m in found if _km(context.near, (m[0].lat, m[0].lon)) <= context.radius_km)
+            found = tuple(
+                m for m in found if distance_km(*context.near, m[0].lat, m[0].lon) <= context.radius_km
+            )
         if context.admin1 is not None:
             # A consonant-only match is a guess: only taken inside the unit the source names. A
             # unit named in the phrase itself rules out every place outside it.
@@ -468,7 +469,7 @@ class Resolver:
         )
         distance = 0.0
         if context.near is not None:
-            distance = round(_km(context.near, (place.lat, place.lon)) / 25)  # 25 km steps
+            distance = round(distance_km(*context.near, place.lat, place.lon) / 25)  # 25 km steps
         return (
             reading.kind is not None and place.kind != reading.kind,
             not in_context,
@@ -526,9 +527,3 @@ def _edits(a: str, b: str, limit: int) -> int:
             return limit + 1
         previous = current
     return previous[-1]
-
-
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 12742.0 * math.asin(math.sqrt(min(1.0, h)))

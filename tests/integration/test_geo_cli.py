@@ -7,10 +7,7 @@ with the gazetteer index when one is already built.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,9 +16,6 @@ import pytest
 from click.testing import CliRunner
 
 from conflictmap.cli import cli
-from conflictmap.resources import data_path
-from geo.cache import cache_dir
-from geo.gazetteer import INDEX_VERSION
 
 EXE = Path(sys.executable).parent / "conflictmap"
 GOVERNORATES = {
@@ -45,33 +39,9 @@ SWEIDA = (36.56951, 32.70896)
 DARAA = (36.10213, 32.61889)
 
 
-def _index_file_name() -> str:
-    """The gazetteer index file name (geo.gazetteer's fingerprint of the shipped tables)."""
-    digest = hashlib.sha1(INDEX_VERSION.encode())
-    for name in ("gazetteer.tsv.gz", "curated_places.yaml"):
-        digest.update(data_path(name).read_bytes())
-    return f"gazetteer-{digest.hexdigest()[:16]}.pickle"
-
-
-@pytest.fixture(scope="session")
-def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache directory for the run (shared by xdist workers), seeded with a built index."""
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    cache = root / "conflictmap-cache"
-    cache.mkdir(exist_ok=True)
-    name = _index_file_name()
-    built = cache_dir() / name
-    if built.is_file() and not (cache / name).exists():
-        partial = cache / f".{name}.{os.getpid()}"
-        shutil.copyfile(built, partial)
-        os.replace(partial, cache / name)
-    return cache
-
-
 @pytest.fixture(autouse=True)
-def _isolated(shared_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CONFLICTMAP_CACHE_DIR", str(shared_cache))
+def _isolated(gazetteer_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFLICTMAP_CACHE_DIR", str(gazetteer_cache))
     monkeypatch.chdir(tmp_path)
 
 

@@ -8,11 +8,8 @@ test gets its own geocoding cache; the gazetteer index is shared by the session.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +18,6 @@ import pytest
 from click.testing import CliRunner
 
 from conflictmap.cli import cli
-from conflictmap.resources import data_path
-from geo.cache import cache_dir
-from geo.gazetteer import INDEX_VERSION
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # lets this module `import fake_nominatim` under --import-mode=importlib
@@ -50,40 +44,13 @@ PLACES = {
 }  # fmt: skip
 
 
-def _index_file_name() -> str:
-    """The gazetteer index file name (geo.gazetteer's fingerprint of the shipped tables)."""
-    digest = hashlib.sha1(INDEX_VERSION.encode())
-    for name in ("gazetteer.tsv.gz", "curated_places.yaml"):
-        digest.update(data_path(name).read_bytes())
-    return f"gazetteer-{digest.hexdigest()[:16]}.pickle"
-
-
-@pytest.fixture(scope="session")
-def gazetteer_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A built gazetteer index shared by the session (copied when one exists, else built once)."""
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    cache = root / "conflictmap-cache"
-    cache.mkdir(exist_ok=True)
-    target = cache / _index_file_name()
-    built = cache_dir() / target.name
-    if not target.exists():
-        if built.is_file():
-            partial = cache / f".{target.name}.{os.getpid()}"
-            shutil.copyfile(built, partial)
-            os.replace(partial, target)
-        else:
-            env = {**os.environ, "CONFLICTMAP_CACHE_DIR": str(cache)}
-            subprocess.run([str(EXE), "geocode", "Damascus"], env=env, capture_output=True, check=True)
-    return target
-
-
 @pytest.fixture
-def own_cache(gazetteer_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def own_cache(gazetteer_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh cache directory (empty geocoding cache) that links the shared gazetteer index."""
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / gazetteer_index.name).symlink_to(gazetteer_index)
+    for index in gazetteer_cache.glob("gazetteer-*.pickle"):
+        (cache / index.name).symlink_to(index)
     monkeypatch.setenv("CONFLICTMAP_CACHE_DIR", str(cache))
     return cache
 

@@ -10,9 +10,7 @@ sometimes many of them, so that the grid and the coordinate cache of ``geo.spati
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -22,11 +20,8 @@ import shapely
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conflictmap.resources import data_path
 from conflictmap.schema import COLUMNS, WGS84, conform
-from geo.cache import cache_dir
 from geo.filters import filter_events
-from geo.gazetteer import INDEX_VERSION
 from geo.locate import locate_events
 from geo.regions import default_regions
 from geo.resolve import Resolver
@@ -60,28 +55,11 @@ TOWNS = ("Damascus", "Sweida", "Daraa", "Quneitra", "Aleppo", "Beirut", "Tyre", 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _index_file_name() -> str:
-    """The gazetteer index file name (geo.gazetteer's fingerprint of the shipped tables)."""
-    digest = hashlib.sha1(INDEX_VERSION.encode())
-    for name in ("gazetteer.tsv.gz", "curated_places.yaml"):
-        digest.update(data_path(name).read_bytes())
-    return f"gazetteer-{digest.hexdigest()[:16]}.pickle"
-
-
 @pytest.fixture(scope="module", autouse=True)
-def _cache_dir(tmp_path_factory: pytest.TempPathFactory):
-    """Keep the gazetteer index out of ~/.cache: a session copy of it (or one build)."""
-    base = tmp_path_factory.getbasetemp()
-    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "conflictmap-cache"
-    cache.mkdir(exist_ok=True)
-    name = _index_file_name()
-    built = cache_dir() / name
-    if built.is_file() and not (cache / name).exists():
-        partial = cache / f".{name}.{os.getpid()}"
-        shutil.copyfile(built, partial)
-        os.replace(partial, cache / name)
+def _cache_dir(gazetteer_cache: Path):
+    """Keep the gazetteer index out of ~/.cache."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CONFLICTMAP_CACHE_DIR", str(cache))
+        patch.setenv("CONFLICTMAP_CACHE_DIR", str(gazetteer_cache))
         yield
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 import yaml
 
+from geo.gazetteer import distance_km
 from geo.regions import default_regions
 from geo.resolve import Resolver
 
@@ -17,15 +17,6 @@ from geo.resolve import Resolver
 SPELLING_SETS = sorted((Path(__file__).resolve().parent.parent / "data").glob("place_spellings*.yaml"))
 TOLERANCE_KM = 10.0
 BAR = 0.97
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 12742.0 * math.asin(math.sqrt(h))
 
 
 def _check(resolver: Resolver, case: dict) -> str | None:
@@ -40,7 +31,7 @@ def _check(resolver: Resolver, case: dict) -> str | None:
         return None
     if place.is_area:
         return f"got area {place.region}, want a point near {case['lat']}, {case['lon']}"
-    distance = _km(place.lat, place.lon, case["lat"], case["lon"])
+    distance = distance_km(place.lat, place.lon, case["lat"], case["lon"])
     if distance > TOLERANCE_KM:
         return f"got {place.name} ({place.country}) {distance:.0f} km away"
     return None
@@ -132,7 +123,7 @@ def test_acled_location_names_resolve_near_acled_coordinates(shared_events: Path
         res = resolver.resolve(row.location, within_country=row.country, admin1=row.admin1)
         if res.place is None:
             continue
-        near = _km(res.place.lat, res.place.lon, row.geometry.y, row.geometry.x) <= TOLERANCE_KM
+        near = distance_km(res.place.lat, res.place.lon, row.geometry.y, row.geometry.x) <= TOLERANCE_KM
         if near or res.place.is_area:
             right += 1
         else:
