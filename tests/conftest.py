@@ -59,3 +59,9 @@ def gazetteer_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             Gazetteer(**tables, cache_dir=cache)
     return cache
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(gazetteer_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test (and every CLI it runs) uses the session's cache, never ``~/.cache``."""
+    monkeypatch.setenv("CONFLICTMAP_CACHE_DIR", str(gazetteer_cache))
