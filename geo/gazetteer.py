@@ -18,6 +18,7 @@ import hashlib
 import math
 import os
 import pickle
+import sys
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +29,7 @@ import yaml
 
 from conflictmap.errors import ConfigurationError
 from conflictmap.resources import data_path
+from geo import names as names_module
 from geo.cache import cache_dir as default_cache_dir
 from geo.names import keys
 
@@ -38,7 +40,7 @@ KINDS = ("populated place", "admin1", "country", "mountain", "area")
 # exact and variant keys are indexed, so that a misspelt Syrian village never becomes a
 # namesake on another continent.
 LEVANT = frozenset({"SY", "LB", "IL", "PS", "JO", "IQ", "TR"})
-INDEX_VERSION = "1"  # bump when geo.names folding changes: old caches are then ignored
+INDEX_VERSION = "2"  # bump when the pickled layout changes
 TIERS = ("exact", "variant", "skeleton")
 
 
@@ -142,7 +144,7 @@ class Gazetteer:
         row = self._row_of_id().get(place_id)
         return None if row is None else self.place(row)
 
-    def candidates(self, name: str) -> tuple[tuple[Place, int], ...]:
+    def candidates(self, name: str, *, skeleton: bool = False) -> tuple[tuple[Place, int], ...]:
         """Places whose names fold to the same key as ``name``.
 
         Parameters
@@ -155,9 +157,9 @@ class Gazetteer:
         tuple of (Place, int)
             Each place once, with the strictest tier it matched on: 0 exact key, 1 variant key,
             2 consonant skeleton. Skeleton matches (places of the region only) are only returned
-            when nothing in the region matched on the stricter keys.
+            when nothing in the region matched on the stricter keys, or with ``skeleton=True``.
         """
-        return self._lookup(name)
+        return self._lookup(name, skeleton)
 
     def names_of_place(self, place_id: str) -> list[str]:
         """All names of the place with this id (primary first); empty for an unknown id."""
@@ -170,12 +172,12 @@ class Gazetteer:
 
     # ------------------------------------------------------------------ lookup
 
-    def _lookup_uncached(self, name: str) -> tuple[tuple[Place, int], ...]:
+    def _lookup_uncached(self, name: str, skeleton: bool = False) -> tuple[tuple[Place, int], ...]:
         best: dict[int, int] = {}
         for tier, key in enumerate(keys(name)):
             # The consonant skeleton (indexed for the region only) is asked when the stricter
             # keys found nothing in the region: "Jileen" is Jallin in Daraa, not Jilin in China.
-            if not key or (tier == 2 and any(self._regional[row] for row in best)):
+            if not key or (tier == 2 and not skeleton and any(self._regional[row] for row in best)):
                 continue
             hashes, refs = self._hashes[tier], self._refs[tier]
             h = np.uint64(_hash(key))
@@ -266,7 +268,11 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _fingerprint(table: Path, curated: Path | None) -> str:
+    # The index depends on the tables and on the code that folds and indexes names: a change
+    # to either gives a new file name, so a stale index is never read.
     digest = hashlib.sha1(INDEX_VERSION.encode())
+    for module in (names_module, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
     for path in (table, curated):
         if path is not None:
             digest.update(Path(path).read_bytes())

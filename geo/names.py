@@ -113,6 +113,7 @@ LETTER_VARIANTS = (
     (re.compile(r"dj"), "j"),
     (re.compile(r"ch"), "sh"),
     (re.compile(r"ph"), "f"),
+    (re.compile(r"(?:ou|oo)(?=[aei])"), "w"),  # French "oua"/"oui": Beddaoui is Beddawi, Ouadi is Wadi
     (re.compile(r"ou|oo"), "u"),
     (re.compile(r"ee"), "i"),
     (re.compile(r"ei|ey|ai|ay(?![aeiou])"), "ay"),

@@ -44,7 +44,11 @@ ARABIC_SUFFIXES = {
     "new": ("Jadid", "Jadidah"),
     "old": ("Qadim", "Qadimah"),
 }
-_ARABIC_WORDS = sorted({w for words in ARABIC_SUFFIXES.values() for w in words}, key=len, reverse=True)
+# Quarters named after the town: "Daraa al-Balad" (old town), "Daraa al-Mahatta" (station quarter).
+QUARTER_WORDS = ("Balad", "Mahatta", "Mahattah", "Mahata")
+_ARABIC_WORDS = sorted(
+    {w for words in ARABIC_SUFFIXES.values() for w in words} | set(QUARTER_WORDS), key=len, reverse=True
+)
 TRAILING_SUFFIX = re.compile(
     rf"^(?P<name>.+?)[\s-]+(?:(?:al|el|as|ash|es|ad|at|an|ar|az)[\s-]+)?(?:{'|'.join(_ARABIC_WORDS)})[a-z]*$",
     re.IGNORECASE,

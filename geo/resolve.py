@@ -325,8 +325,10 @@ class Resolver:
         # matched loosely must not beat a stripped phrase matched exactly.
         for loose in (False, True):
             for reading in readings:
-                found = self.gazetteer.candidates(reading.name)
-                if not found or (found[0][1] == 2) != loose:
+                # The second pass also asks the consonant skeleton of every reading: the context
+                # may have ruled out all the stricter matches ("Khasham, Deir ez-Zor" is Khusham).
+                found = self.gazetteer.candidates(reading.name, skeleton=loose)
+                if not found or (loose and all(tier < 2 for _, tier in found)):
                     continue
                 if reading.qualifier not in contexts:
                     contexts[reading.qualifier] = self._qualified(reading.qualifier, context)
