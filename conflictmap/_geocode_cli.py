@@ -68,6 +68,7 @@ def chain_from_options(opts: dict[str, Any]) -> Iterator[GeocoderChain]:
                     cache=cache,
                     min_delay_seconds=delay,
                     max_retries=opts.get("geocoder_retries", 3),
+                    timeout=opts.get("geocoder_timeout", 10.0),
                     options=options or None,
                 )
                 online.append(stack.enter_context(geocoder))

@@ -85,6 +85,14 @@ geocoder_retries_opt = click.option(
     show_default=True,
     help="Retries of an online lookup after a timeout, HTTP 429 or 5xx (with exponential backoff).",
 )
+geocoder_timeout_opt = click.option(
+    "--geocoder-timeout",
+    type=click.FloatRange(0.1, 300),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds to wait for one online answer before it counts as a timeout (and is retried).",
+)
 geocoder_delay_opt = click.option(
     "--geocoder-min-delay",
     type=click.FloatRange(0, 60),
@@ -138,6 +146,7 @@ def locate_options(func):
             geocoder_url_opt,
             geocoder_option_opt,
             geocoder_retries_opt,
+            geocoder_timeout_opt,
             geocoder_delay_opt,
             user_agent_opt,
         )

@@ -220,3 +220,23 @@ def test_min_delay_may_be_lowered_only_for_your_own_instance(server, own_cache, 
     assert 0.19 <= times[1] - times[0] < 0.9  # the lowered delay, not Nominatim's 1 s
     located = {f["properties"]["location"] for f in features(out).values() if f["geometry"]}
     assert located == {FOUND, RATE_LIMITED}
+
+
+def test_timeouts_are_retried_then_reported_and_the_event_kept(server, own_cache, write, tmp_path):
+    server.slow(FOUND, seconds=0.6, times=1)  # too slow once: retried, then answered
+    server.slow(RATE_LIMITED, seconds=0.6, times=None)  # too slow every time: given up
+    inputs = events_csv(write, FOUND, RATE_LIMITED)
+    out = tmp_path / "out.geojson"
+
+    proc = export(inputs, out, *online(server), "--geocoder-timeout", "0.3", "--geocoder-retries", "1",
+                  "--geocoder-min-delay", "0.05")  # fmt: skip
+
+    assert proc.returncode == 0, proc.stderr
+    got = features(out)
+    assert got["ev-0"]["properties"]["located"] is True
+    assert got["ev-0"]["geometry"]["coordinates"] == pytest.approx([36.0237, 33.0112])
+    assert got["ev-1"]["geometry"] is None and got["ev-1"]["properties"]["location"] == RATE_LIMITED
+    assert len(server.requests_for(FOUND)) == 2 and len(server.requests_for(RATE_LIMITED)) == 2
+    (failure,) = [line for line in proc.stderr.splitlines() if "geocoder failed for" in line]
+    assert RATE_LIMITED in failure and "gave up after 2 attempts" in failure
+    assert f"not located (kept, without geometry): {RATE_LIMITED} (1)" in proc.stderr
