@@ -24,8 +24,8 @@ demo: install
 	$(BIN)/conflictmap map data/events/seed-article.geojson \
 		--title "Southern Syria and the Syrian–Israeli talks (report of 7 Jan 2026)" \
 		-o $(OUT)/map.html --geojson $(OUT)/events.geojson
-	$(BIN)/conflictmap map data/events/seed-article.geojson --region "southern Syria" \
-		--title "Southern Syria only" -o $(OUT)/southern-syria.html
+	$(BIN)/conflictmap map data/events/seed-article.geojson --region "southern Syria" --contained \
+		--title "Events within southern Syria" -o $(OUT)/southern-syria.html
 	$(BIN)/conflictmap geocode Sweida "the Quneitra countryside" "Jabal al-Sheikh" "near Beit Jinn" Paris
 	@echo "Open $(OUT)/map.html and $(OUT)/southern-syria.html in a browser."
 

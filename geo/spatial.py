@@ -56,6 +56,8 @@ BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
 IndexArray = NDArray[np.intp]
 
+#: Share of an event area that may lie outside a region it is "contained" in (source slivers).
+CONTAINED_TOLERANCE = 0.01
 _GRID_MIN_POINTS = 5_000  # below this many candidate points, exact tests beat building a grid
 _GRID_MAX_CELLS = 1 << 18
 _INSIDE, _OUTSIDE, _TOUCHED = np.uint8(1), np.uint8(0), np.uint8(2)
@@ -278,8 +280,9 @@ def mask_in_area(
         A Polygon or MultiPolygon in EPSG:4326, or a :class:`PreparedArea`. A raw area is prepared
         once and kept while it lives, so filtering by the same area object again reuses its grid.
     contained
-        For non-point events: False keeps those that intersect the area, True those that the area
-        covers. Points are kept when they are in the area or on its outline, either way.
+        For non-point events: False keeps those that intersect the area, True those that lie in
+        it (all but :data:`CONTAINED_TOLERANCE` of their surface, for outlines from different
+        sources). Points are kept when they are in the area or on its outline, either way.
 
     Returns
     -------
@@ -308,9 +311,29 @@ def mask_in_area(
     mask[_rows(points, candidates[inside])] = True
     others = points.others
     if len(others):
-        predicate = shapely.covers if contained else shapely.intersects
-        mask[others] = predicate(prepared.area, geoms[others])
+        mask[others] = (
+            _covered(prepared.area, geoms[others])
+            if contained
+            else shapely.intersects(prepared.area, geoms[others])
+        )
     return mask
+
+
+def _covered(area: BaseGeometry, geoms: NDArray[np.object_]) -> BoolArray:
+    """Areas that lie in ``area``, but for at most :data:`CONTAINED_TOLERANCE` of their surface.
+
+    Event areas and filter regions are often drawn from different sources or simplified
+    differently (the seed events' governorates are simplified to ~500 m), so an outline that
+    strays a few hundred metres outside must not make "Daraa governorate" fall outside
+    "southern Syria".
+    """
+    covered = shapely.covers(area, geoms)
+    near = ~covered & shapely.intersects(area, geoms)
+    if near.any():
+        surface = shapely.area(geoms[near])  # 0 for points and lines: those must be covered exactly
+        outside = shapely.area(shapely.difference(geoms[near], area))
+        covered[near] = (surface > 0) & (outside <= CONTAINED_TOLERANCE * surface)
+    return covered
 
 
 def mask_in_bbox(
