@@ -212,7 +212,7 @@ def _title_html(events: gpd.GeoDataFrame, title: str | None) -> str:
         span = f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
     else:
         span = "no events"
-    parts = [span, f"{n} events", f"{sources} sources"]
+    parts = [span, f"{n} event{'s' * (n != 1)}", f"{sources} source{'s' * (sources != 1)}"]
     if located < n:
         parts.append(f"{n - located} not located, not drawn")
     heading = html.escape(title or "Conflict events")
