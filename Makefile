@@ -47,6 +47,9 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/read_write.py
+	$(BIN)/python bench/geocode.py
+	$(BIN)/python bench/region_filter.py
+	$(BIN)/python bench/accuracy.py
 
 clean:
 	rm -rf $(VENV) $(OUT) $(ASSETS)/node_modules build *.egg-info
