@@ -7,23 +7,17 @@ of the 14 governorates with ``mask_in_area`` and, as the baseline,
 ``gpd.sjoin(points, area_frame, predicate="within")``. Two like-for-like comparisons:
 
 - fresh: both on a copy of the points frame made before the clock starts, so sjoin builds the
-  spatial index of the points and ours reads their coordinates (and caches them), as the first
-  filter of a frame does; ours also gets a fresh copy of the raw polygon, so preparing the area and
-  building its grid count;
-- repeated: both on one frame filtered before, by the same area object. geopandas keeps the points'
-  spatial index on the frame (built once beforehand, as reported). Ours two ways:
-  - cached: ``mask_in_area(points.geometry, area)``; the functions keep the coordinates of the
-    frame's geometry array, ordered by longitude (read and ordered by two calls beforehand, as
-    reported), and the prepared area; each call first checks in one pass over the array that it
-    still holds the same geometry objects (about 0.6 ms per million rows);
-  - prepared: ``mask_in_area(PreparedPoints(points), area)`` with the PreparedPoints made once
-    beforehand (as reported), a snapshot that needs no such check, as the reused sjoin index needs
-    none.
+  spatial index of the points and ours reads their coordinates, as the first filter of a frame
+  does; ours also gets a fresh copy of the raw polygon, so preparing the area and building its grid
+  count;
+- repeated: geopandas keeps the points' spatial index on the frame (built once beforehand, as
+  reported) and sjoin reuses it; ours is ``mask_in_area(PreparedPoints(points), area)`` with the
+  PreparedPoints made once beforehand (as reported), with the area prepared by an earlier call.
 
 The answers must all agree, and with ``PreparedArea(area).contains_xy`` on coordinates read
 separately; sjoin's "within" leaves out points on the outline and ours keeps them, so any difference
 must lie on the outline (reported). Exit code 1 when the smallest fresh ratio or the smallest
-repeated ratio of the prepared path is below 5; the cached path's ratios are reported beside them.
+repeated ratio is below 5.
 """
 
 from __future__ import annotations
@@ -99,10 +93,9 @@ def compare(
         lambda fresh: mask_in_area(fresh[0].geometry, fresh[1]),
         setup=lambda: (points.copy(), shapely.from_wkb(shapely.to_wkb(area))),
     )
-    cached, mask_cached = best_of(args.repeat, lambda: mask_in_area(points.geometry, area))
     snapshot, mask_prepared = best_of(args.repeat, lambda: mask_in_area(prepared, area))
-    if not (np.array_equal(mask, mask_cached) and np.array_equal(mask, mask_prepared)):
-        sys.exit("mask_in_area fresh, cached and prepared disagree")
+    if not np.array_equal(mask, mask_prepared):
+        sys.exit("mask_in_area fresh and prepared disagree")
     if not np.array_equal(mask, PreparedArea(area).contains_xy(*xy)):
         sys.exit("mask_in_area and PreparedArea.contains_xy disagree")
     fresh, joined = best_of(
@@ -123,8 +116,6 @@ def compare(
         "sjoin s (fresh)": fresh,
         "ratio (fresh)": fresh / ours,
         "sjoin s (index reused)": reused,
-        "ours s (cached)": cached,
-        "ratio (cached)": reused / cached,
         "ours s (prepared)": snapshot,
         "ratio (prepared)": reused / snapshot,
         "on outline": len(differ),
@@ -138,22 +129,10 @@ def other_masks(points: gpd.GeoDataFrame, prepared: PreparedPoints, repeat: int)
     }
     for label, func in masks.items():
         fresh_s, kept = best_of(repeat, lambda frame, f=func: f(frame.geometry), setup=points.copy)
-        cached_s, again = best_of(repeat, lambda f=func: f(points.geometry))
         prepared_s, snapshot = best_of(repeat, lambda f=func: f(prepared))
-        if not (np.array_equal(kept, again) and np.array_equal(kept, snapshot)):
-            sys.exit(f"{label}: fresh, cached and prepared disagree")
-        print(
-            f"{label}: fresh {fresh_s:.4f} s, cached {cached_s:.4f} s, prepared {prepared_s:.4f} s "
-            f"({int(kept.sum()):,} kept)"
-        )
-
-
-def warm_up(points: gpd.GeoDataFrame, areas: dict[str, shapely.Geometry]) -> tuple[float, float]:
-    """Filter the frame twice: the first call reads and caches, the second orders by longitude."""
-    area = next(iter(areas.values()))
-    first, _ = best_of(1, lambda: mask_in_area(points.geometry, area))
-    second, _ = best_of(1, lambda: mask_in_area(points.geometry, area))
-    return first, second
+        if not np.array_equal(kept, snapshot):
+            sys.exit(f"{label}: fresh and prepared disagree")
+        print(f"{label}: fresh {fresh_s:.4f} s, prepared {prepared_s:.4f} s ({int(kept.sum()):,} kept)")
 
 
 def main() -> int:
@@ -168,14 +147,11 @@ def main() -> int:
     lon, lat = rng.uniform(west, east, args.events), rng.uniform(south, north, args.events)
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     index_s, _ = best_of(1, lambda: points.sindex)
-    first_s, second_s = warm_up(points, areas)
     prepared_s, prepared = best_of(1, lambda: PreparedPoints(points))
     xy = (points.geometry.x.to_numpy(), points.geometry.y.to_numpy())  # for the cross-check only
     print(f"{args.events:,} random points over {SYRIA_BOX}; {os.cpu_count()} CPUs; areas from {source}")
     print("Done once beforehand for the repeated case:")
     print(f"  sjoin: the points' spatial index {index_s:.3f} s")
-    print(f"  ours cached: a first mask_in_area (reads and keeps the coordinates) {first_s:.3f} s,")
-    print(f"    a second one (orders them by longitude) {second_s:.3f} s")
     print(f"  ours prepared: PreparedPoints(points) {prepared_s:.3f} s\n")
     rows = {name: compare(points, prepared, xy, area, args) for name, area in areas.items()}
     table = pd.DataFrame.from_dict(rows, orient="index")
@@ -185,7 +161,6 @@ def main() -> int:
     summaries = {  # column → (label, judged)
         "ratio (fresh)": ("fresh sjoin / ours fresh", True),
         "ratio (prepared)": ("reused-index sjoin / ours prepared", True),
-        "ratio (cached)": ("reused-index sjoin / ours cached", False),
     }
     for column, (label, _) in summaries.items():
         ratios = table[column]

@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from conflictmap.errors import ConfigurationError, InputError, RegionNotFound, SchemaError
 from geo.regions import Region, RegionRegistry, default_regions
-from geo.spatial import PreparedArea, mask_in_area, mask_in_bbox, mask_near
+from geo.spatial import PreparedArea, PreparedPoints, mask_in_area, mask_in_bbox, mask_near
 
 __all__ = ["SpatialFilter", "filter_events", "parse_bbox", "read_within"]
 
@@ -75,8 +75,13 @@ class SpatialFilter:
 
     def mask(self, events: gpd.GeoDataFrame) -> np.ndarray:
         """Boolean mask of the events that pass every filter."""
-        geoms = np.asarray(events.geometry.array, dtype=object)
-        keep = np.ones(len(geoms), dtype=bool)
+        geoms: object = np.asarray(events.geometry.array, dtype=object)
+        keep = np.ones(len(events), dtype=bool)
+        tests = (
+            len(self.regions) + (self.bbox is not None) + (self.near is not None) + (self.within is not None)
+        )
+        if tests > 1:
+            geoms = PreparedPoints(geoms)  # read the coordinates once for all the tests
         if self.regions:
             either = np.zeros(len(geoms), dtype=bool)
             for region in self.regions:

@@ -17,13 +17,10 @@ reach them is cut down:
 Repeated filters of the same events are cheaper still:
 
 - :class:`PreparedPoints` reads the coordinates once and orders the points by longitude, so the
-  prefilter of a box only looks at the points between its west and east edges;
-- without it, the functions keep the same for the last few geometry arrays filtered (a GeoSeries, a
-  GeoDataFrame's geometry column or an object array, of 10,000 geometries or more): read at the
-  first call, ordered at the second. An entry goes when its array is freed, and each call first
-  checks, in one pass, that the array still holds the very geometries it was read from, so editing
-  the array in place (``frame.loc[i, "geometry"] = ...``) means reading it afresh;
-- a raw area is prepared once (with its grid) and kept while the area object lives.
+  prefilter of a box only looks at the points between its west and east edges (an explicit
+  snapshot: editing the frame afterwards does not change it);
+- a raw area is prepared once (with its grid) and kept while the area object lives (shapely
+  geometries are immutable, so the prepared copy is always right).
 
 Other geometries are tested one by one with shapely's predicates against the prepared area.
 """
@@ -42,7 +39,6 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
-from geopandas.array import GeometryArray
 from numpy.typing import ArrayLike, NDArray
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -66,15 +62,13 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 # whose latitudes differ by Δφ radians are closer than this times Δφ.
 _MERIDIAN_RADIUS_MIN = _GEOD.a * (1 - _GEOD.es)
 _DENSIFY_DEG = 0.01  # edges of non-point events are measured through vertices this far apart
-_CACHE_MIN_GEOMETRIES = 10_000  # smaller arrays are read afresh: it takes well under a millisecond
-_CACHE_MAX_ARRAYS = 4
 _CACHE_MAX_AREAS = 16
 _LON_BUCKETS = 1 << 16  # buckets of the longitude order: a box's edges fall in two of them
 
 
 @dataclass(frozen=True)
 class _Points:
-    """The coordinates of the points among some geometries (see :func:`_points_of`).
+    """The coordinates of the points among some geometries (see :func:`_read_points`).
 
     Read afresh, ``x[i]``/``y[i]`` belong to row ``i`` and are NaN for any other geometry, and
     ``rows`` is None. Ordered by longitude, they hold the points only, ``rows`` gives the row of
@@ -97,19 +91,6 @@ class _Points:
         return int(min(max((lon - self.origin) * self.scale, 0.0), _LON_BUCKETS - 1))
 
 
-@dataclass
-class _Cached:
-    """The points read from one geometry array, and what proves the array has not changed since."""
-
-    ref: weakref.ref[NDArray[np.object_]]  # the array
-    geometries: NDArray[np.object_]  # a copy, so no geometry read can be freed and its address reused
-    addresses: IndexArray
-    points: _Points
-
-
-_CACHE: dict[int, _Cached] = {}  # id of the array → its points, oldest use first
-
-
 @dataclass(frozen=True)
 class _KeptArea:
     """A raw area, weakly, and its PreparedArea: right while the area lives (geometries are immutable)."""
@@ -119,7 +100,7 @@ class _KeptArea:
 
 
 _AREAS: dict[int, _KeptArea] = {}  # id of the area → its PreparedArea, oldest use first
-# Guards both caches; re-entrant, as a weakref callback may run in the middle of an update.
+# Guards the cache; re-entrant, as a weakref callback may run in the middle of an update.
 _CACHE_LOCK = threading.RLock()
 
 
@@ -255,7 +236,7 @@ class PreparedPoints:
     geometries: NDArray[np.object_]
 
     def __init__(self, geometries: GeometriesLike) -> None:
-        geoms, _ = _geometry_array(geometries)
+        geoms = _geometry_array(geometries)
         self.geometries = geoms.copy()
         self._points = _by_longitude(_read_points(self.geometries))
 
@@ -484,12 +465,8 @@ def union_masks(*masks: ArrayLike) -> np.ndarray:
     return np.logical_or.reduce(arrays)
 
 
-def _geometry_array(geometries: GeometriesLike) -> tuple[NDArray[np.object_], bool]:
-    """Return the geometries as a 1-d object array, after checking the CRS of a GeoSeries/GeoDataFrame.
-
-    Also return whether the array is the caller's own (an array, or the data of a GeoSeries) rather
-    than one made here: only such an array can be filtered again, so only it is worth caching.
-    """
+def _geometry_array(geometries: GeometriesLike) -> NDArray[np.object_]:
+    """Return the geometries as a 1-d object array, after checking the CRS of a GeoSeries/GeoDataFrame."""
     if isinstance(geometries, gpd.GeoDataFrame):
         geometries = geometries.geometry
     crs = getattr(geometries, "crs", None)
@@ -502,15 +479,15 @@ def _geometry_array(geometries: GeometriesLike) -> tuple[NDArray[np.object_], bo
     if array.ndim != 1:
         msg = f"expected a 1-d sequence of geometries, got an array of shape {array.shape}"
         raise TypeError(msg)
-    return array, isinstance(geometries, np.ndarray | GeometryArray)
+    return array
 
 
 def _resolve(geometries: GeometriesLike | PreparedPoints) -> tuple[NDArray[np.object_], _Points]:
     """Return the geometries as a 1-d object array and the coordinates of their points."""
     if isinstance(geometries, PreparedPoints):
         return geometries.geometries, geometries._points
-    geoms, held = _geometry_array(geometries)
-    return geoms, _points_of(geoms, held=held)
+    geoms = _geometry_array(geometries)
+    return geoms, _read_points(geoms)
 
 
 def _prepared_area(area: BaseGeometry | PreparedArea) -> PreparedArea:
@@ -524,35 +501,6 @@ def _prepared_area(area: BaseGeometry | PreparedArea) -> PreparedArea:
         kept = _KeptArea(weakref.ref(area, _forgetter(_AREAS, key)), prepared)
     _keep(_AREAS, key, kept, limit=_CACHE_MAX_AREAS)
     return kept.prepared
-
-
-def _points_of(geoms: NDArray[np.object_], *, held: bool) -> _Points:
-    """Return the coordinates of the points: read afresh, or kept from a call on the same array.
-
-    The entry of an array is only used while the array holds the very geometry objects it was read
-    from (their addresses, compared in one pass; the entry keeps them alive, so no address can be
-    reused). From its second use on, the entry orders the points by longitude.
-    """
-    if not held or len(geoms) < _CACHE_MIN_GEOMETRIES:
-        return _read_points(geoms)
-    key = id(geoms)
-    cached = _take(_CACHE, key)
-    if (
-        cached is not None
-        and cached.ref() is geoms
-        and np.array_equal(cached.addresses, _addresses_of(geoms))
-    ):
-        if cached.points.rows is None:
-            cached.points = _by_longitude(cached.points)
-    else:
-        cached = _Cached(
-            weakref.ref(geoms, _forgetter(_CACHE, key)),
-            geoms.copy(),
-            np.array(_addresses_of(geoms)),
-            _read_points(geoms),
-        )
-    _keep(_CACHE, key, cached, limit=_CACHE_MAX_ARRAYS)
-    return cached.points
 
 
 def _take(cache: dict[int, Any], key: int) -> Any:
@@ -581,22 +529,6 @@ def _forgetter(cache: dict[int, Any], key: int) -> Any:
                 del cache[key]
 
     return forget
-
-
-def _addresses_of(geoms: NDArray[np.object_]) -> IndexArray:
-    """Return the addresses of the objects an object array holds, as integers (a read-only view)."""
-    interface = dict(geoms.__array_interface__)
-    intp = np.dtype(np.intp).str
-    interface.update(typestr=intp, descr=[("", intp)], data=(interface["data"][0], True))
-    return np.asarray(_ArrayInterface(interface, geoms))
-
-
-class _ArrayInterface:
-    """Exposes a NumPy array interface dict (and keeps the array it describes alive)."""
-
-    def __init__(self, interface: dict[str, Any], owner: np.ndarray) -> None:
-        self.__array_interface__ = interface
-        self._owner = owner
 
 
 def _read_points(geoms: NDArray[np.object_]) -> _Points:
