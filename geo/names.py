@@ -111,6 +111,7 @@ WORD_VARIANTS = {
 }
 LETTER_VARIANTS = (
     (re.compile(r"dj"), "j"),
+    (re.compile(r"dh"), "th"),  # ذ is written dh or th: Dhiban, Thiban
     (re.compile(r"ch"), "sh"),
     (re.compile(r"ph"), "f"),
     (re.compile(r"(?:ou|oo)(?=[aei])"), "w"),  # French "oua"/"oui": Beddaoui is Beddawi, Ouadi is Wadi

@@ -55,6 +55,12 @@ TRAILING_SUFFIX = re.compile(
 )
 SUFFIX_WORDS = re.compile(rf"^(?:the )?(?P<word>{'|'.join(ARABIC_SUFFIXES)}) (?P<name>.+)$", re.IGNORECASE)
 
+HELD = (
+    r"(?:(?:israeli|syrian|turkish|russian|us|u\.s\.)[- ])?(?:occupied|annexed|held|controlled)"
+    r"|(?:rebel|opposition|government|regime|kurdish|sdf|militant|jihadist)[- ](?:held|controlled)"
+    r"|besieged|war-torn|embattled"
+)
+
 # (pattern, kind asked for, vague, kind preferred), tried in order; ``(?P<name>...)`` is the place.
 PATTERNS: tuple[tuple[re.Pattern[str], str | None, bool, str | None], ...] = tuple(
     (re.compile(rf"^{pattern}$", re.IGNORECASE), kind, vague, prefer)
@@ -142,6 +148,14 @@ def read_phrase(text: str) -> list[Phrase]:
             cleaned, qualifier = head.strip(), tail.strip()
     base = re.sub(r"^(?:in|at|from|into) ", "", cleaned, flags=re.IGNORECASE)
     readings = [Phrase(text, base, None, False, qualifier)]
+    # "the occupied Golan Heights", "rebel-held Idlib": who holds a place is not part of its name
+    # (the literal text is still tried first: "occupied Golan" is a name of the Golan Heights).
+    held = re.sub(rf"^(?:the )?(?:{HELD})\s+", "", base, flags=re.IGNORECASE) or base
+    if held != base:
+        no_the = re.sub(r"^the ", "", base, flags=re.IGNORECASE)
+        readings += [Phrase(text, no_the, None, False, qualifier)] if no_the != base else []
+        readings.append(Phrase(text, held, None, False, qualifier))
+        base = held
     if " - " in base and qualifier is None:
         # ACLED's "City - Neighbourhood" ("Baghdad - Kadhimiya"): the part, near the whole;
         # failing that, the whole, with the precision of "part of a place".

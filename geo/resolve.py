@@ -205,6 +205,7 @@ class _Context:
     radius_km: float | None = None  # a hard limit around ``near`` ("Ras Beirut" in "Beirut-Ras Beirut")
     strict_admin1: bool = False  # the phrase itself names the unit ("al-Hamidiyah, Quneitra")
     area: str | None = None  # a region id the place must lie in ("Khiam, south Lebanon")
+    explicit: bool = True  # the country was given (or written in the phrase), not inferred
 
 
 class Resolver:
@@ -244,6 +245,7 @@ class Resolver:
         near: tuple[float, float] | None = None,
         within_country: str | None = None,
         admin1: str | None = None,
+        inferred: bool = False,
     ) -> Resolution:
         """Resolve one phrase.
 
@@ -261,6 +263,10 @@ class Resolver:
         admin1
             Name or region id of the admin-1 unit the source gives ("Idleb", "SY-ID"): places in it
             are preferred like places in the context country.
+        inferred
+            Whether ``country`` was inferred from the other places of the input rather than given:
+            an inferred country only wins among places spelled as well as the best match
+            ("Amman" next to Syrian places is still Amman), a given one always does.
 
         Returns
         -------
@@ -268,13 +274,12 @@ class Resolver:
         """
         if within_country:
             country = within_country = within_country.upper()
-        memo_key = (query, country, near, within_country, admin1)
+        memo_key = (query, country, near, within_country, admin1, inferred)
         hit = self._memo.get(memo_key)
         if hit is None:
             unit = self._admin1_id(admin1, country) if admin1 else None
-            hit = self._memo[memo_key] = self._resolve(
-                query, _Context(country and country.upper(), unit, near), within_country
-            )
+            context = _Context(country and country.upper(), unit, near, explicit=not inferred)
+            hit = self._memo[memo_key] = self._resolve(query, context, within_country)
         return hit
 
     def _admin1_id(self, name: str, country: str | None) -> str | None:
@@ -308,7 +313,11 @@ class Resolver:
         lats, lons = sorted(p.lat for p in local), sorted(p.lon for p in local)
         near = (lats[len(lats) // 2], lons[len(lons) // 2])
         return {
-            q: (r if len(r.candidates) <= 1 else self.resolve(q, country=context_country, near=near))
+            q: (
+                r
+                if len(r.candidates) <= 1
+                else self.resolve(q, country=context_country, near=near, inferred=country is None)
+            )
             for q, r in first.items()
         }
 
@@ -460,12 +469,14 @@ class Resolver:
         )
         # GeoNames leaves most villages at population 0, which means unknown, not empty.
         pop_class = 0 if pop >= 100_000 else 1 if pop >= 10_000 else 3 if 0 < pop < 1_000 else 2
-        focus = 0 if place.country == self.home else 1 if place.country in self.focus else 3
+        # Disputed areas (the Golan Heights, Shebaa Farms) have no single country but lie in the region.
+        regional = place.country in self.focus or (not place.country and bool(place.region))
+        focus = 0 if place.country == self.home else 1 if regional else 3
         match = 4 if tier == 2 else 2 * tier + (not primary)
-        # The context wins only for places spelled as well as the best match: "Amman" next to
-        # Syrian places is still the Jordanian capital, not a Syrian village spelled "Amanah".
+        # An inferred context wins only for places spelled as well as the best match: "Amman" next
+        # to Syrian places is still the Jordanian capital, not a Syrian village spelled "Amanah".
         in_context = (context.country is None and context.admin1 is None) or (
-            tier == best_tier
+            (tier == best_tier or context.explicit)
             and (context.country is None or place.country == context.country)
             and (context.admin1 is None or place.admin1 == context.admin1 or place.region == context.admin1)
         )
