@@ -55,6 +55,7 @@ TRAILING_SUFFIX = re.compile(
 )
 SUFFIX_WORDS = re.compile(rf"^(?:the )?(?P<word>{'|'.join(ARABIC_SUFFIXES)}) (?P<name>.+)$", re.IGNORECASE)
 
+DIRECTION_WORD = re.compile(rf"\b{DIRECTION}\b", re.IGNORECASE)
 HELD = (
     r"(?:(?:israeli|syrian|turkish|russian|us|u\.s\.)[- ])?(?:occupied|annexed|held|controlled)"
     r"|(?:rebel|opposition|government|regime|kurdish|sdf|militant|jihadist)[- ](?:held|controlled)"
@@ -83,7 +84,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | None, bool, str | None], ...] = tup
         (rf"(?:the )?{POPULATED_WORDS} of (?P<name>.+)", "populated place", False, None),
         (r"(?:mukhayyam|mukhayam|mokhayam|mukhaym|camp) (?P<name>.+)", "populated place", False, None),
         (rf"(?P<name>.+?) {POPULATED_WORDS}", "populated place", False, None),
-        (rf"(?:the )?{DIRECTION} (?P<name>.+)", None, True, None),
+        (rf"(?:the )?{DIRECTION} (?P<name>.+)", None, True, "admin1"),
         # Arabic: "محافظة X" (X governorate), "ريف X" (X countryside), "مدينة X" (the city of X)
         (r"محافظ[ةه] (?P<name>.+)", "admin1", False, None),
         (r"ريف (?P<name>.+)", None, True, "admin1"),
@@ -111,6 +112,9 @@ class Phrase:
     prefer
         A kind preferred when the name has namesakes, without being required: "the Daraa
         countryside" means the governorate when there is one.
+    directional
+        Whether the phrase names a part of the place by direction ("northern Daraa", "west of
+        Homs"): the place, but not all of it.
     """
 
     text: str
@@ -119,6 +123,7 @@ class Phrase:
     vague: bool = False
     qualifier: str | None = None
     prefer: str | None = None
+    directional: bool = False
 
 
 def read_phrase(text: str) -> list[Phrase]:
@@ -190,7 +195,8 @@ def read_phrase(text: str) -> list[Phrase]:
             name = inner.name
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
-            readings.append(Phrase(text, name, kind, vague, qualifier, prefer))
+            directional = DIRECTION_WORD.search(without_the) is not None
+            readings.append(Phrase(text, name, kind, vague, qualifier, prefer, directional))
     return readings
 
 

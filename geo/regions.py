@@ -146,7 +146,7 @@ class RegionRegistry:
         from geo.phrases import read_phrase  # small; imported here to keep module import light
 
         for reading in read_phrase(text):
-            if reading.vague and reading.prefer is None:
+            if reading.vague and (reading.prefer is None or reading.directional):
                 # "northern Syria" is not Syria: a direction or "near" must not widen a filter to
                 # the whole unit. ("the Daraa countryside" does mean the governorate.)
                 continue

@@ -337,8 +337,8 @@ class Resolver:
                 # The second pass also asks the consonant skeleton of every reading: the context
                 # may have ruled out all the stricter matches ("Khasham, Deir ez-Zor" is Khusham).
                 found = self.gazetteer.candidates(reading.name, skeleton=loose)
-                if not found or (loose and all(tier < 2 for _, tier in found)):
-                    continue
+                if not found or all((tier < 2) == loose for _, tier in found):
+                    continue  # strict pass: not consonants only; loose pass: only what is new
                 if reading.qualifier not in contexts:
                     contexts[reading.qualifier] = self._qualified(reading.qualifier, context)
                 found = self._plausible(found, contexts[reading.qualifier], within_country, reading.name)
