@@ -305,6 +305,13 @@ def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
             if target is None:
                 raise ConfigurationError(f"{where}: names_for {entry['names_for']!r} is not a place id")
             target["names"] = "|".join(filter(None, [target["names"], *names]))
+            if entry.get("name"):
+                # The English name news uses becomes the place's own name ("Khiam", not "El Khiyam").
+                target["names"] = "|".join(filter(None, [target["name"], target["names"]]))
+                target["name"] = str(entry["name"])
+            if entry.get("population"):
+                # A known population where GeoNames has none: it ranks the place among namesakes.
+                target["population"] = str(int(entry["population"]))
             continue
         for replaced in entry.get("replaces", []):
             # The curated place is the same feature as a source record (Mount Hermon is Natural
