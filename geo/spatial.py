@@ -19,8 +19,7 @@ Repeated filters of the same events are cheaper still:
 - :class:`PreparedPoints` reads the coordinates once and orders the points by longitude, so the
   prefilter of a box only looks at the points between its west and east edges (an explicit
   snapshot: editing the frame afterwards does not change it);
-- a raw area is prepared once (with its grid) and kept while the area object lives (shapely
-  geometries are immutable, so the prepared copy is always right).
+- :class:`PreparedArea` prepares an area once (with its grid) for many calls.
 
 Other geometries are tested one by one with shapely's predicates against the prepared area.
 """
@@ -29,8 +28,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -62,7 +59,6 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 # whose latitudes differ by Δφ radians are closer than this times Δφ.
 _MERIDIAN_RADIUS_MIN = _GEOD.a * (1 - _GEOD.es)
 _DENSIFY_DEG = 0.01  # edges of non-point events are measured through vertices this far apart
-_CACHE_MAX_AREAS = 16
 _LON_BUCKETS = 1 << 16  # buckets of the longitude order: a box's edges fall in two of them
 
 
@@ -89,19 +85,6 @@ class _Points:
         if self.scale == 0:
             return 0
         return int(min(max((lon - self.origin) * self.scale, 0.0), _LON_BUCKETS - 1))
-
-
-@dataclass(frozen=True)
-class _KeptArea:
-    """A raw area, weakly, and its PreparedArea: right while the area lives (geometries are immutable)."""
-
-    ref: weakref.ref[BaseGeometry]
-    prepared: PreparedArea
-
-
-_AREAS: dict[int, _KeptArea] = {}  # id of the area → its PreparedArea, oldest use first
-# Guards the cache; re-entrant, as a weakref callback may run in the middle of an update.
-_CACHE_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -258,8 +241,8 @@ def mask_in_area(
         Event geometries: a GeoSeries (EPSG:4326), a GeoDataFrame, an array-like of shapely
         geometries or a :class:`PreparedPoints`. None and empty geometries are never kept.
     area
-        A Polygon or MultiPolygon in EPSG:4326, or a :class:`PreparedArea`. A raw area is prepared
-        once and kept while it lives, so filtering by the same area object again reuses its grid.
+        A Polygon or MultiPolygon in EPSG:4326, or a :class:`PreparedArea` (made once, it saves
+        preparing the area and building its grid on every call).
     contained
         For non-point events: False keeps those that intersect the area, True those that lie in
         it (all but :data:`CONTAINED_TOLERANCE` of their surface, for outlines from different
@@ -491,44 +474,8 @@ def _resolve(geometries: GeometriesLike | PreparedPoints) -> tuple[NDArray[np.ob
 
 
 def _prepared_area(area: BaseGeometry | PreparedArea) -> PreparedArea:
-    """Return the area prepared: the PreparedArea given, or the one kept for this area object."""
-    if isinstance(area, PreparedArea):
-        return area
-    key = id(area)
-    kept = _take(_AREAS, key)
-    if kept is None or kept.ref() is not area:
-        prepared = PreparedArea(area)  # TypeError for anything but a Polygon or MultiPolygon
-        kept = _KeptArea(weakref.ref(area, _forgetter(_AREAS, key)), prepared)
-    _keep(_AREAS, key, kept, limit=_CACHE_MAX_AREAS)
-    return kept.prepared
-
-
-def _take(cache: dict[int, Any], key: int) -> Any:
-    """Remove and return the entry of ``key`` (None when there is none)."""
-    with _CACHE_LOCK:
-        return cache.pop(key, None)
-
-
-def _keep(cache: dict[int, Any], key: int, entry: Any, *, limit: int) -> None:
-    """Store an entry as the most recently used, dropping the least recently used beyond ``limit``."""
-    with _CACHE_LOCK:
-        cache.pop(key, None)
-        while len(cache) >= limit:
-            del cache[next(iter(cache))]
-        cache[key] = entry
-
-
-def _forgetter(cache: dict[int, Any], key: int) -> Any:
-    """Return a weakref callback that drops the entry of a freed object from a cache (and no other)."""
-    lock = _CACHE_LOCK  # held here: at interpreter exit the module's globals may be gone first
-
-    def forget(ref: weakref.ref[Any]) -> None:
-        with lock:
-            entry = cache.get(key)
-            if entry is not None and entry.ref is ref:
-                del cache[key]
-
-    return forget
+    """Return the area prepared: the PreparedArea given, or a new one."""
+    return area if isinstance(area, PreparedArea) else PreparedArea(area)
 
 
 def _read_points(geoms: NDArray[np.object_]) -> _Points:
