@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from conflictmap.errors import ConfigurationError, InputError, RegionNotFound, SchemaError
 from geo.regions import Region, RegionRegistry, default_regions
-from geo.spatial import PreparedArea, PreparedPoints, mask_in_area, mask_in_bbox, mask_near
+from geo.spatial import PreparedPoints, mask_in_area, mask_in_bbox, mask_near
 
 __all__ = ["SpatialFilter", "filter_events", "parse_bbox", "read_within"]
 
@@ -85,7 +85,7 @@ class SpatialFilter:
         if self.regions:
             either = np.zeros(len(geoms), dtype=bool)
             for region in self.regions:
-                either |= mask_in_area(geoms, _prepared(region), contained=self.contained)
+                either |= mask_in_area(geoms, region.prepared, contained=self.contained)
             keep &= either
         if self.bbox is not None:
             keep &= mask_in_bbox(geoms, self.bbox, contained=self.contained)
@@ -119,16 +119,6 @@ class SpatialFilter:
         if self.within is not None:
             parts.append("within the given polygons")
         return "; ".join(parts)
-
-
-_PREPARED: dict[str, PreparedArea] = {}
-
-
-def _prepared(region: Region) -> PreparedArea:
-    # Regions are immutable and few: prepare each once per process.
-    if region.region_id not in _PREPARED:
-        _PREPARED[region.region_id] = PreparedArea(region.geometry)
-    return _PREPARED[region.region_id]
 
 
 def filter_events(

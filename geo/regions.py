@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -20,6 +21,9 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from conflictmap.errors import RegionNotFound
+
+if TYPE_CHECKING:
+    from geo.spatial import PreparedArea
 from conflictmap.resources import data_path
 from geo.gazetteer import Gazetteer, default_gazetteer
 from geo.names import exact_key, variant_key
@@ -68,6 +72,13 @@ class Region:
     def geometry(self) -> BaseGeometry:
         """Polygon or MultiPolygon, lon/lat (parsed on first use: most runs need few of them)."""
         return shape(self.geojson)
+
+    @cached_property
+    def prepared(self) -> PreparedArea:
+        """The geometry prepared for fast point tests (built on first use, then kept)."""
+        from geo.spatial import PreparedArea  # pyproj and the grid code, only when filtering
+
+        return PreparedArea(self.geometry)
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
