@@ -21,7 +21,7 @@ import pickle
 import sys
 import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -141,7 +141,7 @@ class Gazetteer:
 
     def get(self, place_id: str) -> Place | None:
         """Return the place with this id, or ``None``."""
-        row = self._row_of_id().get(place_id)
+        row = self._row_of_id.get(place_id)
         return None if row is None else self.place(row)
 
     def candidates(self, name: str, *, skeleton: bool = False) -> tuple[tuple[Place, int], ...]:
@@ -163,7 +163,7 @@ class Gazetteer:
 
     def names_of_place(self, place_id: str) -> list[str]:
         """All names of the place with this id (primary first); empty for an unknown id."""
-        row = self._row_of_id().get(place_id)
+        row = self._row_of_id.get(place_id)
         return [] if row is None else self.names_of(row)
 
     def names_of(self, row: int) -> list[str]:
@@ -187,7 +187,7 @@ class Gazetteer:
                 best.setdefault(ref >> 1, tier)
         return tuple((self.place(row), tier) for row, tier in best.items())
 
-    @lru_cache(maxsize=1)  # noqa: B019 - one gazetteer per process; the cache lives as long as it
+    @cached_property
     def _row_of_id(self) -> dict[str, int]:
         return {pid: i for i, pid in enumerate(self._columns["place_id"])}
 
