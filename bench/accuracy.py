@@ -61,29 +61,46 @@ def spelling_sets(resolver: Resolver, *, show: bool) -> bool:
     return ok
 
 
+def acled_scores(resolver: Resolver, path: Path) -> dict:
+    """Resolve the distinct Levant location names of an ACLED export against its coordinates.
+
+    Returns
+    -------
+    dict
+        ``rows`` (distinct names), ``right``, ``wrong``, ``missing`` and ``misses`` (one line
+        per wrong answer).
+    """
+    from conflictmap import read_events
+
+    events = read_events(path)
+    rows = events[events["country"].isin(LEVANT)].drop_duplicates("location")
+    scores = {"rows": len(rows), "right": 0, "wrong": 0, "missing": 0, "misses": []}
+    for row in rows.itertuples():
+        res = resolver.resolve(row.location, within_country=row.country, admin1=row.admin1)
+        if res.place is None:
+            scores["missing"] += 1
+            continue
+        off = distance_km(res.place.lat, res.place.lon, row.geometry.y, row.geometry.x)
+        if off <= TOLERANCE_KM or res.place.is_area:
+            scores["right"] += 1
+        else:
+            scores["wrong"] += 1
+            scores["misses"].append(
+                f"{row.location!r} ({row.admin1}): got {res.place.name}, {off:.0f} km off"
+            )
+    return scores
+
+
 def acled(resolver: Resolver, *, show: bool) -> None:
     """Print how ACLED's own location names resolve against ACLED's coordinates."""
     if not ACLED:
         print("ACLED sample not present (../shared/data/events): skipped")
         return
-    from conflictmap import read_events
-
-    events = read_events(ACLED[0])
-    rows = events[events["country"].isin(LEVANT)].drop_duplicates("location")
-    right = wrong = missing = 0
-    for row in rows.itertuples():
-        res = resolver.resolve(row.location, within_country=row.country, admin1=row.admin1)
-        if res.place is None:
-            missing += 1
-            continue
-        off = distance_km(res.place.lat, res.place.lon, row.geometry.y, row.geometry.x)
-        if off <= TOLERANCE_KM or res.place.is_area:
-            right += 1
-        else:
-            wrong += 1
-            if show:
-                print(f"    {row.location!r} ({row.admin1}): got {res.place.name}, {off:.0f} km off")
-    n = len(rows)
+    scores = acled_scores(resolver, ACLED[0])
+    n, right, wrong, missing = scores["rows"], scores["right"], scores["wrong"], scores["missing"]
+    if show:
+        for line in scores["misses"]:
+            print(f"    {line}")
     print(
         f"{ACLED[0].name:36} {right:4} / {n:4} right = {right / n:6.1%}; "
         f"wrong {wrong} ({wrong / n:.1%}); not found {missing} ({missing / n:.1%})"

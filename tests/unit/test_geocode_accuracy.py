@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
 import yaml
 
-from geo.gazetteer import distance_km
 from geo.regions import default_regions
 from geo.resolve import Resolver
+
+
+def _load_bench():
+    """bench/accuracy.py judges the answers; the tests assert on its verdicts (one definition)."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "accuracy.py"
+    spec = importlib.util.spec_from_file_location("bench_accuracy", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCH = _load_bench()
 
 # place_spellings.yaml was written alongside the resolver; the holdout sets later, each by a
 # reviewer who never saw the resolver or the other sets, to estimate accuracy on names it was not
@@ -17,26 +29,12 @@ from geo.resolve import Resolver
 # the fixes the earlier ones led to). The misses of each led to general fixes or curated names, so
 # none of them is unseen any more.
 SPELLING_SETS = sorted((Path(__file__).resolve().parent.parent / "data").glob("place_spellings*.yaml"))
-TOLERANCE_KM = 10.0
-BAR = 0.97
+BAR = BENCH.BAR  # 97%
 
 
 def _check(resolver: Resolver, case: dict) -> str | None:
-    """Return why the case failed, or None when it passed."""
-    res = resolver.resolve(case["query"], country=case.get("country"))
-    if not res.found:
-        return "not found"
-    place = res.place
-    if "region" in case:
-        if place.region != case["region"]:
-            return f"got {place.place_id} ({place.name}, {place.kind}), want region {case['region']}"
-        return None
-    if place.is_area:
-        return f"got area {place.region}, want a point near {case['lat']}, {case['lon']}"
-    distance = distance_km(place.lat, place.lon, case["lat"], case["lon"])
-    if distance > TOLERANCE_KM:
-        return f"got {place.name} ({place.country}) {distance:.0f} km away"
-    return None
+    """Return why the case failed (within 10 km, or the right region), or None when it passed."""
+    return BENCH.judge(resolver, case)
 
 
 @pytest.mark.parametrize("spellings", SPELLING_SETS, ids=lambda p: p.stem)
@@ -117,23 +115,9 @@ def test_acled_location_names_resolve_near_acled_coordinates(shared_events: Path
     ACLED geocodes by hand, so its coordinates are the truth. Names the gazetteer lacks (Istanbul
     neighbourhoods, military bases) may stay unresolved; a wrong place is worse than none.
     """
-    from conflictmap import read_events
-
-    events = read_events(next(shared_events.glob("acled_*.csv")))
-    levant = events[events["country"].isin(["SY", "LB", "IL", "PS", "JO", "IQ", "TR"])]
-    rows = levant.drop_duplicates("location")
-    resolver = Resolver()
-    right = wrong = 0
-    for row in rows.itertuples():
-        res = resolver.resolve(row.location, within_country=row.country, admin1=row.admin1)
-        if res.place is None:
-            continue
-        near = distance_km(res.place.lat, res.place.lon, row.geometry.y, row.geometry.x) <= TOLERANCE_KM
-        if near or res.place.is_area:
-            right += 1
-        else:
-            wrong += 1
-    assert len(rows) > 300
+    scores = BENCH.acled_scores(Resolver(), next(shared_events.glob("acled_*.csv")))
+    right, wrong, rows = scores["right"], scores["wrong"], scores["rows"]
+    assert rows > 300
     # Measured 2026-11-26: 292 of 376 right (77.7%), 29 wrong (7.7%), 55 not found.
-    assert right / len(rows) >= 0.75
-    assert wrong / len(rows) <= 0.10
+    assert right / rows >= 0.75
+    assert wrong / rows <= 0.10
