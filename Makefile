@@ -45,11 +45,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check conflictmap geo layers
 
-bench: install
+bench: install browser
+	$(BIN)/pip install --quiet ".[bench]"
 	$(BIN)/python bench/read_write.py
 	$(BIN)/python bench/geocode.py
 	$(BIN)/python bench/region_filter.py
 	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/map_scale.py
 
 clean:
 	rm -rf $(VENV) $(OUT) $(ASSETS)/node_modules build *.egg-info

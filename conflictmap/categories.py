@@ -49,6 +49,9 @@ class Category:
         Font Awesome icon name.
     aliases
         Other names that resolve to this category.
+    links
+        Whether the map links such an event's venue to the capitals of the states taking part
+        (meetings, agreements, statements).
     """
 
     key: str
@@ -58,6 +61,7 @@ class Category:
     marker_color: str
     icon: str
     aliases: tuple[str, ...] = ()
+    links: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,10 @@ def _category(key: str, entry: dict[str, Any]) -> Category:
     if not isinstance(aliases, list):
         msg = f"{origin}: category {key!r}: aliases must be a list, got {aliases!r}"
         raise ConfigurationError(msg)
+    links = entry.get("links", False)
+    if not isinstance(links, bool):
+        msg = f"{origin}: category {key!r}: links must be true or false, got {links!r}"
+        raise ConfigurationError(msg)
     return Category(
         key=key,
         label=str(entry["label"]),
@@ -200,4 +208,5 @@ def _category(key: str, entry: dict[str, Any]) -> Category:
         marker_color=str(entry["marker_color"]),
         icon=str(entry["icon"]),
         aliases=tuple(str(a) for a in aliases),
+        links=links,
     )

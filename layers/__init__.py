@@ -4,20 +4,25 @@
 >>> event_map(events, title="Southern Syria").save("map.html")  # doctest: +SKIP
 """
 
-from layers.element import EventGeoJson, EventScript, safe_json
-from layers.map import event_layer, event_map
-from layers.popup import describe_when, popup_record, safe_url
+from layers.element import EventGroup, EventLinks, EventScript, EventStore, TimeSlider, safe_json
+from layers.map import MARKER_LIMIT, event_map
+from layers.payload import EventPayload, build_payload
+from layers.popup import describe_when, safe_url
 from layers.styles import area_style, category_styles
 
 __all__ = [
-    "EventGeoJson",
+    "MARKER_LIMIT",
+    "EventGroup",
+    "EventLinks",
+    "EventPayload",
     "EventScript",
+    "EventStore",
+    "TimeSlider",
     "area_style",
+    "build_payload",
     "category_styles",
     "describe_when",
-    "event_layer",
     "event_map",
-    "popup_record",
     "safe_json",
     "safe_url",
 ]

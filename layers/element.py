@@ -1,7 +1,9 @@
 """folium elements that draw event collections (the folium element pattern).
 
 :class:`EventScript` puts the shared browser code (``events.js``, ``events.css``) in the page
-once; :class:`EventGeoJson` embeds one layer's features as escaped JSON and draws them with it.
+once. :class:`EventStore` embeds a map's events once, as escaped columnar JSON
+(:mod:`layers.payload`); :class:`EventGroup`, :class:`EventLinks` and :class:`TimeSlider` draw
+from that store, so every layer follows the one time control.
 """
 
 from __future__ import annotations
@@ -14,9 +16,32 @@ from typing import Any
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-__all__ = ["EventGeoJson", "EventScript", "safe_json"]
+__all__ = [
+    "EventGroup",
+    "EventLinks",
+    "EventScript",
+    "EventStore",
+    "Legend",
+    "RawHtml",
+    "TimeSlider",
+    "safe_json",
+]
 
 _JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+class RawHtml(Element):
+    """Markup put in the page as it is.
+
+    Unlike ``branca.element.Element`` it is not compiled as a Jinja template first, which for
+    megabytes of event data takes longer than everything else.
+    """
+
+    _template = Template("{{ this.raw }}")
+
+    def __init__(self, raw: str) -> None:
+        super().__init__()
+        self.raw = raw
 
 
 def safe_json(value: Any) -> str:
@@ -27,7 +52,8 @@ def safe_json(value: Any) -> str:
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for char, escaped in _JS_UNSAFE.items():
-        text = text.replace(char, escaped)
+        if char in text:
+            text = text.replace(char, escaped)
     return text
 
 
@@ -37,7 +63,7 @@ def _asset(name: str) -> str:
 
 
 class EventScript(MacroElement):
-    """The popup, tooltip and marker code shared by all event layers, added once per map."""
+    """The popup, tooltip, layer and time-control code shared by all event layers, once per map."""
 
     _template = Template("")
 
@@ -55,30 +81,148 @@ class EventScript(MacroElement):
         super().render(**kwargs)
 
 
-class EventGeoJson(MacroElement):
-    """One layer's events as GeoJSON, drawn with per-category markers and area styles.
+class EventStore(MacroElement):
+    """A map's located events, decoded once in the browser; add it to the map before the layers.
+
+    The events travel in a ``<script type="application/json">`` element read with
+    ``JSON.parse``: browsers parse megabytes of JSON many times faster than the same data
+    written as a JavaScript literal (at 100,000 events, 0.1 s instead of 5 s).
 
     Parameters
     ----------
-    features
-        GeoJSON FeatureCollection whose features carry ``category``, ``info`` (popup text),
-        ``area`` (path style) and ``slot``/``slots`` (side-by-side position) properties.
-    styles
-        Category styles, from :func:`layers.styles.category_styles`.
+    data
+        The payload dict of :func:`layers.payload.build_payload`.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = window.conflictmap.layer(
-            {{ this.data_json }}, {{ this.styles_json }}
+        var {{ this.get_name() }} = window.conflictmap.store(
+            JSON.parse(document.getElementById({{ this.element_id_json }}).textContent),
+            {{ this._parent.get_name() }}
+        );
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "EventStore"
+        self.data_json = safe_json(data)
+        self.element_id_json = safe_json(f"{self.get_name()}_data")
+
+    def render(self, **kwargs: Any) -> None:  # noqa: D102 - folium's render protocol
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            msg = "EventStore must be added to a folium Map"
+            raise TypeError(msg)
+        # safe_json escapes "<", so the data cannot close this element early.
+        element = f'<script type="application/json" id="{self.get_name()}_data">{self.data_json}</script>'
+        figure.html.add_child(RawHtml(element), name=f"{self.get_name()}_data")
+        super().render(**kwargs)
+
+
+class EventGroup(MacroElement):
+    """The events of one category group, drawn into the ``FeatureGroup`` it is added to.
+
+    Parameters
+    ----------
+    store
+        The map's :class:`EventStore`.
+    index
+        Index of the group in the payload's ``groups``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = window.conflictmap.group(
+            {{ this.store.get_name() }}, {{ this.index }}
         ).addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, features: dict[str, Any], *, styles: dict[str, Any]) -> None:
+    def __init__(self, store: EventStore, *, index: int) -> None:
         super().__init__()
-        self._name = "EventGeoJson"
-        self.data_json = safe_json(features)
-        self.styles_json = safe_json(styles)
+        self._name = "EventGroup"
+        self.store = store
+        self.index = int(index)
+
+
+class EventLinks(MacroElement):
+    """Lines from diplomatic venues to the capitals of the states taking part."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = window.conflictmap.links(
+            {{ this.store.get_name() }}, {{ this.color_json }}
+        ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, store: EventStore, *, color: str) -> None:
+        super().__init__()
+        self._name = "EventLinks"
+        self.store = store
+        self.color_json = safe_json(color)
+
+
+class TimeSlider(MacroElement):
+    """The time control: a slider with a histogram, cumulative and window modes, and play.
+
+    Added last, it also tells the page the map is drawn (``data-cm-ready`` on ``<html>``).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = window.conflictmap.timeControl(
+            {{ this.store.get_name() }}, {position: "bottomleft"}
+        ).addTo({{ this._parent.get_name() }});
+        window.conflictmap.finish({{ this.store.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, store: EventStore) -> None:
+        super().__init__()
+        self._name = "TimeSlider"
+        self.store = store
+
+
+class Legend(MacroElement):
+    """The legend, as a Leaflet control (bottom right), so other controls stack beside it.
+
+    Parameters
+    ----------
+    legend_html
+        The legend's markup, already escaped (built by :mod:`layers.map`).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = window.conflictmap.legend(
+            {{ this.element_id_json }}, {position: "bottomright"}
+        ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend_html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.legend_html = legend_html
+        self.element_id_json = safe_json(f"{self.get_name()}_html")
+
+    def render(self, **kwargs: Any) -> None:  # noqa: D102 - folium's render protocol
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            msg = "Legend must be added to a folium Map"
+            raise TypeError(msg)
+        holder = f'<div id="{self.get_name()}_html" hidden>{self.legend_html}</div>'
+        figure.html.add_child(Element(holder), name=f"{self.get_name()}_html")
+        super().render(**kwargs)

@@ -1,14 +1,34 @@
-/* conflictmap event layers: popups and tooltips built as DOM nodes with textContent, so text from
-   reports is never parsed as HTML. Defined once per page. */
+/* conflictmap event layers, defined once per page.
+
+   A map's events arrive as one columnar object (layers/payload.py). A Store decodes it and keeps
+   which events the time control shows; one GroupLayer per LayerControl entry draws its events as
+   Leaflet markers (few events) or as symbols on a canvas (many), plus the regions and uncertainty
+   circles of imprecise events; a LinkLayer draws diplomatic links. Text from reports only ever
+   reaches the page through textContent, never as HTML. */
 window.conflictmap = window.conflictmap || (function () {
   "use strict";
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var DAY_MS = 86400000;
+  var SYMBOL_RADIUS = 8;          /* canvas symbol radius, CSS pixels */
+  var HIT_RADIUS = 10;            /* how near a click must be to a canvas symbol */
+  var POPUP_LIST_LIMIT = 50;      /* events listed in one popup at most */
+  var SLOTS_PER_ROW = 5;          /* markers sharing a point are laid out in rows of this many */
+  var MARKER_PANE = "cmPoints";
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
     if (text !== undefined && text !== null) { node.textContent = String(text); }
     return node;
   }
-  var ROWS = [["when", "Date"], ["place", "Place"], ["precision", "Location"],
+  function formatDay(day) {
+    var d = new Date(day * DAY_MS);
+    return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+  }
+
+  /* ---------- popups and tooltips ---------- */
+  var ROWS = [["when", "Date"], ["place", "Place"], ["resolved", "Located at"],
+              ["precision", "Location"], ["time_precision", "Date precision"],
               ["actors", "Actors"], ["fatalities", "Fatalities"]];
   function popup(info, style) {
     var root = el("div", "cm-popup");
@@ -18,10 +38,11 @@ window.conflictmap = window.conflictmap || (function () {
     if (info.kind) { root.appendChild(el("div", "cm-popup-kind", info.kind)); }
     var table = el("table", "cm-popup-table");
     ROWS.forEach(function (pair) {
-      if (info[pair[0]] === null || info[pair[0]] === undefined) { return; }
+      var value = info[pair[0]];
+      if (value === null || value === undefined) { return; }
       var tr = el("tr");
-      tr.appendChild(el("th", null, pair[1]));
-      tr.appendChild(el("td", "cm-" + pair[0], info[pair[0]]));
+      tr.appendChild(el("th", null, pair[0] === "actors" && style.links ? "Parties" : pair[1]));
+      tr.appendChild(el("td", "cm-" + pair[0], value));
       table.appendChild(tr);
     });
     root.appendChild(table);
@@ -39,37 +60,720 @@ window.conflictmap = window.conflictmap || (function () {
       }
       root.appendChild(src);
     }
+    if (info.id) { root.appendChild(el("div", "cm-event-id", "Event " + info.id)); }
     return root;
   }
-  function tooltip(info) {
-    return el("span", "cm-tooltip",
-              [info.title, info.place, info.when].filter(Boolean).join(" · "));
+  function tooltipText(info) {
+    return [info.title, info.place, info.when].filter(Boolean).join(" · ");
   }
-  function marker(feature, latlng, styles) {
-    var p = feature.properties, s = styles[p.category] || styles.other;
-    var shift = 30 * (p.slot - (p.slots - 1) / 2);  /* side by side when events share a point */
-    var icon = L.AwesomeMarkers.icon({icon: s.icon, prefix: "fa", markerColor: s.marker_color});
-    icon.options.iconAnchor = [17 - shift, 42];
-    icon.options.popupAnchor = [1 + shift, -32];
-    var m = L.marker(latlng, {icon: icon, riseOnHover: true});
-    /* awesome-markers are <div>s, which Leaflet gives no alt text: name them for screen readers */
-    m.on("add", function () {
-      var node = m.getElement();
-      node.setAttribute("role", "button");
-      node.setAttribute("aria-label", [p.info.title, p.info.place].filter(Boolean).join(", "));
+  function tooltip(info) { return el("span", "cm-tooltip", tooltipText(info)); }
+
+  /* ---------- the store: decoded columns and the time filter ---------- */
+  function Store(data, map) {
+    var n = data.n, i;
+    this.data = data;
+    this.map = map;
+    this.n = n;
+    this.lat = new Float64Array(n);
+    this.lon = new Float64Array(n);
+    this.mx = new Float64Array(n);   /* Web Mercator, 0..1 (Leaflet's EPSG:3857 before scaling) */
+    this.my = new Float64Array(n);
+    this.t0 = new Int32Array(n);
+    this.t1 = new Int32Array(n);
+    this.visible = new Uint8Array(n);
+    var s = data.scale, max = 85.0511287798;
+    for (i = 0; i < n; i++) {
+      var lat = (data.y[i] + data.y0) / s, lon = (data.x[i] + data.x0) / s;
+      this.lat[i] = lat;
+      this.lon[i] = lon;
+      var phi = Math.max(Math.min(lat, max), -max) * Math.PI / 180;
+      this.mx[i] = lon / 360 + 0.5;
+      this.my[i] = 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI);
+      this.t0[i] = data.t0[i];
+      this.t1[i] = data.t0[i] + data.dt[i];
+      this.visible[i] = 1;
+    }
+    this.first = n ? minOf(this.t0) : 0;
+    this.last = n ? maxOf(this.t1) : 0;
+    this.lastStart = n ? maxOf(this.t0) : 0;
+    this.time = {mode: "cumulative", at: this.last, window: 30};
+    this._listeners = [];
+    this._hitLayers = [];
+    this.groupOn = new Uint8Array(data.groups.length);
+    this._canvas = null;
+    this.ready = false;
+  }
+  function minOf(a) { var m = Infinity; for (var i = 0; i < a.length; i++) { if (a[i] < m) { m = a[i]; } } return m; }
+  function maxOf(a) { var m = -Infinity; for (var i = 0; i < a.length; i++) { if (a[i] > m) { m = a[i]; } } return m; }
+  function decode(col, i) {
+    /* the encodings of layers/payload.py _encode: a list, a dictionary, or prefix + rest */
+    if (col === null) { return null; }
+    if (Array.isArray(col)) { return col[i]; }
+    if (col.p) {
+      var prefix = decode(col.p, i);
+      return prefix === null || prefix === undefined ? null : prefix + col.s[i];
+    }
+    var code = col.c[i];
+    return code < 0 ? null : col.v[code];
+  }
+  Store.prototype.text = function (field, i) { return decode(this.data.text[field], i); };
+  Store.prototype.category = function (i) { return this.data.categories[this.data.cat[i]]; };
+  Store.prototype.style = function (i) { return this.data.styles[this.category(i)]; };
+  Store.prototype.group = function (i) { return this.data.catGroup[this.data.cat[i]]; };
+  Store.prototype.info = function (i) {
+    var info = {title: this.style(i).label};
+    ["kind", "when", "place", "resolved", "precision", "time_precision", "actors", "notes",
+     "fatalities", "source", "url", "id"].forEach(function (f) { info[f] = this.text(f, i); }, this);
+    return info;
+  };
+  Store.prototype.latlng = function (i) { return L.latLng(this.lat[i], this.lon[i]); };
+  /* Show events by time: "cumulative" shows every event begun by `at`; "window" shows every event
+     whose interval [start, end] meets the `window` days ending at `at`. */
+  Store.prototype.setTime = function (time) {
+    var t = this.time, i;
+    if (time) {
+      if (time.mode) { t.mode = time.mode; }
+      if (time.at !== undefined) { t.at = Math.round(time.at); }
+      if (time.window) { t.window = time.window; }
+    }
+    var hi = t.at, lo = t.mode === "window" ? t.at - t.window + 1 : -Infinity;
+    for (i = 0; i < this.n; i++) {
+      this.visible[i] = (this.t0[i] <= hi && this.t1[i] >= lo) ? 1 : 0;
+    }
+    this._listeners.forEach(function (fn) { fn(); });
+  };
+  Store.prototype.range = function () {
+    var t = this.time;
+    return [t.mode === "window" ? t.at - t.window + 1 : this.first, t.at];
+  };
+  Store.prototype.onChange = function (fn) { this._listeners.push(fn); };
+  /* Canvas mode: one canvas draws the events of every group that is on, oldest first, so that
+     the newest events are on top whatever their group. */
+  Store.prototype.setGroup = function (group, on) {
+    this.groupOn[group] = on ? 1 : 0;
+    if (this.data.mode !== "canvas") { return; }
+    if (!this._canvas) { this._canvas = new PointCanvas(this, this._order()); }
+    var any = this.groupOn.some(function (v) { return v; });
+    if (any && !this.map.hasLayer(this._canvas)) {
+      this.map.addLayer(this._canvas);
+    } else if (!any && this.map.hasLayer(this._canvas)) {
+      this.map.removeLayer(this._canvas);
+    } else {
+      this._canvas.redraw();
+    }
+  };
+  Store.prototype._order = function () {
+    /* events arrive sorted by start date (layers/payload.py) */
+    var order = new Int32Array(this.n);
+    for (var i = 0; i < this.n; i++) { order[i] = i; }
+    return order;
+  };
+  Store.prototype.redraw = function () { if (this._canvas) { this._canvas.redraw(); } };
+  Store.prototype.visibleCount = function () {
+    var c = 0;
+    for (var i = 0; i < this.n; i++) { c += this.visible[i]; }
+    return c;
+  };
+  /* Canvas hit testing: events drawn within HIT_RADIUS of a container point, nearest first. */
+  Store.prototype.hits = function (point) {
+    var found = [];
+    this._hitLayers.forEach(function (layer) { layer.hits(point, found); });
+    found.sort(function (a, b) { return a[1] - b[1]; });
+    return found.map(function (h) { return h[0]; });
+  };
+  Store.prototype.openList = function (indices, latlng) {
+    if (!indices.length) { return; }
+    var content = listPopup(this, indices);
+    L.popup({maxWidth: 380, minWidth: 240, maxHeight: 360})
+      .setLatLng(latlng || this.latlng(indices[0]))
+      .setContent(content)
+      .openOn(this.map);
+  };
+  Store.prototype._watchPointer = function () {
+    var store = this, map = this.map, tip = null, pending = false, last = null;
+    map.on("click", function (e) {
+      if (!store._hitLayers.length) { return; }
+      var found = store.hits(e.containerPoint);
+      if (found.length) { store.openList(found); }
     });
-    return m;
+    map.on("mousemove", function (e) {
+      last = e;
+      if (pending || !store._hitLayers.length) { return; }
+      pending = true;
+      L.Util.requestAnimFrame(function () {
+        pending = false;
+        var found = store.hits(last.containerPoint);
+        map.getContainer().style.cursor = found.length ? "pointer" : "";
+        /* over a symbol, the tooltip of the region under it gives way (events.css) */
+        L.DomUtil[found.length ? "addClass" : "removeClass"](map.getContainer(), "cm-over-point");
+        if (!found.length) {
+          if (tip) { map.removeLayer(tip); tip = null; }
+          return;
+        }
+        var i = found[0], text = tooltipText(store.info(i));
+        if (found.length > 1) { text += " (+" + (found.length - 1) + " more here)"; }
+        if (!tip) {
+          tip = L.tooltip({direction: "top", offset: [0, -SYMBOL_RADIUS], className: "cm-canvas-tooltip"});
+        }
+        tip.setLatLng(store.latlng(i)).setContent(el("span", "cm-tooltip", text));
+        if (!map.hasLayer(tip)) { tip.addTo(map); }
+      });
+    });
+    map.on("mouseout", function () { if (tip) { map.removeLayer(tip); tip = null; } });
+  };
+  function listPopup(store, indices) {
+    if (indices.length === 1) { return popup(store.info(indices[0]), store.style(indices[0])); }
+    var root = el("div", "cm-popup-list");
+    root.appendChild(el("div", "cm-popup-count", indices.length + " events here"));
+    indices.slice(0, POPUP_LIST_LIMIT).forEach(function (i) {
+      root.appendChild(popup(store.info(i), store.style(i)));
+    });
+    if (indices.length > POPUP_LIST_LIMIT) {
+      root.appendChild(el("div", "cm-popup-more", "and " + (indices.length - POPUP_LIST_LIMIT) +
+                          " more: zoom in or narrow the time range"));
+    }
+    return root;
   }
-  function layer(data, styles) {
-    return L.geoJSON(data, {
-      pointToLayer: function (feature, latlng) { return marker(feature, latlng, styles); },
-      style: function (feature) { return feature.properties.area; },
-      onEachFeature: function (feature, lyr) {
-        var info = feature.properties.info, s = styles[feature.properties.category] || styles.other;
-        lyr.bindPopup(function () { return popup(info, s); }, {maxWidth: 380, minWidth: 240});
-        lyr.bindTooltip(tooltip(info), {sticky: !feature.geometry || feature.geometry.type !== "Point"});
+
+  /* ---------- symbols ---------- */
+  var glyphs = {};
+  function glyph(icon) {
+    /* The Font Awesome character of an icon name, read from its stylesheet, so no table of code
+       points is kept here. */
+    if (!(icon in glyphs)) {
+      var i = el("i", "fa fa-" + icon);
+      i.style.position = "absolute";
+      i.style.visibility = "hidden";
+      document.body.appendChild(i);
+      var content = window.getComputedStyle(i, "::before").content || "";
+      document.body.removeChild(i);
+      glyphs[icon] = content.length >= 3 && content !== "none" ? content.slice(1, -1) : "";
+    }
+    return glyphs[icon];
+  }
+  var fontsReady = false;
+  var fontsSettled = null;        /* a promise: canvas symbols wait for the icon font once */
+  var sprites = {};
+  function sprite(style) {
+    var key = style.color + style.icon + fontsReady;
+    if (sprites[key]) { return sprites[key]; }
+    var ratio = window.devicePixelRatio || 1, r = SYMBOL_RADIUS, size = 2 * r + 4;
+    var c = document.createElement("canvas");
+    c.width = c.height = Math.ceil(size * ratio);
+    var ctx = c.getContext("2d");
+    ctx.scale(ratio, ratio);
+    ctx.beginPath();
+    ctx.arc(size / 2, size / 2, r, 0, 2 * Math.PI);
+    ctx.fillStyle = style.color;
+    ctx.fill();
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "#ffffff";
+    ctx.stroke();
+    var ch = fontsReady ? glyph(style.icon) : "";
+    if (ch) {
+      ctx.fillStyle = "#ffffff";
+      ctx.font = "900 " + (r + 1) + "px 'Font Awesome 6 Free'";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(ch, size / 2, size / 2 + 0.5);
+    }
+    sprites[key] = {canvas: c, size: size};
+    return sprites[key];
+  }
+  function loadFonts() {
+    if (fontsSettled) { return fontsSettled; }
+    if (!document.fonts || !document.fonts.load) {
+      fontsSettled = Promise.resolve();
+      return fontsSettled;
+    }
+    var loaded = document.fonts.load("900 9px 'Font Awesome 6 Free'", "\uf072")
+      .then(function (faces) { fontsReady = faces.length > 0; })
+      .catch(function () { fontsReady = false; });
+    /* never wait more than 1.5 s: symbols without glyphs are better than no symbols */
+    var timeout = new Promise(function (resolve) { window.setTimeout(resolve, 1500); });
+    fontsSettled = Promise.race([loaded, timeout]);
+    return fontsSettled;
+  }
+
+  /* ---------- canvas of point symbols (many events) ---------- */
+  var PointCanvas = L.Layer.extend({
+    initialize: function (store, indices) {
+      this._store = store;
+      this._idx = indices;
+      this._px = new Float32Array(indices.length);
+      this._py = new Float32Array(indices.length);
+      this._drawn = new Uint8Array(indices.length);
+    },
+    onAdd: function (map) {
+      var pane = map.getPane(MARKER_PANE) || map.createPane(MARKER_PANE);
+      pane.style.zIndex = 450;        /* above region polygons, below popups and markers */
+      pane.style.pointerEvents = "none";
+      this._canvas = L.DomUtil.create("canvas", "cm-points leaflet-zoom-animated", pane);
+      map.on("moveend viewreset resize", this._reset, this);
+      if (map.options.zoomAnimation && L.Browser.any3d) { map.on("zoomanim", this._animateZoom, this); }
+      this._store._hitLayers.push(this);
+      this._reset();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend viewreset resize", this._reset, this);
+      map.off("zoomanim", this._animateZoom, this);
+      var list = this._store._hitLayers;
+      list.splice(list.indexOf(this), 1);
+    },
+    _animateZoom: function (e) {
+      var scale = this._map.getZoomScale(e.zoom),
+          offset = this._map._latLngBoundsToNewLayerBounds(this._bounds, e.zoom, e.center).min;
+      L.DomUtil.setTransform(this._canvas, offset, scale);
+    },
+    _reset: function () {
+      var map = this._map, size = map.getSize(), ratio = window.devicePixelRatio || 1;
+      this._bounds = map.getBounds();
+      L.DomUtil.setPosition(this._canvas, map.containerPointToLayerPoint([0, 0]));
+      this._canvas.width = Math.ceil(size.x * ratio);
+      this._canvas.height = Math.ceil(size.y * ratio);
+      this._canvas.style.width = size.x + "px";
+      this._canvas.style.height = size.y + "px";
+      this.redraw();
+    },
+    redraw: function () {
+      /* Draw at most once per animation frame, and not before the icon font is settled: at
+         100,000 events a draw takes a fraction of a second, and page set-up asks for several. */
+      var self = this;
+      if (this._frame) { return; }
+      this._frame = true;
+      loadFonts().then(function () {
+        L.Util.requestAnimFrame(function () {
+          self._frame = false;
+          self._draw();
+        });
+      });
+    },
+    _draw: function () {
+      if (!this._map) { return; }
+      var map = this._map, store = this._store, idx = this._idx, size = map.getSize();
+      var ratio = window.devicePixelRatio || 1, ctx = this._canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.clearRect(0, 0, size.x, size.y);
+      var zoom = map.getZoom(), world = 256 * Math.pow(2, zoom);
+      var origin = map.getPixelOrigin(), pane = map._getMapPanePos();
+      var ox = origin.x - pane.x, oy = origin.y - pane.y, margin = SYMBOL_RADIUS + 2;
+      var metresPerPixel = 40075016.686 / world, radii = store.data.radius || {};
+      var k, i, x, y;
+      /* uncertainty circles first, so that symbols sit on top of them */
+      ctx.setLineDash([4, 3]);
+      ctx.lineWidth = 1.5;
+      for (k = 0; k < idx.length; k++) {
+        i = idx[k];
+        var metres = radii[store.data.prec[i]];
+        if (!metres || !store.visible[i] || !store.groupOn[store.group(i)]) { continue; }
+        var r = metres / (metresPerPixel * Math.cos(store.lat[i] * Math.PI / 180));
+        if (r < SYMBOL_RADIUS + 2) { continue; }
+        x = store.mx[i] * world - ox;
+        y = store.my[i] * world - oy;
+        if (x < -r || y < -r || x > size.x + r || y > size.y + r) { continue; }
+        ctx.beginPath();
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+        ctx.strokeStyle = store.style(i).color;
+        ctx.stroke();
       }
+      ctx.setLineDash([]);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      /* A symbol of the same category already drawn within the same 2-pixel cell hides this
+         one; skipping it changes nothing visible and saves most of the work when zoomed out.
+         The event stays clickable. */
+      var cw = Math.ceil(size.x / 2) + 2 * margin, ch = Math.ceil(size.y / 2) + 2 * margin;
+      var cells = new Uint16Array(cw * ch), cat = store.data.cat;
+      var on = store.groupOn, group = store.data.catGroup;
+      for (k = 0; k < idx.length; k++) {
+        i = idx[k];
+        this._drawn[k] = 0;
+        if (!store.visible[i] || !on[group[cat[i]]]) { continue; }
+        x = store.mx[i] * world - ox;
+        y = store.my[i] * world - oy;
+        if (x < -margin || y < -margin || x > size.x + margin || y > size.y + margin) { continue; }
+        this._px[k] = x;
+        this._py[k] = y;
+        this._drawn[k] = 1;
+        var bit = cat[i] < 16 ? 1 << cat[i] : 0;
+        var cell = ((y / 2 + margin) | 0) * cw + ((x / 2 + margin) | 0);
+        if (bit && (cells[cell] & bit)) { continue; }
+        cells[cell] |= bit;
+        /* whole device pixels, unscaled: a resampled drawImage costs several times more */
+        var s = sprite(store.style(i)).canvas;
+        ctx.drawImage(s, (x * ratio - s.width / 2) | 0, (y * ratio - s.height / 2) | 0);
+      }
+      this._drawnAt = map.getCenter();
+    },
+    hits: function (point, found) {
+      var r2 = HIT_RADIUS * HIT_RADIUS;
+      for (var k = 0; k < this._idx.length; k++) {
+        if (!this._drawn[k]) { continue; }
+        var dx = this._px[k] - point.x, dy = this._py[k] - point.y, d2 = dx * dx + dy * dy;
+        if (d2 <= r2) { found.push([this._idx[k], d2]); }
+      }
+    }
+  });
+
+  /* ---------- a LayerControl entry: markers or canvas, areas and uncertainty ---------- */
+  function areaStyle(store, prec, color) {
+    var base = store.data.areaStyles[prec >= 4 ? "4" : "3"];
+    return L.extend({color: color, fillColor: color, fill: true, className: "cm-area-path cm-precision-" + prec},
+                    base);
+  }
+  function slotOffsets(store, indices) {
+    /* Markers of events at the same point sit side by side, in rows, instead of on top of each
+       other; every marker stays clickable. */
+    var seen = {}, count = {}, offsets = new Array(indices.length);
+    indices.forEach(function (i) {
+      var key = store.data.x[i] + "," + store.data.y[i];
+      count[key] = (count[key] || 0) + 1;
+    });
+    indices.forEach(function (i, k) {
+      var key = store.data.x[i] + "," + store.data.y[i];
+      var slot = seen[key] || 0, n = count[key];
+      seen[key] = slot + 1;
+      var inRow = Math.min(n, SLOTS_PER_ROW), row = Math.floor(slot / SLOTS_PER_ROW);
+      var col = slot % SLOTS_PER_ROW;
+      var rowLength = Math.min(SLOTS_PER_ROW, n - row * SLOTS_PER_ROW);
+      offsets[k] = [30 * (col - (Math.min(inRow, rowLength) - 1) / 2), 44 * row];
+    });
+    return offsets;
+  }
+  var GroupLayer = L.LayerGroup.extend({
+    initialize: function (store, group) {
+      L.LayerGroup.prototype.initialize.call(this);
+      var indices = [], i;
+      for (i = 0; i < store.n; i++) { if (store.group(i) === group) { indices.push(i); } }
+      this._store = store;
+      this._group = group;
+      this._indices = indices;
+      this._areas = this._buildAreas(indices);
+      if (store.data.mode === "markers") { this._markers = this._buildMarkers(indices); }
+      this._update();
+      store.onChange(this._update.bind(this));
+    },
+    onAdd: function (map) {
+      L.LayerGroup.prototype.onAdd.call(this, map);
+      this._store.setGroup(this._group, true);
+    },
+    onRemove: function (map) {
+      L.LayerGroup.prototype.onRemove.call(this, map);
+      this._store.setGroup(this._group, false);
+    },
+    _buildAreas: function (indices) {
+      /* one translucent polygon per region and group, coloured by its most frequent category */
+      var store = this._store, data = store.data, byArea = {}, areas = [];
+      indices.forEach(function (i) {
+        var a = data.area[i];
+        if (a < 0) { return; }
+        if (!byArea[a]) {
+          byArea[a] = {area: a, events: [], counts: {}};
+          areas.push(byArea[a]);
+        }
+        byArea[a].events.push(i);
+        byArea[a].counts[data.cat[i]] = (byArea[a].counts[data.cat[i]] || 0) + 1;
+      });
+      var groupName = data.groups[this._group];
+      return areas.map(function (entry) {
+        var area = data.areas[entry.area], top = null;
+        Object.keys(entry.counts).forEach(function (c) {
+          if (top === null || entry.counts[c] > entry.counts[top]) { top = c; }
+        });
+        var style = data.styles[data.categories[top]];
+        var shape = L.geoJSON(area.geometry, {style: areaStyle(store, area.prec, style.color)});
+        var label = [area.name || "region", groupName].join(" · ");
+        shape.bindTooltip(function () {
+          var shown = entry.events.filter(function (i) { return store.visible[i]; }).length;
+          return el("span", "cm-tooltip", label + " · " + shown + " event" + (shown === 1 ? "" : "s"));
+        }, {sticky: true});
+        shape.on("click", function (e) {
+          L.DomEvent.stopPropagation(e);
+          var points = store._hitLayers.length ? store.hits(e.containerPoint) : [];
+          var list = points.length ? points : entry.events.filter(function (i) { return store.visible[i]; });
+          store.openList(list, points.length ? null : e.latlng);
+        });
+        return {layer: shape, events: entry.events, shown: false};
+      });
+    },
+    _buildMarkers: function (indices) {
+      var store = this._store, offsets = slotOffsets(store, indices), radii = store.data.radius || {};
+      return indices.map(function (i, k) {
+        var style = store.style(i), info = store.info(i), shift = offsets[k];
+        var icon = L.AwesomeMarkers.icon({icon: style.icon, prefix: "fa", markerColor: style.marker_color});
+        icon.options.iconAnchor = [17 - shift[0], 42 + shift[1]];
+        icon.options.popupAnchor = [1 + shift[0], -32 - shift[1]];
+        icon.options.tooltipAnchor = [shift[0], -30 - shift[1]];
+        var marker = L.marker(store.latlng(i), {icon: icon, riseOnHover: true});
+        marker.bindPopup(function () { return popup(store.info(i), style); },
+                         {maxWidth: 380, minWidth: 240});
+        marker.bindTooltip(tooltip(info), {direction: "top"});
+        /* awesome-markers are <div>s, which Leaflet gives no alt text: name them for screen readers */
+        marker.on("add", function () {
+          var node = marker.getElement();
+          node.setAttribute("role", "button");
+          node.setAttribute("aria-label", [info.title, info.place].filter(Boolean).join(", "));
+          node.setAttribute("data-event", info.id || "");
+        });
+        var metres = radii[store.data.prec[i]];
+        var circle = metres ? L.circle(store.latlng(i), {
+          radius: metres, color: style.color, weight: 1.5, dashArray: "5 4", fillOpacity: 0.06,
+          interactive: false, className: "cm-uncertainty"
+        }) : null;
+        return {index: i, marker: marker, circle: circle, shown: false};
+      });
+    },
+    _update: function () {
+      var store = this._store, self = this;
+      this._areas.forEach(function (area) {
+        var show = area.events.some(function (i) { return store.visible[i]; });
+        if (show !== area.shown) {
+          if (show) { self.addLayer(area.layer); } else { self.removeLayer(area.layer); }
+          area.shown = show;
+        }
+      });
+      if (this._markers) {
+        this._markers.forEach(function (m) {
+          var show = !!store.visible[m.index];
+          if (show === m.shown) { return; }
+          if (show) {
+            if (m.circle) { self.addLayer(m.circle); }
+            self.addLayer(m.marker);
+          } else {
+            if (m.circle) { self.removeLayer(m.circle); }
+            self.removeLayer(m.marker);
+          }
+          m.shown = show;
+        });
+      } else {
+        store.redraw();
+      }
+    },
+    redraw: function () { this._store.redraw(); },
+    visibleCount: function () {
+      var store = this._store;
+      return this._indices.filter(function (i) { return store.visible[i]; }).length;
+    }
+  });
+
+  /* ---------- diplomatic links: venue to the capitals of the states taking part ---------- */
+  function arc(from, to) {
+    /* A gentle curve, so that links from one venue to several capitals stay apart. */
+    var points = [], dx = to[1] - from[1], dy = to[0] - from[0];
+    var cx = (from[1] + to[1]) / 2 - dy * 0.15, cy = (from[0] + to[0]) / 2 + dx * 0.15;
+    for (var t = 0; t <= 1.0001; t += 0.05) {
+      var u = 1 - t;
+      points.push([u * u * from[0] + 2 * u * t * cy + t * t * to[0],
+                   u * u * from[1] + 2 * u * t * cx + t * t * to[1]]);
+    }
+    return points;
+  }
+  var LinkLayer = L.LayerGroup.extend({
+    initialize: function (store, color) {
+      L.LayerGroup.prototype.initialize.call(this);
+      this._store = store;
+      this._links = store.data.links.map(function (link) {
+        var line = L.polyline(arc(link.from, link.to), {
+          color: color, weight: 2, opacity: 0.85, dashArray: "8 5", className: "cm-link"
+        });
+        var end = L.circleMarker(link.to, {radius: 4, color: color, weight: 2, fillColor: "#ffffff",
+                                           fillOpacity: 1, className: "cm-link-end"});
+        var group = L.featureGroup([line, end]);
+        group.bindTooltip(function () { return el("span", "cm-tooltip", link.label); }, {sticky: true});
+        return {layer: group, events: link.events, shown: false};
+      });
+      this._update();
+      store.onChange(this._update.bind(this));
+    },
+    _update: function () {
+      var store = this._store, self = this;
+      this._links.forEach(function (link) {
+        var show = link.events.some(function (i) { return store.visible[i]; });
+        if (show !== link.shown) {
+          if (show) { self.addLayer(link.layer); } else { self.removeLayer(link.layer); }
+          link.shown = show;
+        }
+      });
+    }
+  });
+
+  /* ---------- the time control ---------- */
+  var WINDOWS = [[1, "1 day"], [7, "1 week"], [30, "30 days"], [91, "3 months"], [365, "1 year"]];
+  function binDays(span) {
+    if (span <= 60) { return 1; }
+    if (span <= 420) { return 7; }
+    if (span <= 2000) { return 30; }
+    return 365;
+  }
+  var TimeControl = L.Control.extend({
+    options: {position: "bottomleft"},
+    initialize: function (store, options) {
+      L.setOptions(this, options);
+      this._store = store;
+    },
+    onAdd: function () {
+      var store = this._store, self = this;
+      var root = el("div", "cm-time leaflet-bar");
+      L.DomEvent.disableClickPropagation(root);
+      L.DomEvent.disableScrollPropagation(root);
+      var head = el("div", "cm-time-head");
+      this._play = el("button", "cm-time-play", "▶");
+      this._play.type = "button";
+      this._play.title = "Play through time";
+      this._play.setAttribute("aria-label", "Play through time");
+      this._mode = el("select", "cm-time-mode");
+      this._mode.setAttribute("aria-label", "Time mode");
+      [["cumulative", "All up to"], ["window", "Window ending"]].forEach(function (o) {
+        var opt = el("option", null, o[1]);
+        opt.value = o[0];
+        self._mode.appendChild(opt);
+      });
+      this._window = el("select", "cm-time-window");
+      this._window.setAttribute("aria-label", "Window length");
+      WINDOWS.forEach(function (w) {
+        var opt = el("option", null, w[1]);
+        opt.value = String(w[0]);
+        if (w[0] === store.time.window) { opt.selected = true; }
+        self._window.appendChild(opt);
+      });
+      this._label = el("span", "cm-time-label");
+      head.appendChild(this._play);
+      head.appendChild(this._mode);
+      head.appendChild(this._window);
+      head.appendChild(this._label);
+      root.appendChild(head);
+      this._hist = el("canvas", "cm-time-hist");
+      this._hist.width = 300;
+      this._hist.height = 40;
+      this._hist.title = "Events per period (click to jump)";
+      root.appendChild(this._hist);
+      this._slider = el("input", "cm-time-slider");
+      this._slider.type = "range";
+      this._slider.min = String(store.first);
+      this._slider.max = String(store.last);
+      this._slider.step = "1";
+      this._slider.value = String(store.time.at);
+      this._slider.setAttribute("aria-label", "Date");
+      if (store.first === store.last) { this._slider.disabled = true; this._play.disabled = true; }
+      root.appendChild(this._slider);
+      var axis = el("div", "cm-time-axis");
+      axis.appendChild(el("span", null, formatDay(store.first)));
+      axis.appendChild(el("span", null, formatDay(store.last)));
+      root.appendChild(axis);
+      this._count = el("div", "cm-time-count");
+      root.appendChild(this._count);
+
+      this._bin = binDays(store.last - store.first);
+      this._counts = this._binCounts();
+      this._slider.addEventListener("input", function () { self._set({at: +self._slider.value}); });
+      this._mode.addEventListener("change", function () { self._set({mode: self._mode.value}); });
+      this._window.addEventListener("change", function () { self._set({window: +self._window.value}); });
+      this._play.addEventListener("click", function () { self._toggle(); });
+      this._hist.addEventListener("click", function (e) {
+        var rect = self._hist.getBoundingClientRect();
+        var bin = Math.floor((e.clientX - rect.left) / rect.width * self._counts.length);
+        self._set({at: Math.min(store.first + (bin + 1) * self._bin - 1, store.last)});
+      });
+      store.onChange(function () { self._render(); });
+      this._render();
+      return root;
+    },
+    onRemove: function () { this._stop(); },
+    _binCounts: function () {
+      var store = this._store, bins = Math.floor((store.last - store.first) / this._bin) + 1;
+      var counts = new Array(bins).fill(0);
+      for (var i = 0; i < store.n; i++) { counts[Math.floor((store.t0[i] - store.first) / this._bin)] += 1; }
+      return counts;
+    },
+    _set: function (time) {
+      this._store.setTime(time);
+    },
+    _toggle: function () {
+      if (this._timer) { this._stop(); return; }
+      var store = this._store, self = this;
+      if (store.time.at >= store.last) { store.setTime({at: store.first}); }
+      this._play.textContent = "❚❚";
+      this._timer = window.setInterval(function () {
+        var next = Math.min(store.time.at + self._bin, store.last);
+        store.setTime({at: next});
+        if (next >= store.last) { self._stop(); }
+      }, 500);
+    },
+    _stop: function () {
+      if (this._timer) { window.clearInterval(this._timer); }
+      this._timer = null;
+      this._play.textContent = "▶";
+    },
+    _render: function () {
+      var store = this._store, t = store.time, range = store.range();
+      this._slider.value = String(t.at);
+      this._mode.value = t.mode;
+      this._window.style.display = t.mode === "window" ? "" : "none";
+      this._label.textContent = t.mode === "window"
+        ? formatDay(Math.max(range[0], store.first)) + " – " + formatDay(t.at)
+        : formatDay(t.at);
+      var shown = store.visibleCount();
+      this._count.textContent = shown.toLocaleString("en") + " of " + store.n.toLocaleString("en") +
+        " events shown";
+      var ctx = this._hist.getContext("2d"), w = this._hist.width, h = this._hist.height;
+      var counts = this._counts, peak = Math.max.apply(null, counts.concat([1])), bw = w / counts.length;
+      ctx.clearRect(0, 0, w, h);
+      for (var b = 0; b < counts.length; b++) {
+        var start = store.first + b * this._bin, end = start + this._bin - 1;
+        ctx.fillStyle = end >= range[0] && start <= range[1] ? "#3a6ea5" : "#c4ccd6";
+        var bh = counts[b] ? Math.max(2, (h - 2) * counts[b] / peak) : 0;
+        ctx.fillRect(b * bw + (bw > 3 ? 0.5 : 0), h - bh, Math.max(bw - (bw > 3 ? 1 : 0), 1), bh);
+      }
+    }
+  });
+
+  /* ---------- entry points used by the generated page ---------- */
+  var stores = [];
+  function store(data, map) {
+    var s = new Store(data, map);
+    stores.push(s);
+    s._watchPointer();
+    return s;
+  }
+  function finish(s) {
+    /* Once the icon font is settled and every canvas has drawn, say that the map is ready
+       (data-cm-ready on <html>; tests and benchmarks wait for it). */
+    loadFonts().then(function () {
+      (s._groups || []).forEach(function (g) { g.redraw(); });
+      L.Util.requestAnimFrame(function () {
+        L.Util.requestAnimFrame(function () {
+          s.ready = true;
+          document.documentElement.setAttribute("data-cm-ready", "1");
+        });
+      });
     });
   }
-  return {layer: layer, popup: popup, tooltip: tooltip};
+  function group(s, index) {
+    var g = new GroupLayer(s, index);
+    (s._groups = s._groups || []).push(g);
+    return g;
+  }
+  var LegendControl = L.Control.extend({
+    initialize: function (holderId, options) {
+      L.setOptions(this, options);
+      this._holder = document.getElementById(holderId);
+    },
+    onAdd: function () {
+      var node = this._holder.firstElementChild;
+      L.DomEvent.disableClickPropagation(node);
+      L.DomEvent.disableScrollPropagation(node);
+      return node;
+    }
+  });
+  return {
+    legend: function (holderId, options) { return new LegendControl(holderId, options); },
+    store: store,
+    group: group,
+    links: function (s, color) { return new LinkLayer(s, color); },
+    timeControl: function (s, options) { return new TimeControl(s, options); },
+    finish: finish,
+    popup: popup,
+    tooltip: tooltip,
+    stores: stores
+  };
 })();

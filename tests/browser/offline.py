@@ -47,7 +47,9 @@ _CDNJS_DIRS = {  # cdnjs library -> node_modules directory with the same file la
     "Leaflet.awesome-markers": "leaflet.awesome-markers/dist",
     "leaflet.markercluster": "leaflet.markercluster/dist",
     "jquery": "jquery/dist",
+    "leaflet-minimap": "leaflet-minimap/src",  # cdnjs has src/ and dist/ side by side
 }
+_JSDELIVR_MIN = re.compile(r"https://cdn\.jsdelivr\.net/npm/.+(?P<min>\.min)\.(?:js|css)")
 _JQUERY = re.compile(r"https://code\.jquery\.com/jquery-[\d.]+(?P<min>\.min)?\.js")
 _FOLIUM_GH = re.compile(
     r"https://cdn\.jsdelivr\.net/gh/python-visualization/folium(?:@[^/]+)?/folium/templates/"
@@ -63,8 +65,7 @@ _BLANK_PNG = bytes.fromhex(  # 1x1 transparent
     "0000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082"
 )
 _ROTATE_CSS = "".join(  # folium's awesome-marker rotation classes (absent from its wheel)
-    f".fa-rotate-{deg}{{-webkit-transform:rotate({deg}deg);transform:rotate({deg}deg)}}"
-    for deg in range(360)
+    f".fa-rotate-{deg}{{-webkit-transform:rotate({deg}deg);transform:rotate({deg}deg)}}" for deg in range(360)
 ).encode()
 
 
@@ -154,6 +155,9 @@ def _resolve(url: str, node_modules: Path) -> Asset | None:
     if url.endswith("/leaflet.awesome.rotate.min.css") and _FOLIUM_GH.fullmatch(url):
         return Asset(_ROTATE_CSS, "text/css", GENERATED)
     path = local_path(url, node_modules)
+    if path is not None and not path.is_file() and (match := _JSDELIVR_MIN.fullmatch(url)):
+        # jsDelivr minifies on the fly files a package ships only unminified (X.min.js of X.js)
+        path = path.with_name("".join(path.name.rsplit(match["min"], 1)))
     if path is None or not path.is_file():
         return None
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

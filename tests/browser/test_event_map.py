@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "data" / "events" / "seed-article.geojson"
 CLI = Path(sys.executable).parent / "conflictmap"
 MARKERS = ".leaflet-marker-pane .awesome-marker"
-PATHS = ".leaflet-overlay-pane path"
+PATHS = ".leaflet-overlay-pane path.cm-area-path"
 POPUP = ".leaflet-popup-pane .leaflet-popup-content"
 TILES_SETTLED = """() => {
     const tiles = [...document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile')];
@@ -72,14 +72,19 @@ def write_yaml(path: Path, events: list[dict[str, object]]) -> Path:
     return path
 
 
-def open_popup(page: Page, index: int) -> str:
-    """Close any open popup, hover and click the `index`-th marker; return its tooltip text."""
+def open_popup(page: Page, index: int, *, skip_hidden: bool = False) -> str | None:
+    """Close any open popup, hover and click the `index`-th marker; return its tooltip text.
+
+    A marker out of view or entirely covered fails the test, or with ``skip_hidden`` gives None.
+    """
     close = page.locator(".leaflet-popup-close-button")
     if close.count():
         close.click()
         expect(page.locator(POPUP)).to_have_count(0)
     marker = page.locator(MARKERS).nth(index)
     position = marker.evaluate(VISIBLE_POINT)
+    if position is None and skip_hidden:
+        return None
     assert position, f"marker {index} is entirely covered"
     marker.hover(position=position)
     tooltip = page.locator(".leaflet-tooltip-pane .cm-tooltip")
@@ -119,24 +124,29 @@ def seed_map(tmp_path: Path) -> Path:
 def test_seed_map_layers_markers_and_legend(
     open_map: Callable[..., MapPage], seed_map: Path, seed_events: gpd.GeoDataFrame
 ) -> None:
-    """Layers in registry order, one marker per event, one path per area, working toggles."""
+    """Layers in registry order, one marker per event, one path per area and group, working toggles."""
     shown = open_map(seed_map)
     page = shown.page
     registry = default_registry()
     located = seed_events[seed_events["located"]]
-    n_areas = int(located.geometry.geom_type.ne("Point").sum())
-    assert (len(located), n_areas) == (10, 5)
+    areas = located[located.geometry.geom_type.ne("Point")]
+    # a region named by several events of one layer is drawn once (southern Syria: 2 events)
+    drawn = {(geom.wkb, registry.layer_of(cat)) for geom, cat in zip(areas.geometry, areas["category"])}
+    n_areas = len(drawn)
+    assert (len(located), len(areas), n_areas) == (10, 5, 4)
 
     expect(page.locator(MARKERS)).to_have_count(len(located))
     expect(page.locator(PATHS)).to_have_count(n_areas)
     page.wait_for_function(TILES_SETTLED)
     assert shown.routes.tiles > 0
-    assert overlay_labels(page) == ["Incursions", "Diplomatic events", "Unrest"]
+    assert overlay_labels(page) == [
+        "Events per province", "Incursions", "Diplomatic events", "Unrest", "Diplomatic links"
+    ]
     expect(page.locator(".cm-title h1")).to_have_text("Seed article")
 
     incursions = located[located["category"].map(registry.layer_of) == "Incursions"]
-    n_inc_areas = int(incursions.geometry.geom_type.ne("Point").sum())
-    assert (len(incursions), n_inc_areas) == (2, 2)
+    n_inc_areas = len({layer for layer in drawn if layer[1] == "Incursions"})
+    assert (len(incursions), n_inc_areas) == (2, 1)
     inc_colors = {registry[k].marker_color for k in incursions["category"]}
     inc_icons = ", ".join(f"{MARKERS}.awesome-marker-icon-{c}" for c in sorted(inc_colors))
     expect(page.locator(inc_icons)).to_have_count(len(incursions))
@@ -175,7 +185,8 @@ def test_seed_popup_shows_notes_as_text(
 
     seen = []
     for i in range(markers.count()):
-        open_popup(page, i)
+        if open_popup(page, i, skip_hidden=True) is None:
+            continue  # the Paris markers are beyond the opening view
         notes = page.locator(f"{POPUP} .cm-notes")
         seen.append(notes.text_content() if notes.count() else None)
         if seen[-1] and LIAISON in seen[-1]:
@@ -255,7 +266,7 @@ def test_unlocated_event_is_counted_not_drawn(
     assert counted in (page.locator(".cm-title p").text_content() or "")
     expect(page.locator(MARKERS)).to_have_count(int(with_located))
     expect(page.locator(PATHS)).to_have_count(0)
-    assert overlay_labels(page) == (["Diplomatic events"] if with_located else [])
+    assert overlay_labels(page) == (["Events per province", "Diplomatic events"] if with_located else [])
     legend = page.locator(".cm-legend li[data-category]")
     expect(legend).to_have_count(int(with_located))
     assert page.locator(".cm-legend li[data-category='unrest']").count() == 0

@@ -26,7 +26,8 @@ def test_map_writes_html_and_geojson_and_summarises(tmp_path):
     assert "Read 10 events from 1 input; filtered out 0; unlocated 0; written 10." in result.output
     assert "Statement or proposal  Diplomatic events   4" in result.output
     page = html.read_text()
-    assert page.count("window.conflictmap.layer(") == 3  # Incursions, Diplomatic events, Unrest
+    assert page.count("window.conflictmap.group(") == 3  # Incursions, Diplomatic events, Unrest
+    assert page.count("window.conflictmap.store(") == 1  # the events travel once
     assert len(json.loads(geojson.read_text())["features"]) == 10
 
 
