@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from conflictmap import __version__
+from conflictmap._extract_cli import extract_command
 from conflictmap._options import filter_options, inputs_arg, locate_options, region_options
 from conflictmap.categories import CategoryRegistry, load_registry
 from conflictmap.errors import MapperError
@@ -189,6 +190,9 @@ def categories_command(category_files: tuple[str, ...]) -> None:
         cat = registry[key]
         aliases = ", ".join(cat.aliases) or "-"
         click.echo(f"{key:<12} {cat.label:<24} {cat.layer:<18} {aliases}")
+
+
+cli.add_command(extract_command)
 
 
 def _run(

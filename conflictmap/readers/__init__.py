@@ -1,7 +1,8 @@
 """Readers: any supported file in, a validated event collection out.
 
 The format comes from ``format=`` or the file's extension, and for CSV from its header (ACLED
-exports and UCDP GED files are recognised by their columns).
+exports and UCDP GED files are recognised by their columns). News articles (``.md``, ``.html``,
+and ``.txt`` files whose first line is not a table header) go to :mod:`conflictmap.extract`.
 """
 
 from __future__ import annotations
@@ -33,11 +34,15 @@ from conflictmap.schema import COLUMNS, conform, empty_events
 
 __all__ = ["READ_FORMATS", "read_events", "read_many"]
 
-READ_FORMATS = ("csv", "acled", "ucdp", "yaml", "json", "geojson", "gpkg", "parquet")
+READ_FORMATS = ("csv", "acled", "ucdp", "yaml", "json", "geojson", "gpkg", "parquet", "article")
 _EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "csv",
-    ".txt": "csv",
+    ".txt": "csv",  # or an article: see _txt_format
+    ".md": "article",
+    ".markdown": "article",
+    ".html": "article",
+    ".htm": "article",
     ".yaml": "yaml",
     ".yml": "yaml",
     ".json": "json",
@@ -85,6 +90,10 @@ def read_events(
     registry = registry or default_registry()
     fmt = _format_of(path, format)
     check_readable(path)
+    if fmt == "csv" and path.suffix.lower() == ".txt" and format is None:
+        fmt = _txt_format(path, encoding)
+    if fmt == "article":
+        return _read_article(path, encoding=encoding, registry=registry)
     if fmt == "gpkg":
         return read_gpkg_events(path, registry=registry)
     if fmt == "parquet":
@@ -181,6 +190,32 @@ def _format_of(path: Path, given: str | None) -> str:
         )
         raise ConfigurationError(msg)
     return fmt
+
+
+def _txt_format(path: Path, encoding: str) -> str:
+    """Tell a delimited table from an article: a first line with a delimiter and known columns is CSV."""
+    from conflictmap.validate import ALIASES
+
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    try:
+        first = head.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
+    except LookupError:
+        return "csv"  # read_text reports the unknown encoding
+    delimiter = max(",;\t", key=first.count)
+    if first.count(delimiter) == 0:
+        return "article"
+    known = set(COLUMNS) | set(ALIASES) | {"latitude", "longitude", "geometry"}
+    columns = {c.strip().strip('"').lower().replace(" ", "_") for c in first.split(delimiter)}
+    return "csv" if columns & known else "article"
+
+
+def _read_article(path: Path, *, encoding: str, registry: CategoryRegistry) -> gpd.GeoDataFrame:
+    """Extract the events of a news article (the published date from its dateline)."""
+    from conflictmap.extract import extract_articles
+
+    events, _mentions = extract_articles([path], encoding=encoding, registry=registry)
+    return events
 
 
 def _csv_flavour(text: str, path: Path) -> str:

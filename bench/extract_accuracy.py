@@ -1,0 +1,259 @@
+"""Accuracy of `conflictmap extract` on hand-labelled articles.
+
+Usage: python bench/extract_accuracy.py [--show-misses]
+
+Sets: tests/data/articles (labels.yaml), tests/data/articles/holdout (written after the
+extractor, see its README) and the seed article (../shared/mission/seed-article.txt with
+tests/data/articles/seed-labels.yaml; skipped when the article is absent).
+
+Scores, per article and per set:
+- mentions: a predicted mention is right when its span is exactly a labelled mention's span
+  (precision over predicted mentions, recall over labelled ones);
+- located: of the labelled mentions found that have a known truth, the share whose place is
+  within 10 km of a point truth, or is the truth region or lies in its polygon;
+- events: a labelled event is matched by a predicted event whose evidence contains the start of
+  its sentence (the same category preferred); category accuracy is the share of matched labelled
+  events whose match has the right category; event precision is the share of predicted events
+  matching a label, recall the share of labels matched; site accuracy is the share of matched
+  labelled events with a site whose event is placed at that site (same text, or a place judged
+  right against the site mention's truth).
+
+Exit 1 when a bar of the issue is missed on the labelled set (P, R and located >= 0.90,
+category >= 0.85).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT / "tests" / "data" / "articles"
+SEED = ROOT.parent / "shared" / "mission" / "seed-article.txt"
+TOLERANCE_KM = 10.0
+BARS = {"precision": 0.90, "recall": 0.90, "located": 0.90, "category": 0.85}
+CATEGORY_NAMES = {"meeting": "diplomatic"}
+
+
+@dataclass
+class Scores:
+    """Counts behind the rates."""
+
+    predicted: int = 0
+    labelled: int = 0
+    found: int = 0
+    with_truth: int = 0
+    located: int = 0
+    events_predicted: int = 0
+    events_labelled: int = 0
+    events_matched: int = 0
+    predicted_matched: int = 0
+    category_right: int = 0
+    sites: int = 0
+    sites_right: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, other: Scores) -> None:
+        for name, value in vars(other).items():
+            if isinstance(value, int):
+                setattr(self, name, getattr(self, name) + value)
+            else:
+                getattr(self, name).extend(value)
+
+    def rates(self) -> dict[str, float]:
+        def rate(a: int, b: int) -> float:
+            return a / b if b else 1.0
+
+        return {
+            "precision": rate(self.found, self.predicted),
+            "recall": rate(self.found, self.labelled),
+            "located": rate(self.located, self.with_truth),
+            "category": rate(self.category_right, self.events_matched),
+            "event_precision": rate(self.predicted_matched, self.events_predicted),
+            "event_recall": rate(self.events_matched, self.events_labelled),
+            "site": rate(self.sites_right, self.sites),
+        }
+
+
+def label_sets() -> list[tuple[str, Path, list[dict]]]:
+    """Return ``(name, folder of articles, labels)`` of every set present."""
+    sets = [("articles", ARTICLES, yaml.safe_load((ARTICLES / "labels.yaml").read_text(encoding="utf-8")))]
+    holdout = ARTICLES / "holdout" / "labels.yaml"
+    if holdout.is_file():
+        sets.append(("holdout", holdout.parent, yaml.safe_load(holdout.read_text(encoding="utf-8"))))
+    seed = ARTICLES / "seed-labels.yaml"
+    if SEED.is_file() and seed.is_file():
+        labels = yaml.safe_load(seed.read_text(encoding="utf-8"))
+        sets.append(("seed", SEED.parent, labels))
+    return sets
+
+
+def positions(text: str, surface: str) -> list[int]:
+    """Start offsets of whole-word, case-sensitive occurrences (the labels' convention)."""
+    return [m.start() for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text)]
+
+
+def judge_place(place: dict | None, truth: dict) -> bool:
+    """Whether a predicted place (``{name, lat, lon, kind, place_id}``) is right for a truth."""
+    from geo.gazetteer import distance_km
+
+    if place is None:
+        return False
+    if "region" in truth:
+        import shapely
+
+        from geo.regions import default_regions
+
+        if place["place_id"] == f"region:{truth['region']}":
+            return True
+        regions = default_regions()
+        return bool(regions[truth["region"]].geometry.covers(shapely.Point(place["lon"], place["lat"])))
+    return distance_km(place["lat"], place["lon"], truth["lat"], truth["lon"]) <= TOLERANCE_KM
+
+
+def score_article(label: dict, text: str, events, mentions: list[dict]) -> Scores:
+    """Score one article's extraction against its labels (see the module docstring)."""
+    s = Scores()
+    gold = {}
+    for m in label["mentions"]:
+        found = positions(text, m["text"])
+        if m["occurrence"] > len(found):
+            raise ValueError(f"{label['article']}: {m['text']!r} #{m['occurrence']} not in the text")
+        start = found[m["occurrence"] - 1]
+        gold[(start, start + len(m["text"]))] = m
+    predicted = {(m["start"], m["end"]): m for m in mentions}
+    s.predicted, s.labelled = len(predicted), len(gold)
+    for span, m in gold.items():
+        hit = predicted.get(span)
+        if hit is None:
+            s.misses.append(f"missed mention {m['text']!r} at {span[0]}")
+            continue
+        s.found += 1
+        if m["truth"] is not None:
+            s.with_truth += 1
+            if judge_place(hit["place"], m["truth"]):
+                s.located += 1
+            else:
+                got = hit["place"]["name"] if hit["place"] else None
+                s.misses.append(f"mislocated {m['text']!r} at {span[0]}: got {got}, want {m['truth']}")
+    s.misses += [
+        f"extra mention {p['text']!r} at {span[0]}" for span, p in predicted.items() if span not in gold
+    ]
+    _score_events(label, text, events, gold, s)
+    return s
+
+
+def _score_events(label: dict, text: str, events, gold: dict, s: Scores) -> None:
+    import json
+
+    rows = []
+    for row in events.itertuples():
+        spans = json.loads(row.evidence)
+        place = None
+        if isinstance(row.place_id, str):
+            geom = row.geometry
+            point = geom.representative_point() if geom is not None else None
+            place = {
+                "place_id": row.place_id,
+                "lat": point.y if point else 0.0,
+                "lon": point.x if point else 0.0,
+            }
+        rows.append({"spans": spans, "category": row.category, "location": row.location, "place": place})
+    s.events_predicted, s.events_labelled = len(rows), len(label["events"])
+    used: set[int] = set()
+    truths = {m["text"]: m["truth"] for m in gold.values() if m["role"] == "site"}
+    for event in label["events"]:
+        start = text.index(event["sentence_starts_with"])
+        want = CATEGORY_NAMES.get(event["category"], event["category"])
+        covering = [i for i, r in enumerate(rows) if any(a <= start < b for a, b in r["spans"])]
+        if not covering:
+            s.misses.append(f"missed event {want} {event['sentence_starts_with'][:50]!r}")
+            continue
+        same = [i for i in covering if rows[i]["category"] == want]
+        pick = next((i for i in same if i not in used), same[0] if same else None)
+        if pick is None:
+            pick = next((i for i in covering if i not in used), covering[0])
+        used.add(pick)
+        s.events_matched += 1
+        row = rows[pick]
+        if row["category"] == want:
+            s.category_right += 1
+        else:
+            s.misses.append(f"category {row['category']} for {want} {event['sentence_starts_with'][:50]!r}")
+        if event["site"] is not None:
+            s.sites += 1
+            truth = truths.get(event["site"])
+            right = str(row["location"]).casefold() == event["site"].casefold() or (
+                truth is not None and judge_place(row["place"], truth)
+            )
+            s.sites_right += right
+            if not right:
+                s.misses.append(f"site {row['location']!r} for {event['site']!r} ({want})")
+    s.predicted_matched = len(used)
+
+
+def run_set(folder: Path, labels: list[dict], *, extractor=None) -> tuple[Scores, dict[str, Scores]]:
+    """Extract and score every article of a set; return the total and per-article scores."""
+    import warnings
+
+    from conflictmap.extract import extract_articles
+    from conflictmap.extract.text import read_article
+
+    per: dict[str, Scores] = {}
+    total = Scores()
+    for label in labels:
+        path = folder / label["article"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            events, mentions = extract_articles([path], published=label.get("published"), extractor=extractor)
+        text = read_article(path).original
+        per[label["article"]] = score_article(label, text, events, mentions)
+        total.add(per[label["article"]])
+    return total, per
+
+
+def _line(name: str, s: Scores) -> str:
+    r = s.rates()
+    return (
+        f"{name[:40]:40} mentions P {r['precision']:6.1%} R {r['recall']:6.1%}  located {r['located']:6.1%}"
+        f"  category {r['category']:6.1%}  events P {r['event_precision']:6.1%} R {r['event_recall']:6.1%}"
+        f"  site {r['site']:6.1%}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show-misses", action="store_true")
+    args = parser.parse_args()
+    from conflictmap.extract import default_extractor
+
+    start = time.perf_counter()
+    extractor = default_extractor()
+    print(f"start-up {time.perf_counter() - start:.2f} s")
+    ok = True
+    for name, folder, labels in label_sets():
+        total, per = run_set(folder, labels, extractor=extractor)
+        print(f"== {name}: {len(labels)} articles, {total.labelled} mentions, {total.events_labelled} events")
+        for article, scores in per.items():
+            print("  " + _line(article, scores))
+            if args.show_misses:
+                for miss in scores.misses:
+                    print(f"      {miss}")
+        print("  " + _line(f"ALL {name}", total))
+        if name == "articles":
+            rates = total.rates()
+            ok &= all(rates[k] >= bar for k, bar in BARS.items())
+    print("bars (articles):", ", ".join(f"{k} >= {v:.0%}" for k, v in BARS.items()), "pass" if ok else "FAIL")
+    counts = Counter()
+    return 0 if ok and not counts else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

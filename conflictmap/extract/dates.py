@@ -1,0 +1,226 @@
+"""Dates in article text, resolved against the publication date.
+
+- Weekdays ("on Friday", "Tuesday's raid"): the most recent such day on or before publication.
+- "last week": the previous Monday to Sunday; "this week": Monday to publication; "over the past
+  week": the seven days before publication; "last month", "this month", "last year", "this year".
+- Month names: the whole month ("in March"), the most recent one when no year is given; a day
+  of a month ("March 10, 2025", "on January 2 and 3").
+- "since December 2024": a period from 2024-12-01 to publication, time precision 3 (from
+  2024-12-08 only when the text gives the day). "in 2025": the year, up to publication when it
+  is the current one.
+- Datelines: ``Published 2025-06-14``, ``date 2026-01-07`` or ``CITY, Aug. 20 (Wire) -``; a
+  dateline without a year takes the latest year the article mentions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+__all__ = ["DateSpan", "find_dates", "parse_published"]
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+WEEKDAYS = {
+    d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH_FULL = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_PATTERNS = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        (
+            "since_day",
+            rf"\b(?:since|from)\s+(?:the\s+(?:[\w'’-]+\s+){{1,5}}?on\s+)?{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b",
+        ),
+        ("since_month", rf"\b(?:since|from)\s+(?:early\s+|late\s+|mid-)?{_MONTH}(?:\s+(?P<year>\d{{4}}))?\b"),
+        ("since_year", r"\bsince\s+(?P<year>(?:19|20)\d{2})\b"),
+        (
+            "day_range",
+            rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})\s+and\s+(?P<day2>\d{{1,2}})(?:,?\s+(?P<year>\d{{4}}))?\b",
+        ),
+        ("day", rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{{4}}))?\b"),
+        ("day_first", rf"\b(?P<day>\d{{1,2}})\s+{_MONTH}(?:\s+(?P<year>\d{{4}}))?\b"),
+        (
+            "month",
+            rf"\b(?:in|during|by|of|early|late|mid-|until|last)\s+(?:early\s+|late\s+|mid-)?(?P<month>{_MONTH_FULL})(?:\s+(?P<year>\d{{4}}))?\b",
+        ),
+        ("month_year", rf"\b(?P<month>{_MONTH_FULL})\s+(?P<year>\d{{4}})\b"),
+        ("year", r"\b(?:in|during|of)\s+(?P<year>(?:19|20)\d{2})\b"),
+        ("last_year", r"\blast\s+year\b"),
+        ("this_year", r"\bthis\s+year\b|\bso\s+far\s+in\s+\d{4}\b"),
+        ("last_month", r"\blast\s+month\b"),
+        ("this_month", r"\bthis\s+month\b"),
+        ("last_week", r"\blast\s+week\b|\bthe\s+previous\s+week\b"),
+        ("this_week", r"\b(?:earlier\s+)?this\s+week\b"),
+        ("past_week", r"\b(?:over\s+|in\s+|during\s+)?the\s+past\s+(?:week|seven\s+days)\b"),
+        ("yesterday", r"\byesterday\b"),
+        ("today", r"\btoday\b"),
+        ("weekday", r"\b(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:['’]s)?\b"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A date expression: its span in the text and the day or period it means.
+
+    Attributes
+    ----------
+    start, end
+        Span in the text searched.
+    first, last
+        The first and last day (equal for one day).
+    precision
+        Time precision of the model: 1 day, 2 week or month, 3 year or longer period.
+    """
+
+    start: int
+    end: int
+    first: dt.date
+    last: dt.date
+    precision: int
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _recent_month(month: int, published: dt.date) -> int:
+    """Return the year of the most recent ``month`` on or before publication."""
+    return published.year if month <= published.month else published.year - 1
+
+
+def _resolve(name: str, m: re.Match[str], published: dt.date) -> tuple[dt.date, dt.date, int] | None:  # noqa: C901
+    groups = m.groupdict()
+    year = int(groups["year"]) if groups.get("year") else None
+    month = MONTHS.get((groups.get("month") or "").lower().rstrip("."))
+    p = published
+    if name == "since_day":
+        return dt.date(year, month, int(groups["day"])), p, 3
+    if name == "since_month":
+        return dt.date(year or _recent_month(month, p), month, 1), p, 3
+    if name == "since_year":
+        return dt.date(year, 1, 1), p, 3
+    if name in ("day", "day_first", "day_range"):
+        year = year or _recent_month(month, p)
+        first = dt.date(year, month, int(groups["day"]))
+        last = dt.date(year, month, int(groups["day2"])) if groups.get("day2") else first
+        return first, last, 1
+    if name in ("month", "month_year"):
+        year = year or _recent_month(month, p)
+        return dt.date(year, month, 1), min(_month_end(year, month), p), 2
+    if name == "year":
+        return dt.date(year, 1, 1), min(dt.date(year, 12, 31), p), 3
+    if name == "last_year":
+        return dt.date(p.year - 1, 1, 1), dt.date(p.year - 1, 12, 31), 3
+    if name == "this_year":
+        return dt.date(p.year, 1, 1), p, 3
+    if name == "last_month":
+        first = (p.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        return first, _month_end(first.year, first.month), 2
+    if name == "this_month":
+        return p.replace(day=1), p, 2
+    monday = p - dt.timedelta(days=p.weekday())
+    if name == "last_week":
+        return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1), 2
+    if name == "this_week":
+        return monday, p, 2
+    if name == "past_week":
+        return p - dt.timedelta(days=7), p, 2
+    if name == "yesterday":
+        return p - dt.timedelta(days=1), p - dt.timedelta(days=1), 1
+    if name == "today":
+        return p, p, 1
+    if name == "weekday":
+        back = (p.weekday() - WEEKDAYS[groups["weekday"].lower()]) % 7
+        day = p - dt.timedelta(days=back)
+        return day, day, 1
+    return None
+
+
+def find_dates(text: str, published: dt.date) -> list[DateSpan]:
+    """Return the date expressions of ``text``, in order, resolved against ``published``.
+
+    Overlapping expressions keep the first pattern that matched (the more specific one).
+    """
+    found: list[DateSpan] = []
+    taken: list[tuple[int, int]] = []
+    for name, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            try:
+                resolved = _resolve(name, m, published)
+            except (ValueError, TypeError):
+                continue  # "February 30", a month name that is a word ("may")
+            if resolved is None or resolved[0] > published:
+                continue
+            taken.append(m.span())
+            found.append(DateSpan(m.start(), m.end(), resolved[0], min(resolved[1], published), resolved[2]))
+    return sorted(found, key=lambda d: d.start)
+
+
+_ISO = re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})\b")
+_DATELINE = re.compile(
+    rf"^[ \t]*[A-Z][A-Za-z .'’-]+,(?:[ \t]*[A-Z][A-Za-z .'-]+,)?[ \t]*{_MONTH}[ \t]+(?P<day>\d{{1,2}})"
+    r"(?:,[ \t]*(?P<year>\d{4}))?",
+    re.MULTILINE | re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20\d{2})\b")
+
+
+def parse_published(text: str, *, meta: str | None = None) -> tuple[dt.date | None, str]:
+    """Find the publication date of an article.
+
+    Parameters
+    ----------
+    text
+        The clean article text (the dateline is looked for in its first lines).
+    meta
+        A date from the markup (HTML ``<meta>``/``<time>``), used first when it parses.
+
+    Returns
+    -------
+    date : datetime.date or None
+    how : str
+        Where it came from (for warnings): ``"markup"``, ``"dateline"``, ``"dateline, year from
+        the text"`` or ``""``.
+    """
+    if meta and (m := _ISO.search(meta)):
+        return dt.date(int(m["y"]), int(m["m"]), int(m["d"])), "markup"
+    head = text[:600]
+    if m := _ISO.search(head):
+        return dt.date(int(m["y"]), int(m["m"]), int(m["d"])), "dateline"
+    if m := _DATELINE.search(head):
+        month, day = MONTHS[m["month"].lower().rstrip(".")], int(m["day"])
+        if m["year"]:
+            return dt.date(int(m["year"]), month, day), "dateline"
+        years = [int(y) for y in _YEAR.findall(text[m.end() :])]
+        if years:
+            try:
+                return dt.date(max(years), month, day), "dateline, year from the text"
+            except ValueError:
+                return None, ""
+    return None, ""

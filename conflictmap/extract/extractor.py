@@ -1,0 +1,220 @@
+"""One article in, its events and place mentions out (the orchestration of the extract modules)."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from conflictmap.extract.dates import DateSpan, find_dates, parse_published
+from conflictmap.extract.events import Event, merge, same_event, sentence_events
+from conflictmap.extract.lexicon import Lexicon, default_lexicon
+from conflictmap.extract.mentions import Matcher, Mention, NameIndex
+from conflictmap.extract.places import find_mentions, resolve_mentions
+from conflictmap.extract.sentences import split_sentences
+from conflictmap.extract.text import Article
+from geo.resolve import Resolver
+
+__all__ = ["ArticleResult", "Extractor"]
+
+_DATELINE_LINE = re.compile(r"^(?i:published|updated|date)\b|\(\w[\w .]*\)\s*[-–—]+\s*$|^[A-Z][A-Z .'’-]+,")
+
+
+@dataclass
+class ArticleResult:
+    """What one article gave."""
+
+    article: Article
+    published: dt.date
+    events: list[Event]
+    mentions: list[Mention]
+    sentences: list[tuple[int, int]]
+    warnings: list[str] = field(default_factory=list)
+
+
+class Extractor:
+    """Extract located events from articles; build once, use for many articles.
+
+    Parameters
+    ----------
+    lexicon
+        The lexicon; the shipped one by default.
+    resolver
+        The place resolver; one over the shipped gazetteer by default.
+    """
+
+    def __init__(self, *, lexicon: Lexicon | None = None, resolver: Resolver | None = None) -> None:
+        self.lexicon = lexicon or default_lexicon()
+        self.resolver = resolver or Resolver()
+        self.matcher = Matcher(NameIndex(self.resolver.gazetteer), self.lexicon)
+
+    def run(
+        self, article: Article, *, published: dt.date | None = None, country: str | None = None
+    ) -> ArticleResult:
+        """Extract the events and mentions of one article.
+
+        Parameters
+        ----------
+        article
+            The article (see :func:`conflictmap.extract.text.read_article`).
+        published
+            Publication date; by default from the dateline or the markup.
+        country
+            ISO alpha-2 code preferred among namesakes; by default the dateline's country.
+        """
+        text, warnings = article.text, []
+        where = article.path or "article"
+        if published is None:
+            published, _how = parse_published(text, meta=article.published)
+        if published is None:
+            published = dt.date.today()
+            warnings.append(
+                f"{where}: no publication date in a dateline; relative dates are read against "
+                f"today ({published}); give --published DATE"
+            )
+        candidates, demonyms, _blocked = find_mentions(text, self.matcher, self.lexicon)
+        sentences = split_sentences(text)
+        inferred = country is None
+        if country is None:
+            country = self._dateline_country(text, candidates, sentences) or self._context_country(
+                candidates, demonyms
+            )
+        mentions = resolve_mentions(
+            text, candidates, self.resolver, self.lexicon, country=country, inferred=inferred
+        )
+        starts = [s for s, _ in sentences]
+        for m in mentions:
+            m.sentence = max(0, bisect.bisect_right(starts, m.start) - 1)
+        events = self._events(text, sentences, mentions, published)
+        if not any(m.place is not None for m in mentions) and events:
+            warnings.append(f"{where}: no locatable place; its {len(events)} events are kept unlocated")
+        return ArticleResult(article, published, events, mentions, sentences, warnings)
+
+    def _context_country(self, mentions: list[Mention], demonyms: Counter[str]) -> str | None:
+        """Return the country of the article's unambiguous towns, else of its demonyms, else home.
+
+        A town whose every namesake lies in one country votes for that country (as
+        :meth:`geo.resolve.Resolver.resolve_all` does); demonyms name actors more often than
+        places, so they only decide when no town does.
+        """
+        votes: Counter[str] = Counter()
+        for m in mentions:
+            if m.kind != "name":
+                continue
+            res = self.resolver.resolve(m.text)
+            place = res.place
+            if (
+                place is not None
+                and place.kind == "populated place"
+                and len({c.country for c in res.candidates}) == 1
+            ):
+                votes[place.country] += 1
+        if not votes:
+            votes = Counter({c: n for c, n in demonyms.items() if c in self.resolver.focus})
+        return votes.most_common(1)[0][0] if votes else self.resolver.home
+
+    def _dateline_country(
+        self, text: str, mentions: list[Mention], sentences: list[tuple[int, int]]
+    ) -> str | None:
+        for m in mentions[:3]:
+            if m.start < 400 and m.text.isupper() and len(m.text) > 2:
+                res = self.resolver.resolve(m.text.title())
+                if res.place is not None and res.place.country:
+                    return res.place.country
+        return None
+
+    def _events(
+        self, text: str, sentences: list[tuple[int, int]], mentions: list[Mention], published: dt.date
+    ) -> list[Event]:
+        by_sentence: dict[int, list[Mention]] = {}
+        for m in mentions:
+            by_sentence.setdefault(m.sentence, []).append(m)
+        carried = DateSpan(0, 0, published, published, 1)
+        all_dates = find_dates(text, published)  # once per article, then shared out by sentence
+        date_starts = [d.start for d in all_dates]
+        kept: list[Event] = []
+        headline: list[Event] = []
+        for index, (start, end) in enumerate(sentences):
+            sentence = text[start:end]
+            if index < 3 and _DATELINE_LINE.search(sentence) and len(sentence) < 120:
+                continue
+            lo, hi = bisect.bisect_left(date_starts, start), bisect.bisect_left(date_starts, end)
+            dates = [
+                DateSpan(d.start - start, d.end - start, d.first, d.last, d.precision)
+                for d in all_dates[lo:hi]
+                if d.end <= end
+            ]
+            is_headline = (
+                index == 0 and "\n" in text[end : end + 2] and not sentence.rstrip().endswith((".", '"', "”"))
+            )
+            found = sentence_events(
+                sentence, start, index, by_sentence.get(index, []), dates, carried, self.lexicon
+            )
+            if dates:
+                carried = dates[-1]
+            (headline if is_headline else kept).extend(found)
+        merged: list[Event] = []
+        for event in kept:
+            twin = next((e for e in merged if same_event(e, event)), None)
+            if twin is None:
+                merged.append(event)
+            else:
+                merge(twin, event)
+        for event in headline:
+            twin = next((e for e in merged if same_event(e, event) or _same_site(e, event)), None)
+            if twin is not None:
+                twin.evidence = sorted(set(twin.evidence) | set(event.evidence))
+        self._fallback(merged, mentions)
+        self._roles(merged, mentions)
+        return merged
+
+    @staticmethod
+    def _fallback(events: list[Event], mentions: list[Mention]) -> None:
+        """Place events without a site at the article's main place, one step less precise."""
+        counts = Counter(
+            m.place.place_id
+            for m in mentions
+            if m.place is not None and not m.actor and m.place.kind != "country"
+        )
+        if not counts:
+            counts = Counter(m.place.place_id for m in mentions if m.place is not None)
+        if not counts:
+            return
+        top = counts.most_common(1)[0][0]
+        main = next(m for m in mentions if m.place is not None and m.place.place_id == top)
+        for event in events:
+            if event.site is None:
+                event.site, event.fallback = main, True
+                event.geo_precision = min(4, (main.geo_precision or 1) + 1)
+
+    @staticmethod
+    def _roles(events: list[Event], mentions: list[Mention]) -> None:
+        for event in events:
+            if (
+                event.site is None
+                or event.fallback
+                or event.site.place is None
+                or event.category == "statement"
+            ):
+                continue
+            event.site.role = "site"
+            for m in mentions:
+                if (
+                    m.sentence in event.sentences
+                    and m.place is not None
+                    and m.place.place_id == event.site.place.place_id
+                ):
+                    m.role = "site"
+
+
+def _same_site(a: Event, b: Event) -> bool:
+    return (
+        a.category == b.category
+        and a.site is not None
+        and b.site is not None
+        and a.site.place is not None
+        and b.site.place is not None
+        and a.site.place.place_id == b.site.place.place_id
+    )

@@ -1,0 +1,140 @@
+"""Rules that tell place names from the other names an article is full of.
+
+- Organisations: a capitalised run ending in an organisation word ("Syrian Democratic Forces",
+  "Horan Free Gathering"), the lexicon's organisation names, and a place name followed by a
+  number (the news outlet "Suwayda 24").
+- Personal names: a given name or a title and the capitalised words after it ("Hassan
+  Homsi", "President Ahmad al-Sharaa"); those surnames are not places anywhere else in the
+  article ("Homsi said"), nor are the lexicon's public figures.
+- Demonyms ("Syrian", "Israeli") are no mention, but their country is context for ranking.
+- Common words: a single word in the lexicon's list, or one the article also writes in lower
+  case ("Several" and "several"), and acronyms outside the dateline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from conflictmap.extract.lexicon import Lexicon
+from conflictmap.extract.mentions import Token
+
+__all__ = ["Blocked", "blocked_spans", "rejects"]
+
+_RUN_GAP = re.compile(r"^['’]?[ \-]$")
+_CONNECTORS = frozenset({"of", "for", "and", "al", "el", "the", "de"})
+
+
+@dataclass
+class Blocked:
+    """Spans that are not places (organisations, people) and the article's surnames."""
+
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    surnames: set[str] = field(default_factory=set)
+    lowercase_words: set[str] = field(default_factory=set)
+
+    def covers(self, start: int, end: int) -> bool:
+        """Whether a blocked span overlaps ``[start, end)``."""
+        return any(s < end and start < e for s, e in self.spans)
+
+
+def _runs(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
+    """Token index ranges of capitalised runs (connectors allowed inside)."""
+    runs, i, n = [], 0, len(tokens)
+    while i < n:
+        if not tokens[i].capitalised:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and _RUN_GAP.match(text[tokens[j - 1].end : tokens[j].start]):
+            tok = tokens[j]
+            if tok.capitalised or (tok.text in _CONNECTORS and j + 1 < n and tokens[j + 1].capitalised):
+                j += 1
+            else:
+                break
+        runs.append((i, j))
+        i = j
+    return runs
+
+
+def blocked_spans(text: str, tokens: list[Token], lexicon: Lexicon) -> Blocked:
+    """Return the organisation and person spans of a text, and its surnames."""
+    blocked = Blocked(lowercase_words={t.text for t in tokens if t.text.islower()})
+    heads = lexicon.organisation_heads
+    for i, j in _runs(text, tokens):
+        last = tokens[j - 1]
+        if j - i >= 2 and last.text in heads:
+            blocked.spans.append((tokens[i].start, last.end))
+    if lexicon.organisation_pattern is not None:
+        blocked.spans += [m.span() for m in lexicon.organisation_pattern.finditer(text)]
+    _people(tokens, lexicon, blocked)
+    return blocked
+
+
+def _people(tokens: list[Token], lexicon: Lexicon, blocked: Blocked) -> None:
+    given, titles = lexicon.given_names, lexicon.titles
+    n = len(tokens)
+    for i, tok in enumerate(tokens):
+        folded = tok.text.casefold()
+        is_given = tok.capitalised and folded in given
+        if not (is_given or folded in titles):
+            continue
+        j = i + 1
+        while j < n and tokens[j].joined and (tokens[j].capitalised or tokens[j].article):
+            if tokens[j].text.casefold() in titles:
+                break
+            j += 1
+        if j > i + 1 or is_given:
+            start = tok.start if is_given else tokens[i + 1].start if j > i + 1 else tok.start
+            blocked.spans.append((start, tokens[j - 1].end))
+            for k in range(i + 1, j):
+                if not tokens[k].article:
+                    blocked.surnames.add(tokens[k].text.casefold())
+
+
+def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, blocked: Blocked) -> str | None:
+    """Return why tokens ``i:j`` are not a place mention, or ``None`` when they may be one."""
+    start, end = tokens[i].start, tokens[j - 1].end
+    if blocked.covers(start, end):
+        return "organisation or person"
+    words = [t for t in tokens[i:j] if not t.article]
+    folded = [t.text.casefold() for t in words]
+    if folded and all(w in lexicon.person_names for w in folded):
+        return "personal name"
+    if folded and all(w in blocked.surnames for w in folded) and _speaker(text, start, end):
+        return "personal name (a surname seen before)"
+    if _speaker(text, start, end, after=False):
+        return "personal name (said X)"
+    if j < len(tokens) and tokens[j].joined and tokens[j].text.isdigit() and text[tokens[j].start - 1] == " ":
+        return "news outlet (a name and a number)"
+    if len(words) == 1:
+        word = words[0]
+        if folded[0] in lexicon.demonyms:
+            return "demonym"
+        if folded[0] in lexicon.common_words or folded[0] in lexicon.given_names:
+            return "common word or given name"
+        if folded[0] in blocked.lowercase_words and not word.text.islower():
+            return "common word (the article also writes it in lower case)"
+        if len(word.text) > 1 and word.text.isupper() and not _dateline(text, word):
+            return "acronym"
+    return None
+
+
+_SAID_BEFORE = re.compile(r"\b(?:said|says|told|added|asked)\s+$")
+_SAID_AFTER = re.compile(r"^\s+(?:said|says|told|added|asked)\b|^,\s+who\s")
+_NAME_END = re.compile(r"^\s*(?:[,.;:!?)\]\"”]|$)")
+
+
+def _speaker(text: str, start: int, end: int, *, after: bool = True) -> bool:
+    """Whether a name stands where a quoted person does ("said Hamwi", "Homsi told")."""
+    if _SAID_BEFORE.search(text[max(0, start - 12) : start]):
+        # "said Nabil, a teacher"; not "said Israel was ...", where the name starts a clause.
+        return bool(_NAME_END.match(text[end : end + 3]))
+    return after and bool(_SAID_AFTER.match(text[end : end + 12]))
+
+
+def _dateline(text: str, token: Token) -> bool:
+    """Whether an upper-case word is the place of a dateline ("DARAA, Syria, Aug. 20 (Wire) -")."""
+    line_start = text.rfind("\n", 0, token.start) + 1
+    before = text[line_start : token.start]
+    return (not before.strip() or before.isupper()) and text[token.end : token.end + 1] in (",", " ")

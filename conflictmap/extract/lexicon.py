@@ -1,0 +1,169 @@
+"""The extraction lexicon: cue words, actors, demonyms, false-positive rules, kept as data.
+
+The defaults live in ``data/extract_lexicon.yaml``; users extend them with files of the same
+layout (``--lexicon FILE``): mappings merge by key, lists are extended, scalars replaced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conflictmap.errors import ConfigurationError
+from conflictmap.resources import data_path
+
+__all__ = ["Lexicon", "cue_pattern", "default_lexicon", "load_lexicon"]
+
+_LIST_KEYS = (
+    "future_cues",
+    "speech_verbs",
+    "capitals",
+    "locative_words",
+    "organisation_heads",
+    "organisations",
+    "given_names",
+    "titles",
+    "person_names",
+    "common_words",
+    "lowercase_places",
+    "feature_words_after",
+    "feature_words_before",
+    "named_features",
+    "directions",
+    "reference_cues",
+    "lowercase_name_words",
+)
+_MAP_KEYS = ("categories", "actors", "demonyms", "admin_suffixes")
+
+
+def cue_pattern(cues: Iterable[str]) -> re.Pattern[str] | None:
+    """Compile cue phrases into one case-insensitive whole-word pattern (``*``: any word ending)."""
+    parts = []
+    for cue in sorted({str(c).strip() for c in cues if str(c).strip()}, key=len, reverse=True):
+        body = re.escape(cue.rstrip("*")).replace(r"\ ", r"[\s-]+")
+        parts.append(body + (r"\w*" if cue.endswith("*") else ""))
+    if not parts:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A normalised actor and the phrases that name it."""
+
+    name: str
+    kind: str
+    pattern: re.Pattern[str] | None
+
+
+class Lexicon:
+    """The merged lexicon, with its cue patterns compiled once.
+
+    Parameters
+    ----------
+    data
+        The merged YAML mapping.
+    """
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.categories: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
+        for key, spec in (data.get("categories") or {}).items():
+            self.categories[key] = (cue_pattern(spec.get("cues", [])), cue_pattern(spec.get("suppress", [])))
+        self.actors = [
+            Actor(name, str(spec.get("kind", "")), cue_pattern(spec.get("cues", [])))
+            for name, spec in (data.get("actors") or {}).items()
+        ]
+        self.future = cue_pattern(data.get("future_cues", []))
+        self.speech = cue_pattern(data.get("speech_verbs", []))
+        self.references = cue_pattern(data.get("reference_cues", []))
+        self.demonyms = {str(k).casefold(): str(v or "") for k, v in (data.get("demonyms") or {}).items()}
+        self.capitals = {str(c).casefold() for c in data.get("capitals", [])}
+        self.locatives = {str(c).casefold() for c in data.get("locative_words", [])}
+        self.organisation_heads = {str(c) for c in data.get("organisation_heads", [])}
+        self.organisations = [str(c) for c in data.get("organisations", [])]
+        self.given_names = {str(c).casefold() for c in data.get("given_names", [])}
+        self.titles = {str(c).casefold() for c in data.get("titles", [])}
+        self.person_names = {str(c).casefold() for c in data.get("person_names", [])}
+        self.common_words = {str(c).casefold() for c in data.get("common_words", [])}
+        self.lowercase_places = [str(c) for c in data.get("lowercase_places", [])]
+        self.lowercase_name_words = frozenset(str(c) for c in data.get("lowercase_name_words", []))
+        self.features_after = {str(c) for c in data.get("feature_words_after", [])}
+        self.features_before = {str(c) for c in data.get("feature_words_before", [])}
+        self.named_features = [str(c) for c in data.get("named_features", [])]
+        self.admin_suffixes = {
+            str(k).casefold(): str(v) for k, v in (data.get("admin_suffixes") or {}).items()
+        }
+        self.directions = {str(c).casefold() for c in data.get("directions", [])}
+        self.speaker_only = bool(data.get("statement_speakers_only", True))
+        self.organisation_pattern = _names_pattern(self.organisations)
+        self.lowercase_pattern = _names_pattern(self.lowercase_places, ignore_case=True)
+        self.feature_pattern = _names_pattern(self.named_features)
+
+
+def _names_pattern(names: Iterable[str], *, ignore_case: bool = False) -> re.Pattern[str] | None:
+    """Compile names into one whole-word pattern (exact case unless ``ignore_case``)."""
+    parts = [re.escape(n).replace(r"\ ", r"[\s-]+") for n in sorted(set(names), key=len, reverse=True)]
+    if not parts:
+        return None
+    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE if ignore_case else 0)
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:
+    for key, value in extra.items():
+        if key in _LIST_KEYS:
+            if not isinstance(value, list):
+                raise ConfigurationError(f"{where}: {key!r} must be a list, got {type(value).__name__}")
+            base[key] = [*base.get(key, []), *value]
+        elif key in _MAP_KEYS:
+            if not isinstance(value, Mapping):
+                raise ConfigurationError(f"{where}: {key!r} must be a mapping, got {type(value).__name__}")
+            merged = dict(base.get(key) or {})
+            merged.update(value)
+            base[key] = merged
+        elif key == "statement_speakers_only":
+            base[key] = bool(value)
+        else:
+            allowed = ", ".join((*_MAP_KEYS, *_LIST_KEYS, "statement_speakers_only"))
+            raise ConfigurationError(f"{where}: unknown key {key!r}; allowed: {allowed}")
+
+
+def _read(path: Path) -> Mapping[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ConfigurationError(f"{path}: cannot read the lexicon: {err}") from err
+    if not isinstance(data, Mapping):
+        raise ConfigurationError(f"{path}: a lexicon is a mapping of sections (categories, actors, ...)")
+    for name, spec in (data.get("categories") or {}).items():
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("cues", []), list):
+            raise ConfigurationError(f"{path}: category {name!r} needs a list of 'cues'")
+    return data
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    """Return the shipped lexicon."""
+    return load_lexicon(())
+
+
+def load_lexicon(files: Iterable[str | Path] = ()) -> Lexicon:
+    """Return the shipped lexicon extended by ``files`` (in order).
+
+    Raises
+    ------
+    ConfigurationError
+        A file cannot be read or has a section of the wrong shape.
+    """
+    base: dict[str, Any] = {}
+    shipped = data_path("extract_lexicon.yaml")
+    _merge(base, _read(shipped), str(shipped))
+    for file in files:
+        _merge(base, _read(Path(file)), str(file))
+    return Lexicon(base)

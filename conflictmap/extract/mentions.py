@@ -1,0 +1,205 @@
+"""Find place mentions in clean article text with one pass over its words.
+
+Every gazetteer name is already folded and hashed by :mod:`geo.gazetteer` (variant keys, see
+:mod:`geo.names`). The matcher folds each word of the text once, then, from every word that can
+start a name (capitalised, an Arabic article before a capitalised word, a direction word,
+Arabic script), joins the keys of the following words and looks each join up in a hash set of
+those keys: the longest name that is known wins. No per-name regular expressions are run;
+the cost is a few set lookups per capitalised word, whatever the size of the gazetteer.
+
+False positives are removed by the rules of :mod:`conflictmap.extract.filters` (organisations,
+personal names, demonyms, common words).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
+
+from conflictmap.extract.lexicon import Lexicon
+from geo.gazetteer import Gazetteer, Place
+from geo.names import ARTICLES, variant_key
+from geo.resolve import Resolution
+
+__all__ = ["MAX_NAME_WORDS", "Mention", "NameIndex", "Token", "tokenize"]
+
+MAX_NAME_WORDS = 6
+_TOKEN = re.compile(r"[^\W_]+(?:['’`ʼ][^\W_]+)*")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+# Arabic prefixes that belong with the name they introduce ("ريف دمشق", "محافظة درعا").
+_ARABIC_PHRASE_WORDS = frozenset(
+    {"ريف", "محافظة", "محافظه", "مدينة", "مدينه", "بلدة", "بلده", "قرية", "قريه"}
+)
+_JOINERS = frozenset({" ", "-", "‐", "–"})
+
+
+class Token(NamedTuple):
+    """One word of the text: its span, surface and folded key (a tuple: made by the thousand)."""
+
+    start: int
+    end: int
+    text: str
+    key: str
+    capitalised: bool
+    article: bool
+    arabic: bool
+    joined: bool  # follows the previous word after a single space or hyphen
+    hyphen: bool = False  # ... after a hyphen
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split text into words, each folded once (possessive ``'s`` split off)."""
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        joined = bool(tokens) and (start - tokens[-1].end == 1 and text[start - 1] in _JOINERS)
+        word = match.group()
+        if len(word) > 2 and word[-2] in "'’`ʼ" and word[-1] in "sS":
+            end -= 2
+            word = word[:-2]
+        folded = word.casefold()
+        arabic = bool(_ARABIC.match(word))
+        article = folded in ARTICLES
+        key = "" if article else _fold(word)
+        capital = word[0].isupper() or word[0].isdigit()
+        hyphen = joined and text[start - 1] != " "
+        tokens.append(Token(start, end, word, key, capital, article, arabic, joined, hyphen))
+    return tokens
+
+
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def _fold(word: str) -> str:
+    key = _FOLD_CACHE.get(word)
+    if key is None:
+        if len(_FOLD_CACHE) > 200_000:
+            _FOLD_CACHE.clear()
+        key = _FOLD_CACHE[word] = variant_key(word)
+    return key
+
+
+@dataclass
+class Mention:
+    """One place mention in an article.
+
+    Attributes
+    ----------
+    start, end
+        Span in the clean text of the article.
+    text
+        The surface string (``clean_text[start:end]``).
+    query
+        The phrase resolved for it: the text, with a direction or admin-1 reading the context
+        gives ("southern Sweida", "Homs province").
+    kind
+        ``"name"`` (a gazetteer name), ``"feature"`` (a river, dam or base) or ``"lowercase"``.
+    place
+        The place it resolved to, or ``None``.
+    geo_precision
+        The precision of that place for this phrase.
+    role
+        ``"site"`` when an extracted event took place there, else ``"context"``.
+    actor
+        Whether the mention stands for a government ("Damascus said").
+    """
+
+    start: int
+    end: int
+    text: str
+    query: str
+    kind: str = "name"
+    direction: str | None = None
+    place: Place | None = None
+    geo_precision: int | None = None
+    role: str = "context"
+    actor: bool = False
+    sentence: int = -1
+    resolution: Resolution | None = None
+
+
+class NameIndex:
+    """Hash set of the folded (variant) keys of every gazetteer name, for the matcher.
+
+    Built from the gazetteer's own sorted hash array: no name is folded again, so building it
+    costs well under a second.
+    """
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        from geo import gazetteer as gazetteer_module
+
+        self.gazetteer = gazetteer
+        # The gazetteer keeps one sorted array of 64-bit hashes per key tier; tier 1 holds the
+        # variant keys, which also cover the exact keys (equal exact keys have equal variants).
+        self._hash = gazetteer_module._hash
+        self._keys = set(gazetteer._hashes[1].tolist())
+        self._memo: dict[str, bool] = {}
+
+    def __contains__(self, key: str) -> bool:
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) > 500_000:
+                self._memo.clear()
+            hit = self._memo[key] = bool(key) and self._hash(key) in self._keys
+        return hit
+
+
+@dataclass
+class Matcher:
+    """Find the longest known names in a token list (see the module docstring)."""
+
+    index: NameIndex
+    lexicon: Lexicon
+
+    @cached_property
+    def _directions(self) -> frozenset[str]:
+        return frozenset(self.lexicon.directions)
+
+    def can_start(self, tokens: list[Token], i: int) -> bool:
+        """Whether token ``i`` can start a name."""
+        tok = tokens[i]
+        if tok.arabic or tok.capitalised:
+            return True
+        if i + 1 >= len(tokens) or not tokens[i + 1].joined:
+            return False
+        nxt = tokens[i + 1]
+        if tok.article:
+            # "al-Rafid", "as-Suwayda": a lower-case article is only part of a name before a hyphen
+            # ("at Amman" is English).
+            return tok.end < nxt.start and nxt.capitalised and self._hyphen_after(tok, nxt)
+        return tok.text.casefold() in self._directions and (nxt.capitalised or nxt.article)
+
+    @staticmethod
+    def _hyphen_after(tok: Token, nxt: Token) -> bool:
+        return nxt.start - tok.end == 1 and nxt.hyphen
+
+    def longest(self, tokens: list[Token], i: int) -> int:
+        """Return the end (exclusive token index) of the longest name starting at ``i``, or ``i``."""
+        key, best = "", i
+        j = i
+        while j < len(tokens) and j - i < MAX_NAME_WORDS:
+            tok = tokens[j]
+            if j > i:
+                if not _joined(tokens, j):
+                    break
+                if not (tok.capitalised or tok.article or tok.arabic or tok.text.isdigit()):
+                    # A lower-case last word only when the whole is a known name ("Syrian coast").
+                    if tok.text in self.lexicon.lowercase_name_words and key + tok.key in self.index:
+                        best = j + 1
+                    break
+            key += tok.key
+            if tok.key and key in self.index:
+                best = j + 1
+            j += 1
+        return best
+
+    def arabic_prefix(self, tokens: list[Token], i: int) -> bool:
+        """Whether token ``i`` is an Arabic phrase word (countryside, governorate) before a name."""
+        return tokens[i].arabic and tokens[i].text in _ARABIC_PHRASE_WORDS
+
+
+def _joined(tokens: list[Token], j: int) -> bool:
+    """Whether token ``j`` follows token ``j - 1`` with only a space or a hyphen between them."""
+    return tokens[j].joined

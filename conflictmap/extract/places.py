@@ -1,0 +1,305 @@
+"""Find the place mentions of an article and resolve each with the geo resolver.
+
+Candidates come from :class:`~conflictmap.extract.mentions.Matcher` (gazetteer names), the
+lexicon's named features and lower-case places, and feature phrases ("the Yarmouk River").
+Each is read in its context before it is resolved: a direction before it ("southern Sweida"
+leans to the governorate), an admin word after it ("Daraa province"), or a list that shares one
+("Daraa and Sweida provinces", "the provinces of Homs and Hama"). The ranking among namesakes
+is :class:`geo.resolve.Resolver`'s, with the article's country (given, or the most frequent
+country of its demonyms and country names) as inferred context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from conflictmap.extract.filters import Blocked, blocked_spans, rejects
+from conflictmap.extract.lexicon import Lexicon
+from conflictmap.extract.mentions import Matcher, Mention, Token, tokenize
+from geo.resolve import Resolution, Resolver
+
+__all__ = ["find_mentions", "resolve_mentions"]
+
+# Outside the countries of interest only well-known places are taken from a bare name: a
+# country, a region, or a town of this size (or a capital).
+FOREIGN_MIN_POPULATION = 50_000
+_PLURAL_ADMIN = re.compile(r"^\s+and\s+(?:the\s+)?[A-Z][\w'’ -]*?\s+(provinces|governorates|countryside)\b")
+_ADMIN_LIST_BEFORE = re.compile(
+    r"(?:provinces|governorates)\s+of\s+(?:the\s+)?$|rural\s+areas\s+of\s+$|"
+    r"(?:provinces|governorates)\s+of\s+[A-Z][\w'’ -]*,?\s+and\s+$"
+)
+_LOCATIVE_BEFORE = re.compile(
+    r"(?:\b(?:in|at|into|inside|near|outside|around|to|on|of|from|toward|towards|"
+    r"across|hit|struck|raided|entered|shelled|targeted|reached|visited)\s+(?:the\s+)?"
+    r"(?:\w+\s+)?)$",
+    re.IGNORECASE,
+)
+_ACTOR_PREFIX = re.compile(
+    r"\b(?:government|authorities|officials|leaders|leadership|administration|rulers)"
+    r"\s+in\s+$",
+    re.IGNORECASE,
+)
+
+
+def find_mentions(
+    text: str, matcher: Matcher, lexicon: Lexicon
+) -> tuple[list[Mention], Counter[str], Blocked]:
+    """Return the candidate place mentions of ``text`` (unresolved) and the demonym countries.
+
+    Returns
+    -------
+    mentions : list of Mention
+        In order, not overlapping.
+    demonyms : Counter
+        Country codes of the demonyms seen (context for ranking).
+    blocked : Blocked
+        Organisation and person spans, and surnames.
+    """
+    tokens = tokenize(text)
+    blocked = blocked_spans(text, tokens, lexicon)
+    demonyms: Counter[str] = Counter()
+    mentions: list[Mention] = []
+    n, i = len(tokens), 0
+    while i < n:
+        if not matcher.can_start(tokens, i):
+            i += 1
+            continue
+        j = matcher.longest(tokens, i)
+        starts_lower = not (tokens[i].capitalised or tokens[i].arabic)
+        if j <= i or (starts_lower and j == i + 1):
+            i += 1
+            continue
+        j = _whole_run(tokens, i, j)
+        why = rejects(tokens, i, j, text, lexicon, blocked)
+        if why is not None:
+            if why == "demonym" and (code := lexicon.demonyms.get(tokens[i].text.casefold())):
+                demonyms[code] += 1
+            i = j if why != "demonym" else i + 1
+            continue
+        mentions.append(_mention(text, tokens, i, j, lexicon))
+        i = j
+    mentions = _add_extra(text, tokens, mentions, lexicon, blocked)
+    for m in mentions:
+        m.text = text[m.start : m.end]
+    return mentions, demonyms, blocked
+
+
+def _whole_run(tokens: list[Token], i: int, j: int) -> int:
+    """Extend a match to the whole Arabic-style name it starts ("Hawsh al-Sayyed Ali").
+
+    When the capitalised words joined by articles go on after the longest known name, the name
+    is the whole run: the resolver reads it with its looser keys, and a part of it is not a place.
+    """
+    r = j
+    while r < len(tokens) and tokens[r].joined and (tokens[r].capitalised or tokens[r].article) and r - i < 6:
+        if tokens[r].article and not (
+            r + 1 < len(tokens) and tokens[r + 1].hyphen and tokens[r + 1].capitalised
+        ):
+            break
+        r += 1
+    if r > j and any(t.article for t in tokens[i:r]) and tokens[r - 1].capitalised:
+        return r
+    return j
+
+
+def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -> Mention:
+    start, end, kind, direction = tokens[i].start, tokens[j - 1].end, "name", None
+    if j < len(tokens) and tokens[j].joined and text[tokens[j - 1].end] == " ":
+        word = tokens[j].text
+        if word.casefold() in lexicon.admin_suffixes and not word.isupper():
+            end = tokens[j].end
+        elif word in lexicon.features_after:
+            end, kind = tokens[j].end, "feature"
+    if i > 0 and tokens[i].joined and tokens[i - 1].text.casefold() in lexicon.directions:
+        direction = tokens[i - 1].text
+    if i > 0 and tokens[i].joined and tokens[i - 1].arabic and tokens[i - 1].text in _ARABIC_WORDS:
+        start = tokens[i - 1].start
+    return Mention(start, end, text[start:end], text[start:end], kind, direction)
+
+
+_SINGULAR = {"provinces": "province", "governorates": "governorate"}
+_ARABIC_WORDS = frozenset({"ريف", "محافظة", "محافظه", "مدينة", "مدينه"})
+_FEATURE_RUN = r"[A-Z][\w'’]*(?:[ -](?:al-|el-|ad-|as-|ar-)?[A-Z][\w'’]*){0,2}"
+
+
+def _add_extra(
+    text: str, tokens: list[Token], mentions: list[Mention], lexicon: Lexicon, blocked: Blocked
+) -> list[Mention]:
+    """Add named features, feature phrases and lower-case places that no name match covers."""
+    extra: list[Mention] = []
+    patterns = [
+        (p, kind)
+        for p, kind in ((lexicon.feature_pattern, "feature"), (lexicon.lowercase_pattern, "lowercase"))
+        if p
+    ]
+    after = "|".join(re.escape(w) for w in sorted(lexicon.features_after, key=len, reverse=True))
+    before = "|".join(re.escape(w) for w in sorted(lexicon.features_before, key=len, reverse=True))
+    if after:
+        patterns.append((re.compile(rf"\b{_FEATURE_RUN} (?:{after})\b"), "feature"))
+    if before:
+        patterns.append((re.compile(rf"\b(?:{before}) {_FEATURE_RUN}\b"), "feature"))
+    for pattern, kind in patterns:
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            if blocked.covers(start, end) or text[start:end].split()[0].casefold() in lexicon.common_words - {
+                "lake",
+                "mount",
+            }:
+                continue
+            extra.append(Mention(start, end, m.group(), m.group(), kind))
+    if not extra:
+        return mentions
+    # A feature phrase wins over the name inside it ("Yarmouk River" over "Yarmouk").
+    out = [
+        m
+        for m in mentions
+        if not any(
+            e.start <= m.start and m.end <= e.end and (e.end - e.start) > (m.end - m.start) for e in extra
+        )
+    ]
+    for e in sorted(extra, key=lambda e: (e.start, -(e.end - e.start))):
+        if not any(o.start < e.end and e.start < o.end for o in out):
+            out.append(e)
+    return sorted(out, key=lambda m: m.start)
+
+
+def resolve_mentions(
+    text: str,
+    mentions: list[Mention],
+    resolver: Resolver,
+    lexicon: Lexicon,
+    *,
+    country: str | None,
+    inferred: bool,
+) -> list[Mention]:
+    """Resolve each mention in its context; drop foreign names too obscure to be meant.
+
+    Returns
+    -------
+    list of Mention
+        The mentions kept, with ``place``, ``geo_precision``, ``query`` and ``actor`` set.
+    """
+    kept = []
+    first = [
+        _first_reading(text, mentions, k, resolver, lexicon, country, inferred) for k in range(len(mentions))
+    ]
+    near = _anchor([r for r in first if r is not None])
+    for k, m in enumerate(mentions):
+        res = first[k]
+        if near is not None and res is not None and len({p.place_id for p in res.candidates}) > 1:
+            # An ambiguous name: the place nearest the article's unambiguous places wins ties.
+            res = resolver.resolve(m.query, country=country, near=near, inferred=inferred)
+        if res is not None and res.place is not None and not _plausible(res, resolver, lexicon):
+            res = _plausible_candidate(res, resolver, lexicon)
+            if res is None and m.kind == "name":
+                continue
+        if res is not None and res.place is not None:
+            m.place, m.geo_precision, m.resolution = res.place, res.geo_precision, res
+            if m.direction and res.place.kind == "country" and m.start > len(m.direction):
+                # "northern Syria" is not Syria: the direction is part of the mention.
+                m.start -= len(m.direction) + 1
+                m.text = text[m.start : m.end]
+                m.geo_precision = 4
+        elif m.kind == "name":
+            continue
+        m.actor = _is_actor(text, m, lexicon)
+        kept.append(m)
+    return kept
+
+
+def _first_reading(
+    text: str,
+    mentions: list[Mention],
+    k: int,
+    resolver: Resolver,
+    lexicon: Lexicon,
+    country: str | None,
+    inferred: bool,
+) -> Resolution | None:
+    m = mentions[k]
+    m.query = _query(text, mentions, k, lexicon)
+    res = resolver.resolve(m.query, country=country, inferred=inferred) if m.query else None
+    if (res is None or res.place is None) and m.query != m.text:
+        m.query = m.text
+        res = resolver.resolve(m.text, country=country, inferred=inferred)
+    return res
+
+
+def _anchor(resolutions: list[Resolution]) -> tuple[float, float] | None:
+    """Return the median point of the article's unambiguous towns (rounded: answers are shared)."""
+    sure = [
+        r.place
+        for r in resolutions
+        if r.place is not None
+        and r.place.kind == "populated place"
+        and len({c.country for c in r.candidates}) == 1
+    ]
+    if not sure:
+        return None
+    lats, lons = sorted(p.lat for p in sure), sorted(p.lon for p in sure)
+    return round(lats[len(lats) // 2], 1), round(lons[len(lons) // 2], 1)
+
+
+def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
+    m = mentions[k]
+    if m.kind != "name":
+        return m.text
+    last = m.text.split()[-1]
+    if last.casefold() in lexicon.admin_suffixes:
+        # "Daraa provinces" (of "Sweida and Daraa provinces") is read as one province.
+        base = m.text[: len(m.text) - len(last)].strip()
+        if last.casefold() == "city":
+            return f"the city of {base}"
+        return f"{base} {_SINGULAR.get(last.casefold(), last)}"
+    plural = _PLURAL_ADMIN.match(text, m.end)
+    if plural:
+        return f"{m.text} {'countryside' if plural.group(1) == 'countryside' else 'province'}"
+    if _ADMIN_LIST_BEFORE.search(text, max(0, m.start - 60), m.start):
+        return f"{m.text} province"
+    if m.direction:
+        return f"{m.direction} {m.text}"
+    return m.text
+
+
+def _plausible_candidate(res: Resolution, resolver: Resolver, lexicon: Lexicon) -> Resolution | None:
+    """Return the best candidate in the countries of interest when the winner is an obscure foreign town."""
+    from dataclasses import replace
+
+    from geo.resolve import precision_of
+
+    for place in res.candidates[1:]:
+        if place.country in resolver.focus:
+            return replace(
+                res,
+                place=place,
+                geo_precision=precision_of(place.kind, vague=False),
+                reason="the best candidate in the region of interest",
+            )
+    return None
+
+
+def _plausible(res: Resolution, resolver: Resolver, lexicon: Lexicon) -> bool:
+    place = res.place
+    if place is None:
+        return False
+    if place.country in resolver.focus or place.kind in ("country", "admin1", "area") or not place.country:
+        return True
+    return (
+        place.population >= FOREIGN_MIN_POPULATION
+        or place.feature in ("PPLC", "PPLA")
+        or place.name.casefold() in lexicon.capitals
+    )
+
+
+def _is_actor(text: str, m: Mention, lexicon: Lexicon) -> bool:
+    """Whether a capital stands for its government here ("Damascus said", "urged Washington")."""
+    place = m.place
+    if place is None or (
+        place.name.casefold() not in lexicon.capitals and m.text.casefold() not in lexicon.capitals
+    ):
+        return False
+    before = text[max(0, m.start - 40) : m.start]
+    if _ACTOR_PREFIX.search(before):
+        return True
+    return not _LOCATIVE_BEFORE.search(before)
