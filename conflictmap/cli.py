@@ -43,7 +43,20 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--geojson", type=click.Path(path_type=Path), help="Also write the mapped events as GeoJSON.")
 @click.option("--title", help="Map title (default: 'Conflict events').")
 @click.option(
-    "--tiles", default="OpenStreetMap", show_default=True, help="Basemap tiles (a folium tile name)."
+    "--tiles",
+    default="OpenStreetMap",
+    show_default=True,
+    callback=lambda _ctx, _param, value: _checked_tiles(value),
+    help="Basemap: OpenStreetMap, any xyzservices provider (Esri.WorldImagery, OpenTopoMap, ...), "
+    "'offline' (drawn from the shipped boundaries, no network) or 'none'.",
+)
+@click.option(
+    "--renderer",
+    type=click.Choice(["auto", "markers", "canvas"]),
+    default="auto",
+    show_default=True,
+    help="One marker per event, or symbols on a canvas (fast at 100,000 events); "
+    "auto: markers up to 1,000 events.",
 )
 @filter_options
 @region_options
@@ -56,15 +69,22 @@ def map_command(
     geojson: Path | None,
     title: str | None,
     tiles: str,
+    renderer: str,
     **opts: Any,
 ) -> None:
-    """Draw events from INPUT files on an HTML map, one layer per category group."""
+    """Draw events from INPUT files (event data or articles) on an HTML map.
+
+    One toggleable layer per category group, a legend, a time control, uncertainty drawn as
+    circles and regions, diplomatic links, a choropleth of events per province, place search.
+    """
 
     def work(
         registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
     ) -> RunSummary:
         events, summary = summary_events()
-        write_map(events, output, title=title, tiles=tiles, registry=registry, spatial=spatial)
+        write_map(
+            events, output, title=title, tiles=tiles, registry=registry, spatial=spatial, renderer=renderer
+        )
         summary.outputs.append(str(output))
         if geojson:
             write_events(events, geojson, format="geojson")
@@ -73,6 +93,16 @@ def map_command(
         return summary
 
     _run(obj, inputs, opts, work)
+
+
+def _checked_tiles(value: str) -> str:
+    """Check a --tiles value before any input is read (an unknown name exits 2 with suggestions)."""
+    from layers.basemaps import check_tiles
+
+    try:
+        return check_tiles(value)
+    except MapperError as err:
+        raise click.BadParameter(str(err), param_hint="'--tiles'") from err
 
 
 def _output_options(func: Callable[..., Any]) -> Callable[..., Any]:

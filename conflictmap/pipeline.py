@@ -144,14 +144,23 @@ def write_map(
     tiles: str | None = "OpenStreetMap",
     registry: CategoryRegistry | None = None,
     spatial: SpatialFilter | None = None,
+    renderer: str = "auto",
 ) -> None:
     """Draw events with :func:`layers.event_map` and save the HTML atomically.
 
-    The areas of ``spatial`` (regions, box, polygons) are drawn as outlines.
+    The areas of ``spatial`` (regions, box, polygons) are drawn as outlines; ``renderer`` is
+    passed on to :func:`layers.event_map`.
     """
     from layers import event_map  # folium is only needed when a map is drawn
 
     outlines = spatial.outlines() if spatial is not None else []
-    fmap = event_map(events, title=title, tiles=tiles, registry=registry, outlines=outlines)
+    fmap = event_map(
+        events,
+        title=title,
+        tiles=tiles,
+        registry=registry,
+        outlines=outlines,
+        renderer=renderer,  # type: ignore[arg-type]
+    )
     with atomic_output(Path(path)) as tmp:
         fmap.save(str(tmp))

@@ -9,12 +9,12 @@ from that store, so every layer follows the one time control.
 from __future__ import annotations
 
 import json
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
+
+from layers.inline import add_inline_assets
 
 __all__ = [
     "EventGroup",
@@ -57,11 +57,6 @@ def safe_json(value: Any) -> str:
     return text
 
 
-@cache
-def _asset(name: str) -> str:
-    return resources.files("layers").joinpath(name).read_text(encoding="utf-8")
-
-
 class EventScript(MacroElement):
     """The popup, tooltip, layer and time-control code shared by all event layers, once per map."""
 
@@ -72,12 +67,7 @@ class EventScript(MacroElement):
         self._name = "EventScript"
 
     def render(self, **kwargs: Any) -> None:  # noqa: D102 - folium's render protocol
-        figure = self.get_root()
-        if not isinstance(figure, Figure):
-            msg = "EventScript must be added to a folium Map"
-            raise TypeError(msg)
-        figure.header.add_child(Element(f"<style>{_asset('events.css')}</style>"), name="conflictmap_css")
-        figure.header.add_child(Element(f"<script>{_asset('events.js')}</script>"), name="conflictmap_js")
+        add_inline_assets(self, "events.css", "events.js")
         super().render(**kwargs)
 
 

@@ -132,7 +132,7 @@ def event_map(
     core, remote = _core(located)
     _fit(fmap, core, [geom for _, geom in outlines])
     fmap.get_root().html.add_child(Element(_title_html(events, title, remote=remote)), name="cm_title")
-    legend = _legend_html(located, registry, links=links and payload.n_links > 0)
+    legend = _legend_html(located, registry, links=links and payload.n_links > 0, mode=mode)
     if legend:
         fmap.add_child(Legend(legend))
     return fmap
@@ -234,7 +234,7 @@ def _title_html(events: gpd.GeoDataFrame, title: str | None, *, remote: gpd.GeoD
     return f'<div class="cm-title"><h1>{heading}</h1><p>{html.escape(" · ".join(parts))}</p></div>'
 
 
-def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, links: bool) -> str:
+def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, links: bool, mode: str) -> str:
     counts = located["category"].value_counts()
     rows = []
     for layer in registry.layers:
@@ -255,7 +255,12 @@ def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, links
     precision = located["geo_precision"].fillna(1).astype(int)
     kinds = []
     if (precision <= 1).any():
-        kinds.append('<li data-precision="1"><span class="cm-key-point"></span>exact place</li>')
+        key = (
+            '<span class="cm-key-pin"><i class="fa fa-location-dot"></i></span>'
+            if mode == "markers"
+            else '<span class="cm-key-point"></span>'
+        )
+        kinds.append(f'<li data-precision="1">{key}exact place</li>')
     if (precision == 2).any():
         km = PRECISION_RADIUS_M[2] // 1000
         kinds.append(

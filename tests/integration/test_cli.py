@@ -111,3 +111,15 @@ def test_installed_entry_point_works_from_another_directory(tmp_path):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "nope.csv: no such file" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_map_tiles_and_renderer_options(tmp_path):
+    html = tmp_path / "map.html"
+    bad = run("map", SAMPLE, "-o", str(html), "--tiles", "Esri.WorldImagry")
+    assert bad.exit_code == 2 and not html.exists()
+    assert "did you mean 'Esri.WorldImagery'" in bad.output
+    done = run("map", SAMPLE, "-o", str(html), "--tiles", "offline", "--renderer", "canvas", "-q")
+    assert done.exit_code == 0, done.output
+    page = html.read_text()
+    assert '"mode":"canvas"' in page and "tile.openstreetmap.org" not in page
+    assert "Natural Earth" in page  # the offline basemap credits its boundaries
