@@ -51,6 +51,7 @@ _CDNJS_DIRS = {  # cdnjs library -> node_modules directory with the same file la
 }
 _JSDELIVR_MIN = re.compile(r"https://cdn\.jsdelivr\.net/npm/.+(?P<min>\.min)\.(?:js|css)")
 _JQUERY = re.compile(r"https://code\.jquery\.com/jquery-[\d.]+(?P<min>\.min)?\.js")
+_JQUERY_UI = re.compile(r"https://code\.jquery\.com/ui/[\d.]+/(?P<file>jquery-ui(?:\.min)?\.(?:js|css))")
 _FOLIUM_GH = re.compile(
     r"https://cdn\.jsdelivr\.net/gh/python-visualization/folium(?:@[^/]+)?/folium/templates/"
     r"(?P<file>[^/]+)"
@@ -124,6 +125,8 @@ def local_path(url: str, node_modules: Path) -> Path | None:
         return node_modules / match["pkg"] / match["path"]
     if (match := _CDNJS.fullmatch(url)) and match["lib"] in _CDNJS_DIRS:
         return node_modules / _CDNJS_DIRS[match["lib"]] / match["path"]
+    if match := _JQUERY_UI.fullmatch(url):  # GeoDataFrame.explore() pages (bench/map_scale.py)
+        return node_modules / "jquery-ui-dist" / match["file"]
     if match := _JQUERY.fullmatch(url):
         return node_modules / "jquery" / "dist" / f"jquery{match['min'] or ''}.js"
     return None
