@@ -168,6 +168,20 @@ window.conflictmap = window.conflictmap || (function () {
     for (var i = 0; i < this.n; i++) { order[i] = i; }
     return order;
   };
+  Store.prototype.layersDrawing = function (area) {
+    /* how many groups (LayerControl entries) draw region `area` */
+    if (!this._areaGroups) {
+      var seen = {}, counts = {}, data = this.data;
+      for (var i = 0; i < this.n; i++) {
+        var a = data.area[i];
+        if (a < 0) { continue; }
+        var key = a + ":" + this.group(i);
+        if (!seen[key]) { seen[key] = true; counts[a] = (counts[a] || 0) + 1; }
+      }
+      this._areaGroups = counts;
+    }
+    return this._areaGroups[area] || 1;
+  };
   Store.prototype.redraw = function () { if (this._canvas) { this._canvas.redraw(); } };
   Store.prototype.visibleCount = function () {
     var c = 0;
@@ -416,10 +430,14 @@ window.conflictmap = window.conflictmap || (function () {
   });
 
   /* ---------- a LayerControl entry: markers or canvas, areas and uncertainty ---------- */
-  function areaStyle(store, prec, color) {
-    var base = store.data.areaStyles[prec >= 4 ? "4" : "3"];
-    return L.extend({color: color, fillColor: color, fill: true, className: "cm-area-path cm-precision-" + prec},
-                    base);
+  function areaStyle(store, area, color) {
+    var prec = store.data.areas[area].prec;
+    var style = L.extend({color: color, fillColor: color, fill: true, className: "cm-area-path cm-precision-" + prec},
+                         store.data.areaStyles[prec >= 4 ? "4" : "3"]);
+    /* A region drawn by several layers is filled by each: share the fill out, so that the region
+       does not darken with every layer that names it. */
+    style.fillOpacity = style.fillOpacity / store.layersDrawing(area);
+    return style;
   }
   function slotOffsets(store, indices) {
     /* Markers of events at the same point sit side by side, in rows, instead of on top of each
@@ -481,7 +499,7 @@ window.conflictmap = window.conflictmap || (function () {
           if (top === null || entry.counts[c] > entry.counts[top]) { top = c; }
         });
         var style = data.styles[data.categories[top]];
-        var shape = L.geoJSON(area.geometry, {style: areaStyle(store, area.prec, style.color)});
+        var shape = L.geoJSON(area.geometry, {style: areaStyle(store, entry.area, style.color)});
         var label = [area.name || "region", groupName].join(" · ");
         shape.bindTooltip(function () {
           var shown = entry.events.filter(function (i) { return store.visible[i]; }).length;
