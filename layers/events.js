@@ -379,7 +379,7 @@ window.conflictmap = window.conflictmap || (function () {
       ctx.lineWidth = 1.5;
       for (k = 0; k < idx.length; k++) {
         i = idx[k];
-        var metres = radii[store.data.prec[i]];
+        var metres = store.data.area[i] < 0 ? radii[store.data.prec[i]] : 0;
         if (!metres || !store.visible[i] || !store.groupOn[store.group(i)]) { continue; }
         var r = metres / (metresPerPixel * Math.cos(store.lat[i] * Math.PI / 180));
         if (r < SYMBOL_RADIUS + 2) { continue; }
@@ -533,7 +533,8 @@ window.conflictmap = window.conflictmap || (function () {
           node.setAttribute("aria-label", [info.title, info.place].filter(Boolean).join(", "));
           node.setAttribute("data-event", info.id || "");
         });
-        var metres = radii[store.data.prec[i]];
+        /* points known only roughly; a region-level event has its polygon instead */
+        var metres = store.data.area[i] < 0 ? radii[store.data.prec[i]] : 0;
         var circle = metres ? L.circle(store.latlng(i), {
           radius: metres, color: style.color, weight: 1.5, dashArray: "5 4", fillOpacity: 0.06,
           interactive: false, className: "cm-uncertainty"

@@ -30,10 +30,11 @@ __all__ = ["MARKER_LIMIT", "event_map"]
 
 # The links layer is on when the map opens only when its lines can be told apart.
 LINKS_SHOWN_MAX = 30
-# Events farther than this from the bulk of the events (and fewer than 40% of them) are
+# A few events (at most _CORE_OUTLIERS, or 5% of them) farther than this from the bulk are
 # left out of the opening view, which would otherwise shrink the conflict to a corner to fit,
 # say, talks in Paris; the subtitle names them and the links lead to them.
 _CORE_KM = 1500.0
+_CORE_OUTLIERS = 5
 
 # Up to this many located events, each is a Leaflet marker (a DOM node with its icon, easy to
 # click and read by screen readers); beyond it, symbols are drawn on a canvas, which stays fast
@@ -188,7 +189,7 @@ def _core(located: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
     a = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat) * np.cos(lat0) * np.sin((lon - lon0) / 2) ** 2
     km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
     far = km > _CORE_KM
-    if not far.any() or far.mean() >= 0.4:
+    if not far.any() or far.sum() > max(_CORE_OUTLIERS, 0.05 * len(far)):
         return located, located.iloc[:0]
     return located[~far], located[far]
 
@@ -253,23 +254,27 @@ def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, links
     if not rows:
         return ""
     precision = located["geo_precision"].fillna(1).astype(int)
+    point = located.geometry.geom_type.eq("Point")
     kinds = []
-    if (precision <= 1).any():
+    if (point & (precision <= 1)).any():
         key = (
             '<span class="cm-key-pin"><i class="fa fa-location-dot"></i></span>'
             if mode == "markers"
             else '<span class="cm-key-point"></span>'
         )
         kinds.append(f'<li data-precision="1">{key}exact place</li>')
-    if (precision == 2).any():
-        km = PRECISION_RADIUS_M[2] // 1000
-        kinds.append(
-            f'<li data-precision="2"><span class="cm-key-circle"></span>'
-            f"near a place (dashed circle, {km} km)</li>"
-        )
-    if (precision == 3).any():
+    for prec, words in ((2, "near a place"), (3, "region, at its centre")):
+        if (point & (precision == prec)).any():
+            km = PRECISION_RADIUS_M[prec] // 1000
+            kinds.append(
+                f'<li data-precision="{prec}"><span class="cm-key-circle"></span>'
+                f"{words} (dashed circle, {km} km)</li>"
+            )
+    if (point & (precision >= 4)).any():
+        kinds.append('<li data-precision="4"><span class="cm-key-point"></span>country, at its centre</li>')
+    if (~point & (precision <= 3)).any():
         kinds.append('<li data-precision="3"><span class="cm-area"></span>region or province (shaded)</li>')
-    if (precision >= 4).any():
+    if (~point & (precision >= 4)).any():
         kinds.append(
             '<li data-precision="4"><span class="cm-area cm-area-country"></span>'
             "country (dashed outline)</li>"

@@ -21,9 +21,11 @@ PRECISION_WORDS = {
     3: "region or province",
     4: "country",
 }
-# Radius of the dashed circle drawn around an event known only to be near or part of a place
-# (geo_precision 2): ACLED's "near" and UCDP's where_prec 2 both mean within some kilometres.
-PRECISION_RADIUS_M = {2: 10_000}
+# Radius of the dashed circle drawn around a point event known only roughly: near or part of a
+# place (geo_precision 2: ACLED's "near", UCDP's where_prec 2, both within some kilometres), or
+# a region given only by its centre point (3, as ACLED writes region-level events). Region-level
+# events with a polygon show the polygon instead; a country's centre gets no circle.
+PRECISION_RADIUS_M = {2: 10_000, 3: 50_000}
 TIME_PRECISION_WORDS = {1: "day", 2: "within a week or month", 3: "longer period"}
 
 # Region-level events are filled lightly; country-level ones only outlined, dashed, so that a
