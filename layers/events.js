@@ -13,7 +13,13 @@ window.conflictmap = window.conflictmap || (function () {
   var HIT_RADIUS = 10;            /* how near a click must be to a canvas symbol */
   var POPUP_LIST_LIMIT = 50;      /* events listed in one popup at most */
   var SLOTS_PER_ROW = 5;          /* markers sharing a point are laid out in rows of this many */
+  var PILE_MIN = 4;               /* from this many events of a layer at one point, one marker */
   var MARKER_PANE = "cmPoints";
+  /* popups open clear of the title box above */
+  function popupOptions() {
+    return {maxWidth: 380, minWidth: 240, maxHeight: 360, autoPanPaddingTopLeft: L.point(30, 90),
+            autoPanPaddingBottomRight: L.point(30, 30)};
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -168,6 +174,23 @@ window.conflictmap = window.conflictmap || (function () {
     for (var i = 0; i < this.n; i++) { order[i] = i; }
     return order;
   };
+  /* How many markers stand at each point, over all layers (a pile of PILE_MIN or more events of
+     one layer is one marker); the layers then take their slots in turn. */
+  Store.prototype.slotPlan = function () {
+    if (!this._slotPlan) {
+      var perLayer = {}, total = {}, data = this.data;
+      for (var i = 0; i < this.n; i++) {
+        var key = data.x[i] + "," + data.y[i], layerKey = key + "|" + this.group(i);
+        perLayer[layerKey] = (perLayer[layerKey] || 0) + 1;
+      }
+      Object.keys(perLayer).forEach(function (layerKey) {
+        var key = layerKey.split("|")[0], n = perLayer[layerKey];
+        total[key] = (total[key] || 0) + (n >= PILE_MIN ? 1 : n);
+      });
+      this._slotPlan = {total: total, next: {}};
+    }
+    return this._slotPlan;
+  };
   Store.prototype.layersDrawing = function (area) {
     /* how many groups (LayerControl entries) draw region `area` */
     if (!this._areaGroups) {
@@ -198,7 +221,7 @@ window.conflictmap = window.conflictmap || (function () {
   Store.prototype.openList = function (indices, latlng) {
     if (!indices.length) { return; }
     var content = listPopup(this, indices);
-    L.popup({maxWidth: 380, minWidth: 240, maxHeight: 360})
+    L.popup(popupOptions())
       .setLatLng(latlng || this.latlng(indices[0]))
       .setContent(content)
       .openOn(this.map);
@@ -439,22 +462,34 @@ window.conflictmap = window.conflictmap || (function () {
     style.fillOpacity = style.fillOpacity / store.layersDrawing(area);
     return style;
   }
-  function slotOffsets(store, indices) {
-    /* Markers of events at the same point sit side by side, in rows, instead of on top of each
-       other; every marker stays clickable. */
-    var seen = {}, count = {}, offsets = new Array(indices.length);
-    indices.forEach(function (i) {
-      var key = store.data.x[i] + "," + store.data.y[i];
-      count[key] = (count[key] || 0) + 1;
+  function mostFrequent(store, events) {
+    var counts = {}, best = null;
+    events.forEach(function (i) {
+      var c = store.category(i);
+      counts[c] = (counts[c] || 0) + 1;
+      if (best === null || counts[c] > counts[best]) { best = c; }
     });
+    return best;
+  }
+  function renderPile(unit, info) {
+    unit.badge.textContent = String(unit.visible.length);
+    var node = unit.marker.getElement();
+    if (node) {
+      unit.place = unit.place || (info && info.place) || "";
+      node.setAttribute("aria-label", unit.visible.length + " events" + (unit.place ? ", " + unit.place : ""));
+    }
+  }
+  function slotOffsets(store, indices) {
+    /* Markers at the same point, of this layer and of the others, stand side by side in rows
+       instead of on top of each other, so that every one stays clickable. */
+    var plan = store.slotPlan(), offsets = new Array(indices.length);
     indices.forEach(function (i, k) {
       var key = store.data.x[i] + "," + store.data.y[i];
-      var slot = seen[key] || 0, n = count[key];
-      seen[key] = slot + 1;
-      var inRow = Math.min(n, SLOTS_PER_ROW), row = Math.floor(slot / SLOTS_PER_ROW);
-      var col = slot % SLOTS_PER_ROW;
+      var slot = plan.next[key] || 0, n = plan.total[key] || 1;
+      plan.next[key] = slot + 1;
+      var row = Math.floor(slot / SLOTS_PER_ROW), col = slot % SLOTS_PER_ROW;
       var rowLength = Math.min(SLOTS_PER_ROW, n - row * SLOTS_PER_ROW);
-      offsets[k] = [30 * (col - (Math.min(inRow, rowLength) - 1) / 2), 44 * row];
+      offsets[k] = [30 * (col - (rowLength - 1) / 2), 44 * row];
     });
     return offsets;
   }
@@ -515,31 +550,60 @@ window.conflictmap = window.conflictmap || (function () {
       });
     },
     _buildMarkers: function (indices) {
-      var store = this._store, offsets = slotOffsets(store, indices), radii = store.data.radius || {};
-      return indices.map(function (i, k) {
-        var style = store.style(i), info = store.info(i), shift = offsets[k];
+      /* One marker per event; events of this layer at one point stand side by side, and from
+         PILE_MIN of them on they become one marker with their count, whose popup lists them. */
+      var store = this._store, data = store.data, radii = data.radius || {}, byPoint = {}, units = [];
+      indices.forEach(function (i) {
+        var key = data.x[i] + "," + data.y[i];
+        (byPoint[key] = byPoint[key] || []).push(i);
+      });
+      Object.keys(byPoint).forEach(function (key) {
+        var list = byPoint[key];
+        if (list.length >= PILE_MIN) { units.push(list); } else { list.forEach(function (i) { units.push([i]); }); }
+      });
+      var offsets = slotOffsets(store, units.map(function (u) { return u[0]; }));
+      return units.map(function (events, k) {
+        var i = events[0], shift = offsets[k], pile = events.length > 1;
+        var style = pile ? store.data.styles[mostFrequent(store, events)] : store.style(i);
+        var info = store.info(i);
         var icon = L.AwesomeMarkers.icon({icon: style.icon, prefix: "fa", markerColor: style.marker_color});
         icon.options.iconAnchor = [17 - shift[0], 42 + shift[1]];
         icon.options.popupAnchor = [1 + shift[0], -32 - shift[1]];
         icon.options.tooltipAnchor = [shift[0], -30 - shift[1]];
         var marker = L.marker(store.latlng(i), {icon: icon, riseOnHover: true});
-        marker.bindPopup(function () { return popup(store.info(i), style); },
-                         {maxWidth: 380, minWidth: 240});
-        marker.bindTooltip(tooltip(info), {direction: "top"});
+        var unit = {events: events, marker: marker, circle: null, shown: false, badge: null};
+        if (pile) {
+          marker.bindPopup(function () { return listPopup(store, unit.visible); }, popupOptions());
+          marker.bindTooltip(function () {
+            return el("span", "cm-tooltip", unit.visible.length + " events here · " + (info.place || "") +
+                      " · click for the list");
+          }, {direction: "top"});
+        } else {
+          marker.bindPopup(function () { return popup(store.info(i), style); }, popupOptions());
+          marker.bindTooltip(tooltip(info), {direction: "top"});
+        }
         /* awesome-markers are <div>s, which Leaflet gives no alt text: name them for screen readers */
         marker.on("add", function () {
           var node = marker.getElement();
           node.setAttribute("role", "button");
-          node.setAttribute("aria-label", [info.title, info.place].filter(Boolean).join(", "));
-          node.setAttribute("data-event", info.id || "");
+          if (pile) {
+            unit.badge = el("span", "cm-pile-count");
+            node.appendChild(unit.badge);
+            renderPile(unit, info);
+          } else {
+            node.setAttribute("aria-label", [info.title, info.place].filter(Boolean).join(", "));
+            node.setAttribute("data-event", info.id || "");
+          }
         });
         /* points known only roughly; a region-level event has its polygon instead */
         var metres = store.data.area[i] < 0 ? radii[store.data.prec[i]] : 0;
-        var circle = metres ? L.circle(store.latlng(i), {
-          radius: metres, color: style.color, weight: 1.5, dashArray: "5 4", fillOpacity: 0.06,
-          interactive: false, className: "cm-uncertainty"
-        }) : null;
-        return {index: i, marker: marker, circle: circle, shown: false};
+        if (metres) {
+          unit.circle = L.circle(store.latlng(i), {
+            radius: metres, color: style.color, weight: 1.5, dashArray: "5 4", fillOpacity: 0.06,
+            interactive: false, className: "cm-uncertainty"
+          });
+        }
+        return unit;
       });
     },
     _update: function () {
@@ -553,7 +617,9 @@ window.conflictmap = window.conflictmap || (function () {
       });
       if (this._markers) {
         this._markers.forEach(function (m) {
-          var show = !!store.visible[m.index];
+          m.visible = m.events.filter(function (i) { return store.visible[i]; });
+          var show = m.visible.length > 0;
+          if (m.badge && show) { renderPile(m); }
           if (show === m.shown) { return; }
           if (show) {
             if (m.circle) { self.addLayer(m.circle); }

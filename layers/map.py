@@ -30,7 +30,7 @@ __all__ = ["MARKER_LIMIT", "event_map"]
 
 # The links layer is on when the map opens only when its lines can be told apart.
 LINKS_SHOWN_MAX = 30
-# A few events (at most _CORE_OUTLIERS, or 5% of them) farther than this from the bulk are
+# A few events (at most _CORE_OUTLIERS, or 10% of them) farther than this from the bulk are
 # left out of the opening view, which would otherwise shrink the conflict to a corner to fit,
 # say, talks in Paris; the subtitle names them and the links lead to them.
 _CORE_KM = 1500.0
@@ -189,7 +189,7 @@ def _core(located: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
     a = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat) * np.cos(lat0) * np.sin((lon - lon0) / 2) ** 2
     km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
     far = km > _CORE_KM
-    if not far.any() or far.sum() > max(_CORE_OUTLIERS, 0.05 * len(far)):
+    if not far.any() or far.sum() > max(_CORE_OUTLIERS, 0.1 * len(far)):
         return located, located.iloc[:0]
     return located[~far], located[far]
 

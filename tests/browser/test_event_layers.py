@@ -112,7 +112,7 @@ def test_time_window_shows_the_events_whose_interval_meets_it(open_map, seed, tm
         expect(page.locator(".cm-time-count")).to_have_text(f"{expected.sum()} of {len(seed)} events shown")
         areas = seed[expected & seed.geometry.geom_type.ne("Point").to_numpy()]
         layer = areas["category"].map(default_registry().layer_of)
-        expect(page.locator(AREAS)).to_have_count(len(set(zip(areas.geometry.to_wkb(), layer))))
+        expect(page.locator(AREAS)).to_have_count(len(set(zip(areas.geometry.to_wkb(), layer, strict=True))))
 
     set_time(page, mode="cumulative", at=int(end.max()))
     expect(page.locator(MARKERS)).to_have_count(len(seed))
@@ -326,3 +326,25 @@ def test_demo_map_screenshot_is_kept(open_map, seed, tmp_path) -> None:
     # what an analyst reads first: the title, how many events and where the rest are
     expect(page.locator(".cm-title p")).to_contain_text("10 events")
     expect(page.locator(".cm-title p")).to_contain_text("3 farther away (Paris)")
+
+
+def test_many_events_at_one_point_make_one_marker_with_their_count(open_map, tmp_path) -> None:
+    records = [
+        {"event_id": f"talks-{day}", "event_date": f"2025-03-{day:02d}", "category": "diplomatic",
+         "latitude": 48.85341, "longitude": 2.3488, "location": "Paris", "notes": f"round {day}"}
+        for day in range(1, 7)
+    ] + [{"event_id": "raid", "event_date": "2025-03-03", "category": "incursion",
+          "latitude": 48.85341, "longitude": 2.3488, "location": "Paris"}]  # fmt: skip
+    events = conflictmap.read_events(write_yaml(tmp_path / "pile.yaml", records))
+    page = open_ready(open_map, save(events, tmp_path / "pile.html"))
+    expect(page.locator(MARKERS)).to_have_count(2)  # the six talks, and the raid of another layer
+    badge = page.locator(f"{MARKERS} .cm-pile-count")
+    pile = page.locator(MARKERS).filter(has=page.locator(".cm-pile-count"))
+    expect(badge).to_have_text("6")
+    assert pile.get_attribute("aria-label") == "6 events, Paris"
+    pile.click()
+    expect(page.locator(f"{POPUP} .cm-popup-count")).to_have_text("6 events here")
+    expect(page.locator(f"{POPUP} .cm-notes")).to_have_count(6)
+    page.locator(".leaflet-popup-close-button").click()
+    set_time(page, mode="cumulative", at=int(days(pd.Series([pd.Timestamp("2025-03-04")]))[0]))
+    expect(badge).to_have_text("4")

@@ -131,7 +131,10 @@ def test_seed_map_layers_markers_and_legend(
     located = seed_events[seed_events["located"]]
     areas = located[located.geometry.geom_type.ne("Point")]
     # a region named by several events of one layer is drawn once (southern Syria: 2 events)
-    drawn = {(geom.wkb, registry.layer_of(cat)) for geom, cat in zip(areas.geometry, areas["category"])}
+    drawn = {
+        (geom.wkb, registry.layer_of(cat))
+        for geom, cat in zip(areas.geometry, areas["category"], strict=True)
+    }
     n_areas = len(drawn)
     assert (len(located), len(areas), n_areas) == (10, 5, 4)
 
@@ -140,7 +143,11 @@ def test_seed_map_layers_markers_and_legend(
     page.wait_for_function(TILES_SETTLED)
     assert shown.routes.tiles > 0
     assert overlay_labels(page) == [
-        "Events per province", "Incursions", "Diplomatic events", "Unrest", "Diplomatic links"
+        "Events per province",
+        "Incursions",
+        "Diplomatic events",
+        "Unrest",
+        "Diplomatic links",
     ]
     expect(page.locator(".cm-title h1")).to_have_text("Seed article")
 

@@ -14,8 +14,16 @@ def test_markers_carry_their_category_and_place_for_screen_readers(open_map, tmp
     page = open_map(html).page
     page.wait_for_function("document.querySelectorAll('.awesome-marker[aria-label]').length === 10")
     labels = page.eval_on_selector_all(
-        ".awesome-marker[aria-label]", "nodes => nodes.map(n => n.getAttribute('aria-label'))")
-    assert Counter(label.split(",")[0] for label in labels) == Counter({
-        "Statement or proposal": 4, "Agreement": 2, "Diplomatic meeting": 1,
-        "Ground incursion": 1, "Airstrike": 1, "Unrest": 1})
+        ".awesome-marker[aria-label]", "nodes => nodes.map(n => n.getAttribute('aria-label'))"
+    )
+    assert Counter(label.split(",")[0] for label in labels) == Counter(
+        {
+            "Statement or proposal": 4,
+            "Agreement": 2,
+            "Diplomatic meeting": 1,
+            "Ground incursion": 1,
+            "Airstrike": 1,
+            "Unrest": 1,
+        }
+    )
     assert labels.count("Statement or proposal, Damascus, Damascus, SY") == 2

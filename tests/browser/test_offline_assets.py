@@ -24,17 +24,15 @@ TILE_SETTLED_JS = """() => {
 def marker_map(tmp_path: Path) -> Path:
     """A small folium map with one glyphicon marker and a popup, saved as HTML."""
     fmap = folium.Map(location=[15.5, 32.5], zoom_start=6)
-    folium.Marker(
-        [15.5, 32.5], popup=folium.Popup(POPUP_TEXT), icon=folium.Icon(icon="info-sign")
-    ).add_to(fmap)
+    folium.Marker([15.5, 32.5], popup=folium.Popup(POPUP_TEXT), icon=folium.Icon(icon="info-sign")).add_to(
+        fmap
+    )
     html = tmp_path / "map.html"
     fmap.save(html)
     return html
 
 
-def test_marker_and_popup_render_offline(
-    open_map: Callable[..., MapPage], marker_map: Path
-) -> None:
+def test_marker_and_popup_render_offline(open_map: Callable[..., MapPage], marker_map: Path) -> None:
     """A marker map renders, its popup opens, and only tiles hit the network."""
     shown = open_map(marker_map)
     page = shown.page
