@@ -141,6 +141,8 @@ def region_counts_layer(
     name: str = "Events per province",
     show: bool = False,
     include_zero: bool = True,
+    store: MacroElement | None = None,
+    units: pd.DataFrame | None = None,
 ) -> folium.FeatureGroup:
     """Return a toggleable choropleth of the number of events per admin-1 unit.
 
@@ -156,6 +158,13 @@ def region_counts_layer(
         Whether the layer is on when the map opens.
     include_zero
         Also draw, in a neutral grey, the units without events of the countries that have some.
+    store
+        The map's :class:`layers.element.EventStore` holding the same events with their unit
+        ids (``unit`` in :func:`layers.payload.build_payload`): the counts then follow the time
+        control, keeping the class breaks of all events so that a colour means the same count
+        throughout.
+    units
+        :func:`event_units` of ``events``, when the caller has it already.
 
     Returns
     -------
@@ -163,7 +172,7 @@ def region_counts_layer(
         Polygons with tooltips ("As-Suwayda: 12 events") and a legend shown while the layer is on.
     """
     regions = regions or default_regions()
-    units = event_units(events, regions=regions)
+    units = event_units(events, regions=regions) if units is None else units
     counts = units["region_id"].dropna().value_counts()
     breaks = class_breaks(counts.to_numpy())
     colors = class_colors(len(breaks))
@@ -180,9 +189,13 @@ def region_counts_layer(
         "rows": [[c, label] for c, label in zip(colors, class_labels(breaks), strict=True)],
         "zero": ZERO_COLOR if include_zero and features else None,
         "note": _uncounted_note(units["reason"]),
+        "breaks": breaks,
+        "colors": colors,
     }
     group = folium.FeatureGroup(name=html.escape(name), overlay=True, show=show)
-    group.add_child(ChoroplethGeoJson({"type": "FeatureCollection", "features": features}, legend=legend))
+    group.add_child(
+        ChoroplethGeoJson({"type": "FeatureCollection", "features": features}, legend=legend, store=store)
+    )
     return group
 
 
@@ -193,7 +206,12 @@ def _feature(region: Region, count: int, color: str) -> dict[str, Any]:
     style = {"fillColor": color, "fillOpacity": 0.75 if count else 0.45, "color": "#666666", "weight": 1}
     return {
         "type": "Feature",
-        "properties": {"id": region.region_id, "count": count, "tooltip": f"{region.name}: {count} {noun}"}
+        "properties": {
+            "id": region.region_id,
+            "name": region.name,
+            "count": count,
+            "tooltip": f"{region.name}: {count} {noun}",
+        }
         | {"style": style},
         "geometry": shapely.geometry.mapping(geom),
     }
@@ -235,15 +253,19 @@ class ChoroplethGeoJson(MacroElement):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = window.conflictmapChoropleth.layer(
-            {{ this.data_json }}, {{ this.legend_json }}, {{ this._parent.get_name() }}
+            {{ this.data_json }}, {{ this.legend_json }}, {{ this._parent.get_name() }},
+            {{ this.store.get_name() if this.store else "null" }}
         );
         {% endmacro %}
         """
     )
 
-    def __init__(self, features: dict[str, Any], *, legend: dict[str, Any]) -> None:
+    def __init__(
+        self, features: dict[str, Any], *, legend: dict[str, Any], store: MacroElement | None = None
+    ) -> None:
         super().__init__()
         self._name = "ChoroplethGeoJson"
+        self.store = store
         self.data_json = safe_json(features)
         self.legend_json = safe_json(legend)
 

@@ -94,7 +94,7 @@ def event_map(
     folium.Map
     """
     from layers.basemaps import add_basemap
-    from layers.choropleth import region_counts_layer
+    from layers.choropleth import event_units, region_counts_layer
     from layers.controls import add_controls
 
     _check_events(events)
@@ -108,13 +108,16 @@ def event_map(
     fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
     basemap = add_basemap(fmap, tiles=tiles)
     fmap.add_child(EventScript())
-    payload = build_payload(located, registry=registry, mode=mode)
+    units = event_units(located) if choropleth and len(located) else None
+    payload = build_payload(
+        located, registry=registry, mode=mode, units=None if units is None else units["region_id"]
+    )
     store = EventStore(payload.data)
     fmap.add_child(store)
     if outlines:
         fmap.add_child(_outline_layer(outlines))
     if choropleth and len(located):
-        fmap.add_child(region_counts_layer(located, show=False))
+        fmap.add_child(region_counts_layer(located, show=False, store=store, units=units))
     present = set(located["category"].map(registry.layer_of))
     for index, layer_name in enumerate(registry.layers):
         if layer_name in present:

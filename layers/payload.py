@@ -49,7 +49,9 @@ class EventPayload:
     search: list[dict[str, Any]]
 
 
-def build_payload(events: gpd.GeoDataFrame, *, registry: CategoryRegistry, mode: str) -> EventPayload:
+def build_payload(
+    events: gpd.GeoDataFrame, *, registry: CategoryRegistry, mode: str, units: pd.Series | None = None
+) -> EventPayload:
     """Encode located events for the browser.
 
     Parameters
@@ -60,13 +62,17 @@ def build_payload(events: gpd.GeoDataFrame, *, registry: CategoryRegistry, mode:
         Category registry: order of categories, their layers, styles and ``links`` flags.
     mode
         ``"markers"`` (one Leaflet marker per event) or ``"canvas"`` (symbols drawn on a canvas).
+    units
+        Admin-1 unit id of each event (indexed like ``events``; NA when it has none), for the
+        choropleth to recount what the time control shows (see :mod:`layers.choropleth`).
 
     Returns
     -------
     EventPayload
     """
     # Oldest first: the canvas draws in this order, so the newest events end up on top.
-    events = events.sort_values("event_date", kind="stable").reset_index(drop=True)
+    order = np.argsort(events["event_date"].to_numpy(), kind="stable")
+    events = events.iloc[order].reset_index(drop=True)
     n = len(events)
     keys = list(registry.categories)
     groups = list(registry.layers)
@@ -102,6 +108,9 @@ def build_payload(events: gpd.GeoDataFrame, *, registry: CategoryRegistry, mode:
         "radius": {str(k): v for k, v in PRECISION_RADIUS_M.items()},
         "areaStyles": {str(k): v for k, v in AREA_BY_PRECISION.items()},
     }
+    if units is not None:
+        codes, ids = pd.factorize(units.iloc[order].reset_index(drop=True), use_na_sentinel=True)
+        data["unit"], data["unitIds"] = codes.tolist(), [str(v) for v in ids]
     links = _links(events, anchors, registry)
     data["links"] = links
     return EventPayload(data=data, n_events=n, n_links=len(links), search=_search(events, anchors, areas))

@@ -348,3 +348,29 @@ def test_many_events_at_one_point_make_one_marker_with_their_count(open_map, tmp
     page.locator(".leaflet-popup-close-button").click()
     set_time(page, mode="cumulative", at=int(days(pd.Series([pd.Timestamp("2025-03-04")]))[0]))
     expect(badge).to_have_text("4")
+
+
+def test_choropleth_counts_follow_the_time_control(open_map, many, tmp_path) -> None:
+    from layers.choropleth import event_units
+
+    page = open_ready(open_map, save(many, tmp_path / "many.html", renderer="canvas"))
+    page.locator(".leaflet-control-layers-overlays label", has_text="Events per province").locator(
+        "input"
+    ).check()
+    units = event_units(many)["region_id"]
+    start = days(many["event_date"])
+    end = days(many["date_end"].fillna(many["event_date"]))
+    shown = """() => {
+        const out = {};
+        window.conflictmap.stores[0].map.eachLayer((l) => {
+            const p = l.feature && l.feature.properties;
+            if (p && p.count !== undefined && p.shown !== undefined) out[p.id] = p.shown;
+        });
+        return out;
+    }"""
+    for at in (int(np.percentile(start, 30)), int(start.max())):
+        set_time(page, mode="window", at=at, window=91)
+        visible = (start <= at) & (end >= at - 90)
+        expected = units[visible].dropna().value_counts().to_dict()
+        got = {k: v for k, v in page.evaluate(shown).items() if v}
+        assert got == expected

@@ -171,6 +171,8 @@ def test_layer_styles_tooltips_and_legend(events, regions) -> None:
             "Not counted: 1 not located; 1 outside any province; "
             "1 spanning several provinces or a whole country"
         ),
+        "breaks": [1, 4],
+        "colors": list(YLORRD[2]),
     }
 
 
