@@ -25,9 +25,13 @@ demo: install
 		--title "Southern Syria and the Syrian–Israeli talks (report of 7 Jan 2026)" \
 		-o $(OUT)/map.html --geojson $(OUT)/events.geojson
 	$(BIN)/conflictmap map data/events/seed-article.geojson --region "southern Syria" --contained \
-		--title "Events within southern Syria" -o $(OUT)/southern-syria.html
+		--tiles offline --title "Events within southern Syria (offline basemap)" -o $(OUT)/southern-syria.html
+	$(BIN)/conflictmap extract tests/data/articles/*.txt -o $(OUT)/articles.geojson \
+		--mentions $(OUT)/article-mentions.json
+	$(BIN)/conflictmap map $(OUT)/articles.geojson --title "Events extracted from 14 invented wire reports" \
+		-o $(OUT)/articles.html -q
 	$(BIN)/conflictmap geocode Sweida "the Quneitra countryside" "Jabal al-Sheikh" "near Beit Jinn" Paris
-	@echo "Open $(OUT)/map.html and $(OUT)/southern-syria.html in a browser."
+	@echo "Open $(OUT)/map.html, $(OUT)/southern-syria.html and $(OUT)/articles.html in a browser."
 
 # Debian's Chromium (never a browser download) and the npm packages that serve Leaflet's
 # CDN assets to the browser tests offline.
