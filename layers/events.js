@@ -400,6 +400,7 @@ window.conflictmap = window.conflictmap || (function () {
       /* uncertainty circles first, so that symbols sit on top of them */
       ctx.setLineDash([4, 3]);
       ctx.lineWidth = 1.5;
+      ctx.globalAlpha = 0.6;  /* many circles overlap where events crowd: keep them light */
       for (k = 0; k < idx.length; k++) {
         i = idx[k];
         var metres = store.data.area[i] < 0 ? radii[store.data.prec[i]] : 0;
@@ -415,6 +416,7 @@ window.conflictmap = window.conflictmap || (function () {
         ctx.stroke();
       }
       ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       /* A symbol of the same category already drawn within the same 2-pixel cell hides this
          one; skipping it changes nothing visible and saves most of the work when zoomed out.
