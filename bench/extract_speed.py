@@ -61,9 +61,11 @@ def main() -> int:
     elapsed = time.perf_counter() - begin
     rate = len(texts) / elapsed
     print(f"start-up {startup:.2f} s (gazetteer index, lexicon, first article)")
+    verdict = "pass" if rate >= BAR else "FAIL"
     print(
-        f"{len(texts)} articles, {size / len(texts) / 1000:.1f} KB each: {elapsed:.2f} s, {rate:.0f} articles/s, "
-        f"{size / elapsed / 1e6:.2f} MB/s, {len(events)} events  {'pass' if rate >= BAR else 'FAIL'} (bar {BAR:.0f}/s)"
+        f"{len(texts)} articles, {size / len(texts) / 1000:.1f} KB each: {elapsed:.2f} s, "
+        f"{rate:.0f} articles/s, {size / elapsed / 1e6:.2f} MB/s, {len(events)} events  "
+        f"{verdict} (bar {BAR:.0f}/s)"
     )
     return 0 if rate >= BAR else 1
 

@@ -73,10 +73,12 @@ def extract_command(
             events, mentions = extract_articles(
                 articles, published=published, country=country, lexicon=lexicon, encoding=encoding
             )
+            # The events first: they are the main output, and must be there even when the
+            # mentions file cannot be written. Each file is written whole or not at all.
+            write_events(events, output)
             if mentions_file is not None:
                 with atomic_output(mentions_file) as tmp:
                     tmp.write_text(json.dumps(mentions, ensure_ascii=False, indent=1), encoding="utf-8")
-            write_events(events, output)
         except MapperError as err:
             _print_warnings(caught)
             click.echo(f"Error: {err}", err=True)

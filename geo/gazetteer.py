@@ -33,7 +33,16 @@ from geo import names as names_module
 from geo.cache import cache_dir as default_cache_dir
 from geo.names import keys
 
-__all__ = ["KINDS", "LEVANT", "Gazetteer", "Place", "default_gazetteer", "distance_km", "index_file"]
+__all__ = [
+    "KINDS",
+    "LEVANT",
+    "Gazetteer",
+    "Place",
+    "default_gazetteer",
+    "distance_km",
+    "index_file",
+    "name_hash",
+]
 
 KINDS = ("populated place", "admin1", "country", "mountain", "area")
 # Places of these countries get the loosest (consonant skeleton) index; elsewhere only the
@@ -161,6 +170,21 @@ class Gazetteer:
         """
         return self._lookup(name, skeleton)
 
+    def variant_hashes(self) -> np.ndarray:
+        """Hashes of the variant keys of every name, for fast "is this a known name?" checks.
+
+        Returns
+        -------
+        numpy.ndarray
+            Sorted ``uint64`` array (a read-only view of the index) of :func:`name_hash` of each
+            name's variant key (:func:`geo.names.keys`, tier 1). The variant keys also cover the
+            exact keys: names with equal exact keys have equal variant keys. A text's folded
+            key ``k`` is a known name when ``name_hash(k)`` is in it.
+        """
+        view = self._hashes[1].view()
+        view.flags.writeable = False
+        return view
+
     def names_of_place(self, place_id: str) -> list[str]:
         """All names of the place with this id (primary first); empty for an unknown id."""
         row = self._row_of_id.get(place_id)
@@ -180,7 +204,7 @@ class Gazetteer:
             if not key or (tier == 2 and not skeleton and any(self._regional[row] for row in best)):
                 continue
             hashes, refs = self._hashes[tier], self._refs[tier]
-            h = np.uint64(_hash(key))
+            h = np.uint64(name_hash(key))
             lo = int(np.searchsorted(hashes, h, side="left"))
             hi = int(np.searchsorted(hashes, h, side="right"))
             for ref in refs[lo:hi].tolist():
@@ -219,7 +243,7 @@ class Gazetteer:
                 ref = row_no << 1 | (i == 0)
                 for tier, key in enumerate(keys(name)):
                     if key and (tier < 2 or loose):
-                        entries[tier].append((_hash(key), ref))
+                        entries[tier].append((name_hash(key), ref))
         hashes, refs = [], []
         for tier_entries in entries:
             unique = sorted(set(tier_entries))
@@ -284,7 +308,11 @@ def index_file(cache_dir: Path, *, table: Path, curated: Path | None) -> Path:
     return Path(cache_dir) / f"gazetteer-{_fingerprint(table, curated)}.pickle"
 
 
-def _hash(key: str) -> int:
+def name_hash(key: str) -> int:
+    """Return the 64-bit hash the name index stores for a folded key.
+
+    See :meth:`Gazetteer.variant_hashes`.
+    """
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
 
 

@@ -6,7 +6,9 @@ over its words against every gazetteer name (:mod:`~conflictmap.extract.mentions
 positives are removed (:mod:`~conflictmap.extract.filters`), each mention is resolved in its
 context (:mod:`~conflictmap.extract.places`), and each event sentence becomes an event with a
 category, site, actors and date (:mod:`~conflictmap.extract.events`,
-:mod:`~conflictmap.extract.dates`), using the lexicon in ``data/extract_lexicon.yaml``
+:mod:`~conflictmap.extract.dates`; the lexicon's phrases are found once per article by
+:mod:`~conflictmap.extract.cues`), the reports of one event are merged into one
+(:mod:`~conflictmap.extract.merge`), using the lexicon in ``data/extract_lexicon.yaml``
 (:mod:`~conflictmap.extract.lexicon`).
 
 >>> from conflictmap.extract import extract_events

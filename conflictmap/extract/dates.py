@@ -160,15 +160,75 @@ def _resolve(name: str, m: re.Match[str], published: dt.date) -> tuple[dt.date, 
     return None
 
 
+# The words a match of each pattern starts with ("#": a day number); a match can start only there.
+_FULL_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_WEEKDAYS = tuple(WEEKDAYS)
+_LEADS: dict[str, tuple[str, ...]] = {
+    "since_day": ("since", "from"),
+    "since_month": ("since", "from"),
+    "since_year": ("since",),
+    "day_range": tuple(MONTHS),
+    "day": tuple(MONTHS),
+    "day_first": ("#",),
+    "month": ("in", "during", "by", "of", "early", "late", "mid", "until", "last"),
+    "month_year": _FULL_MONTHS,
+    "year": ("in", "during", "of"),
+    "last_year": ("last",),
+    "this_year": ("this", "so"),
+    "last_month": ("last",),
+    "this_month": ("this",),
+    "last_week": ("last", "the"),
+    "this_week": ("earlier", "this"),
+    "past_week": ("over", "in", "during", "the"),
+    "yesterday": ("yesterday",),
+    "today": ("today",),
+    "weekday": _WEEKDAYS,
+}
+# Lead word → the patterns (in order of precedence) that may match there.
+_BY_LEAD: dict[str, list[int]] = {}
+for _n, (_name, _pattern) in enumerate(_PATTERNS):
+    for _word in _LEADS[_name]:
+        _BY_LEAD.setdefault(_word, []).append(_n)
+# One scan of the lower-cased text finds every lead word (whole words; "mid" in "mid-March").
+_LOCATOR = re.compile(
+    r"\b(?:" + "|".join(sorted((w for w in _BY_LEAD if w != "#"), key=len, reverse=True)) + r")(?![a-z])"
+    r"|\b\d{1,2}(?!\d)"
+)
+
+
 def find_dates(text: str, published: dt.date) -> list[DateSpan]:
     """Return the date expressions of ``text``, in order, resolved against ``published``.
 
     Overlapping expressions keep the first pattern that matched (the more specific one).
     """
+    low = text.lower()
+    if len(low) != len(text):  # a letter whose lower case is longer (rare): fold letter by letter
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    # Each pattern's matches as its own finditer would give them (in order, not overlapping).
+    matches: list[list[re.Match[str]]] = [[] for _ in _PATTERNS]
+    for located in _LOCATOR.finditer(low):
+        pos, word = located.start(), located[0]
+        for n in _BY_LEAD.get("#" if word[0].isdigit() else word, ()):
+            m = _PATTERNS[n][1].match(text, pos)
+            if m is not None and (not matches[n] or pos >= matches[n][-1].end()):
+                matches[n].append(m)
     found: list[DateSpan] = []
     taken: list[tuple[int, int]] = []
-    for name, pattern in _PATTERNS:
-        for m in pattern.finditer(text):
+    for (name, _pattern), hits in zip(_PATTERNS, matches, strict=True):
+        for m in hits:
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             try:

@@ -9,9 +9,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from conflictmap.extract.dates import DateSpan, find_dates, parse_published
-from conflictmap.extract.events import Event, merge, same_event, sentence_events
+from conflictmap.extract.events import Event, article_hits, sentence_events
 from conflictmap.extract.lexicon import Lexicon, default_lexicon
 from conflictmap.extract.mentions import Matcher, Mention, NameIndex
+from conflictmap.extract.merge import merge_events
 from conflictmap.extract.places import find_mentions, resolve_mentions
 from conflictmap.extract.sentences import split_sentences
 from conflictmap.extract.text import Article
@@ -134,38 +135,39 @@ class Extractor:
         carried = DateSpan(0, 0, published, published, 1)
         all_dates = find_dates(text, published)  # once per article, then shared out by sentence
         date_starts = [d.start for d in all_dates]
+        cue_hits, actor_hits = article_hits(text, sentences, self.lexicon)  # one scan per article
         kept: list[Event] = []
         headline: list[Event] = []
         for index, (start, end) in enumerate(sentences):
+            lo, hi = bisect.bisect_left(date_starts, start), bisect.bisect_left(date_starts, end)
+            while hi > lo and all_dates[hi - 1].end > end:
+                hi -= 1
             sentence = text[start:end]
             if index < 3 and _DATELINE_LINE.search(sentence) and len(sentence) < 120:
                 continue
-            lo, hi = bisect.bisect_left(date_starts, start), bisect.bisect_left(date_starts, end)
-            dates = [
-                DateSpan(d.start - start, d.end - start, d.first, d.last, d.precision)
-                for d in all_dates[lo:hi]
-                if d.end <= end
-            ]
+            if not any(key[0] == "cue" for key in cue_hits[index]):  # no event: only its date counts
+                if hi > lo:
+                    carried = _relative(all_dates[hi - 1], start)
+                continue
+            dates = [_relative(d, start) for d in all_dates[lo:hi]]
             is_headline = (
                 index == 0 and "\n" in text[end : end + 2] and not sentence.rstrip().endswith((".", '"', "”"))
             )
             found = sentence_events(
-                sentence, start, index, by_sentence.get(index, []), dates, carried, self.lexicon
+                sentence,
+                start,
+                index,
+                by_sentence.get(index, []),
+                dates,
+                carried,
+                self.lexicon,
+                cue_hits=cue_hits[index],
+                actor_hits=actor_hits[index],
             )
             if dates:
                 carried = dates[-1]
             (headline if is_headline else kept).extend(found)
-        merged: list[Event] = []
-        for event in kept:
-            twin = next((e for e in merged if same_event(e, event)), None)
-            if twin is None:
-                merged.append(event)
-            else:
-                merge(twin, event)
-        for event in headline:
-            twin = next((e for e in merged if same_event(e, event) or _same_site(e, event)), None)
-            if twin is not None:
-                twin.evidence = sorted(set(twin.evidence) | set(event.evidence))
+        merged = merge_events(kept, headline)
         self._fallback(merged, mentions)
         self._roles(merged, mentions)
         return merged
@@ -209,12 +211,5 @@ class Extractor:
                     m.role = "site"
 
 
-def _same_site(a: Event, b: Event) -> bool:
-    return (
-        a.category == b.category
-        and a.site is not None
-        and b.site is not None
-        and a.site.place is not None
-        and b.site.place is not None
-        and a.site.place.place_id == b.site.place.place_id
-    )
+def _relative(date: DateSpan, base: int) -> DateSpan:
+    return DateSpan(date.start - base, date.end - base, date.first, date.last, date.precision)

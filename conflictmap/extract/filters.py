@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -32,18 +34,31 @@ class Blocked:
     spans: list[tuple[int, int]] = field(default_factory=list)
     surnames: set[str] = field(default_factory=set)
     lowercase_words: set[str] = field(default_factory=set)
+    _starts: list[int] = field(default_factory=list, init=False, repr=False)
+    _reach: list[int] = field(default_factory=list, init=False, repr=False)
+    _index_size: int = field(default=0, init=False, repr=False)
 
     def covers(self, start: int, end: int) -> bool:
         """Whether a blocked span overlaps ``[start, end)``."""
-        return any(s < end and start < e for s, e in self.spans)
+        if self._index_size != len(self.spans):
+            self._index()
+        # Of the spans starting before ``end``, does the one reaching furthest reach past ``start``?
+        k = bisect.bisect_left(self._starts, end)
+        return k > 0 and self._reach[k - 1] > start
+
+    def _index(self) -> None:
+        ordered = sorted(self.spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach = list(itertools.accumulate((e for _, e in ordered), max))
+        self._index_size = len(self.spans)
 
 
 def _runs(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     """Token index ranges of capitalised runs (connectors allowed inside)."""
-    runs, i, n = [], 0, len(tokens)
-    while i < n:
-        if not tokens[i].capitalised:
-            i += 1
+    runs: list[tuple[int, int]] = []
+    n, done = len(tokens), 0
+    for i in [k for k, t in enumerate(tokens) if t.capitalised]:
+        if i < done:
             continue
         j = i + 1
         while j < n and _RUN_GAP.match(text[tokens[j - 1].end : tokens[j].start]):
@@ -53,13 +68,13 @@ def _runs(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
             else:
                 break
         runs.append((i, j))
-        i = j
+        done = j
     return runs
 
 
 def blocked_spans(text: str, tokens: list[Token], lexicon: Lexicon) -> Blocked:
     """Return the organisation and person spans of a text, and its surnames."""
-    blocked = Blocked(lowercase_words={t.text for t in tokens if t.text.islower()})
+    blocked = Blocked(lowercase_words={w for w in {t.text for t in tokens} if w.islower()})
     heads = lexicon.organisation_heads
     for i, j in _runs(text, tokens):
         last = tokens[j - 1]
@@ -74,14 +89,14 @@ def blocked_spans(text: str, tokens: list[Token], lexicon: Lexicon) -> Blocked:
 def _people(tokens: list[Token], lexicon: Lexicon, blocked: Blocked) -> None:
     given, titles = lexicon.given_names, lexicon.titles
     n = len(tokens)
-    for i, tok in enumerate(tokens):
-        folded = tok.text.casefold()
-        is_given = tok.capitalised and folded in given
-        if not (is_given or folded in titles):
+    for i in [k for k, t in enumerate(tokens) if t.folded in given or t.folded in titles]:
+        tok = tokens[i]
+        is_given = tok.capitalised and tok.folded in given
+        if not (is_given or tok.folded in titles):
             continue
         j = i + 1
         while j < n and tokens[j].joined and (tokens[j].capitalised or tokens[j].article):
-            if tokens[j].text.casefold() in titles:
+            if tokens[j].folded in titles:
                 break
             j += 1
         if j > i + 1 or is_given:
@@ -89,7 +104,7 @@ def _people(tokens: list[Token], lexicon: Lexicon, blocked: Blocked) -> None:
             blocked.spans.append((start, tokens[j - 1].end))
             for k in range(i + 1, j):
                 if not tokens[k].article:
-                    blocked.surnames.add(tokens[k].text.casefold())
+                    blocked.surnames.add(tokens[k].folded)
 
 
 def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, blocked: Blocked) -> str | None:
@@ -98,7 +113,7 @@ def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, bl
     if blocked.covers(start, end):
         return "organisation or person"
     words = [t for t in tokens[i:j] if not t.article]
-    folded = [t.text.casefold() for t in words]
+    folded = [t.folded for t in words]
     if folded and all(w in lexicon.person_names for w in folded):
         return "personal name"
     if folded and all(w in blocked.surnames for w in folded) and _speaker(text, start, end):

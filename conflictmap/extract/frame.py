@@ -7,12 +7,15 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from conflictmap.categories import CategoryRegistry
 from conflictmap.extract.extractor import ArticleResult
 from conflictmap.schema import empty_events
 from conflictmap.validate import Origin, build_events
+from geo.gazetteer import Place
 from geo.geocoder import geometry_of
+from geo.resolve import Resolution
 
 __all__ = ["EVIDENCE_COLUMN", "events_frame", "mention_records"]
 
@@ -27,7 +30,7 @@ def _row(result: ArticleResult, event: Any) -> dict[str, Any]:
     res = site.resolution if site is not None else None
     place = res.place if res is not None else None
     one_day = event.first == event.last
-    start, end = event.evidence[0]
+    start, end = event.notes or event.evidence[0]
     notes = " ".join(article.text[start:end].split())
     spans = [list(article.span(s, e)) for s, e in event.evidence]
     if site is not None and not event.fallback:
@@ -47,9 +50,23 @@ def _row(result: ArticleResult, event: Any) -> dict[str, Any]:
         "geo_precision": event.geo_precision if place is not None else None,
         "notes": notes,
         "source": article.path or None,
-        "geometry": geometry_of(res) if res is not None and place is not None else None,
+        "geometry": _geometry(res) if res is not None and place is not None else None,
         EVIDENCE_COLUMN: json.dumps(sorted(spans)),
     }
+
+
+_GEOMETRIES: dict[Place, BaseGeometry | None] = {}
+
+
+def _geometry(res: Resolution) -> BaseGeometry | None:
+    """Return the geometry of a resolved place, made once per place (geometries are immutable)."""
+    place = res.place
+    geometry = _GEOMETRIES.get(place)
+    if geometry is None:
+        if len(_GEOMETRIES) > 50_000:
+            _GEOMETRIES.clear()
+        geometry = _GEOMETRIES[place] = geometry_of(res)
+    return geometry
 
 
 def events_frame(

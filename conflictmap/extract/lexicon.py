@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from conflictmap.errors import ConfigurationError
+from conflictmap.extract.cues import PhraseFinder, phrase_trie
 from conflictmap.resources import data_path
 
 __all__ = ["Lexicon", "cue_pattern", "default_lexicon", "load_lexicon"]
@@ -105,14 +106,54 @@ class Lexicon:
         self.organisation_pattern = _names_pattern(self.organisations)
         self.lowercase_pattern = _names_pattern(self.lowercase_places, ignore_case=True)
         self.feature_pattern = _names_pattern(self.named_features)
+        after = "|".join(re.escape(w) for w in sorted(self.features_after, key=len, reverse=True))
+        before = "|".join(re.escape(w) for w in sorted(self.features_before, key=len, reverse=True))
+        # Feature phrases: a capitalised run and a feature word after it ("Yarmouk River") or
+        # before it ("Lake Assad").
+        self.feature_phrases = [
+            re.compile(pattern)
+            for pattern, words in (
+                (rf"\b{_FEATURE_RUN} (?:{after})\b", after),
+                (rf"\b(?:{before}) {_FEATURE_RUN}\b", before),
+            )
+            if words
+        ]
+
+    @cached_property
+    def event_finder(self) -> PhraseFinder:
+        """One finder for every category's cues and suppressors and the future words.
+
+        Keys: ``("cue", category)``, ``("suppress", category)`` and ``("future", "")``.
+        """
+        spec = self.data.get("categories") or {}
+        patterns: dict[tuple[str, str], tuple[re.Pattern[str] | None, list[str]]] = {}
+        for key, (cues, suppress) in self.categories.items():
+            patterns[("cue", key)] = (cues, list(spec[key].get("cues", [])))
+            patterns[("suppress", key)] = (suppress, list(spec[key].get("suppress", []) or []))
+        patterns[("future", "")] = (self.future, list(self.data.get("future_cues", [])))
+        return PhraseFinder(patterns)
+
+    @cached_property
+    def actor_finder(self) -> PhraseFinder:
+        """One finder for the phrases of every actor, keyed by the actor's name."""
+        spec = self.data.get("actors") or {}
+        return PhraseFinder({a.name: (a.pattern, list(spec[a.name].get("cues", []))) for a in self.actors})
+
+
+_FEATURE_RUN = r"[A-Z][\w'’]*(?:[ -](?:al-|el-|ad-|as-|ar-)?[A-Z][\w'’]*){0,2}"
 
 
 def _names_pattern(names: Iterable[str], *, ignore_case: bool = False) -> re.Pattern[str] | None:
-    """Compile names into one whole-word pattern (exact case unless ``ignore_case``)."""
-    parts = [re.escape(n).replace(r"\ ", r"[\s-]+") for n in sorted(set(names), key=len, reverse=True)]
-    if not parts:
+    """Compile names into one whole-word pattern (exact case unless ``ignore_case``).
+
+    The names share their prefixes (:func:`~conflictmap.extract.cues.phrase_trie`), the longest
+    name that matches wins, as in an alternation sorted longest first; a space in a name stands
+    for white space or a hyphen.
+    """
+    trie = phrase_trie(set(names), fold=ignore_case, wildcard=False)
+    if trie is None:
         return None
-    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE if ignore_case else 0)
+    return re.compile(rf"(?<!\w)(?:{trie})(?!\w)", re.IGNORECASE if ignore_case else 0)
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:

@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from conflictmap.extract.lexicon import Lexicon
-from geo.gazetteer import Gazetteer, Place
+from geo.gazetteer import Gazetteer, Place, name_hash
 from geo.names import ARTICLES, variant_key
 from geo.resolve import Resolution
 
@@ -47,38 +47,52 @@ class Token(NamedTuple):
     arabic: bool
     joined: bool  # follows the previous word after a single space or hyphen
     hyphen: bool = False  # ... after a hyphen
+    folded: str = ""  # the text case-folded
 
 
 def tokenize(text: str) -> list[Token]:
     """Split text into words, each folded once (possessive ``'s`` split off)."""
     tokens: list[Token] = []
+    append, new, words, joiners = tokens.append, tuple.__new__, _WORDS, _JOINERS
+    prev_end = -2
     for match in _TOKEN.finditer(text):
         start, end = match.span()
-        joined = bool(tokens) and (start - tokens[-1].end == 1 and text[start - 1] in _JOINERS)
-        word = match.group()
-        if len(word) > 2 and word[-2] in "'’`ʼ" and word[-1] in "sS":
-            end -= 2
-            word = word[:-2]
-        folded = word.casefold()
-        arabic = bool(_ARABIC.match(word))
-        article = folded in ARTICLES
-        key = "" if article else _fold(word)
-        capital = word[0].isupper() or word[0].isdigit()
+        word = match[0]
+        cut, stem, key, capital, article, arabic, folded = words.get(word) or _word_info(word)
+        joined = start - prev_end == 1 and text[start - 1] in joiners
+        end -= cut
+        # tuple.__new__ skips the named tuple's Python-level constructor (hundreds per article)
         hyphen = joined and text[start - 1] != " "
-        tokens.append(Token(start, end, word, key, capital, article, arabic, joined, hyphen))
+        append(new(Token, (start, end, stem, key, capital, article, arabic, joined, hyphen, folded)))
+        prev_end = end
     return tokens
 
 
-_FOLD_CACHE: dict[str, str] = {}
+# Word → (letters cut off, word, folded key, capitalised, article, Arabic, case-folded): each
+# distinct word is looked at once per process, not once per occurrence.
+_WORDS: dict[str, tuple[int, str, str, bool, bool, bool, str]] = {}
 
 
-def _fold(word: str) -> str:
-    key = _FOLD_CACHE.get(word)
-    if key is None:
-        if len(_FOLD_CACHE) > 200_000:
-            _FOLD_CACHE.clear()
-        key = _FOLD_CACHE[word] = variant_key(word)
-    return key
+def _word_info(word: str) -> tuple[int, str, str, bool, bool, bool, str]:
+    cut = 0
+    stem = word
+    if len(word) > 2 and word[-2] in "'’`ʼ" and word[-1] in "sS":
+        cut, stem = 2, word[:-2]
+    folded = stem.casefold()
+    article = folded in ARTICLES
+    info = (
+        cut,
+        stem,
+        "" if article else variant_key(stem),
+        stem[0].isupper() or stem[0].isdigit(),
+        article,
+        bool(_ARABIC.match(stem)),
+        folded,
+    )
+    if len(_WORDS) > 200_000:
+        _WORDS.clear()
+    _WORDS[word] = info
+    return info
 
 
 @dataclass
@@ -128,13 +142,9 @@ class NameIndex:
     """
 
     def __init__(self, gazetteer: Gazetteer) -> None:
-        from geo import gazetteer as gazetteer_module
-
         self.gazetteer = gazetteer
-        # The gazetteer keeps one sorted array of 64-bit hashes per key tier; tier 1 holds the
-        # variant keys, which also cover the exact keys (equal exact keys have equal variants).
-        self._hash = gazetteer_module._hash
-        self._keys = set(gazetteer._hashes[1].tolist())
+        # The variant keys also cover the exact keys (equal exact keys have equal variants).
+        self._keys = set(gazetteer.variant_hashes().tolist())
         self._memo: dict[str, bool] = {}
 
     def __contains__(self, key: str) -> bool:
@@ -142,7 +152,7 @@ class NameIndex:
         if hit is None:
             if len(self._memo) > 500_000:
                 self._memo.clear()
-            hit = self._memo[key] = bool(key) and self._hash(key) in self._keys
+            hit = self._memo[key] = bool(key) and name_hash(key) in self._keys
         return hit
 
 
@@ -154,7 +164,8 @@ class Matcher:
     lexicon: Lexicon
 
     @cached_property
-    def _directions(self) -> frozenset[str]:
+    def directions(self) -> frozenset[str]:
+        """The lexicon's direction words, case-folded ("southern"): they can start a name."""
         return frozenset(self.lexicon.directions)
 
     def can_start(self, tokens: list[Token], i: int) -> bool:
@@ -169,7 +180,7 @@ class Matcher:
             # "al-Rafid", "as-Suwayda": a lower-case article is only part of a name before a hyphen
             # ("at Amman" is English).
             return tok.end < nxt.start and nxt.capitalised and self._hyphen_after(tok, nxt)
-        return tok.text.casefold() in self._directions and (nxt.capitalised or nxt.article)
+        return tok.folded in self.directions and (nxt.capitalised or nxt.article)
 
     @staticmethod
     def _hyphen_after(tok: Token, nxt: Token) -> bool:

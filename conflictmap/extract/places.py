@@ -60,22 +60,29 @@ def find_mentions(
     blocked = blocked_spans(text, tokens, lexicon)
     demonyms: Counter[str] = Counter()
     mentions: list[Mention] = []
-    n, i = len(tokens), 0
-    while i < n:
+    directions = matcher.directions
+    # Only these words can start a name (see Matcher.can_start); one pass picks them out.
+    starts = [
+        k for k, t in enumerate(tokens) if t.capitalised or t.arabic or t.article or t.folded in directions
+    ]
+    i = 0
+    for k in starts:
+        if k < i:
+            continue
+        i = k
         if not matcher.can_start(tokens, i):
-            i += 1
             continue
         j = matcher.longest(tokens, i)
         starts_lower = not (tokens[i].capitalised or tokens[i].arabic)
         if j <= i or (starts_lower and j == i + 1):
-            i += 1
             continue
         j = _whole_run(tokens, i, j)
         why = rejects(tokens, i, j, text, lexicon, blocked)
         if why is not None:
             if why == "demonym" and (code := lexicon.demonyms.get(tokens[i].text.casefold())):
                 demonyms[code] += 1
-            i = j if why != "demonym" else i + 1
+            if why != "demonym":
+                i = j
             continue
         mentions.append(_mention(text, tokens, i, j, lexicon))
         i = j
@@ -111,7 +118,7 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
             end = tokens[j].end
         elif word in lexicon.features_after:
             end, kind = tokens[j].end, "feature"
-    if i > 0 and tokens[i].joined and tokens[i - 1].text.casefold() in lexicon.directions:
+    if i > 0 and tokens[i].joined and tokens[i - 1].folded in lexicon.directions:
         direction = tokens[i - 1].text
     if i > 0 and tokens[i].joined and tokens[i - 1].arabic and tokens[i - 1].text in _ARABIC_WORDS:
         start = tokens[i - 1].start
@@ -120,7 +127,6 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
 
 _SINGULAR = {"provinces": "province", "governorates": "governorate"}
 _ARABIC_WORDS = frozenset({"ريف", "محافظة", "محافظه", "مدينة", "مدينه"})
-_FEATURE_RUN = r"[A-Z][\w'’]*(?:[ -](?:al-|el-|ad-|as-|ar-)?[A-Z][\w'’]*){0,2}"
 
 
 def _add_extra(
@@ -133,12 +139,7 @@ def _add_extra(
         for p, kind in ((lexicon.feature_pattern, "feature"), (lexicon.lowercase_pattern, "lowercase"))
         if p
     ]
-    after = "|".join(re.escape(w) for w in sorted(lexicon.features_after, key=len, reverse=True))
-    before = "|".join(re.escape(w) for w in sorted(lexicon.features_before, key=len, reverse=True))
-    if after:
-        patterns.append((re.compile(rf"\b{_FEATURE_RUN} (?:{after})\b"), "feature"))
-    if before:
-        patterns.append((re.compile(rf"\b(?:{before}) {_FEATURE_RUN}\b"), "feature"))
+    patterns += [(p, "feature") for p in lexicon.feature_phrases]
     for pattern, kind in patterns:
         for m in pattern.finditer(text):
             start, end = m.span()

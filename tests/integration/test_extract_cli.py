@@ -151,3 +151,15 @@ def test_an_article_without_places_is_kept_unlocated_with_a_warning(tmp_path):
 def test_a_missing_article_is_an_error(tmp_path):
     result = run("extract", tmp_path / "nope.txt", "-o", tmp_path / "e.geojson")
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_events_are_written_before_the_mentions(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the mentions' folder should be")
+    out, mentions = tmp_path / "events.geojson", blocker / "mentions.json"
+    result = run("extract", RAID, "-o", out, "--mentions", mentions)
+    assert result.exit_code == 2, result.output
+    assert "cannot write" in result.output and "mentions.json" in result.output
+    features = json.loads(out.read_text())["features"]  # the main output is there, complete
+    assert any(f["properties"]["place_name"] == "Bayt Jinn" for f in features)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.geojson", "not-a-folder"]

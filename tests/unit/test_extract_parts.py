@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -29,7 +30,10 @@ def test_html_drops_scripts_and_styles_and_keeps_offsets():
 
 
 def test_html_publication_date_from_meta():
-    page = '<html><head><meta property="article:published_time" content="2025-03-02T10:00:00Z"></head><body><p>x</p></body></html>'
+    page = (
+        '<html><head><meta property="article:published_time" content="2025-03-02T10:00:00Z"></head>'
+        "<body><p>x</p></body></html>"
+    )
     assert clean_html(page)[2].startswith("2025-03-02")
 
 
@@ -43,7 +47,10 @@ def test_markdown_markup_is_removed_and_offsets_point_back():
 
 
 def test_sentences_respect_abbreviations_and_headlines():
-    text = "Strikes hit Homs\nDAMASCUS, Aug. 20 (Wire) -\n\nThe U.S. envoy met Mr. Ellison at 3 a.m. on Friday. He left."
+    text = (
+        "Strikes hit Homs\nDAMASCUS, Aug. 20 (Wire) -\n\n"
+        "The U.S. envoy met Mr. Ellison at 3 a.m. on Friday. He left."
+    )
     spans = [text[s:e] for s, e in split_sentences(text)]
     assert spans == [
         "Strikes hit Homs",
@@ -88,15 +95,19 @@ def test_published_from_datelines():
     assert parse_published("no date here")[0] is None
 
 
-ARTICLE = """Israeli drone strike hits car near Khiam
-BEIRUT, May 9, 2025 (Wire) -
-
-An Israeli drone strike on a car on the outskirts of Khiam in southern Lebanon killed one man on Thursday, residents said.
-
-Hassan Homsi, a farmer, said Israeli troops had entered Shebaa. "They came at night," Homsi told the Wire.
-
-Late on Thursday, the Syrian Democratic Forces and Suwayda 24 reported nothing new. Beirut condemned the strike on Friday.
-"""
+ARTICLE = (
+    "Israeli drone strike hits car near Khiam\n"
+    "BEIRUT, May 9, 2025 (Wire) -\n"
+    "\n"
+    "An Israeli drone strike on a car on the outskirts of Khiam in southern Lebanon killed one man on "
+    "Thursday, residents said.\n"
+    "\n"
+    'Hassan Homsi, a farmer, said Israeli troops had entered Shebaa. "They came at night," Homsi told '
+    "the Wire.\n"
+    "\n"
+    "Late on Thursday, the Syrian Democratic Forces and Suwayda 24 reported nothing new. Beirut condemned "
+    "the strike on Friday.\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +173,194 @@ def test_article_text_is_cleaned_once():
     assert article.text.strip() == "Hello Homs"
     start = article.text.index("Homs")
     assert article.original[slice(*article.span(start, start + 4))] == "Homs"
+
+
+# -- one event per thing that happened --------------------------------------------------------
+
+
+def _place(place_id, kind="populated place", *, admin1="SY-DR", region=""):
+    from geo.gazetteer import Place
+
+    return Place(place_id, place_id, kind, "SY", admin1, 0, 32.6, 36.1, region, "")
+
+
+def _event(category, day, site=None, *, sentence=0, dated=True, actors=(), anaphoric=False, last=None):
+    from conflictmap.extract.events import Event
+    from conflictmap.extract.mentions import Mention
+
+    first = dt.date(2025, 10, day)
+    mention = None
+    if site is not None:
+        mention = Mention(
+            100 * sentence, 100 * sentence + 5, site.name, site.name, place=site, geo_precision=1
+        )
+    span = (100 * sentence, 100 * sentence + 90)
+    return Event(
+        category,
+        "cue",
+        sentence,
+        first,
+        dt.date(2025, 10, last or day),
+        1,
+        mention,
+        1,
+        list(actors),
+        [span],
+        {sentence},
+        dated=dated,
+        anaphoric=anaphoric,
+    )
+
+
+def test_a_second_report_of_the_same_event_is_merged_into_the_first():
+    from conflictmap.extract.merge import merge_events
+
+    nawa, jasim = _place("Nawa"), _place("Jasim")
+    first = _event("incursion", 10, nawa, sentence=1, actors=["Israeli forces"])
+    again = _event("incursion", 10, nawa, sentence=4, actors=["Syrian government forces"])
+    elsewhere = _event("incursion", 10, jasim, sentence=5)
+    later = _event("incursion", 12, nawa, sentence=6)
+    events = merge_events([first, again, elsewhere, later], [])
+    assert events == [first, elsewhere, later]
+    assert first.evidence == [(100, 190), (400, 490)] and first.notes == (100, 190)
+    assert first.sentences == {1, 4} and first.actors == ["Israeli forces", "Syrian government forces"]
+
+
+def test_merge_takes_the_place_inside_an_area_and_an_own_date():
+    from conflictmap.extract.merge import merge_events
+
+    daraa = _place("Daraa province", "admin1", admin1="", region="SY-DR")
+    nawa = _place("Nawa")
+    area = _event("shelling", 10, daraa, sentence=1, dated=False)
+    town = _event("shelling", 11, nawa, sentence=2)
+    (event,) = merge_events([area, town], [])
+    assert event.site.place is nawa and event.first == dt.date(2025, 10, 11) and event.dated
+    assert event.notes == (100, 190)
+
+
+def test_undated_or_unplaced_reports_join_the_event_they_continue():
+    from conflictmap.extract.merge import merge_events
+
+    nawa = _place("Nawa")
+    raid = _event("incursion", 10, nawa, sentence=1)
+    carried = _event("incursion", 3, nawa, sentence=2, dated=False)  # its date came from before
+    nowhere = _event("incursion", 10, None, sentence=3)  # "the troops also entered a school"
+    other_day = _event("incursion", 3, None, sentence=4)  # its own, different date: another raid
+    assert merge_events([raid, carried, nowhere, other_day], []) == [raid, other_day]
+    assert raid.sentences == {1, 2, 3} and raid.first == dt.date(2025, 10, 10)
+
+
+def test_statements_merge_by_speaker_and_day_and_categories_never_mix():
+    from conflictmap.extract.merge import merge_events
+
+    said = _event("statement", 10, None, sentence=1, actors=["Syrian government"])
+    again = _event("statement", 10, None, sentence=2, actors=["Syrian government"])
+    other = _event("statement", 10, None, sentence=3, actors=["US government"])
+    clash = _event("clashes", 10, None, sentence=4)
+    assert merge_events([said, again, other, clash], []) == [said, other, clash]
+
+
+def test_an_anaphoric_report_adds_evidence_to_the_latest_event_of_its_category():
+    from conflictmap.extract.merge import merge_events
+
+    nawa, jasim = _place("Nawa"), _place("Jasim")
+    one = _event("airstrike", 10, nawa, sentence=1)
+    two = _event("airstrike", 11, jasim, sentence=2)
+    the_strike = _event("airstrike", 14, None, sentence=3, anaphoric=True)  # "the strike killed ..."
+    assert merge_events([one, two, the_strike], []) == [one, two]
+    assert two.sentences == {2, 3} and two.first == dt.date(2025, 10, 11)
+
+
+def test_repeated_reports_in_an_article_give_one_event():
+    text = (
+        "Published 2025-10-16\n\nIsraeli troops raided Jasim in Daraa province on Tuesday, residents said. "
+        "The raid lasted three hours. Israeli troops also raided Jasim again later on Tuesday, "
+        "according to a local monitor.\n\nSyria's foreign ministry condemned the raid on Wednesday. "
+        "The ministry said on Wednesday that the incursion violated Syrian sovereignty.\n"
+    )
+    events, _ = extract_events(text)
+    assert sorted(events["category"]) == ["incursion", "statement"]
+    raid = events[events["category"] == "incursion"].iloc[0]
+    assert raid["notes"].startswith("Israeli troops raided Jasim") and len(json.loads(raid["evidence"])) >= 3
+
+
+def test_one_sentence_one_event_unless_it_tells_two():
+    sentence = (
+        "Israeli tank fire struck farmland near Jasim on Tuesday, and Druze fighters clashed with troops."
+    )
+    events, _ = extract_events(f"Published 2025-10-16\n\n{sentence}\n")
+    assert sorted(events["category"]) == ["clashes", "shelling"]  # "tank fire struck" is one shelling
+    said = "On Thursday, Damascus said the talks in Amman had been useful."
+    events, _ = extract_events(f"Published 2025-10-16\n\n{said}\n")
+    assert list(events["category"]) == ["statement"]  # what a statement says is its content
+    communique = "The drone hit a car near Jasim on Sunday, the SDF said in a statement."
+    events, _ = extract_events(f"Published 2025-10-16\n\n{communique}\n")
+    assert list(events["category"]) == ["airstrike"]  # an armed actor's word is evidence
+    future = "The talks are expected to resume in Amman next week."
+    events, _ = extract_events(f"Published 2025-10-16\n\n{future}\n")
+    assert len(events) == 0
+
+
+# -- one scan per article: the same answers as one scan per pattern ---------------------------
+
+
+def _reference_dates(text, published):
+    """find_dates as one finditer per pattern (the definition the fast path must keep)."""
+    from conflictmap.extract.dates import _PATTERNS, DateSpan, _resolve
+
+    found, taken = [], []
+    for name, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            try:
+                resolved = _resolve(name, m, published)
+            except (ValueError, TypeError):
+                continue
+            if resolved is None or resolved[0] > published:
+                continue
+            taken.append(m.span())
+            found.append(DateSpan(m.start(), m.end(), resolved[0], min(resolved[1], published), resolved[2]))
+    return sorted(found, key=lambda d: d.start)
+
+
+def test_dates_found_at_lead_words_equal_a_scan_per_pattern():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "articles"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    texts.append("Since mid-March, on Tuesday's raid, MAY 5 and 6, 2025, 3 Sept. 2024; the previous week.")
+    for text in texts:
+        assert find_dates(text, PUBLISHED) == _reference_dates(text, PUBLISHED)
+
+
+def test_phrase_finder_matches_each_patterns_own_finditer():
+    from conflictmap.extract.cues import PhraseFinder
+    from conflictmap.extract.lexicon import cue_pattern
+
+    phrases = {
+        "strike": ["air strike*", "strike on", "struck"],
+        "shell": ["shell*", "shelled", "tank fire"],
+        "general": ["general strike"],
+    }
+    finder = PhraseFinder({k: (cue_pattern(v), v) for k, v in phrases.items()})
+    text = "An air-strikes strike on X; tank  fire STRUCK, shelled, a general strike on Y, shellfire-x."
+    found = finder.find(text)
+    for key, cues in phrases.items():
+        want = [(m.start(), m.end(), m.group()) for m in cue_pattern(cues).finditer(text)]
+        assert [(h.start, h.end, h.text) for h in found.get(key, [])] == want, key
+
+
+def test_the_name_index_uses_the_gazetteers_public_hashes():
+    import numpy as np
+
+    from conflictmap.extract import default_extractor
+    from geo.gazetteer import name_hash
+    from geo.names import variant_key
+
+    extractor = default_extractor()
+    hashes = extractor.resolver.gazetteer.variant_hashes()
+    assert hashes.dtype == np.uint64 and not hashes.flags.writeable and np.all(hashes[:-1] <= hashes[1:])
+    known = np.uint64(name_hash(variant_key("Nawa")))
+    assert hashes[np.searchsorted(hashes, known)] == known
+    assert variant_key("Nawa") in extractor.matcher.index and "zzqxv" not in extractor.matcher.index

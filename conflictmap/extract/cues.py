@@ -1,0 +1,133 @@
+"""Find the lexicon's phrases (cues, suppressors, future words, actors) in a text with one scan.
+
+Running every phrase pattern of the lexicon over every sentence costs one regular-expression
+scan per pattern and sentence. A :class:`PhraseFinder` is built once per lexicon instead: the
+phrases of all its patterns become one character trie, compiled into a single zero-width
+*locator* expression that reports every position where some phrase starts (Python's ``re``
+tries alternatives one by one, so shared prefixes matter: a trie costs a fraction of the plain
+alternation). Only at those few positions are the patterns themselves tried, keyed by the first
+letter, so the matches returned are exactly those of each pattern's own ``finditer``.
+
+Texts holding several sentences are joined with NUL characters between them
+(:func:`join_spans`): no phrase can run across one, so a whole article is scanned at once and its
+matches shared out by sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+
+__all__ = ["Match", "PhraseFinder", "join_spans", "phrase_trie"]
+
+_SEPARATOR = r"[\s-]+"  # between the words of a phrase, as in lexicon.cue_pattern
+_GAP = "\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One match of a phrase pattern: its span in the text searched and the text matched."""
+
+    start: int
+    end: int
+    text: str
+
+
+def phrase_trie(phrases: Iterable[str], *, fold: bool = True, wildcard: bool = True) -> str | None:
+    """Return a regular expression matching any of ``phrases`` (no flags needed).
+
+    Phrases follow :func:`conflictmap.extract.lexicon.cue_pattern`: a space stands for any run of
+    white space or hyphens, and (with ``wildcard``) a final ``*`` for any word ending. With
+    ``fold`` the expression is in lower case, for lower-cased text. Common prefixes are shared,
+    which makes the expression far cheaper to try at each position than an alternation; where
+    one phrase continues another, the longer is tried first.
+    """
+    root: dict[str, dict] = {}
+    for phrase in phrases:
+        text = str(phrase).strip()
+        if not text:
+            continue
+        star = wildcard and text.endswith("*")
+        body = text.rstrip("*") if star else text
+        node = root
+        for piece in (_SEPARATOR if ch == " " else re.escape(ch) for ch in (body.lower() if fold else body)):
+            node = node.setdefault(piece, {})
+        if star:
+            node = node.setdefault(r"\w*", {})
+        node[""] = {}
+    return _emit(root) if root else None
+
+
+def _emit(node: dict[str, dict]) -> str:
+    branches = [piece + _emit(child) for piece, child in node.items() if piece]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:  # a phrase ends here and others go on
+        return (body if len(branches) > 1 else f"(?:{body})") + "?"
+    return body
+
+
+class PhraseFinder:
+    """All matches of several phrase patterns in a text, with one locator scan.
+
+    Parameters
+    ----------
+    patterns
+        Key → ``(compiled pattern, its phrases)``; the pattern is what
+        :func:`~conflictmap.extract.lexicon.cue_pattern` compiled from those phrases (``None``
+        for an empty list).
+    """
+
+    def __init__(self, patterns: Mapping[Hashable, tuple[re.Pattern[str] | None, Iterable[str]]]) -> None:
+        self._patterns: dict[Hashable, re.Pattern[str]] = {}
+        self._by_first: dict[str, list[Hashable]] = {}
+        bodies = []
+        for key, (pattern, phrases) in patterns.items():
+            phrases = [str(p).strip() for p in phrases if str(p).strip()]
+            if pattern is None or not phrases:
+                continue
+            self._patterns[key] = pattern
+            for first in {p[0].lower() for p in phrases}:
+                self._by_first.setdefault(first, []).append(key)
+            bodies.extend(phrases)
+        trie = phrase_trie(bodies)
+        self._locator = re.compile(rf"(?<![\w-])(?=(?:{trie})(?!\w))") if trie else None
+        self._all = list(self._patterns)
+
+    def find(self, text: str) -> dict[Hashable, list[Match]]:
+        """Return, for each key with a match, the matches its pattern's ``finditer`` gives, in order."""
+        found: dict[Hashable, list[Match]] = {}
+        if self._locator is None:
+            return found
+        low = text.lower()
+        if len(low) != len(text):  # a letter whose lower case is longer (rare): fold letter by letter
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        patterns, by_first, every = self._patterns, self._by_first, self._all
+        for located in self._locator.finditer(low):
+            pos = located.start()
+            for key in by_first.get(low[pos], every):
+                hit = patterns[key].match(text, pos)
+                if hit is None:
+                    continue
+                hits = found.get(key)
+                if hits is None:
+                    found[key] = [Match(pos, hit.end(), hit.group())]
+                elif pos >= hits[-1].end:  # finditer's matches do not overlap
+                    hits.append(Match(pos, hit.end(), hit.group()))
+        return found
+
+
+def join_spans(text: str, spans: list[tuple[int, int]], pieces: list[str] | None = None) -> str:
+    """Return ``text`` with every character outside ``spans`` replaced by NUL (same length).
+
+    ``pieces`` replaces the text of each span (same lengths), e.g. with quotes masked.
+    """
+    out, last = [], 0
+    for n, (start, end) in enumerate(spans):
+        out.append(_GAP * (start - last))
+        out.append(pieces[n] if pieces is not None else text[start:end])
+        last = end
+    out.append(_GAP * (len(text) - last))
+    return "".join(out)
