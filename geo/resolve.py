@@ -236,6 +236,10 @@ class Resolver:
         self.overrides = overrides or Overrides()
         self.focus = frozenset(focus)
         self._memo: dict[tuple, Resolution] = {}
+        # Per near-less memo key: the reading and candidates the answer was chosen from, when no
+        # qualifier was involved. Only the final choice depends on ``near`` (a tie-breaker), so a
+        # phrase asked again near other places (articles do, name by name) is only re-ranked.
+        self._bases: dict[tuple, tuple[Phrase, tuple[tuple[Place, int], ...]]] = {}
 
     def resolve(
         self,
@@ -279,7 +283,15 @@ class Resolver:
         if hit is None:
             unit = self._admin1_id(admin1, country) if admin1 else None
             context = _Context(country and country.upper(), unit, near, explicit=not inferred)
-            hit = self._memo[memo_key] = self._resolve(query, context, within_country)
+            if near is not None:
+                self.resolve(
+                    query, country=country, within_country=within_country, admin1=admin1, inferred=inferred
+                )
+                base = self._bases.get((query, country, None, within_country, admin1, inferred))
+                if base is not None:
+                    hit = self._memo[memo_key] = self._choose(query, base[0], base[1], context)
+                    return hit
+            hit = self._memo[memo_key] = self._resolve(query, context, within_country, memo_key)
         return hit
 
     def _admin1_id(self, name: str, country: str | None) -> str | None:
@@ -323,7 +335,9 @@ class Resolver:
 
     # ------------------------------------------------------------------ internals
 
-    def _resolve(self, query: str, context: _Context, within_country: str | None = None) -> Resolution:
+    def _resolve(
+        self, query: str, context: _Context, within_country: str | None = None, memo_key: tuple = ()
+    ) -> Resolution:
         readings = read_phrase(query)
         for reading in readings:
             override = self.overrides.get(reading.name)
@@ -343,6 +357,8 @@ class Resolver:
                     contexts[reading.qualifier] = self._qualified(reading.qualifier, context)
                 found = self._plausible(found, contexts[reading.qualifier], within_country, reading.name)
                 if found:
+                    if reading.qualifier is None and context.near is None and memo_key:
+                        self._bases[memo_key] = (reading, found)
                     return self._choose(query, reading, found, contexts[reading.qualifier])
         where = f"in {within_country}" if within_country else "in the gazetteer"
         return Resolution(

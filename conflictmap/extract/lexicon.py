@@ -7,11 +7,11 @@ layout (``--lexicon FILE``): mappings merge by key, lists are extended, scalars 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -110,11 +110,13 @@ class Lexicon:
         before = "|".join(re.escape(w) for w in sorted(self.features_before, key=len, reverse=True))
         # Feature phrases: a capitalised run and a feature word after it ("Yarmouk River") or
         # before it ("Lake Assad").
+        # Each comes with a quick test for its feature word: most articles name no feature, and
+        # a capitalised run is tried at every capital letter.
         self.feature_phrases = [
-            re.compile(pattern)
-            for pattern, words in (
-                (rf"\b{_FEATURE_RUN} (?:{after})\b", after),
-                (rf"\b(?:{before}) {_FEATURE_RUN}\b", before),
+            (re.compile(pattern), re.compile(hint))
+            for pattern, hint, words in (
+                (rf"\b{_FEATURE_RUN} (?:{after})\b", rf" (?:{after})\b", after),
+                (rf"\b(?:{before}) {_FEATURE_RUN}\b", rf"(?:{before}) ", before),
             )
             if words
         ]
@@ -143,7 +145,57 @@ class Lexicon:
 _FEATURE_RUN = r"[A-Z][\w'’]*(?:[ -](?:al-|el-|ad-|as-|ar-)?[A-Z][\w'’]*){0,2}"
 
 
-def _names_pattern(names: Iterable[str], *, ignore_case: bool = False) -> re.Pattern[str] | None:
+class WordMatch(NamedTuple):
+    """A match of a :class:`WordPattern`: its span and text (as ``re.Match`` gives them)."""
+
+    start: int
+    end: int
+    text: str
+
+    def span(self) -> tuple[int, int]:  # as re.Match.span
+        return self.start, self.end
+
+    def group(self) -> str:  # as re.Match.group
+        return self.text
+
+
+class WordPattern:
+    r"""Whole-word matches of an expression, as ``(?<!\\w)(?:body)(?!\\w)`` would give them, faster.
+
+    A look-behind at the start of an expression stops ``re`` from skipping ahead to where the
+    names can begin, so every position of the text is tried (about 55 µs for 3 KB, against 9 µs
+    without it). The body is searched instead, and a match preceded by a word character is
+    dropped and the search resumed one character later: the same matches, in the same order.
+    Names matched in any case are searched in the lower-cased text.
+    """
+
+    def __init__(self, body: str, *, ignore_case: bool) -> None:
+        self.ignore_case = ignore_case
+        self.body = re.compile(rf"(?:{body})(?!\w)")
+        self.pattern = rf"(?<!\w)(?:{body})(?!\w)"  # what it stands for, for messages and tests
+        self._any_case = re.compile(self.pattern, re.IGNORECASE) if ignore_case else None
+
+    def finditer(self, text: str) -> Iterator[WordMatch]:
+        """Yield the non-overlapping whole-word matches in ``text``, in order."""
+        if self.ignore_case:
+            low = text.lower()
+            if len(low) != len(text):  # a letter whose lower case is longer: the slow way
+                for m in self._any_case.finditer(text):  # type: ignore[union-attr]
+                    yield WordMatch(m.start(), m.end(), m.group())
+                return
+        else:
+            low = text
+        search, pos = self.body.search, 0
+        while (m := search(low, pos)) is not None:
+            start, end = m.span()
+            if start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
+                pos = start + 1
+                continue
+            yield WordMatch(start, end, text[start:end])
+            pos = end if end > start else start + 1
+
+
+def _names_pattern(names: Iterable[str], *, ignore_case: bool = False) -> WordPattern | None:
     """Compile names into one whole-word pattern (exact case unless ``ignore_case``).
 
     The names share their prefixes (:func:`~conflictmap.extract.cues.phrase_trie`), the longest
@@ -153,7 +205,7 @@ def _names_pattern(names: Iterable[str], *, ignore_case: bool = False) -> re.Pat
     trie = phrase_trie(set(names), fold=ignore_case, wildcard=False)
     if trie is None:
         return None
-    return re.compile(rf"(?<!\w)(?:{trie})(?!\w)", re.IGNORECASE if ignore_case else 0)
+    return WordPattern(trie, ignore_case=ignore_case)
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:

@@ -126,6 +126,7 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
 
 
 _SINGULAR = {"provinces": "province", "governorates": "governorate"}
+_FEATURE_LEADS = frozenset({"lake", "mount"})  # common words that may open a feature's name
 _ARABIC_WORDS = frozenset({"ريف", "محافظة", "محافظه", "مدينة", "مدينه"})
 
 
@@ -139,14 +140,13 @@ def _add_extra(
         for p, kind in ((lexicon.feature_pattern, "feature"), (lexicon.lowercase_pattern, "lowercase"))
         if p
     ]
-    patterns += [(p, "feature") for p in lexicon.feature_phrases]
+    patterns += [(p, "feature") for p, hint in lexicon.feature_phrases if hint.search(text)]
+    common = lexicon.common_words
     for pattern, kind in patterns:
         for m in pattern.finditer(text):
             start, end = m.span()
-            if blocked.covers(start, end) or text[start:end].split()[0].casefold() in lexicon.common_words - {
-                "lake",
-                "mount",
-            }:
+            first = text[start:end].split()[0].casefold()
+            if blocked.covers(start, end) or (first in common and first not in _FEATURE_LEADS):
                 continue
             extra.append(Mention(start, end, m.group(), m.group(), kind))
     if not extra:
