@@ -167,8 +167,12 @@ def _check_columns(raw: pd.DataFrame, origin: Origin) -> None:
 def _text(raw: pd.DataFrame, name: str) -> pd.Series:
     if name not in raw.columns:
         return pd.Series(np.nan, index=raw.index, dtype="str")
-    values = raw[name].map(_cell_text, na_action="ignore")
-    return values.astype("str").replace("", np.nan)
+    column = raw[name]
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        values = column.astype("str").str.strip()  # only text: no cell needs _cell_text's care
+    else:
+        values = column.map(_cell_text, na_action="ignore").astype("str")
+    return values.replace("", np.nan)
 
 
 def _extra(values: pd.Series) -> pd.Series:
@@ -261,7 +265,12 @@ def _geometry(raw: pd.DataFrame, origin: Origin) -> gpd.GeoSeries:
     if "latitude" in raw.columns:
         geoms = _points(raw, origin)
     if "geometry" in raw.columns:
-        for i, value in enumerate(raw["geometry"]):
+        given = raw["geometry"].to_numpy()
+        known = _valid_shapes(given)
+        for i, value in enumerate(given):
+            if known[i]:
+                geoms[i] = value  # checked all at once by _valid_shapes
+                continue
             shape = _shape(value, i, origin)
             if shape is not None:
                 geoms[i] = shape
@@ -293,6 +302,33 @@ def _points(raw: pd.DataFrame, origin: Origin) -> np.ndarray:
     geoms = np.full(len(raw), None, dtype=object)
     geoms[present.to_numpy()] = shapely.points(lon[present].to_numpy(), lat[present].to_numpy())
     return geoms
+
+
+def _valid_shapes(values: np.ndarray) -> np.ndarray:
+    """Mark the values that are already valid, non-empty geometries of an allowed type in range.
+
+    Vectorised, for frames built in Python (extracted events); everything else goes through
+    :func:`_shape`, one by one, which also says what is wrong.
+    """
+    is_geom = np.fromiter((isinstance(v, BaseGeometry) for v in values), dtype=bool, count=len(values))
+    ok = np.zeros(len(values), dtype=bool)
+    if not is_geom.any():
+        return ok
+    shapes = values[is_geom]
+    allowed = np.isin(shapely.get_type_id(shapes), _ALLOWED_TYPE_IDS)
+    bounds = shapely.bounds(shapes)
+    in_range = (
+        (bounds[:, 0] >= -180) & (bounds[:, 0] <= bounds[:, 2]) & (bounds[:, 2] <= 180)
+        & (bounds[:, 1] >= -90) & (bounds[:, 1] <= bounds[:, 3]) & (bounds[:, 3] <= 90)
+    )  # fmt: skip
+    good = allowed & ~shapely.is_empty(shapes) & in_range
+    good[good] = shapely.is_valid(shapes[good])
+    ok[is_geom] = good
+    return ok
+
+
+# shapely type ids of GEOMETRY_TYPES (Point, Polygon, MultiPolygon)
+_ALLOWED_TYPE_IDS = [0, 3, 6]
 
 
 def _plain(value: object) -> object:

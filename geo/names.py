@@ -182,12 +182,17 @@ def variant_key(text: str) -> str:
     return "".join(folded)
 
 
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=1 << 16)
 def skeleton_key(text: str) -> str:
     """Return the consonant skeleton of the variant key, or ``""`` when it is too short to trust."""
     key = variant_key(text)
     if not key or ARABIC.search(key):
         return ""
-    skeleton = re.sub(r"(.)\1+", r"\1", VOWELS.sub("", key))
+    # A function, not the template "\1": re parses a template at every match.
+    skeleton = _REPEATS.sub(lambda m: m.group(1), VOWELS.sub("", key))
     return skeleton if len(skeleton) >= 3 else ""
 
 

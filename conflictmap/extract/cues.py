@@ -82,19 +82,23 @@ class PhraseFinder:
 
     def __init__(self, patterns: Mapping[Hashable, tuple[re.Pattern[str] | None, Iterable[str]]]) -> None:
         self._patterns: dict[Hashable, re.Pattern[str]] = {}
+        # Which patterns can match where a phrase starts, by the phrase's first two letters (or
+        # its first, when the second is a separator or a wildcard): few, at most positions.
         self._by_first: dict[str, list[Hashable]] = {}
+        self._by_two: dict[str, list[Hashable]] = {}
         bodies = []
         for key, (pattern, phrases) in patterns.items():
             phrases = [str(p).strip() for p in phrases if str(p).strip()]
             if pattern is None or not phrases:
                 continue
             self._patterns[key] = pattern
-            for first in {p[0].lower() for p in phrases}:
-                self._by_first.setdefault(first, []).append(key)
+            for lead in {_lead(p) for p in phrases}:
+                table = self._by_first if len(lead) == 1 else self._by_two
+                if key not in table.setdefault(lead, []):
+                    table[lead].append(key)
             bodies.extend(phrases)
         trie = phrase_trie(bodies)
         self._locator = re.compile(rf"(?<![\w-])(?=(?:{trie})(?!\w))") if trie else None
-        self._all = list(self._patterns)
 
     def find(self, text: str) -> dict[Hashable, list[Match]]:
         """Return, for each key with a match, the matches its pattern's ``finditer`` gives, in order."""
@@ -104,10 +108,13 @@ class PhraseFinder:
         low = text.lower()
         if len(low) != len(text):  # a letter whose lower case is longer (rare): fold letter by letter
             low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        patterns, by_first, every = self._patterns, self._by_first, self._all
+        patterns, by_first, by_two = self._patterns, self._by_first, self._by_two
         for located in self._locator.finditer(low):
             pos = located.start()
-            for key in by_first.get(low[pos], every):
+            keys = by_two.get(low[pos : pos + 2], ())
+            if low[pos] in by_first:
+                keys = [*keys, *by_first[low[pos]]]
+            for key in keys:
                 hit = patterns[key].match(text, pos)
                 if hit is None:
                     continue
@@ -117,6 +124,12 @@ class PhraseFinder:
                 elif pos >= hits[-1].end:  # finditer's matches do not overlap
                     hits.append(Match(pos, hit.end(), hit.group()))
         return found
+
+
+def _lead(phrase: str) -> str:
+    """Return the first two letters of a phrase, lower case; only the first when the second may vary."""
+    low = phrase.lower()
+    return low[:2] if len(low) > 1 and (low[1].isalnum() or low[1] in "'’") else low[:1]
 
 
 def join_spans(text: str, spans: list[tuple[int, int]], pieces: list[str] | None = None) -> str:

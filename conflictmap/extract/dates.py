@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 __all__ = ["DateSpan", "find_dates", "parse_published"]
@@ -209,19 +210,26 @@ _LOCATOR = re.compile(
 )
 
 
-def find_dates(text: str, published: dt.date) -> list[DateSpan]:
+def find_dates(
+    text: str, published: dt.date, *, words: Iterable[tuple[int, str]] | None = None
+) -> list[DateSpan]:
     """Return the date expressions of ``text``, in order, resolved against ``published``.
 
     Overlapping expressions keep the first pattern that matched (the more specific one).
+
+    Parameters
+    ----------
+    text, published
+        The article and its publication date.
+    words
+        ``(start, lower-case word)`` of every word of ``text`` in order, when the caller has
+        split it already: the patterns are then tried where their lead words are, without
+        scanning the text for them (which takes longer than the rest of this function).
     """
-    low = text.lower()
-    if len(low) != len(text):  # a letter whose lower case is longer (rare): fold letter by letter
-        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     # Each pattern's matches as its own finditer would give them (in order, not overlapping).
     matches: list[list[re.Match[str]]] = [[] for _ in _PATTERNS]
-    for located in _LOCATOR.finditer(low):
-        pos, word = located.start(), located[0]
-        for n in _BY_LEAD.get("#" if word[0].isdigit() else word, ()):
+    for pos, word in _leads(text) if words is None else _leads_of(words):
+        for n in _BY_LEAD[word]:
             m = _PATTERNS[n][1].match(text, pos)
             if m is not None and (not matches[n] or pos >= matches[n][-1].end()):
                 matches[n].append(m)
@@ -249,6 +257,29 @@ _DATELINE = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d{2})\b")
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _leads(text: str) -> Iterator[tuple[int, str]]:
+    """Positions and lead words (``#`` for a day number) of ``text``, found by one scan."""
+    low = text.lower()
+    if len(low) != len(text):  # a letter whose lower case is longer (rare): fold letter by letter
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    for located in _LOCATOR.finditer(low):
+        word = located[0]
+        yield located.start(), "#" if word[0].isdigit() else word
+
+
+def _leads_of(words: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Pick the lead words out of already split words ("3rd" and "12" lead as day numbers)."""
+    by_lead = _BY_LEAD
+    for start, word in words:
+        if word in by_lead:
+            yield start, word
+        elif word[0].isdigit() and len(_DIGITS.match(word)[0]) <= 2:  # type: ignore[index]
+            yield start, "#"
 
 
 def parse_published(text: str, *, meta: str | None = None) -> tuple[dt.date | None, str]:

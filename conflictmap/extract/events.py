@@ -135,17 +135,21 @@ def actors_of(
     """
     if hits is None:
         hits = lexicon.actor_finder.find(sentence)
+    spans = [(m.start, m.end) for actor in lexicon.actors for m in hits.get(actor.name, ())]
     found: dict[str, tuple[int, str]] = {}
     for actor in lexicon.actors:
-        first = hits.get(actor.name)
-        if first and actor.name not in found:
-            found[actor.name] = (first[0].start, actor.kind)
+        if actor.name in found:
+            continue
+        # A match inside a longer actor's match is that actor's ("Syrian government" within
+        # "Syrian government forces"): the longer reading wins.
+        own = [
+            m
+            for m in hits.get(actor.name, ())
+            if not any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in spans)
+        ]
+        if own:
+            found[actor.name] = (own[0].start, actor.kind)
     ordered = sorted((pos, name, kind) for name, (pos, kind) in found.items())
-    # "Syrian government forces" also contains "Syrian government": keep the longer reading.
-    if "Syrian government forces" in found and "Syrian government" in found:
-        forces = found["Syrian government forces"][0]
-        if abs(found["Syrian government"][0] - forces) < 3:
-            ordered = [o for o in ordered if o[1] != "Syrian government"]
     return ordered
 
 

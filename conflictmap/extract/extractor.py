@@ -75,7 +75,7 @@ class Extractor:
                 f"{where}: no publication date in a dateline; relative dates are read against "
                 f"today ({published}); give --published DATE"
             )
-        candidates, demonyms, _blocked = find_mentions(text, self.matcher, self.lexicon)
+        candidates, demonyms, _blocked, tokens = find_mentions(text, self.matcher, self.lexicon)
         sentences = split_sentences(text)
         inferred = country is None
         if country is None:
@@ -88,7 +88,8 @@ class Extractor:
         starts = [s for s, _ in sentences]
         for m in mentions:
             m.sentence = max(0, bisect.bisect_right(starts, m.start) - 1)
-        events = self._events(text, sentences, mentions, published)
+        words = [(t.start, t.folded) for t in tokens]
+        events = self._events(text, sentences, mentions, published, words)
         if not any(m.place is not None for m in mentions) and events:
             warnings.append(f"{where}: no locatable place; its {len(events)} events are kept unlocated")
         return ArticleResult(article, published, events, mentions, sentences, warnings)
@@ -127,13 +128,18 @@ class Extractor:
         return None
 
     def _events(
-        self, text: str, sentences: list[tuple[int, int]], mentions: list[Mention], published: dt.date
+        self,
+        text: str,
+        sentences: list[tuple[int, int]],
+        mentions: list[Mention],
+        published: dt.date,
+        words: list[tuple[int, str]],
     ) -> list[Event]:
         by_sentence: dict[int, list[Mention]] = {}
         for m in mentions:
             by_sentence.setdefault(m.sentence, []).append(m)
         carried = DateSpan(0, 0, published, published, 1)
-        all_dates = find_dates(text, published)  # once per article, then shared out by sentence
+        all_dates = find_dates(text, published, words=words)  # once per article, shared out by sentence
         date_starts = [d.start for d in all_dates]
         cue_hits, actor_hits = article_hits(text, sentences, self.lexicon)  # one scan per article
         kept: list[Event] = []

@@ -44,7 +44,7 @@ _ACTOR_PREFIX = re.compile(
 
 def find_mentions(
     text: str, matcher: Matcher, lexicon: Lexicon
-) -> tuple[list[Mention], Counter[str], Blocked]:
+) -> tuple[list[Mention], Counter[str], Blocked, list[Token]]:
     """Return the candidate place mentions of ``text`` (unresolved) and the demonym countries.
 
     Returns
@@ -55,6 +55,8 @@ def find_mentions(
         Country codes of the demonyms seen (context for ranking).
     blocked : Blocked
         Organisation and person spans, and surnames.
+    tokens : list of Token
+        The words of ``text`` (for the date finder, which need not split it again).
     """
     tokens = tokenize(text)
     blocked = blocked_spans(text, tokens, lexicon)
@@ -89,7 +91,7 @@ def find_mentions(
     mentions = _add_extra(text, tokens, mentions, lexicon, blocked)
     for m in mentions:
         m.text = text[m.start : m.end]
-    return mentions, demonyms, blocked
+    return mentions, demonyms, blocked, tokens
 
 
 def _whole_run(tokens: list[Token], i: int, j: int) -> int:
