@@ -102,6 +102,9 @@ class Resolution:
         The places considered, best first.
     name_read
         The place name read from the phrase ("Daraa" in "the Daraa countryside").
+    match
+        How the winner's name matched: 0 exactly (case, accents and punctuation folded), 1 on a
+        looser spelling (transliteration variants), 2 on the consonants only.
     """
 
     query: str
@@ -111,6 +114,7 @@ class Resolution:
     reason: str
     candidates: tuple[Place, ...] = ()
     name_read: str | None = None
+    match: int = 0
 
     @property
     def found(self) -> bool:
@@ -473,6 +477,7 @@ class Resolver:
             reason,
             tuple(p for _, p in scored[:10]),
             reading.name,
+            tier,
         )
 
     def _rank(

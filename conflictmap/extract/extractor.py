@@ -174,6 +174,8 @@ class Extractor:
                 carried = dates[-1]
             (headline if is_headline else kept).extend(found)
         merged = merge_events(kept, headline)
+        limit = published - dt.timedelta(days=round(365.25 * self.lexicon.background_years))
+        merged = [e for e in merged if e.last > limit]
         self._fallback(merged, mentions)
         self._roles(merged, mentions)
         return merged

@@ -103,6 +103,7 @@ class Lexicon:
         }
         self.directions = {str(c).casefold() for c in data.get("directions", [])}
         self.speaker_only = bool(data.get("statement_speakers_only", True))
+        self.background_years = float(data.get("background_years", 2))
         self.organisation_pattern = _names_pattern(self.organisations)
         self.lowercase_pattern = _names_pattern(self.lowercase_places, ignore_case=True)
         self.feature_pattern = _names_pattern(self.named_features)
@@ -222,8 +223,12 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:
             base[key] = merged
         elif key == "statement_speakers_only":
             base[key] = bool(value)
+        elif key == "background_years":
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ConfigurationError(f"{where}: 'background_years' must be a number >= 0, got {value!r}")
+            base[key] = float(value)
         else:
-            allowed = ", ".join((*_MAP_KEYS, *_LIST_KEYS, "statement_speakers_only"))
+            allowed = ", ".join((*_MAP_KEYS, *_LIST_KEYS, "statement_speakers_only", "background_years"))
             raise ConfigurationError(f"{where}: unknown key {key!r}; allowed: {allowed}")
 
 

@@ -193,6 +193,10 @@ def resolve_mentions(
         if near is not None and res is not None and len({p.place_id for p in res.candidates}) > 1:
             # An ambiguous name: the place nearest the article's unambiguous places wins ties.
             res = resolver.resolve(m.query, country=country, near=near, inferred=inferred)
+        if res is not None and res.match == 2 and m.kind == "name" and " " not in m.text.strip():
+            # One word that matches a place only on its consonants is a guess in running text
+            # (a headline's "Host" is not Koçtepe): not taken as a mention.
+            continue
         if res is not None and res.place is not None and not _plausible(res, resolver, lexicon):
             res = _plausible_candidate(res, resolver, lexicon)
             if res is None and m.kind == "name":

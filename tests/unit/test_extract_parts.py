@@ -364,3 +364,59 @@ def test_the_name_index_uses_the_gazetteers_public_hashes():
     known = np.uint64(name_hash(variant_key("Nawa")))
     assert hashes[np.searchsorted(hashes, known)] == known
     assert variant_key("Nawa") in extractor.matcher.index and "zzqxv" not in extractor.matcher.index
+
+
+def test_dates_found_on_split_words_equal_a_scan_per_pattern():
+    from pathlib import Path
+
+    from conflictmap.extract.mentions import tokenize
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "articles"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    texts.append(
+        "Since mid-March, on Tuesday's raid, MAY 5 and 6, 2025, 3rd Sept. 2024; 123 the previous week."
+    )
+    for text in texts:
+        words = [(t.start, t.folded) for t in tokenize(text)]
+        assert find_dates(text, PUBLISHED, words=words) == _reference_dates(text, PUBLISHED)
+
+
+@pytest.mark.parametrize("ignore_case", [False, True])
+def test_word_patterns_match_like_a_look_behind(ignore_case):
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract.lexicon import _names_pattern
+
+    names = ["Yarmouk River", "Euphrates", "UN", "UNDOF", "al-Bab", "Bab"]
+    pattern = _names_pattern(names, ignore_case=ignore_case)
+    reference = re.compile(pattern.pattern, re.IGNORECASE if ignore_case else 0)
+    pieces = st.sampled_from([*names, "x", "_", " ", "-", "Ab", "yarmouk river", "İ", "1", "UNx"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=12).map("".join))
+    def check(text):
+        assert [(m.span(), m.group()) for m in pattern.finditer(text)] == [
+            (m.span(), m.group()) for m in reference.finditer(text)
+        ]
+
+    check()
+
+
+def test_one_word_matching_only_on_consonants_is_not_a_place():
+    # "Host" matches a Turkish village only on its consonants; a title-case headline is not a place.
+    _, mentions = extract_events(
+        "Syria May Host Talks\nPublished 2026-01-07\n\nOfficials met in Paris on Monday.\n"
+    )
+    assert [m["text"] for m in mentions] == ["Syria", "Paris"]
+
+
+def test_background_events_long_before_publication_are_left_out():
+    text = (
+        "Published 2025-06-01\n\nIsraeli troops raided Khiam on Friday. Residents recalled how "
+        "Israeli forces raided the town in 2000.\n"
+    )
+    events, _ = extract_events(text)
+    assert events["event_date"].dt.year.tolist() == [2025]
