@@ -18,7 +18,8 @@ from pathlib import Path
 from conflictmap.errors import InputError
 
 __all__ = [
-    "MAX_ARTICLE_BYTES",
+    "MAX_ARTICLE_CHARS",
+    "MAX_FILE_BYTES",
     "Article",
     "article_from_text",
     "clean_html",
@@ -26,8 +27,11 @@ __all__ = [
     "read_article",
 ]
 
-# Articles are a few kilobytes; a file this large is not one (a dump, a PDF saved as text).
-MAX_ARTICLE_BYTES = 5_000_000
+# Articles are a few kilobytes of text. A saved web page can weigh megabytes of scripts and
+# styles around them, so the file may be large; its text, once cleaned, may not: text this long
+# is not one article (a dump, a book, a PDF saved as text).
+MAX_FILE_BYTES = 64_000_000
+MAX_ARTICLE_CHARS = 2_000_000
 ARTICLE_FORMATS = {
     ".txt": "text",
     ".text": "text",
@@ -146,17 +150,23 @@ def read_article(path: str | Path, *, encoding: str = "utf-8", format: str | Non
     size = path.stat().st_size
     if size == 0:
         raise InputError(f"{path}: the file is empty")
-    if size > MAX_ARTICLE_BYTES:
+    if size > MAX_FILE_BYTES:
         raise InputError(
-            f"{path}: {size / 1e6:.1f} MB is too large for a news article (limit "
-            f"{MAX_ARTICLE_BYTES / 1e6:.0f} MB); split it into articles"
+            f"{path}: {size / 1e6:.1f} MB is too large for a news article file (limit "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB); split it into articles"
         )
     data = path.read_bytes()
     text = _decode(data, path, encoding)
     fmt = format or ARTICLE_FORMATS.get(path.suffix.lower(), "text")
     if fmt == "text" and text.lstrip()[:14].lower().startswith(("<!doctype html", "<html")):
         fmt = "html"
-    return article_from_text(text, path=str(path), format=fmt)
+    article = article_from_text(text, path=str(path), format=fmt)
+    if len(article.text) > MAX_ARTICLE_CHARS:
+        raise InputError(
+            f"{path}: {len(article.text) / 1e6:.1f} million characters of text is too long for a news "
+            f"article (limit {MAX_ARTICLE_CHARS / 1e6:.0f} million); split it into articles"
+        )
+    return article
 
 
 def article_from_text(text: str, *, path: str = "", format: str = "text") -> Article:

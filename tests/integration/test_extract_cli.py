@@ -124,14 +124,40 @@ def test_latin1_article_reads_with_its_encoding(tmp_path):
     assert "café" in out.read_text(encoding="utf-8")
 
 
-def test_a_50_mb_file_is_refused_clearly(tmp_path):
+def test_a_50_mb_text_is_refused_clearly(tmp_path):
     big = tmp_path / "big.txt"
-    with big.open("wb") as fh:
-        fh.truncate(50 * 1024 * 1024)  # sparse: instant to make
+    line = b"Troops entered Nawa on Friday and left the next day, residents said.\n"
+    big.write_bytes(b"Published 2025-01-10\n\n" + line * (50_000_000 // len(line)))
     out = tmp_path / "events.geojson"
     result = run("extract", big, "-o", out)
     assert result.exit_code == 2
-    assert "too large for a news article" in result.output and not out.exists()
+    assert "too long for a news article" in result.output and "split it" in result.output
+    assert not out.exists()
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as fh:
+        fh.truncate(100 * 1024 * 1024)  # sparse: instant to make
+    result = run("extract", big, "-o", tmp_path / "events.geojson")
+    assert result.exit_code == 2 and "too large for a news article file" in result.output
+
+
+def test_a_web_page_heavy_with_scripts_is_read_for_its_text(tmp_path):
+    page = tmp_path / "page.html"
+    script = "<script>var x = '" + "a" * 20_000_000 + "';</script>"
+    page.write_text(
+        "<html><head><meta property='article:published_time' content='2025-03-02'>"
+        f"{script}</head><body><p>Israeli troops entered Kudna on Saturday, residents said.</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    out = tmp_path / "events.geojson"
+    result = run("extract", page, "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    events = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert [e["properties"]["category"] for e in events] == ["incursion"]
+    assert "aaaa" not in out.read_text(encoding="utf-8")
 
 
 def test_an_article_without_places_is_kept_unlocated_with_a_warning(tmp_path):
