@@ -70,9 +70,10 @@ def event_units(events: gpd.GeoDataFrame, *, regions: RegionRegistry | None = No
         shapes = shapely.from_wkb(np.asarray(uniques, dtype=object))
         # Units query a tree of the points, not the other way round: shapely prepares the query
         # geometries, and a prepared province tests 100,000 points four times faster.
-        unit, hit = shapely.STRtree(shapely.point_on_surface(shapes)).query(
-            unit_geoms, predicate="intersects"
-        )
+        anchors = shapes.copy()
+        areal = shapely.get_type_id(shapes) != 0  # a point is its own anchor
+        anchors[areal] = shapely.point_on_surface(shapes[areal])
+        unit, hit = shapely.STRtree(anchors).query(unit_geoms, predicate="intersects")
         order = np.lexsort((unit, hit))
         unit, hit = unit[order], hit[order]
         first = np.unique(hit, return_index=True)[1]  # a point on a shared border: first unit

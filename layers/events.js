@@ -464,6 +464,17 @@ window.conflictmap = window.conflictmap || (function () {
     style.fillOpacity = style.fillOpacity / store.layersDrawing(area);
     return style;
   }
+  /* Entries {layer, events, shown} of a layer group: each is on the map while any of its events
+     is visible in time (region polygons, links). */
+  function showWhileVisible(group, entries, store) {
+    entries.forEach(function (entry) {
+      var show = entry.events.some(function (i) { return store.visible[i]; });
+      if (show !== entry.shown) {
+        if (show) { group.addLayer(entry.layer); } else { group.removeLayer(entry.layer); }
+        entry.shown = show;
+      }
+    });
+  }
   function mostFrequent(store, events) {
     var counts = {}, best = null;
     events.forEach(function (i) {
@@ -610,13 +621,7 @@ window.conflictmap = window.conflictmap || (function () {
     },
     _update: function () {
       var store = this._store, self = this;
-      this._areas.forEach(function (area) {
-        var show = area.events.some(function (i) { return store.visible[i]; });
-        if (show !== area.shown) {
-          if (show) { self.addLayer(area.layer); } else { self.removeLayer(area.layer); }
-          area.shown = show;
-        }
-      });
+      showWhileVisible(this, this._areas, store);
       if (this._markers) {
         this._markers.forEach(function (m) {
           m.visible = m.events.filter(function (i) { return store.visible[i]; });
@@ -673,14 +678,7 @@ window.conflictmap = window.conflictmap || (function () {
       store.onChange(this._update.bind(this));
     },
     _update: function () {
-      var store = this._store, self = this;
-      this._links.forEach(function (link) {
-        var show = link.events.some(function (i) { return store.visible[i]; });
-        if (show !== link.shown) {
-          if (show) { self.addLayer(link.layer); } else { self.removeLayer(link.layer); }
-          link.shown = show;
-        }
-      });
+      showWhileVisible(this, this._links, this._store);
     }
   });
 

@@ -185,8 +185,12 @@ def _core(located: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
     """Split events into the bulk the opening view fits and the few far away from it."""
     if len(located) < 4:
         return located, located.iloc[:0]
-    points = located.geometry.representative_point()
-    lon, lat = np.radians(points.x.to_numpy()), np.radians(points.y.to_numpy())
+    geoms = located.geometry.to_numpy()
+    is_point = shapely.get_type_id(geoms) == 0
+    xy = np.empty((len(geoms), 2))
+    xy[is_point] = shapely.get_coordinates(geoms[is_point])
+    xy[~is_point] = shapely.get_coordinates(shapely.point_on_surface(geoms[~is_point]))
+    lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
     lon0, lat0 = np.median(lon), np.median(lat)
     # haversine distance to the median point
     a = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat) * np.cos(lat0) * np.sin((lon - lon0) / 2) ** 2

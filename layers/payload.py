@@ -182,6 +182,9 @@ def _encode(values: pd.Series) -> Any:
     if len(uniques) <= len(values) // 2:
         return {"v": [str(v) for v in uniques.tolist()], "c": codes.tolist()}
     text = values.astype("string")
+    sample = text.dropna().iloc[:1000]
+    if not len(sample) or sample.str.contains("/", regex=False).mean() <= 0.9:
+        return values.astype(object).where(values.notna(), None).tolist()
     split = text.str.rpartition("/")
     prefix = (split[0] + split[1]).where(text.notna())
     if (split[1] == "/").mean() > 0.9 and prefix.nunique() <= len(values) // 10:
