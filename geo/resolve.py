@@ -82,6 +82,10 @@ def precision_of(kind: str, *, vague: bool) -> int:
     return base
 
 
+# Position of the distance tie-breaker in the tuples of Resolver._rank.
+_DISTANCE = 10
+
+
 @dataclass(frozen=True)
 class Resolution:
     """The answer to one place query.
@@ -243,7 +247,7 @@ class Resolver:
         # Per near-less memo key: the reading and candidates the answer was chosen from, when no
         # qualifier was involved. Only the final choice depends on ``near`` (a tie-breaker), so a
         # phrase asked again near other places (articles do, name by name) is only re-ranked.
-        self._bases: dict[tuple, tuple[Phrase, tuple[tuple[Place, int], ...]]] = {}
+        self._bases: dict[tuple, tuple[Phrase, tuple[tuple[Place, int], ...], list[tuple[tuple, Place]]]] = {}
 
     def resolve(
         self,
@@ -293,7 +297,7 @@ class Resolver:
                 )
                 base = self._bases.get((query, country, None, within_country, admin1, inferred))
                 if base is not None:
-                    hit = self._memo[memo_key] = self._choose(query, base[0], base[1], context)
+                    hit = self._memo[memo_key] = self._choose(query, base[0], base[1], context, base[2])
                     return hit
             hit = self._memo[memo_key] = self._resolve(query, context, within_country, memo_key)
         return hit
@@ -362,7 +366,9 @@ class Resolver:
                 found = self._plausible(found, contexts[reading.qualifier], within_country, reading.name)
                 if found:
                     if reading.qualifier is None and context.near is None and memo_key:
-                        self._bases[memo_key] = (reading, found)
+                        scored = self._scored(reading, found, context)
+                        self._bases[memo_key] = (reading, found, scored)
+                        return self._choose(query, reading, found, context, scored)
                     return self._choose(query, reading, found, contexts[reading.qualifier])
         where = f"in {within_country}" if within_country else "in the gazetteer"
         return Resolution(
@@ -451,14 +457,26 @@ class Resolver:
         return context
 
     def _choose(
-        self, query: str, reading: Phrase, found: tuple[tuple[Place, int], ...], context: _Context
+        self,
+        query: str,
+        reading: Phrase,
+        found: tuple[tuple[Place, int], ...],
+        context: _Context,
+        scored: list[tuple[tuple, Place]] | None = None,
     ) -> Resolution:
-        wanted = variant_key(reading.name)
-        best_tier = min(tier for _, tier in found)
-        scored = sorted(
-            (self._rank(place, tier, variant_key(place.name) == wanted, reading, context, best_tier), place)
-            for place, tier in found
-        )
+        """Rank the candidates (or re-rank ``scored``, ranked without ``context.near``)."""
+        if scored is None:
+            scored = self._scored(reading, found, context)
+        elif context.near is not None:
+            near = context.near
+            # Only the distance tie-breaker depends on ``near`` (see _rank): the rest is kept.
+            scored = sorted(
+                (
+                    (*rank[:_DISTANCE], round(distance_km(*near, p.lat, p.lon) / 25), *rank[_DISTANCE + 1 :]),
+                    p,
+                )
+                for rank, p in scored
+            )
         winner = scored[0][1]
         if len(scored) == 1:
             reason = "the only place of this name"
@@ -478,6 +496,16 @@ class Resolver:
             tuple(p for _, p in scored[:10]),
             reading.name,
             tier,
+        )
+
+    def _scored(
+        self, reading: Phrase, found: tuple[tuple[Place, int], ...], context: _Context
+    ) -> list[tuple[tuple, Place]]:
+        wanted = variant_key(reading.name)
+        best_tier = min(tier for _, tier in found)
+        return sorted(
+            (self._rank(place, tier, variant_key(place.name) == wanted, reading, context, best_tier), place)
+            for place, tier in found
         )
 
     def _rank(
