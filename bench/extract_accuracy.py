@@ -2,9 +2,10 @@
 
 Usage: python bench/extract_accuracy.py [--show-misses]
 
-Sets: tests/data/articles (labels.yaml), tests/data/articles/holdout (written after the
-extractor, see its README) and the seed article (../shared/mission/seed-article.txt with
-tests/data/articles/seed-labels.yaml; skipped when the article is absent).
+Sets: tests/data/articles (labels.yaml), tests/data/articles/holdout and holdout2 (written
+after the extractor, see their labels.yaml headers) and the seed article
+(../shared/mission/seed-article.txt with tests/data/articles/seed-labels.yaml; skipped when
+the article is absent).
 
 Scores, per article and per set:
 - mentions: a predicted mention is right when its span is exactly a labelled mention's span
@@ -85,9 +86,10 @@ class Scores:
 def label_sets() -> list[tuple[str, Path, list[dict]]]:
     """Return ``(name, folder of articles, labels)`` of every set present."""
     sets = [("articles", ARTICLES, yaml.safe_load((ARTICLES / "labels.yaml").read_text(encoding="utf-8")))]
-    holdout = ARTICLES / "holdout" / "labels.yaml"
-    if holdout.is_file():
-        sets.append(("holdout", holdout.parent, yaml.safe_load(holdout.read_text(encoding="utf-8"))))
+    for name in ("holdout", "holdout2"):
+        holdout = ARTICLES / name / "labels.yaml"
+        if holdout.is_file():
+            sets.append((name, holdout.parent, yaml.safe_load(holdout.read_text(encoding="utf-8"))))
     seed = ARTICLES / "seed-labels.yaml"
     if SEED.is_file() and seed.is_file():
         labels = yaml.safe_load(seed.read_text(encoding="utf-8"))

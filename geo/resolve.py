@@ -521,6 +521,10 @@ class Resolver:
         # Disputed areas (the Golan Heights, Shebaa Farms) have no single country but lie in the region.
         regional = place.country in self.focus or (not place.country and bool(place.region))
         focus = 0 if place.country == self.home else 1 if regional else 3
+        if place.kind == "country":
+            # A country is meant wherever it lies: "Qatar" is the state, not a Syrian village
+            # spelled al-Qatar, however far the state is from the region of interest.
+            focus = 0
         match = 4 if tier == 2 else 2 * tier + (not primary)
         # An inferred context wins only for places spelled as well as the best match: "Amman" next
         # to Syrian places is still the Jordanian capital, not a Syrian village spelled "Amanah".

@@ -1,9 +1,12 @@
-"""The labelled article set (tests/data/articles) stays consistent with its articles.
+"""The labelled article sets stay consistent with their articles.
 
-The set is the evaluation data for article extraction (issue 5). These checks keep hand edits
-honest: every labelled mention is in its article where the labels say, event sites are site
-mentions, evidence sentences exist, dates do not follow publication, and every region id and
-point is one the project knows.
+The sets are the evaluation data for article extraction (issue 5): the 14 articles of
+tests/data/articles, the held-out sets written after the extractor (holdout, holdout2) and the
+seed article, which lives outside the repository (../shared/mission/seed-article.txt; its checks
+are skipped when it is absent). These checks keep hand edits honest: every labelled mention is in
+its article where the labels say, event sites are site mentions, evidence sentences exist, dates
+do not follow publication, actors come from the fixed vocabulary, and every region id and point
+is one the project knows.
 """
 
 from __future__ import annotations
@@ -18,8 +21,39 @@ import yaml
 from geo.regions import default_regions
 
 ARTICLES = Path(__file__).resolve().parent.parent / "data" / "articles"
-LABELS = yaml.safe_load((ARTICLES / "labels.yaml").read_text(encoding="utf-8"))
+SEED = Path(__file__).resolve().parents[3] / "shared" / "mission" / "seed-article.txt"
 CATEGORIES = {"incursion", "airstrike", "shelling", "clashes", "unrest", "meeting", "agreement", "statement"}
+# The fixed actor vocabulary of tests/data/articles/README.md.
+ACTORS = {
+    "Israeli forces", "Israeli government", "Syrian government", "Syrian government forces",
+    "US government", "Jordanian government", "Turkish government", "Turkish forces",
+    "Lebanese government", "Syrian Democratic Forces", "Syrian National Army", "Druze factions",
+    "Druze spiritual leadership", "Bedouin tribal fighters", "Arab tribal fighters", "Hezbollah",
+    "Kurdistan Workers' Party", "local gunmen", "protesters",
+}  # fmt: skip
+SETS = {  # name -> (labels file, folder of the articles)
+    "articles": (ARTICLES / "labels.yaml", ARTICLES),
+    "holdout": (ARTICLES / "holdout" / "labels.yaml", ARTICLES / "holdout"),
+    "holdout2": (ARTICLES / "holdout2" / "labels.yaml", ARTICLES / "holdout2"),
+    "seed": (ARTICLES / "seed-labels.yaml", SEED.parent),
+}
+
+
+def _labels() -> list[tuple[str, dict]]:
+    out = []
+    for name, (path, _folder) in SETS.items():
+        out += [(name, label) for label in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    return out
+
+
+LABELS = _labels()
+
+
+def _text(set_name: str, label: dict) -> str:
+    path = SETS[set_name][1] / label["article"]
+    if set_name == "seed" and not path.is_file():
+        pytest.skip(f"seed article not found at {path}")
+    return path.read_text(encoding="utf-8")
 
 
 def _positions(text: str, surface: str) -> list[int]:
@@ -27,14 +61,29 @@ def _positions(text: str, surface: str) -> list[int]:
     return [m.start() for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text)]
 
 
-def test_every_article_is_labelled_once():
-    assert sorted(a["article"] for a in LABELS) == sorted(p.name for p in ARTICLES.glob("*.txt"))
-    assert len(LABELS) >= 12
+def _id(case: tuple[str, dict]) -> str:
+    return f"{case[0]}-{case[1]['article'][:2]}"
 
 
-@pytest.mark.parametrize("label", LABELS, ids=lambda a: a["article"][:2])
-def test_mentions_are_in_the_text_in_order(label):
-    text = (ARTICLES / label["article"]).read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", ["articles", "holdout", "holdout2"])
+def test_every_article_is_labelled_once(name):
+    path, folder = SETS[name]
+    labelled = sorted(a["article"] for a in yaml.safe_load(path.read_text(encoding="utf-8")))
+    articles = [
+        p.name for p in folder.iterdir() if p.suffix in (".txt", ".md", ".html") and p.stem != "README"
+    ]
+    assert labelled == sorted(articles)
+    assert len(labelled) >= (12 if name == "articles" else 3)
+
+
+def test_the_seed_labels_name_the_seed_article():
+    assert [label["article"] for name, label in LABELS if name == "seed"] == [SEED.name]
+
+
+@pytest.mark.parametrize("case", LABELS, ids=_id)
+def test_mentions_are_in_the_text_in_order(case):
+    name, label = case
+    text = _text(name, label)
     last, seen = -1, set()
     for mention in label["mentions"]:
         key = (mention["text"], mention["occurrence"])
@@ -47,10 +96,10 @@ def test_mentions_are_in_the_text_in_order(label):
         assert mention["role"] in ("site", "context")
 
 
-@pytest.mark.parametrize("label", LABELS, ids=lambda a: a["article"][:2])
-def test_truths_are_known_regions_or_plausible_points(label):
+@pytest.mark.parametrize("case", LABELS, ids=_id)
+def test_truths_are_known_regions_or_plausible_points(case):
     regions = default_regions()
-    for mention in label["mentions"]:
+    for mention in case[1]["mentions"]:
         truth = mention["truth"]
         if truth is None:
             continue
@@ -60,9 +109,10 @@ def test_truths_are_known_regions_or_plausible_points(label):
             assert -90 <= truth["lat"] <= 90 and -180 <= truth["lon"] <= 180, truth
 
 
-@pytest.mark.parametrize("label", LABELS, ids=lambda a: a["article"][:2])
-def test_events_have_a_site_mention_evidence_and_a_past_date(label):
-    text = (ARTICLES / label["article"]).read_text(encoding="utf-8")
+@pytest.mark.parametrize("case", LABELS, ids=_id)
+def test_events_have_a_site_mention_evidence_a_past_date_and_known_actors(case):
+    name, label = case
+    text = _text(name, label)
     sites = {m["text"] for m in label["mentions"] if m["role"] == "site"}
     published = label["published"]
     assert isinstance(published, dt.date)
@@ -70,6 +120,7 @@ def test_events_have_a_site_mention_evidence_and_a_past_date(label):
         assert event["category"] in CATEGORIES
         assert event["site"] is None or event["site"] in sites
         assert event["sentence_starts_with"] in text
+        assert set(event["actors"]) <= ACTORS, event["actors"]
         dates = (
             [event["date"]["start"], event["date"]["end"]]
             if isinstance(event["date"], dict)

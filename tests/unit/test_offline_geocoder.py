@@ -137,3 +137,12 @@ def test_chain_asks_any_geopy_style_geocoder_only_for_unknown_names():
     assert (found.source, found.place.place_id) == ("_fakegeopy", "_fakegeopy:node7")
     assert (found.place.lon, found.place.lat) == (36.02, 33.01)
     assert not results["Nowhere at all"].found
+
+
+def test_a_country_named_exactly_beats_a_village_of_its_name():
+    # Al Qatar, a village near Aleppo, is in the region of interest; Qatar the state is not.
+    from geo.resolve import Resolver
+
+    resolver = Resolver()
+    assert resolver.resolve("Qatar").place.place_id == "region:QA"
+    assert resolver.resolve("Qatar", country="SY", inferred=True).place.place_id == "region:QA"
