@@ -533,6 +533,8 @@ class Resolver:
             and (context.country is None or place.country == context.country)
             and (context.admin1 is None or place.admin1 == context.admin1 or place.region == context.admin1)
         )
+        if place.kind == "country" and tier == 0:
+            in_context = True  # a country named exactly is meant, whatever the context country
         distance = 0.0
         if context.near is not None:
             distance = round(distance_km(*context.near, place.lat, place.lon) / 25)  # 25 km steps
