@@ -278,7 +278,7 @@ def _leads_of(words: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
     for start, word in words:
         if word in by_lead:
             yield start, word
-        elif word[0].isdigit() and len(_DIGITS.match(word)[0]) <= 2:  # type: ignore[index]
+        elif word[0].isdecimal() and len(_DIGITS.match(word)[0]) <= 2:  # type: ignore[index]  # as \d
             yield start, "#"
 
 
