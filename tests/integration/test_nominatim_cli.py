@@ -213,11 +213,12 @@ def test_min_delay_may_be_lowered_only_for_your_own_instance(server, own_cache, 
     assert "below nominatim's policy of 1 s" in public.stderr and "--geocoder-url" in public.stderr
     assert not out.exists()
 
-    own = export(inputs, out, *online(server), "--geocoder-min-delay", "0.2", "--geocoder-retries", "0")
+    own = export(inputs, out, *online(server), "--geocoder-min-delay", "0.3", "--geocoder-retries", "0")
     assert own.returncode == 0, own.stderr
     times = [r.time for r in server.requests]
     assert len(times) == 2
-    assert 0.19 <= times[1] - times[0] < 0.9  # the lowered delay, not Nominatim's 1 s
+    # the lowered delay, not Nominatim's 1 s (arrivals vary with load by tens of ms)
+    assert 0.2 <= times[1] - times[0] < 0.9
     located = {f["properties"]["location"] for f in features(out).values() if f["geometry"]}
     assert located == {FOUND, RATE_LIMITED}
 

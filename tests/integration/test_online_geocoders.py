@@ -125,14 +125,16 @@ def test_unknown_place_is_none(server, make_geocoder):
 
 
 def test_distinct_queries_are_spaced_by_min_delay(server, make_geocoder):
-    geocoder = make_geocoder(min_delay_seconds=0.2)
+    geocoder = make_geocoder(min_delay_seconds=0.3)
 
     for query in PLACES:
         geocoder.lookup(query)
 
     times = [r.time for r in server.requests]
     assert len(times) == 3
-    assert all(gap >= 0.19 for gap in gaps(times)), gaps(times)
+    # The limiter spaces the calls' starts; their arrival at the server also varies with the
+    # machine's load (tens of ms on a busy CI runner). Unlimited, the gaps would be a few ms.
+    assert all(gap >= 0.2 for gap in gaps(times)), gaps(times)
 
 
 def test_repeated_query_is_a_cache_hit_without_request_or_wait(server, cache, make_geocoder):
