@@ -214,11 +214,11 @@ def _fit(fmap: folium.Map, located: gpd.GeoDataFrame, areas: Sequence[BaseGeomet
         fmap.location, fmap.options["zoom"] = [(south + north) / 2, (west + east) / 2], 11
         fmap.options["center"] = fmap.location
         return
-    # Leave room for the title box above, the legend at the right, the time control at the
-    # bottom left and the marker pins, which stand 42 px above their point, so that no marker
-    # opens hidden under any of them.
+    # Leave room for the title box above, the zoom buttons and place search at the left, the
+    # legend at the right, the time control at the bottom left and the marker pins, which stand
+    # 42 px above their point, so that no marker opens hidden under any of them.
     fmap.fit_bounds(
-        [[south, west], [north, east]], padding_top_left=(60, 115), padding_bottom_right=(240, 175)
+        [[south, west], [north, east]], padding_top_left=(225, 115), padding_bottom_right=(240, 175)
     )
 
 
