@@ -420,3 +420,14 @@ def test_background_events_long_before_publication_are_left_out():
     )
     events, _ = extract_events(text)
     assert events["event_date"].dt.year.tolist() == [2025]
+
+
+def test_arabic_script_and_countryside_phrases_are_mentions():
+    _, mentions = extract_events(
+        "Published 2025-03-01\n\nIsraeli forces raided villages in ريف دمشق and near درعا on Friday, "
+        "and shelled the western Daraa countryside.\n"
+    )
+    found = {m["text"]: m["place"]["place_id"] for m in mentions if m["place"]}
+    assert found["ريف دمشق"] == "region:SY-RD"
+    assert found["درعا"] == "gn:170905"  # the city of Daraa
+    assert found["Daraa countryside"] == "region:SY-DR"
