@@ -23,6 +23,7 @@ __all__ = [
     "EventStore",
     "Legend",
     "RawHtml",
+    "StyledGeoJson",
     "TimeSlider",
     "safe_json",
 ]
@@ -216,3 +217,34 @@ class Legend(MacroElement):
         holder = f'<div id="{self.get_name()}_html" hidden>{self.legend_html}</div>'
         figure.html.add_child(Element(holder), name=f"{self.get_name()}_html")
         super().render(**kwargs)
+
+
+class StyledGeoJson(MacroElement):
+    """GeoJSON drawn with one style for all of it, not interactive.
+
+    ``folium.GeoJson`` with a ``style_function`` writes a style per feature into the page and
+    looks each up in the browser; one fixed style needs none of that.
+
+    Parameters
+    ----------
+    data
+        A GeoJSON object.
+    style
+        Leaflet path options.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON(
+            {{ this.data_json }}, {style: {{ this.style_json }}, interactive: false}
+        ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any], *, style: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "StyledGeoJson"
+        self.data_json = safe_json(data)
+        self.style_json = safe_json(style)

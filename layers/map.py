@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.errors import SchemaError
 from conflictmap.schema import COLUMNS
-from layers.element import EventGroup, EventLinks, EventScript, EventStore, Legend, TimeSlider
+from layers.element import EventGroup, EventLinks, EventScript, EventStore, Legend, StyledGeoJson, TimeSlider
 from layers.payload import build_payload
 from layers.styles import PRECISION_RADIUS_M
 
@@ -165,19 +165,14 @@ def _outline_layer(outlines: Sequence[tuple[str, BaseGeometry]]) -> folium.Featu
     labels = " or ".join(label for label, _ in outlines)
     # LayerControl inserts layer names as HTML.
     group = folium.FeatureGroup(name=html.escape(f"Area: {labels}"), control=True, show=True)
+    # ~100 m simplification is invisible at the zooms a region is seen at and keeps the page small.
     shapes = [shapely.simplify(geom, 0.001, preserve_topology=True) for _, geom in outlines]
-    # One GeoJson with a constant style (a per-feature style_function would be compiled per
-    # feature in the page); ~100 m simplification is invisible at the zooms a region is seen at.
-    folium.GeoJson(
-        {
-            "type": "FeatureCollection",
-            "features": [
-                {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(s)} for s in shapes
-            ],
-        },
-        style_function=lambda _f: {"color": "#333333", "weight": 2, "dashArray": "6 4", "fill": False},
-        interactive=False,
-    ).add_to(group)
+    group.add_child(
+        StyledGeoJson(
+            {"type": "GeometryCollection", "geometries": [shapely.geometry.mapping(s) for s in shapes]},
+            style={"color": "#333333", "weight": 2, "dashArray": "6 4", "fill": False},
+        )
+    )
     return group
 
 

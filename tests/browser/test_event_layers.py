@@ -374,3 +374,15 @@ def test_choropleth_counts_follow_the_time_control(open_map, many, tmp_path) -> 
         expected = units[visible].dropna().value_counts().to_dict()
         got = {k: v for k, v in page.evaluate(shown).items() if v}
         assert got == expected
+
+
+def test_filter_area_is_a_dashed_outline_of_its_own(open_map, seed, tmp_path) -> None:
+    area = default_regions()["southern-syria"].geometry
+    page = open_ready(open_map, save(seed, tmp_path / "area.html", outlines=[("Southern Syria", area)]))
+    outline = page.locator(".leaflet-overlay-pane path[stroke='#333333']")
+    expect(outline).to_have_count(1)
+    assert outline.get_attribute("stroke-dasharray") == "6 4" and outline.get_attribute("fill") == "none"
+    assert "leaflet-interactive" not in (outline.get_attribute("class") or "")
+    toggle = page.locator(".leaflet-control-layers-overlays label", has_text="Area: Southern Syria")
+    toggle.locator("input").uncheck()
+    expect(outline).to_have_count(0)
