@@ -133,7 +133,7 @@ def event_map(
     if controls:
         add_controls(fmap, basemap=basemap, places=payload.search)
     fmap.add_child(TimeSlider(store))
-    core, remote = _core(located)
+    core, remote = _core(located, payload.anchors)
     _fit(fmap, core, [geom for _, geom in outlines])
     fmap.get_root().html.add_child(Element(_title_html(events, title, remote=remote)), name="cm_title")
     legend = _legend_html(located, registry, links=links and payload.n_links > 0, mode=mode)
@@ -176,15 +176,14 @@ def _outline_layer(outlines: Sequence[tuple[str, BaseGeometry]]) -> folium.Featu
     return group
 
 
-def _core(located: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Split events into the bulk the opening view fits and the few far away from it."""
+def _core(located: gpd.GeoDataFrame, anchors: np.ndarray) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Split events into the bulk the opening view fits and the few far away from it.
+
+    ``anchors`` are the events' marker points (:attr:`layers.payload.EventPayload.anchors`).
+    """
     if len(located) < 4:
         return located, located.iloc[:0]
-    geoms = located.geometry.to_numpy()
-    is_point = shapely.get_type_id(geoms) == 0
-    xy = np.empty((len(geoms), 2))
-    xy[is_point] = shapely.get_coordinates(geoms[is_point])
-    xy[~is_point] = shapely.get_coordinates(shapely.point_on_surface(geoms[~is_point]))
+    xy = anchors
     lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
     lon0, lat0 = np.median(lon), np.median(lat)
     # haversine distance to the median point

@@ -47,6 +47,7 @@ class EventPayload:
     n_events: int
     n_links: int
     search: list[dict[str, Any]]
+    anchors: np.ndarray  # (lon, lat) of each event's marker, in the order of the events given
 
 
 def build_payload(
@@ -113,7 +114,15 @@ def build_payload(
         data["unit"], data["unitIds"] = codes.tolist(), [str(v) for v in ids]
     links = _links(events, anchors, registry)
     data["links"] = links
-    return EventPayload(data=data, n_events=n, n_links=len(links), search=_search(events, anchors, areas))
+    given_order = np.empty_like(anchors)
+    given_order[order] = anchors
+    return EventPayload(
+        data=data,
+        n_events=n,
+        n_links=len(links),
+        search=_search(events, anchors, areas),
+        anchors=given_order,
+    )
 
 
 def _days(dates: pd.Series) -> np.ndarray:
