@@ -8,9 +8,10 @@ from layers.element import EventGroup, EventLinks, EventScript, EventStore, Time
 from layers.map import MARKER_LIMIT, event_map
 from layers.payload import EventPayload, build_payload
 from layers.popup import describe_when, safe_url
-from layers.styles import area_style, category_styles
+from layers.styles import AREA_BY_PRECISION, category_styles
 
 __all__ = [
+    "AREA_BY_PRECISION",
     "MARKER_LIMIT",
     "EventGroup",
     "EventLinks",
@@ -18,7 +19,6 @@ __all__ = [
     "EventScript",
     "EventStore",
     "TimeSlider",
-    "area_style",
     "build_payload",
     "category_styles",
     "describe_when",

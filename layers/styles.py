@@ -11,7 +11,6 @@ __all__ = [
     "PRECISION_RADIUS_M",
     "PRECISION_WORDS",
     "TIME_PRECISION_WORDS",
-    "area_style",
     "category_styles",
 ]
 
@@ -49,9 +48,3 @@ def category_styles(registry: CategoryRegistry) -> dict[str, dict[str, Any]]:
         }
         for key, cat in registry.categories.items()
     }
-
-
-def area_style(*, color: str, geo_precision: int | None) -> dict[str, Any]:
-    """Return the Leaflet path style of a polygon event."""
-    base = AREA_BY_PRECISION.get(geo_precision or 3, AREA_BY_PRECISION[3])
-    return {"color": color, "fillColor": color, **base}
