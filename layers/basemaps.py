@@ -21,6 +21,7 @@ import xyzservices.providers
 
 from conflictmap.errors import ConfigurationError
 from geo.regions import RegionRegistry
+from layers.literal import TileLayer
 from layers.offline_basemap import OfflineBasemap
 
 __all__ = ["DEFAULT_TILES", "NONE", "OFFLINE", "add_basemap", "check_tiles", "tile_provider"]
@@ -173,6 +174,6 @@ def add_basemap(
         provider = tile_provider(canonical, api_key=api_key)
         # folium takes the URL, attribution (HTML, from xyzservices), zoom range and
         # subdomains from the provider record.
-        layer = folium.TileLayer(tiles=provider, name=str(provider.name), control=False)
+        layer = TileLayer(tiles=provider, name=str(provider.name), control=False)
     fmap.add_child(layer)
     return layer

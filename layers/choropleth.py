@@ -26,6 +26,7 @@ from geo.regions import Region, RegionRegistry, default_regions
 from layers.classes import ZERO_COLOR, class_breaks, class_colors, class_labels
 from layers.element import safe_json
 from layers.inline import add_inline_assets
+from layers.literal import FeatureGroup, LiteralMacroElement
 
 __all__ = ["UNCOUNTED", "event_units", "region_counts", "region_counts_layer"]
 
@@ -193,7 +194,7 @@ def region_counts_layer(
         "breaks": breaks,
         "colors": colors,
     }
-    group = folium.FeatureGroup(name=html.escape(name), overlay=True, show=show)
+    group = FeatureGroup(name=html.escape(name), overlay=True, show=show)
     group.add_child(
         ChoroplethGeoJson({"type": "FeatureCollection", "features": features}, legend=legend, store=store)
     )
@@ -239,7 +240,7 @@ def _check(events: gpd.GeoDataFrame) -> None:
         raise SchemaError(f"events must be in EPSG:4326, not {events.crs}; call .to_crs('EPSG:4326')")
 
 
-class ChoroplethGeoJson(MacroElement):
+class ChoroplethGeoJson(LiteralMacroElement):
     """Styled polygons (style and tooltip in each feature's properties) and their legend.
 
     Parameters

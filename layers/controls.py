@@ -20,6 +20,7 @@ from jinja2 import Template
 from conflictmap.errors import ConfigurationError
 from layers.element import safe_json
 from layers.inline import add_inline_assets
+from layers.literal import Fullscreen, LiteralMacroElement, MiniMap, TileLayer
 from layers.offline_basemap import OfflineBasemap
 
 __all__ = ["PlaceSearch", "VectorMiniMap", "add_controls", "minimap_for", "search_entry"]
@@ -52,9 +53,7 @@ def add_controls(
     """
     fmap.control_scale = True  # folium's Map template adds L.control.scale() when set
     if fullscreen:
-        folium.plugins.Fullscreen(
-            position="topleft", title="Full screen", title_cancel="Exit full screen"
-        ).add_to(fmap)
+        Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(fmap)
     mini = minimap_for(basemap) if minimap else None
     if mini is not None:
         fmap.add_child(mini)
@@ -76,18 +75,18 @@ def minimap_for(basemap: folium.TileLayer | OfflineBasemap | None) -> MacroEleme
     if isinstance(basemap, OfflineBasemap):
         return VectorMiniMap(basemap)
     if isinstance(basemap, folium.TileLayer):
-        tiles = folium.TileLayer(
+        tiles = TileLayer(
             tiles=basemap.tiles,
             attr=basemap.options.get("attribution"),
             subdomains=basemap.options.get("subdomains", "abc"),
             control=False,
         )
-        return folium.plugins.MiniMap(tile_layer=tiles, **_MINIMAP)
+        return MiniMap(tile_layer=tiles, **_MINIMAP)
     msg = f"basemap must be a folium.TileLayer, an OfflineBasemap or None, not {type(basemap).__name__}"
     raise TypeError(msg)
 
 
-class VectorMiniMap(JSCSSMixin, MacroElement):
+class VectorMiniMap(JSCSSMixin, LiteralMacroElement):
     """Leaflet-MiniMap showing the offline basemap's countries instead of tiles.
 
     Parameters
@@ -185,7 +184,7 @@ def _check_point(name: str, lat: float, lon: float) -> None:
         raise ConfigurationError(f"place {name!r}: ({lat}, {lon}) is not a latitude and longitude")
 
 
-class PlaceSearch(MacroElement):
+class PlaceSearch(LiteralMacroElement):
     """A search box that lists matching places as you type and moves the map to the one picked.
 
     Matching ignores case and accents and finds words anywhere in the name. The list is built

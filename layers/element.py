@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from branca.element import Element, Figure, MacroElement
+from branca.element import Figure
 from jinja2 import Template
 
 from layers.inline import add_inline_assets
+from layers.literal import LiteralMacroElement, RawHtml
 
 __all__ = [
     "EventGroup",
@@ -31,20 +32,6 @@ __all__ = [
 _JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-class RawHtml(Element):
-    """Markup put in the page as it is.
-
-    Unlike ``branca.element.Element`` it is not compiled as a Jinja template first, which for
-    megabytes of event data takes longer than everything else.
-    """
-
-    _template = Template("{{ this.raw }}")
-
-    def __init__(self, raw: str) -> None:
-        super().__init__()
-        self.raw = raw
-
-
 def safe_json(value: Any) -> str:
     """Serialise to JSON that can sit inside a ``<script>`` element.
 
@@ -58,7 +45,7 @@ def safe_json(value: Any) -> str:
     return text
 
 
-class EventScript(MacroElement):
+class EventScript(LiteralMacroElement):
     """The popup, tooltip, layer and time-control code shared by all event layers, once per map."""
 
     _template = Template("")
@@ -72,7 +59,7 @@ class EventScript(MacroElement):
         super().render(**kwargs)
 
 
-class EventStore(MacroElement):
+class EventStore(LiteralMacroElement):
     """A map's located events, decoded once in the browser; add it to the map before the layers.
 
     The events travel in a ``<script type="application/json">`` element read with
@@ -113,7 +100,7 @@ class EventStore(MacroElement):
         super().render(**kwargs)
 
 
-class EventGroup(MacroElement):
+class EventGroup(LiteralMacroElement):
     """The events of one category group, drawn into the ``FeatureGroup`` it is added to.
 
     Parameters
@@ -141,7 +128,7 @@ class EventGroup(MacroElement):
         self.index = int(index)
 
 
-class EventLinks(MacroElement):
+class EventLinks(LiteralMacroElement):
     """Lines from diplomatic venues to the capitals of the states taking part."""
 
     _template = Template(
@@ -161,7 +148,7 @@ class EventLinks(MacroElement):
         self.color_json = safe_json(color)
 
 
-class TimeSlider(MacroElement):
+class TimeSlider(LiteralMacroElement):
     """The time control: a slider with a histogram, cumulative and window modes, and play.
 
     Added last, it also tells the page the map is drawn (``data-cm-ready`` on ``<html>``).
@@ -184,7 +171,7 @@ class TimeSlider(MacroElement):
         self.store = store
 
 
-class Legend(MacroElement):
+class Legend(LiteralMacroElement):
     """The legend, as a Leaflet control (bottom right), so other controls stack beside it.
 
     Parameters
@@ -215,11 +202,11 @@ class Legend(MacroElement):
             msg = "Legend must be added to a folium Map"
             raise TypeError(msg)
         holder = f'<div id="{self.get_name()}_html" hidden>{self.legend_html}</div>'
-        figure.html.add_child(Element(holder), name=f"{self.get_name()}_html")
+        figure.html.add_child(RawHtml(holder), name=f"{self.get_name()}_html")
         super().render(**kwargs)
 
 
-class StyledGeoJson(MacroElement):
+class StyledGeoJson(LiteralMacroElement):
     """GeoJSON drawn with one style for all of it, not interactive.
 
     ``folium.GeoJson`` with a ``style_function`` writes a style per feature into the page and

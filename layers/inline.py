@@ -11,7 +11,9 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from branca.element import Element, Figure, MacroElement
+from branca.element import Figure, MacroElement
+
+from layers.literal import RawHtml
 
 __all__ = ["add_inline_assets"]
 
@@ -50,4 +52,4 @@ def add_inline_assets(element: MacroElement, *names: str) -> None:
         else:
             msg = f"inline asset {name!r} must be a .js or .css file"
             raise TypeError(msg)
-        figure.header.add_child(Element(markup), name=f"conflictmap_{name.replace('.', '_')}")
+        figure.header.add_child(RawHtml(markup), name=f"conflictmap_{name.replace('.', '_')}")

@@ -16,13 +16,13 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import Element
 from shapely.geometry.base import BaseGeometry
 
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.errors import SchemaError
 from conflictmap.schema import COLUMNS
 from layers.element import EventGroup, EventLinks, EventScript, EventStore, Legend, StyledGeoJson, TimeSlider
+from layers.literal import FeatureGroup, FitBounds, LayerControl, Map, RawHtml
 from layers.payload import build_payload
 from layers.styles import PRECISION_RADIUS_M
 
@@ -105,7 +105,7 @@ def event_map(
     located = events[events["located"] & events.geometry.notna()]
     mode = renderer if renderer != "auto" else ("markers" if len(located) <= MARKER_LIMIT else "canvas")
 
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    fmap = Map(tiles=None, control_scale=True, prefer_canvas=False)
     basemap = add_basemap(fmap, tiles=tiles)
     fmap.add_child(EventScript())
     units = event_units(located) if choropleth and len(located) else None
@@ -122,20 +122,20 @@ def event_map(
     for index, layer_name in enumerate(registry.layers):
         if layer_name in present:
             # LayerControl inserts layer names as HTML; registry files are user input.
-            group = folium.FeatureGroup(name=html.escape(layer_name), show=True)
+            group = FeatureGroup(name=html.escape(layer_name), show=True)
             group.add_child(EventGroup(store, index=index))
             fmap.add_child(group)
     if links and payload.n_links:
-        group = folium.FeatureGroup(name="Diplomatic links", show=payload.n_links <= LINKS_SHOWN_MAX)
+        group = FeatureGroup(name="Diplomatic links", show=payload.n_links <= LINKS_SHOWN_MAX)
         group.add_child(EventLinks(store, color=_links_color(registry)))
         fmap.add_child(group)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    LayerControl(collapsed=False).add_to(fmap)
     if controls:
         add_controls(fmap, basemap=basemap, places=payload.search)
     fmap.add_child(TimeSlider(store))
     core, remote = _core(located, payload.anchors)
     _fit(fmap, core, [geom for _, geom in outlines])
-    fmap.get_root().html.add_child(Element(_title_html(events, title, remote=remote)), name="cm_title")
+    fmap.get_root().html.add_child(RawHtml(_title_html(events, title, remote=remote)), name="cm_title")
     legend = _legend_html(located, registry, links=links and payload.n_links > 0, mode=mode)
     if legend:
         fmap.add_child(Legend(legend))
@@ -164,7 +164,7 @@ def _outline_layer(outlines: Sequence[tuple[str, BaseGeometry]]) -> folium.Featu
     """Draw the filter areas as dashed, unfilled, non-interactive outlines in a layer of their own."""
     labels = " or ".join(label for label, _ in outlines)
     # LayerControl inserts layer names as HTML.
-    group = folium.FeatureGroup(name=html.escape(f"Area: {labels}"), control=True, show=True)
+    group = FeatureGroup(name=html.escape(f"Area: {labels}"), control=True, show=True)
     # ~100 m simplification is invisible at the zooms a region is seen at and keeps the page small.
     shapes = [shapely.simplify(geom, 0.001, preserve_topology=True) for _, geom in outlines]
     group.add_child(
@@ -211,8 +211,10 @@ def _fit(fmap: folium.Map, located: gpd.GeoDataFrame, areas: Sequence[BaseGeomet
     # Leave room for the title box above, the zoom buttons and place search at the left, the
     # legend at the right, the time control at the bottom left and the marker pins, which stand
     # 42 px above their point, so that no marker opens hidden under any of them.
-    fmap.fit_bounds(
-        [[south, west], [north, east]], padding_top_left=(225, 115), padding_bottom_right=(240, 175)
+    fmap.add_child(
+        FitBounds(
+            [[south, west], [north, east]], padding_top_left=(225, 115), padding_bottom_right=(240, 175)
+        )
     )
 
 

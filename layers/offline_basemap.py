@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.regions import Region, RegionRegistry, default_regions
 from layers.element import safe_json
 from layers.inline import add_inline_assets
+from layers.literal import LiteralMacroElement
 
 __all__ = ["ATTRIBUTION", "OfflineBasemap", "basemap_data", "encode_geometry"]
 
@@ -126,7 +127,7 @@ def _default_data_json() -> str:
     return safe_json(basemap_data(default_regions()))
 
 
-class OfflineBasemap(Layer):
+class OfflineBasemap(Layer, LiteralMacroElement):
     """The offline basemap as a folium layer (a Leaflet layer group).
 
     Parameters
