@@ -17,11 +17,24 @@ import yaml
 from conflictmap.errors import ConfigurationError
 from conflictmap.resources import data_path
 
-__all__ = ["Category", "CategoryRegistry", "default_registry", "load_registry"]
+__all__ = ["MARKER_COLORS", "Category", "CategoryRegistry", "default_registry", "load_registry"]
 
 FALLBACK = "other"
 _REQUIRED = ("label", "layer", "color", "marker_color", "icon")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+# A Font Awesome icon name: lower-case words joined by hyphens. The name goes into a class
+# attribute of the marker (Leaflet.awesome-markers writes it as HTML) and of the legend, so
+# nothing else may pass.
+_ICON = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The marker colours Leaflet.awesome-markers has a style for (folium.Icon.color_options; a unit
+# test keeps the two equal). Kept here so that reading events does not import folium.
+MARKER_COLORS = frozenset(
+    {
+        "beige", "black", "blue", "cadetblue", "darkblue", "darkgreen", "darkpurple", "darkred",
+        "gray", "green", "lightblue", "lightgray", "lightgreen", "lightred", "orange", "pink",
+        "purple", "red", "white",
+    }
+)  # fmt: skip
 
 
 def fold_name(text: str) -> str:
@@ -191,6 +204,18 @@ def _category(key: str, entry: dict[str, Any]) -> Category:
         raise ConfigurationError(msg)
     if not _HEX.match(str(entry["color"])):
         msg = f"{origin}: category {key!r}: color {entry['color']!r} is not a #rrggbb hex colour"
+        raise ConfigurationError(msg)
+    if str(entry["marker_color"]) not in MARKER_COLORS:
+        msg = (
+            f"{origin}: category {key!r}: marker_color {entry['marker_color']!r} is not a marker "
+            f"colour; use one of {', '.join(sorted(MARKER_COLORS))}"
+        )
+        raise ConfigurationError(msg)
+    if not _ICON.match(str(entry["icon"])):
+        msg = (
+            f"{origin}: category {key!r}: icon {entry['icon']!r} is not a Font Awesome icon name "
+            "(lower-case letters, digits and hyphens, such as 'person-rifle')"
+        )
         raise ConfigurationError(msg)
     aliases = entry.get("aliases") or []
     if not isinstance(aliases, list):
