@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import folium
 import pytest
+import yaml
 
 from conflictmap import ConfigurationError, filter_events, load_registry, read_events
-from conflictmap.categories import default_registry
+from conflictmap.categories import MARKER_COLORS, default_registry
 
 EVENTS = """
     - {event_id: a, event_date: 2024-12-08, date_end: 2026-01-07, category: incursion, location: S}
@@ -91,3 +93,41 @@ def test_registry_rejects_incomplete_entries(write):
     with pytest.raises(ConfigurationError, match=r"bad\.yaml: category 'x' lacks marker_color, "
                                                  r"icon"):
         load_registry([bad])
+
+
+@pytest.mark.parametrize(("field", "value", "reason"), [
+    ("icon", "{{ 7*7 }}", "is not a Font Awesome icon name"),
+    ("icon", "bomb' onmouseover='alert(1)", "is not a Font Awesome icon name"),
+    ("icon", "bomb\"><img src=x onerror=alert(1)>", "is not a Font Awesome icon name"),
+    ("icon", "fa bomb", "is not a Font Awesome icon name"),
+    ("icon", "Bomb", "is not a Font Awesome icon name"),
+    ("icon", "bomb-", "is not a Font Awesome icon name"),
+    ("marker_color", "{{ 7*7 }}", "is not a marker colour; use one of beige, black, blue"),
+    ("marker_color", "red awesome-marker-spin", "is not a marker colour"),
+    ("marker_color", "#d63e2a", "is not a marker colour"),
+    ("color", "{{ 7*7 }}", "is not a #rrggbb hex colour"),
+    ("color", "#123456;background:url(x)", "is not a #rrggbb hex colour"),
+    ("color", "red\" onclick=\"x", "is not a #rrggbb hex colour"),
+])
+def test_registry_refuses_values_that_could_leave_their_attribute(write, field, value, reason):
+    entry = {"label": "X", "layer": "L", "color": "#123456", "marker_color": "red", "icon": "bomb"}
+    entry[field] = value
+    path = write("hostile.yaml", yaml.safe_dump({"categories": {"x": entry}}))
+    with pytest.raises(ConfigurationError) as caught:
+        load_registry([path])
+    assert str(caught.value).startswith(f"{path}: category 'x': {field} {value!r} {reason}")
+
+
+def test_registry_takes_font_awesome_names_and_the_whole_marker_palette(write):
+    icons = ["person-rifle", "file-signature", "1", "a-b-c"] * 5
+    entries = {
+        f"c{i}": {"label": f"C{i}", "layer": "L", "color": "#A1b2C3", "marker_color": colour, "icon": icon}
+        for i, (colour, icon) in enumerate(zip(sorted(MARKER_COLORS), icons, strict=False))
+    }
+    registry = load_registry([write("ok.yaml", yaml.safe_dump({"categories": entries}))])
+    assert {registry[k].marker_color for k in entries} == set(MARKER_COLORS)
+    assert registry["c0"].icon == "person-rifle" and registry["c0"].color == "#A1b2C3"
+
+
+def test_marker_palette_is_folium_s():
+    assert set(MARKER_COLORS) == folium.Icon.color_options
