@@ -34,7 +34,7 @@ __all__ = ["extract_command"]
     "--mentions",
     "mentions_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write every place mention as a JSON array.",
+    help="Also write every place mention as a JSON array (written with -o: both or neither).",
 )
 @click.option(
     "--lexicon",
@@ -64,21 +64,27 @@ def extract_command(
     """
     from conflictmap.cli import EXIT_BAD_INPUT, _collected_warnings, _print_warnings
     from conflictmap.extract import extract_articles, load_lexicon
-    from conflictmap.writers import atomic_output, write_events
+    from conflictmap.outputs import atomic_output, atomic_outputs, check_outputs
+    from conflictmap.writers import write_events
 
     quiet = (obj or {}).get("quiet") or command_quiet
     with _collected_warnings() as caught:
         try:
+            check_outputs(
+                [("-o", output), ("--mentions", mentions_file)],
+                [*(("article", a) for a in articles), *(("--lexicon file", f) for f in lexicon_files)],
+            )
             lexicon = load_lexicon(lexicon_files) if lexicon_files else None
             events, mentions = extract_articles(
                 articles, published=published, country=country, lexicon=lexicon, encoding=encoding
             )
-            # The events first: they are the main output, and must be there even when the
-            # mentions file cannot be written. Each file is written whole or not at all.
-            write_events(events, output)
-            if mentions_file is not None:
-                with atomic_output(mentions_file) as tmp:
-                    tmp.write_text(json.dumps(mentions, ensure_ascii=False, indent=1), encoding="utf-8")
+            # Both files or neither; the mentions first, so that events on standard output
+            # come only when the mentions file is ready.
+            with atomic_outputs():
+                if mentions_file is not None:
+                    with atomic_output(mentions_file) as tmp:
+                        tmp.write_text(json.dumps(mentions, ensure_ascii=False, indent=1), encoding="utf-8")
+                write_events(events, output)
         except MapperError as err:
             _print_warnings(caught)
             click.echo(f"Error: {err}", err=True)

@@ -127,7 +127,7 @@ within_opt = click.option(
     "--within",
     type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="Keep events in the polygons of a GeoJSON or GeoPackage file.",
+    help="Keep events in the polygons of a GeoJSON (.geojson, .json) or GeoPackage (.gpkg) file.",
 )
 contained_opt = click.option(
     "--contained",

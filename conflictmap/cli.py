@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -16,13 +18,19 @@ from conflictmap import __version__
 from conflictmap._extract_cli import extract_command
 from conflictmap._options import filter_options, inputs_arg, locate_options, region_options
 from conflictmap.categories import CategoryRegistry, load_registry
-from conflictmap.errors import MapperError
+from conflictmap.errors import ConfigurationError, MapperError
+from conflictmap.filters import check_period, resolve_categories
+from conflictmap.outputs import atomic_outputs, check_outputs, is_stdout
 from conflictmap.pipeline import RunSummary, load_events, write_map
-from conflictmap.writers import WRITE_FORMATS, write_events
+from conflictmap.writers import WRITE_FORMATS, output_format, write_events
 from geo.filters import SpatialFilter
 
 EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+LabelledPaths = Sequence[tuple[str, str | Path | None]]  # ("-o", path), ("input", path), ...
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,8 +47,18 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @cli.command("map")
 @inputs_arg
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="HTML file to write.")
-@click.option("--geojson", type=click.Path(path_type=Path), help="Also write the mapped events as GeoJSON.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="HTML file to write, or - for the page on stdout.",
+)
+@click.option(
+    "--geojson",
+    type=click.Path(path_type=Path),
+    help="Also write the mapped events as GeoJSON (written with -o: both or neither).",
+)
 @click.option("--title", help="Map title (default: 'Conflict events').")
 @click.option(
     "--tiles",
@@ -77,22 +95,40 @@ def map_command(
     One toggleable layer per category group, a legend, a time control, uncertainty drawn as
     circles and regions, diplomatic links, a choropleth of events per province, place search.
     """
+    _warn_if_not_html(output)
 
     def work(
         registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
     ) -> RunSummary:
         events, summary = summary_events()
+        # The GeoJSON first, so that a page on standard output comes after every file is ready.
+        if geojson:
+            write_events(events, geojson, format="geojson")
         write_map(
             events, output, title=title, tiles=tiles, registry=registry, spatial=spatial, renderer=renderer
         )
-        summary.outputs.append(str(output))
-        if geojson:
-            write_events(events, geojson, format="geojson")
-            summary.outputs.append(str(geojson))
+        summary.outputs += [_shown(output), *([_shown(geojson)] if geojson else [])]
         summary.written = len(events)
         return summary
 
-    _run(obj, inputs, opts, work)
+    _run(obj, inputs, opts, work, outputs=[("-o", output), ("--geojson", geojson)])
+
+
+def _warn_if_not_html(output: Path) -> None:
+    """Warn when the map's -o looks like another kind of file: the map is an HTML page."""
+    if is_stdout(output) or output.suffix.lower() in (".html", ".htm"):
+        return
+    try:
+        fmt = output_format(output, None)
+    except ConfigurationError:
+        hint = "name it .html to open it in a browser"
+    else:
+        hint = f"not {fmt} events (for those use --geojson FILE or `conflictmap export`)"
+    click.echo(f"Warning: -o {output}: map writes an HTML page, {hint}", err=True)
+
+
+def _shown(path: str | Path) -> str:
+    return "standard output" if is_stdout(path) else str(path)
 
 
 def _checked_tiles(value: str) -> str:
@@ -130,7 +166,7 @@ def _write_work(output: str, output_format: str | None) -> Callable[..., RunSumm
         events, summary = summary_events()
         write_events(events, output, format=output_format)
         summary.written = len(events)
-        summary.outputs.append("standard output" if output == "-" else output)
+        summary.outputs.append(_shown(output))
         return summary
 
     return work
@@ -147,7 +183,7 @@ def export_command(
     obj: dict[str, Any], inputs: tuple[str, ...], output: str, output_format: str | None, **opts: Any
 ) -> None:
     """Convert and filter events from INPUT files into one file."""
-    _run(obj, inputs, opts, _write_work(output, output_format))
+    _run(obj, inputs, opts, _write_work(output, output_format), outputs=[("-o", output)])
 
 
 @cli.command("filter")
@@ -165,7 +201,7 @@ def filter_command(
     The same as ``export``, named for what it is used for. Events with only a place name are
     located first, so that they can be filtered too.
     """
-    _run(obj, inputs, opts, _write_work(output, output_format))
+    _run(obj, inputs, opts, _write_work(output, output_format), outputs=[("-o", output)])
 
 
 @cli.command("geocode")
@@ -230,35 +266,49 @@ def _run(
     inputs: tuple[str, ...],
     opts: dict[str, Any],
     work: Callable[[CategoryRegistry, Callable[..., Any], SpatialFilter], RunSummary],
+    *,
+    outputs: LabelledPaths,
 ) -> None:
-    """Run a command's work, turning library errors into messages and exit code 2."""
+    """Run a command's work, turning library errors into messages and exit code 2.
+
+    The options are checked before any input is read: no output may be an input or another
+    output, the period and the spatial filters must make sense. The work's outputs are committed
+    together when it succeeds (see :func:`conflictmap.outputs.atomic_outputs`).
+    """
     from conflictmap import _geocode_cli
 
     quiet = obj["quiet"] or opts.pop("command_quiet")
     with _collected_warnings() as caught:
         try:
+            check_outputs(outputs, _files_read(inputs, opts))
+            check_period(since=opts["since"], until=opts["until"])
+            spatial = _geocode_cli.spatial_from_options(opts)
             registry = load_registry(opts.pop("category_files"))
-            with _progress(len(inputs), quiet=quiet) as advance:
-                spatial = _geocode_cli.spatial_from_options(opts)
-                with _geocode_cli.chain_from_options(opts) as chain:
+            if opts["categories"]:
+                resolve_categories(opts["categories"], registry=registry)
+            with (
+                _progress(len(inputs), quiet=quiet) as advance,
+                _geocode_cli.chain_from_options(opts) as chain,
+                atomic_outputs(),
+            ):
 
-                    def summary_events() -> Any:
-                        return load_events(
-                            inputs,
-                            since=opts["since"],
-                            until=opts["until"],
-                            categories=opts["categories"],
-                            format=opts["input_format"],
-                            encoding=opts["encoding"],
-                            registry=registry,
-                            on_file=lambda _path, _n: advance(),
-                            locate=not opts["no_geocode"],
-                            chain=chain,
-                            country=opts["country"],
-                            spatial=spatial,
-                        )
+                def summary_events() -> Any:
+                    return load_events(
+                        inputs,
+                        since=opts["since"],
+                        until=opts["until"],
+                        categories=opts["categories"],
+                        format=opts["input_format"],
+                        encoding=opts["encoding"],
+                        registry=registry,
+                        on_file=lambda _path, _n: advance(),
+                        locate=not opts["no_geocode"],
+                        chain=chain,
+                        country=opts["country"],
+                        spatial=spatial,
+                    )
 
-                    summary = work(registry, summary_events, spatial)
+                summary = work(registry, summary_events, spatial)
         except MapperError as err:
             _print_warnings(caught)
             click.echo(f"Error: {err}", err=True)
@@ -267,6 +317,21 @@ def _run(
     if not quiet:
         for line in summary.lines(registry):
             click.echo(line, err=True)
+
+
+def _files_read(inputs: Sequence[str], opts: dict[str, Any]) -> LabelledPaths:
+    """Return ``(what, path)`` of every file a command reads: inputs, categories, overrides, polygons."""
+    from geo.resolve import OVERRIDES_FILENAME
+
+    overrides = opts.get("overrides")
+    if not overrides and (Path.cwd() / OVERRIDES_FILENAME).is_file():
+        overrides = Path.cwd() / OVERRIDES_FILENAME
+    return [
+        *(("input", path) for path in inputs),
+        *(("--categories file", path) for path in opts.get("category_files") or ()),
+        ("--overrides file", overrides),
+        ("--within file", opts.get("within")),
+    ]
 
 
 @contextmanager
@@ -296,13 +361,38 @@ def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[], None]]:
         yield lambda: bar.update(1)
 
 
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM, so that cleanups (temporary files) run as on Ctrl-C."""
+
+
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough: let the cleanups finish
+    raise Terminated
+
+
+def _interrupted(err: BaseException | None) -> None:
+    if isinstance(err, Terminated):
+        click.echo("Terminated (SIGTERM).", err=True)
+        sys.exit(EXIT_TERMINATED)
+    click.echo("Interrupted.", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def main() -> None:
-    """Entry point: run the CLI; an unexpected failure exits 1 with a short message."""
+    """Entry point: run the CLI and turn its end into an exit code.
+
+    0 success, 2 bad input or usage, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 1 an
+    unexpected failure (with a short message). An interrupted write leaves no temporary file and
+    the old output as it was.
+    """
+    with suppress(ValueError):  # not the main thread of the interpreter: leave signals alone
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(EXIT_UNEXPECTED)
+    except click.exceptions.Abort as err:  # click turns KeyboardInterrupt into Abort
+        _interrupted(err.__cause__ or err.__context__)
+    except KeyboardInterrupt as err:  # outside click's own handling
+        _interrupted(err)
     except click.ClickException as err:
         err.show()
         sys.exit(EXIT_BAD_INPUT)

@@ -13,7 +13,7 @@ from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.dates import parse_dates
 from conflictmap.errors import ConfigurationError
 
-__all__ = ["filter_events", "resolve_categories"]
+__all__ = ["check_period", "filter_events", "resolve_categories"]
 
 DateLike = str | dt.date | pd.Timestamp
 
@@ -48,19 +48,39 @@ def filter_events(
     Raises
     ------
     ConfigurationError
-        On a date that cannot be parsed or an unknown category, with the closest names.
+        On a date that cannot be parsed, ``since`` later than ``until``, or an unknown category,
+        with the closest names.
     """
     keep = pd.Series(True, index=events.index)
     start = events["event_date"]
     end = events["date_end"].fillna(start)
-    if since is not None:
-        keep &= end >= _bound(since, "since", upper=False)
-    if until is not None:
-        keep &= start <= _bound(until, "until", upper=True)
+    lower, upper = check_period(since=since, until=until)
+    if lower is not None:
+        keep &= end >= lower
+    if upper is not None:
+        keep &= start <= upper
     if categories is not None:
         keys = resolve_categories(categories, registry=registry or default_registry())
         keep &= events["category"].isin(keys)
     return events[keep]
+
+
+def check_period(
+    *, since: DateLike | None, until: DateLike | None
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """Parse the bounds of a period; ``until`` covers the whole day, month or year it names.
+
+    Raises
+    ------
+    ConfigurationError
+        On a date that cannot be parsed, or ``since`` later than ``until`` (nothing could match).
+    """
+    lower = _bound(since, "since", upper=False) if since is not None else None
+    upper = _bound(until, "until", upper=True) if until is not None else None
+    if lower is not None and upper is not None and lower > upper:
+        msg = f"--since {since} is later than --until {until}: no event can match (are they swapped?)"
+        raise ConfigurationError(msg)
+    return lower, upper
 
 
 def resolve_categories(names: Iterable[str], *, registry: CategoryRegistry) -> set[str]:

@@ -5,6 +5,7 @@ The CLI commands are thin wrappers around :func:`load_events` and :func:`write_m
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,8 +15,8 @@ import geopandas as gpd
 
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.filters import filter_events
+from conflictmap.outputs import atomic_output, is_stdout
 from conflictmap.readers import read_many
-from conflictmap.writers import atomic_output
 from geo.filters import SpatialFilter
 from geo.geocoder import GeocoderChain
 from geo.locate import locate_events
@@ -149,7 +150,9 @@ def write_map(
     """Draw events with :func:`layers.event_map` and save the HTML atomically.
 
     The areas of ``spatial`` (regions, box, polygons) are drawn as outlines; ``renderer`` is
-    passed on to :func:`layers.event_map`.
+    passed on to :func:`layers.event_map`. A ``path`` of ``"-"`` writes the page (UTF-8) to
+    standard output. Inside :func:`conflictmap.outputs.atomic_outputs` the file is committed with
+    the group's other outputs.
     """
     from layers import event_map  # folium is only needed when a map is drawn
 
@@ -162,5 +165,10 @@ def write_map(
         outlines=outlines,
         renderer=renderer,  # type: ignore[arg-type]
     )
-    with atomic_output(Path(path)) as tmp:
-        fmap.save(str(tmp))
+    if is_stdout(path):
+        sys.stdout.flush()
+        fmap.save(sys.stdout.buffer, close_file=False)
+        sys.stdout.buffer.flush()
+        return
+    with atomic_output(Path(path)) as tmp, tmp.open("wb") as fh:  # closed even when a write fails
+        fmap.save(fh, close_file=False)

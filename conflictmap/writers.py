@@ -6,11 +6,8 @@ failed write never leaves a truncated or half-written file.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +19,7 @@ import shapely
 
 from conflictmap.dates import format_date
 from conflictmap.errors import ConfigurationError, ExportError
+from conflictmap.outputs import atomic_output
 from conflictmap.schema import COLUMNS, DTYPES
 
 __all__ = ["WRITE_FORMATS", "atomic_output", "to_geojson", "write_events"]
@@ -90,32 +88,6 @@ def output_format(path: Path, given: str | None) -> str:
         )
         raise ConfigurationError(msg)
     return fmt
-
-
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds."""
-    if path.is_dir():
-        msg = f"{path}: is a directory; give a file name for the output"
-        raise ExportError(msg)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    except OSError as err:
-        msg = f"{path}: cannot write here: {err.strerror or err}"
-        raise ExportError(msg) from err
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        tmp.unlink()  # some writers (GPKG) refuse to open an existing file
-        yield tmp
-        os.replace(tmp, path)
-    except OSError as err:
-        msg = f"{path}: cannot write: {err.strerror or err}"
-        raise ExportError(msg) from err
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 # -- GeoJSON -----------------------------------------------------------------------------------

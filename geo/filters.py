@@ -9,6 +9,7 @@ no place to test and are not kept by any spatial filter.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,9 @@ from conflictmap.errors import ConfigurationError, InputError, RegionNotFound, S
 from geo.regions import Region, RegionRegistry, default_regions
 from geo.spatial import PreparedPoints, mask_in_area, mask_in_bbox, mask_near
 
-__all__ = ["SpatialFilter", "filter_events", "parse_bbox", "read_within"]
+__all__ = ["WITHIN_EXTENSIONS", "SpatialFilter", "filter_events", "parse_bbox", "read_within"]
+
+WITHIN_EXTENSIONS = (".geojson", ".json", ".gpkg")  # the polygon files --within reads
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class SpatialFilter:
         point = None
         if near is not None:
             point = _near_point(near, country=country)
-        if km is not None and not km > 0:
+        if km is not None and not (math.isfinite(km) and km > 0):
             raise ConfigurationError(f"--km must be a positive distance in kilometres, got {km}")
         area = within if isinstance(within, BaseGeometry) or within is None else read_within(within)
         box = parse_bbox(bbox) if bbox is not None else None
@@ -193,12 +196,19 @@ def parse_bbox(value: str | Sequence[float]) -> tuple[float, float, float, float
 def read_within(path: str | Path) -> BaseGeometry:
     """Read the polygons of a GeoJSON or GeoPackage file into one geometry (WGS84)."""
     path = Path(path)
+    if path.suffix.lower() not in WITHIN_EXTENSIONS:
+        raise ConfigurationError(
+            f"--within {path}: not a polygon file; give a GeoJSON ({', '.join(WITHIN_EXTENSIONS[:2])}) "
+            f"or GeoPackage ({WITHIN_EXTENSIONS[2]}) file"
+        )
     if not path.is_file():
         raise InputError(f"{path}: --within file not found")
     try:
         frame = gpd.read_file(path)
     except Exception as err:  # pyogrio raises several unrelated types for unreadable files
         raise InputError(f"{path}: cannot read polygons: {err}") from err
+    if not isinstance(frame, gpd.GeoDataFrame):  # a layer without geometry
+        raise SchemaError("--within needs polygons, found no geometries", path=str(path), field="geometry")
     if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
         frame = frame.to_crs("EPSG:4326")
     geoms = frame.geometry.dropna()
@@ -222,7 +232,7 @@ def read_within(path: str | Path) -> BaseGeometry:
 def _near_point(near: str | tuple[float, float], *, country: str | None) -> tuple[float, float, str]:
     if not isinstance(near, str):
         lat, lon = float(near[0]), float(near[1])
-        return lat, lon, f"{lat:.4f}, {lon:.4f}"
+        return (*_checked_lat_lon(lat, lon, near), f"{lat:.4f}, {lon:.4f}")
     text = near.strip()
     parts = text.split(",")
     if len(parts) == 2:
@@ -231,10 +241,20 @@ def _near_point(near: str | tuple[float, float], *, country: str | None) -> tupl
         except ValueError:
             pass
         else:
-            return lat, lon, text
+            return (*_checked_lat_lon(lat, lon, near), text)
     from geo.resolve import Resolver
 
     res = Resolver().resolve(text, country=country)
     if res.place is None:
         raise RegionNotFound(f"--near: no place called {text!r} in the gazetteer (give LAT,LON instead)")
     return res.place.lat, res.place.lon, res.place.name
+
+
+def _checked_lat_lon(lat: float, lon: float, given: object) -> tuple[float, float]:
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses nan
+        hint = " (latitude first: LAT,LON)" if -90 <= lon <= 90 and -180 <= lat <= 180 else ""
+        raise ConfigurationError(
+            f"--near {given!r} is not a place: want LAT,LON with -90 <= LAT <= 90 and "
+            f"-180 <= LON <= 180{hint}"
+        )
+    return lat, lon
