@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from conflictmap._yaml import load_yaml
 from conflictmap.errors import ConfigurationError
 from conflictmap.resources import data_path
 
@@ -135,7 +136,7 @@ def load_registry(extra: Iterable[str | Path] = ()) -> CategoryRegistry:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         msg = f"{path}: cannot read category file: {err}"
         raise ConfigurationError(msg) from err

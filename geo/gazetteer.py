@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from conflictmap._yaml import load_yaml
 from conflictmap.errors import ConfigurationError
 from conflictmap.resources import data_path
 from geo import names as names_module
@@ -319,8 +320,8 @@ def name_hash(key: str) -> int:
 def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
     """Add curated places and names (``curated_places.yaml``) to the table rows."""
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except (OSError, yaml.YAMLError) as err:
+        entries = load_yaml(path.read_text(encoding="utf-8")) or []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise ConfigurationError(f"{path}: cannot read curated places: {err}") from err
     by_id = {row["place_id"]: row for row in rows}
     for number, entry in enumerate(entries, start=1):

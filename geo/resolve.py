@@ -36,6 +36,7 @@ from pathlib import Path
 import shapely
 import yaml
 
+from conflictmap._yaml import load_yaml
 from conflictmap.errors import ConfigurationError
 from geo.gazetteer import LEVANT, Gazetteer, Place, default_gazetteer, distance_km
 from geo.names import exact_key, variant_key
@@ -152,8 +153,8 @@ class Overrides:
         """Read an overrides YAML file; errors name the file, entry and value."""
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as err:
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
             raise ConfigurationError(f"{path}: cannot read overrides: {err}") from err
         if not isinstance(data, Mapping):
             raise ConfigurationError(

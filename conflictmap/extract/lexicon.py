@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from conflictmap._yaml import load_yaml
 from conflictmap.errors import ConfigurationError
 from conflictmap.extract.cues import PhraseFinder, phrase_trie
 from conflictmap.resources import data_path
@@ -234,7 +235,7 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:
 
 def _read(path: Path) -> Mapping[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise ConfigurationError(f"{path}: cannot read the lexicon: {err}") from err
     if not isinstance(data, Mapping):
