@@ -35,7 +35,6 @@ def chain_from_options(opts: dict[str, Any]) -> Iterator[GeocoderChain]:
     overrides = (
         Overrides.from_file(opts["overrides"]) if opts.get("overrides") else Overrides.discover(Path.cwd())
     )
-    resolver = Resolver(overrides=overrides)
     services: Sequence[str] = opts.get("geocoders") or ()
     url = opts.get("geocoder_url")
     if url and len(services) != 1:
@@ -72,7 +71,9 @@ def chain_from_options(opts: dict[str, Any]) -> Iterator[GeocoderChain]:
                     options=options or None,
                 )
                 online.append(stack.enter_context(geocoder))
-        yield GeocoderChain(resolver, online)
+        # The offline resolver loads (or builds) the gazetteer index, the slow part: every option
+        # and the geocoding cache are checked before it.
+        yield GeocoderChain(Resolver(overrides=overrides), online)
 
 
 def _key_values(items: Sequence[str]) -> dict[str, str]:

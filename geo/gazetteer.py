@@ -18,6 +18,7 @@ import csv
 import gzip
 import hashlib
 import math
+import os
 import sys
 import warnings
 from dataclasses import dataclass
@@ -271,6 +272,8 @@ class Gazetteer:
             index_store.save_index(path, data, fingerprint=self.fingerprint)
         except (OSError, ValueError) as err:
             reason = getattr(err, "strerror", None) or err
+            if os.path.isfile(path.parent):  # (os.path never raises, pathlib may)
+                reason = f"{path.parent} is a file, not a folder"
             warnings.warn(
                 f"cannot save the gazetteer index in {path.parent} ({reason}): it was built in "
                 "memory, which takes a while on every run; make that folder writable or set "
