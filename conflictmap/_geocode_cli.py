@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from conflictmap.countries import iso_a2
-from conflictmap.errors import ConfigurationError
+from conflictmap.errors import ConfigurationError, short_repr
 from geo.filters import SpatialFilter
 from geo.geocoder import GeocoderChain, describe
 from geo.regions import default_regions
@@ -23,7 +23,7 @@ def _checked_country(opts: dict[str, Any]) -> None:
         code = iso_a2(value)
         if code is None:
             raise ConfigurationError(
-                f"--country {value!r} is not a country code or name (e.g. SY, LB, Lebanon)"
+                f"--country {short_repr(value)} is not a country code or name (e.g. SY, LB, Lebanon)"
             )
         opts["country"] = code
 
@@ -81,7 +81,7 @@ def _key_values(items: Sequence[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ConfigurationError(f"--geocoder-option wants KEY=VALUE, got {item!r}")
+            raise ConfigurationError(f"--geocoder-option wants KEY=VALUE, got {short_repr(item)}")
         out[key.strip()] = value.strip()
     return out
 

@@ -68,7 +68,7 @@ class SchemaError(MapperError, ValueError):
 
     def _format(self) -> str:
         where = ": ".join(part for part in (self.path, self.row) if part)
-        what = f"field {self.field!r}" if self.field else ""
+        what = f"field {short_repr(self.field)}" if self.field else ""
         if self.field and self.value is not None:
             what += f" = {short_repr(self.value)}"
         head = ": ".join(part for part in (where, what) if part)

@@ -29,7 +29,7 @@ import numpy as np
 import yaml
 
 from conflictmap._yaml import load_yaml
-from conflictmap.errors import ConfigurationError, DataWarning
+from conflictmap.errors import ConfigurationError, DataWarning, short_repr
 from conflictmap.resources import data_path
 from geo import index_store
 from geo import names as names_module
@@ -333,7 +333,8 @@ def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
         if "names_for" in entry:
             target = by_id.get(str(entry["names_for"]))
             if target is None:
-                raise ConfigurationError(f"{where}: names_for {entry['names_for']!r} is not a place id")
+                msg = f"{where}: names_for {short_repr(entry['names_for'])} is not a place id"
+                raise ConfigurationError(msg)
             target["names"] = "|".join(filter(None, [target["names"], *names]))
             if entry.get("name"):
                 # The English name news uses becomes the place's own name ("Khiam", not "El Khiyam").
@@ -347,11 +348,12 @@ def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
             # The curated place is the same feature as a source record (Mount Hermon is Natural
             # Earth's "Jabal ash Shaykh"): one place, not two namesakes.
             if str(replaced) not in by_id:
-                raise ConfigurationError(f"{where}: replaces {replaced!r}, which is not a place id")
+                raise ConfigurationError(f"{where}: replaces {short_repr(replaced)}, which is not a place id")
             by_id.pop(str(replaced))["replaced"] = True
         kind = entry.get("kind", "populated place")
         if kind not in KINDS:
-            raise ConfigurationError(f"{where}: field 'kind' is {kind!r}; expected one of {', '.join(KINDS)}")
+            msg = f"{where}: field 'kind' is {short_repr(kind)}; expected one of {', '.join(KINDS)}"
+            raise ConfigurationError(msg)
         try:
             lat, lon = float(entry["lat"]), float(entry["lon"])
         except (KeyError, TypeError, ValueError) as err:
