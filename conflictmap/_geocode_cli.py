@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from conflictmap.countries import iso_a2
-from conflictmap.errors import ConfigurationError
+from conflictmap.errors import ConfigurationError, short_repr
 from geo.filters import SpatialFilter
 from geo.geocoder import GeocoderChain, describe
 from geo.regions import default_regions
@@ -23,7 +23,7 @@ def _checked_country(opts: dict[str, Any]) -> None:
         code = iso_a2(value)
         if code is None:
             raise ConfigurationError(
-                f"--country {value!r} is not a country code or name (e.g. SY, LB, Lebanon)"
+                f"--country {short_repr(value)} is not a country code or name (e.g. SY, LB, Lebanon)"
             )
         opts["country"] = code
 
@@ -35,7 +35,6 @@ def chain_from_options(opts: dict[str, Any]) -> Iterator[GeocoderChain]:
     overrides = (
         Overrides.from_file(opts["overrides"]) if opts.get("overrides") else Overrides.discover(Path.cwd())
     )
-    resolver = Resolver(overrides=overrides)
     services: Sequence[str] = opts.get("geocoders") or ()
     url = opts.get("geocoder_url")
     if url and len(services) != 1:
@@ -72,7 +71,9 @@ def chain_from_options(opts: dict[str, Any]) -> Iterator[GeocoderChain]:
                     options=options or None,
                 )
                 online.append(stack.enter_context(geocoder))
-        yield GeocoderChain(resolver, online)
+        # The offline resolver loads (or builds) the gazetteer index, the slow part: every option
+        # and the geocoding cache are checked before it.
+        yield GeocoderChain(Resolver(overrides=overrides), online)
 
 
 def _key_values(items: Sequence[str]) -> dict[str, str]:
@@ -80,7 +81,7 @@ def _key_values(items: Sequence[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ConfigurationError(f"--geocoder-option wants KEY=VALUE, got {item!r}")
+            raise ConfigurationError(f"--geocoder-option wants KEY=VALUE, got {short_repr(item)}")
         out[key.strip()] = value.strip()
     return out
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from conflictmap.errors import ConfigurationError
+from conflictmap._yaml import load_yaml
+from conflictmap.errors import ConfigurationError, short_repr
 from conflictmap.resources import data_path
 
 __all__ = ["MARKER_COLORS", "Category", "CategoryRegistry", "default_registry", "load_registry"]
@@ -148,7 +149,7 @@ def load_registry(extra: Iterable[str | Path] = ()) -> CategoryRegistry:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         msg = f"{path}: cannot read category file: {err}"
         raise ConfigurationError(msg) from err
@@ -164,7 +165,7 @@ def _merge(merged: dict[str, Any], doc: dict[str, Any], origin: str) -> None:
             merged["layers"].append(str(layer))
     for key, entry in (doc.get("categories") or {}).items():
         if not isinstance(entry, dict):
-            msg = f"{origin}: category {key!r}: expected a mapping of {', '.join(_REQUIRED)}"
+            msg = f"{origin}: category {short_repr(key)}: expected a mapping of {', '.join(_REQUIRED)}"
             raise ConfigurationError(msg)
         base = merged["categories"].get(str(key), {})
         merged["categories"][str(key)] = {**base, **entry, "_origin": origin}
@@ -185,7 +186,7 @@ def _build(merged: dict[str, Any]) -> CategoryRegistry:
     for source, table in (("acled", "event_type"), ("acled", "sub_event_type"), ("ucdp", "type_of_violence")):
         for rule, target in merged[source].get(table, {}).items():
             if target not in categories:
-                msg = f"{source}.{table}[{rule!r}] maps to unknown category {target!r}"
+                msg = f"{source}.{table}[{short_repr(rule)}] maps to unknown category {short_repr(target)}"
                 raise ConfigurationError(msg)
     return CategoryRegistry(
         categories=categories,
@@ -200,10 +201,11 @@ def _category(key: str, entry: dict[str, Any]) -> Category:
     origin = entry.get("_origin", "categories")
     missing = [name for name in _REQUIRED if not entry.get(name)]
     if missing:
-        msg = f"{origin}: category {key!r} lacks {', '.join(missing)}"
+        msg = f"{origin}: category {short_repr(key)} lacks {', '.join(missing)}"
         raise ConfigurationError(msg)
     if not _HEX.match(str(entry["color"])):
-        msg = f"{origin}: category {key!r}: color {entry['color']!r} is not a #rrggbb hex colour"
+        color = short_repr(entry["color"])
+        msg = f"{origin}: category {short_repr(key)}: color {color} is not a #rrggbb hex colour"
         raise ConfigurationError(msg)
     if str(entry["marker_color"]) not in MARKER_COLORS:
         msg = (
@@ -219,11 +221,11 @@ def _category(key: str, entry: dict[str, Any]) -> Category:
         raise ConfigurationError(msg)
     aliases = entry.get("aliases") or []
     if not isinstance(aliases, list):
-        msg = f"{origin}: category {key!r}: aliases must be a list, got {aliases!r}"
+        msg = f"{origin}: category {short_repr(key)}: aliases must be a list, got {short_repr(aliases)}"
         raise ConfigurationError(msg)
     links = entry.get("links", False)
     if not isinstance(links, bool):
-        msg = f"{origin}: category {key!r}: links must be true or false, got {links!r}"
+        msg = f"{origin}: category {short_repr(key)}: links must be true or false, got {short_repr(links)}"
         raise ConfigurationError(msg)
     return Category(
         key=key,

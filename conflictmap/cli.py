@@ -212,14 +212,18 @@ def geocode_command(names: tuple[str, ...], as_json: bool, **opts: Any) -> None:
     """Look up place NAMES (as reporters write them) in the offline gazetteer, then online geocoders."""
     from conflictmap import _geocode_cli
 
-    try:
-        with _geocode_cli.chain_from_options(opts) as chain:
-            click.echo(
-                _geocode_cli.geocode_report(names, chain=chain, country=opts["country"], as_json=as_json)
-            )
-    except MapperError as err:
-        click.echo(f"Error: {err}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    with _collected_warnings() as caught:
+        try:
+            with _geocode_cli.chain_from_options(opts) as chain:
+                report = _geocode_cli.geocode_report(
+                    names, chain=chain, country=opts["country"], as_json=as_json
+                )
+        except MapperError as err:
+            _print_warnings(caught)
+            click.echo(f"Error: {err}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    _print_warnings(caught)
+    click.echo(report)
 
 
 @cli.command("regions")

@@ -6,6 +6,8 @@ can catch either. The CLI turns any :class:`MapperError` into a message and exit
 
 from __future__ import annotations
 
+import reprlib
+
 __all__ = [
     "ConfigurationError",
     "DataWarning",
@@ -15,6 +17,7 @@ __all__ = [
     "MapperError",
     "RegionNotFound",
     "SchemaError",
+    "short_repr",
 ]
 
 
@@ -65,9 +68,9 @@ class SchemaError(MapperError, ValueError):
 
     def _format(self) -> str:
         where = ": ".join(part for part in (self.path, self.row) if part)
-        what = f"field {self.field!r}" if self.field else ""
+        what = f"field {short_repr(self.field)}" if self.field else ""
         if self.field and self.value is not None:
-            what += f" = {_short_repr(self.value)}"
+            what += f" = {short_repr(self.value)}"
         head = ": ".join(part for part in (where, what) if part)
         return f"{head}: {self.reason}" if head else self.reason
 
@@ -94,9 +97,47 @@ class ExportError(MapperError, OSError):
     """An output file could not be written."""
 
 
-def _short_repr(value: object, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def short_repr(value: object, *, limit: int = 80) -> str:
+    """Return ``repr(value)`` cut to ``limit`` characters, for quoting a value in a message.
+
+    Values come from input files and options: a 10 MB field or a list of a million items must
+    not become a message of that size, nor cost that much memory to format (``reprlib`` stops
+    at the first items of a container and the first characters of a string).
+
+    Parameters
+    ----------
+    value
+        Any value.
+    limit
+        Most characters returned.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> short_repr("Daraa")
+    "'Daraa'"
+    >>> short_repr("x" * 1000, limit=12)
+    "'xxxxxxxx..."
+    >>> short_repr(list(range(10**6)), limit=40)
+    '[0, 1, 2, 3, 4, 5, 6, 7, ...]'
+    """
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a broken __repr__ must not hide the error being reported
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = _REPR.maxother = 400
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdeque = 8
+_REPR.maxdict = _REPR.maxarray = 8
+_REPR.maxlong = 100
+_short_repr = short_repr  # the name SchemaError used before short_repr was public
 
 
 class DataWarning(UserWarning):

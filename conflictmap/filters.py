@@ -11,7 +11,7 @@ import pandas as pd
 
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.dates import parse_dates
-from conflictmap.errors import ConfigurationError
+from conflictmap.errors import ConfigurationError, short_repr
 
 __all__ = ["check_period", "filter_events", "resolve_categories"]
 
@@ -99,7 +99,7 @@ def resolve_categories(names: Iterable[str], *, registry: CategoryRegistry) -> s
             close = difflib.get_close_matches(name.lower(), [o.lower() for o in options], n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             msg = (
-                f"unknown category {name!r}{hint} Categories: {', '.join(registry)}; "
+                f"unknown category {short_repr(name)}{hint} Categories: {', '.join(registry)}; "
                 f"layers: {', '.join(registry.layers)}"
             )
             raise ConfigurationError(msg)
@@ -109,7 +109,7 @@ def resolve_categories(names: Iterable[str], *, registry: CategoryRegistry) -> s
 def _bound(value: DateLike, name: str, *, upper: bool) -> pd.Timestamp:
     parsed, granularity = parse_dates(pd.Series([value], dtype=object))
     if pd.isna(parsed.iloc[0]):
-        msg = f"--{name} {value!r} is not a date; use YYYY-MM-DD, YYYY-MM or YYYY"
+        msg = f"--{name} {short_repr(value)} is not a date; use YYYY-MM-DD, YYYY-MM or YYYY"
         raise ConfigurationError(msg)
     stamp = parsed.iloc[0]
     if not upper:

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from conflictmap.categories import CategoryRegistry, default_registry
+from conflictmap.errors import short_repr
 from conflictmap.filters import filter_events
 from conflictmap.outputs import atomic_output, is_stdout
 from conflictmap.readers import read_many
@@ -64,7 +65,7 @@ class RunSummary:
             names = ", ".join(f"{name} ({n})" for name, n in self.unlocated_names.most_common(10))
             out.append(f"  not located (kept, without geometry): {names or 'no place name'}")
         for name, message in list(self.geocode_failures.items())[:5]:
-            out.append(f"  geocoder failed for {name!r}: {message}")
+            out.append(f"  geocoder failed for {short_repr(name)}: {message}")
         out += [f"  wrote {path}" for path in self.outputs]
         return out
 

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from conflictmap.dates import format_date
-from conflictmap.errors import ConfigurationError, ExportError
+from conflictmap.errors import ConfigurationError, ExportError, short_repr
 from conflictmap.outputs import atomic_output
 from conflictmap.schema import COLUMNS, DTYPES
 
@@ -63,7 +63,7 @@ def write_events(
     """
     if str(path) == "-":
         if format not in (None, "geojson"):
-            msg = f"only GeoJSON can be written to standard output, not {format!r}"
+            msg = f"only GeoJSON can be written to standard output, not {short_repr(format)}"
             raise ConfigurationError(msg)
         _write_geojson_stream(events, sys.stdout)
         sys.stdout.flush()
@@ -81,7 +81,7 @@ def output_format(path: Path, given: str | None) -> str:
     """Return the output format named by ``given`` or by the extension of ``path``."""
     fmt = (given or _EXTENSIONS.get(path.suffix.lower(), "")).lower()
     if fmt not in WRITE_FORMATS:
-        what = f"format {given!r}" if given else f"extension {path.suffix!r} of {path}"
+        what = f"format {short_repr(given)}" if given else f"extension {short_repr(path.suffix)} of {path}"
         msg = (
             f"cannot write {what}; use one of {', '.join(sorted(_EXTENSIONS))} or "
             f"--format {'|'.join(WRITE_FORMATS)}"

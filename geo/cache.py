@@ -7,6 +7,10 @@ whitespace collapsed); the service and the country stay distinct parts of the ke
 
 The file uses SQLite's write-ahead log and a busy timeout, so several threads and processes can
 read and write one cache at the same time. WAL needs a local file system (not NFS or SMB).
+
+A cache that cannot be used (its folder is a file or read-only, its path a directory, the file
+not SQLite or another program's database) is a :class:`~conflictmap.errors.ConfigurationError`
+that names the path and the fix; another program's database is never changed.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import random
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +36,8 @@ __all__ = ["CachedAnswer", "GeocodeCache", "default_cache_path"]
 CACHE_FILE_NAME = "geocode.sqlite"
 _BUSY_TIMEOUT_SECONDS = 30.0
 _SCHEMA_VERSION = 1
+_COLUMNS = ("service", "query", "country", "found", "answer", "created")
+_FIX = "or set CONFLICTMAP_CACHE_DIR to another folder"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     service TEXT NOT NULL,
@@ -104,7 +112,8 @@ class GeocodeCache:
     Raises
     ------
     ConfigurationError
-        When the file exists but is not a cache (not SQLite, or a newer schema).
+        When the file cannot be a cache: its folder cannot be created or written, the path is a
+        directory, or the file is not SQLite, another program's database or of a newer schema.
 
     Examples
     --------
@@ -117,25 +126,8 @@ class GeocodeCache:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        # Autocommit (isolation_level=None): each statement is its own transaction, so a write
-        # takes the write lock at once and waits for it through the busy timeout.
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-        )
-        try:
-            _prepare(self._conn)
-        except sqlite3.DatabaseError as err:
-            self._conn.close()
-            self._conn = None
-            if isinstance(err, sqlite3.OperationalError):  # locked for longer than the busy timeout, ...
-                raise
-            msg = (
-                f"{str(self.path)!r} is not a conflictmap geocoding cache ({err}); "
-                "delete it or choose another cache file"
-            )
-            raise ConfigurationError(msg) from err
+        self._conn: sqlite3.Connection | None = _open(self.path)
 
     def get(self, *, service: str, query: str, country: str | None) -> CachedAnswer | None:
         """Return the cached answer for a query.
@@ -155,7 +147,7 @@ class GeocodeCache:
             None when the query has not been cached.
         """
         key = _key(service=service, query=query, country=country)
-        with self._lock:
+        with self._lock, self._guarded():
             row = (
                 self._connection()
                 .execute(
@@ -194,7 +186,7 @@ class GeocodeCache:
         key = _key(service=service, query=query, country=country)
         text = None if answer is None else json.dumps(answer, ensure_ascii=False, allow_nan=False)
         created = datetime.now(UTC).isoformat(timespec="seconds")
-        with self._lock:
+        with self._lock, self._guarded():
             self._connection().execute(
                 "INSERT OR REPLACE INTO answers (service, query, country, found, answer, created) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -219,6 +211,14 @@ class GeocodeCache:
     ) -> None:
         self.close()
 
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """Turn a failure of the file during the run (disk full, made read-only) into the fix."""
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            raise ConfigurationError(_unusable(self.path, err)) from err
+
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             msg = f"the geocoding cache {str(self.path)!r} is closed"
@@ -226,9 +226,76 @@ class GeocodeCache:
         return self._conn
 
 
+def _open(path: Path) -> sqlite3.Connection:
+    """Open the cache file (created when missing), or raise the reason and the fix."""
+    try:
+        if path.is_dir():
+            msg = f"the geocoding cache {path} is a directory, not a file: remove it {_FIX}"
+            raise ConfigurationError(msg)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit (isolation_level=None): each statement is its own transaction, so a write
+        # takes the write lock at once and waits for it through the busy timeout.
+        conn = sqlite3.connect(
+            path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
+    except (OSError, sqlite3.Error) as err:
+        raise ConfigurationError(_unusable(path, err)) from err
+    try:
+        _prepare(conn)
+    except (sqlite3.Error, _ForeignFile) as err:
+        conn.close()
+        if isinstance(err, sqlite3.OperationalError):  # locked, read-only, cannot create the log, ...
+            raise ConfigurationError(_unusable(path, err)) from err
+        if isinstance(err, _ForeignFile):
+            msg = (
+                f"{path} is not a conflictmap geocoding cache ({err}); conflictmap leaves it unchanged: "
+                f"move it away {_FIX}"
+            )
+        else:
+            msg = f"{path} is not a conflictmap geocoding cache ({err}); delete it {_FIX}"
+        raise ConfigurationError(msg) from err
+    return conn
+
+
+def _unusable(path: Path, err: BaseException) -> str:
+    reason = (err.strerror if isinstance(err, OSError) else None) or str(err)
+    if os.path.isfile(path.parent):  # (os.path never raises, pathlib may)
+        reason = f"{path.parent} is a file, not a folder"
+    if "locked" in reason:
+        return (
+            f"the geocoding cache {path} stayed locked by another process for {_BUSY_TIMEOUT_SECONDS:g} s: "
+            f"try again when that process is done, {_FIX}"
+        )
+    return (
+        f"cannot use the geocoding cache {path} ({reason}): the online geocoders keep their answers "
+        f"there; make {path.parent} a folder you can write to, {_FIX}"
+    )
+
+
+class _ForeignFile(Exception):
+    """An SQLite file that holds tables this cache did not make."""
+
+
 def _prepare(conn: sqlite3.Connection) -> None:
-    """Switch the file to WAL and create the table (both are no-ops when done before)."""
+    """Check the file is (or can become) a cache, switch it to WAL and create the table.
+
+    The checks only read: a file of another program is refused before anything is written.
+    """
     conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_SECONDS * 1000)}")
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > _SCHEMA_VERSION:
+        msg = f"cache schema version {version} is newer than this conflictmap understands ({_SCHEMA_VERSION})"
+        raise sqlite3.DatabaseError(msg)
+    tables = sorted(
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+        )
+    )
+    columns = tuple(row[1] for row in conn.execute("PRAGMA table_info(answers)"))
+    if tables not in ([], ["answers"]) or (tables and columns != _COLUMNS):
+        listed = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise _ForeignFile(f"an SQLite database of another program, with the tables {listed}")
     # Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
     # locked" at once (without its busy handler) when another process is doing the same: retry.
     deadline = time.monotonic() + _BUSY_TIMEOUT_SECONDS
@@ -241,10 +308,6 @@ def _prepare(conn: sqlite3.Connection) -> None:
                 raise
             time.sleep(0.02 + random.random() * 0.05)
     conn.execute("PRAGMA synchronous = NORMAL")
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    if version > _SCHEMA_VERSION:
-        msg = f"cache schema version {version} is newer than this conflictmap understands ({_SCHEMA_VERSION})"
-        raise sqlite3.DatabaseError(msg)
     conn.execute(_SCHEMA)
     if version < _SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")

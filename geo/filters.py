@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from conflictmap.errors import ConfigurationError, InputError, RegionNotFound, SchemaError
+from conflictmap.errors import ConfigurationError, InputError, RegionNotFound, SchemaError, short_repr
 from geo.regions import Region, RegionRegistry, default_regions
 from geo.spatial import PreparedPoints, mask_in_area, mask_in_bbox, mask_near
 
@@ -184,10 +184,11 @@ def parse_bbox(value: str | Sequence[float]) -> tuple[float, float, float, float
     try:
         west, south, east, north = (float(p) for p in parts)
     except (TypeError, ValueError) as err:
-        raise ConfigurationError(f"--bbox must be four numbers W,S,E,N (degrees), got {value!r}") from err
+        msg = f"--bbox must be four numbers W,S,E,N (degrees), got {short_repr(value)}"
+        raise ConfigurationError(msg) from err
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south < north <= 90):
         raise ConfigurationError(
-            f"--bbox {value!r} is not a box: want west,south,east,north with -180 <= lon <= 180, "
+            f"--bbox {short_repr(value)} is not a box: want west,south,east,north with -180 <= lon <= 180, "
             "-90 <= south < north <= 90 (west > east crosses the antimeridian)"
         )
     return west, south, east, north
@@ -246,7 +247,8 @@ def _near_point(near: str | tuple[float, float], *, country: str | None) -> tupl
 
     res = Resolver().resolve(text, country=country)
     if res.place is None:
-        raise RegionNotFound(f"--near: no place called {text!r} in the gazetteer (give LAT,LON instead)")
+        msg = f"--near: no place called {short_repr(text)} in the gazetteer (give LAT,LON instead)"
+        raise RegionNotFound(msg)
     return res.place.lat, res.place.lon, res.place.name
 
 

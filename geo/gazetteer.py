@@ -2,8 +2,10 @@
 
 The shipped table ``gazetteer.tsv.gz`` (built by ``scripts/build_gazetteer.py``) and the curated
 additions ``curated_places.yaml`` are read once, folded into three name indexes (see
-:mod:`geo.names`) and saved as NumPy arrays in the cache directory. Later processes load the
-arrays (a few milliseconds) instead of folding half a million names again.
+:mod:`geo.names`) and saved as a NumPy archive in the cache directory (:mod:`geo.index_store`).
+Later processes load the arrays instead of folding half a million names again. A damaged or
+foreign index file is built again; a cache folder that cannot be written costs a build in
+memory on each run, with a warning.
 
 Each index is a sorted array of 64-bit hashes of folded keys with a parallel array of place
 references; a lookup is a binary search. A reference is ``row << 1 | primary``, where *primary*
@@ -17,9 +19,8 @@ import gzip
 import hashlib
 import math
 import os
-import pickle
 import sys
-import tempfile
+import warnings
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -27,8 +28,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from conflictmap.errors import ConfigurationError
+from conflictmap._yaml import load_yaml
+from conflictmap.errors import ConfigurationError, DataWarning, short_repr
 from conflictmap.resources import data_path
+from geo import index_store
 from geo import names as names_module
 from geo.cache import cache_dir as default_cache_dir
 from geo.names import keys
@@ -49,7 +52,7 @@ KINDS = ("populated place", "admin1", "country", "mountain", "area")
 # exact and variant keys are indexed, so that a misspelt Syrian village never becomes a
 # namesake on another continent.
 LEVANT = frozenset({"SY", "LB", "IL", "PS", "JO", "IQ", "TR"})
-INDEX_VERSION = "2"  # bump when the pickled layout changes
+INDEX_VERSION = "3"  # bump when the stored layout changes
 TIERS = ("exact", "variant", "skeleton")
 
 
@@ -261,24 +264,23 @@ class Gazetteer:
         return index_file(cache_dir, table=self.table, curated=self.curated)
 
     def _load_cache(self, cache_dir: Path) -> tuple | None:
-        path = self._cache_file(cache_dir)
-        try:
-            with path.open("rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-            return None
+        return index_store.load_index(self._cache_file(cache_dir), fingerprint=self.fingerprint)
 
     def _save_cache(self, cache_dir: Path, data: tuple) -> None:
         path = self._cache_file(cache_dir)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Written to a temporary file and renamed: a process reading meanwhile never sees half
-            # a file, and two processes building at once both succeed.
-            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".gazetteer-", delete=False) as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(fh.name, path)
-        except OSError:
-            pass  # a read-only cache directory only costs speed
+            index_store.save_index(path, data, fingerprint=self.fingerprint)
+        except (OSError, ValueError) as err:
+            reason = getattr(err, "strerror", None) or err
+            if os.path.isfile(path.parent):  # (os.path never raises, pathlib may)
+                reason = f"{path.parent} is a file, not a folder"
+            warnings.warn(
+                f"cannot save the gazetteer index in {path.parent} ({reason}): it was built in "
+                "memory, which takes a while on every run; make that folder writable or set "
+                "CONFLICTMAP_CACHE_DIR to a writable folder",
+                DataWarning,
+                stacklevel=4,
+            )
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -295,7 +297,7 @@ def _fingerprint(table: Path, curated: Path | None) -> str:
     # The index depends on the tables and on the code that folds and indexes names: a change
     # to either gives a new file name, so a stale index is never read.
     digest = hashlib.sha1(INDEX_VERSION.encode())
-    for module in (names_module, sys.modules[__name__]):
+    for module in (names_module, index_store, sys.modules[__name__]):
         digest.update(Path(module.__file__).read_bytes())
     for path in (table, curated):
         if path is not None:
@@ -305,7 +307,7 @@ def _fingerprint(table: Path, curated: Path | None) -> str:
 
 def index_file(cache_dir: Path, *, table: Path, curated: Path | None) -> Path:
     """Return where the index of these tables is cached: the name changes with their content."""
-    return Path(cache_dir) / f"gazetteer-{_fingerprint(table, curated)}.pickle"
+    return Path(cache_dir) / f"gazetteer-{_fingerprint(table, curated)}.index"
 
 
 def name_hash(key: str) -> int:
@@ -319,8 +321,8 @@ def name_hash(key: str) -> int:
 def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
     """Add curated places and names (``curated_places.yaml``) to the table rows."""
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except (OSError, yaml.YAMLError) as err:
+        entries = load_yaml(path.read_text(encoding="utf-8")) or []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise ConfigurationError(f"{path}: cannot read curated places: {err}") from err
     by_id = {row["place_id"]: row for row in rows}
     for number, entry in enumerate(entries, start=1):
@@ -331,7 +333,8 @@ def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
         if "names_for" in entry:
             target = by_id.get(str(entry["names_for"]))
             if target is None:
-                raise ConfigurationError(f"{where}: names_for {entry['names_for']!r} is not a place id")
+                msg = f"{where}: names_for {short_repr(entry['names_for'])} is not a place id"
+                raise ConfigurationError(msg)
             target["names"] = "|".join(filter(None, [target["names"], *names]))
             if entry.get("name"):
                 # The English name news uses becomes the place's own name ("Khiam", not "El Khiyam").
@@ -345,11 +348,12 @@ def _apply_curated(rows: list[dict[str, str]], path: Path) -> None:
             # The curated place is the same feature as a source record (Mount Hermon is Natural
             # Earth's "Jabal ash Shaykh"): one place, not two namesakes.
             if str(replaced) not in by_id:
-                raise ConfigurationError(f"{where}: replaces {replaced!r}, which is not a place id")
+                raise ConfigurationError(f"{where}: replaces {short_repr(replaced)}, which is not a place id")
             by_id.pop(str(replaced))["replaced"] = True
         kind = entry.get("kind", "populated place")
         if kind not in KINDS:
-            raise ConfigurationError(f"{where}: field 'kind' is {kind!r}; expected one of {', '.join(KINDS)}")
+            msg = f"{where}: field 'kind' is {short_repr(kind)}; expected one of {', '.join(KINDS)}"
+            raise ConfigurationError(msg)
         try:
             lat, lon = float(entry["lat"]), float(entry["lon"])
         except (KeyError, TypeError, ValueError) as err:

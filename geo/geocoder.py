@@ -21,7 +21,7 @@ from geopy.location import Location
 from shapely.geometry import Point, mapping
 from shapely.geometry.base import BaseGeometry
 
-from conflictmap.errors import GeocodingError
+from conflictmap.errors import GeocodingError, short_repr
 from geo.gazetteer import Place
 from geo.regions import RegionRegistry, default_regions
 from geo.resolve import Resolution, Resolver, precision_of
@@ -305,7 +305,7 @@ def _ask(service: Any, query: str, country: str | None) -> Location | None:
     try:
         found = service.geocode(query, exactly_one=True)
     except GeopyError as err:
-        raise GeocodingError(f"{type(service).__name__} failed for {query!r}: {err}") from err
+        raise GeocodingError(f"{type(service).__name__} failed for {short_repr(query)}: {err}") from err
     return found[0] if isinstance(found, list) else found
 
 

@@ -41,7 +41,7 @@ from geopy.geocoders import SERVICE_TO_GEOCODER, get_geocoder_for_service
 from geopy.geocoders import options as geopy_options
 from geopy.location import Location
 
-from conflictmap.errors import ConfigurationError, GeocodingError
+from conflictmap.errors import ConfigurationError, GeocodingError, short_repr
 from geo.cache import GeocodeCache
 
 __all__ = ["SERVICES", "OnlineGeocoder"]
@@ -292,9 +292,9 @@ class OnlineGeocoder:
 
     def _failure(self, query: str, err: BaseException, *, attempts: int | None = None) -> GeocodingError:
         if attempts is None:
-            return GeocodingError(f"{self.service} could not geocode {query!r}: {_describe(err)}")
+            return GeocodingError(f"{self.service} could not geocode {short_repr(query)}: {_describe(err)}")
         return GeocodingError(
-            f"{self.service} could not geocode {query!r}: gave up after {attempts} attempts; "
+            f"{self.service} could not geocode {short_repr(query)}: gave up after {attempts} attempts; "
             f"last failure: {_describe(err)}"
         )
 
@@ -311,7 +311,7 @@ def _resolve_service(service: str) -> str:
         known = sorted(SERVICE_TO_GEOCODER)
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
         hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
-        msg = f"unknown geocoding service {service!r}; {hint}known services: {', '.join(known)}"
+        msg = f"unknown geocoding service {short_repr(service)}; {hint}known services: {', '.join(known)}"
         raise ConfigurationError(msg) from err
     return name
 
@@ -326,7 +326,8 @@ def _check_limits(**limits: float) -> None:
             msg = f"max_retries must be an int, not {type(value).__name__}"
             raise TypeError(msg)
         if not value >= 0 or (name == "timeout" and value == 0):  # `not >=` also catches NaN
-            msg = f"{name} must be {'positive' if name == 'timeout' else 'zero or more'}, got {value!r}"
+            wanted = "positive" if name == "timeout" else "zero or more"
+            msg = f"{name} must be {wanted}, got {short_repr(value)}"
             raise ConfigurationError(msg)
 
 
@@ -338,7 +339,8 @@ def _check_user_agent(user_agent: str) -> str:
     text = user_agent.strip()
     if not text or text == geopy_options.default_user_agent or _GEOPY_UA.fullmatch(text):
         msg = (
-            f"user_agent {user_agent!r} does not identify this application: Nominatim's usage policy "
+            f"user_agent {short_repr(user_agent)} does not identify this application: "
+            "Nominatim's usage policy "
             f"({_NOMINATIM_POLICY}) requires an identifying User-Agent, and other services ask for one; "
             "pass e.g. user_agent='myproject/1.0 (me@example.org)'"
         )
@@ -440,7 +442,7 @@ def _url_kwargs(service: str, url: str, params: Mapping[str, inspect.Parameter])
         or any(char.isspace() for char in url.strip())
     ):
         msg = (
-            f"url {url!r} is not the http(s) address of a geocoding service; "
+            f"url {short_repr(url)} is not the http(s) address of a geocoding service; "
             "expected e.g. 'http://localhost:8080' or 'https://example.org/nominatim'"
         )
         raise ConfigurationError(msg)
@@ -451,7 +453,7 @@ def _url_kwargs(service: str, url: str, params: Mapping[str, inspect.Parameter])
     if "scheme" in params:
         kwargs["scheme"] = parts.scheme
     elif parts.scheme != "https":
-        msg = f"{service} only supports https urls, got {url!r}"
+        msg = f"{service} only supports https urls, got {short_repr(url)}"
         raise ConfigurationError(msg)
     return kwargs
 
@@ -462,7 +464,7 @@ def _check_query(query: str) -> str:
         raise TypeError(msg)
     text = " ".join(query.split())
     if not text:
-        msg = f"cannot geocode an empty place name ({query!r})"
+        msg = f"cannot geocode an empty place name ({short_repr(query)})"
         raise GeocodingError(msg)
     return text
 
@@ -475,7 +477,7 @@ def _check_country(country: str | None) -> str | None:
         raise TypeError(msg)
     code = country.strip()
     if len(code) != 2 or not (code.isascii() and code.isalpha()):
-        msg = f"country must be an ISO 3166-1 alpha-2 code such as 'SY', got {country!r}"
+        msg = f"country must be an ISO 3166-1 alpha-2 code such as 'SY', got {short_repr(country)}"
         raise ConfigurationError(msg)
     return code.upper()
 

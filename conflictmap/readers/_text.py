@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from conflictmap.errors import InputError, SchemaError
+from conflictmap.errors import InputError, SchemaError, short_repr
 
 __all__ = ["check_readable", "csv_records", "read_text"]
 
@@ -49,7 +49,7 @@ def read_text(path: Path, *, encoding: str = "utf-8") -> str:
         )
         raise InputError(msg) from err
     except LookupError as err:
-        msg = f"unknown encoding {encoding!r}"
+        msg = f"unknown encoding {short_repr(encoding)}"
         raise InputError(msg) from err
     if not text.strip():
         msg = f"{path}: the file holds only white space"

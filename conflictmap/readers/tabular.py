@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
+from conflictmap._yaml import YAMLAliasError, compose_yaml
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
 from conflictmap.readers._text import csv_records
@@ -28,8 +29,9 @@ def read_csv_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd
 def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     """Read a YAML list of events (or a mapping whose ``events`` key holds the list)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        doc = yaml.safe_load(text)
+        node, doc = compose_yaml(text)
+    except YAMLAliasError as err:
+        raise SchemaError(err.problem, path=str(path), row=f"line {err.line}") from err
     except yaml.YAMLError as err:
         msg = f"{path}: not valid YAML: {err}"
         raise InputError(msg) from err

@@ -49,7 +49,7 @@ def own_cache(gazetteer_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     """A fresh cache directory (empty geocoding cache) that links the shared gazetteer index."""
     cache = tmp_path / "cache"
     cache.mkdir()
-    for index in gazetteer_cache.glob("gazetteer-*.pickle"):
+    for index in gazetteer_cache.glob("gazetteer-*"):
         (cache / index.name).symlink_to(index)
     monkeypatch.setenv("CONFLICTMAP_CACHE_DIR", str(cache))
     return cache
