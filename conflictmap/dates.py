@@ -12,9 +12,12 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["ACLED_STYLES", "DATE_DTYPE", "ISO_STYLES", "format_date", "parse_dates"]
+__all__ = ["ACLED_STYLES", "DATE_DTYPE", "ISO_STYLES", "YEARS", "format_date", "parse_dates"]
 
 DATE_DTYPE = "datetime64[us]"
+# The years a date may have: ISO 8601 writes four digits, and the readers take no other.
+# datetime64[us] holds them all (it reaches some 290,000 years either side of 1970).
+YEARS = (1, 9999)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
 _ISO_YEAR = re.compile(r"^\d{4}$")
@@ -74,9 +77,13 @@ def parse_dates(values: pd.Series, *, acled: bool = False) -> tuple[pd.Series, p
 
 
 def format_date(value: pd.Timestamp) -> str | None:
-    """Write a date as ISO 8601: the day alone at midnight, else the full date and time."""
+    """Write a date as ISO 8601: the day alone at midnight, else the full date and time.
+
+    The year always has four digits (``0999-01-01``): ``strftime("%Y")`` does not pad years
+    before 1000 on every platform, and the readers accept only four-digit years.
+    """
     if pd.isna(value):
         return None
     if value == value.normalize():
-        return value.strftime("%Y-%m-%d")
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
     return value.isoformat()

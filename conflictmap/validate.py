@@ -435,10 +435,15 @@ def _fatalities(raw: pd.DataFrame, origin: Origin) -> pd.Series:
         return pd.Series(pd.NA, index=raw.index, dtype="Int64")
     given = raw["fatalities"]
     blank = _is_blank(given)
-    values = pd.to_numeric(given.where(~blank), errors="coerce")
-    bad = ~blank & (values.isna() | (values < 0) | (values % 1 != 0))
+    # Nullable numbers keep whole numbers beyond 2**53 exact (float64 would round them).
+    values = pd.to_numeric(given.where(~blank), errors="coerce", dtype_backend="numpy_nullable")
+    if pd.api.types.is_bool_dtype(values):  # JSON true/false is not a count
+        values = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    bad = ~blank & (values.isna() | (values < 0) | (values % 1 != 0) | (values >= 2**63))
     if (i := _first(bad)) is not None:
-        raise origin.fail(i, "fatalities", given.iloc[i], "expected a whole number, 0 or more")
+        raise origin.fail(
+            i, "fatalities", given.iloc[i], f"expected a whole number, 0 or more (at most {2**63 - 1})"
+        )
     return values.astype("Int64")
 
 

@@ -2,11 +2,24 @@
 
 Every write goes to a temporary file beside the target, renamed into place at the end, so a
 failed write never leaves a truncated or half-written file.
+
+What is written reads back as the same events, in every format. A value a format cannot hold
+(a NUL in GeoPackage text, a date outside the years 1 to 9999) is refused before anything is
+written, with an :class:`~conflictmap.errors.ExportError` naming the event, the field and why.
+
+A third coordinate (Z, an elevation) is kept in every format: GeoJSON positions may carry it
+(RFC 7946, section 3.1.1), CSV writes such a geometry as WKT ``POINT Z (...)`` in its
+``geometry`` column, GeoPackage and GeoParquet store it natively. Dropping it would lose what
+the source gave, and a round trip through GeoJSON or CSV would then differ from one through
+GeoPackage or Parquet; a user who wants flat points can drop Z before writing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from conflictmap.dates import format_date
+from conflictmap.dates import YEARS, format_date
 from conflictmap.errors import ConfigurationError, ExportError, short_repr
 from conflictmap.outputs import atomic_output
 from conflictmap.schema import COLUMNS, DTYPES
@@ -65,14 +78,15 @@ def write_events(
         if format not in (None, "geojson"):
             msg = f"only GeoJSON can be written to standard output, not {short_repr(format)}"
             raise ConfigurationError(msg)
-        _write_geojson_stream(events, sys.stdout)
-        sys.stdout.flush()
+        check_writable(events, format="geojson", target="standard output")
+        _write_stdout(events)
         return
     path = Path(path)
     if path.is_dir():
         msg = f"{path}: is a directory; give a file name for the output"
         raise ExportError(msg)
     fmt = output_format(path, format)
+    check_writable(events, format=fmt, target=str(path))
     with atomic_output(path) as tmp:
         _WRITERS[fmt](events, tmp)
 
@@ -90,11 +104,136 @@ def output_format(path: Path, given: str | None) -> str:
     return fmt
 
 
+# -- What each format can hold -----------------------------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_GPKG_TIME_STEP = 1000  # microseconds: GeoPackage stores times to the millisecond
+
+
+def check_writable(events: gpd.GeoDataFrame, *, format: str, target: str) -> None:
+    """Refuse, before anything is written, a value that ``format`` cannot hold or read back.
+
+    Parameters
+    ----------
+    events
+        The events about to be written.
+    format
+        One of :data:`WRITE_FORMATS`.
+    target
+        The output, as the message should name it.
+
+    Raises
+    ------
+    ExportError
+        Naming the target, the event, the field, the value and why. Refused are: text that
+        is not valid Unicode (a lone surrogate, which UTF-8 cannot encode; every format);
+        event dates outside the years 1 to 9999, which ISO 8601 writes with other than four
+        digits and no reader takes back (every format); a NUL character in GeoPackage text,
+        where GDAL ends the string at it; a time finer than the millisecond in GeoPackage,
+        whose dates keep milliseconds; a float that is infinite in GeoJSON, which JSON
+        cannot write.
+    """
+    for name in events.columns:
+        if name == events.geometry.name:
+            continue
+        column = events[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            _check_dates(events, name, format=format, target=target)
+        elif pd.api.types.is_float_dtype(column):
+            if format == "geojson":
+                bad = np.isinf(column.to_numpy(dtype=float, na_value=np.nan))
+                _refuse(events, name, bad, target, "JSON has no infinite numbers; leave the cell empty")
+        elif pd.api.types.is_string_dtype(column) or column.dtype == object:
+            _check_text(events, name, format=format, target=target)
+
+
+def _check_dates(events: gpd.GeoDataFrame, name: str, *, format: str, target: str) -> None:
+    column = events[name]
+    if name in _DATE_COLUMNS:
+        first, last = YEARS
+        bad = column.notna() & ((column.dt.year < first) | (column.dt.year > last))
+        _refuse(
+            events,
+            name,
+            bad,
+            target,
+            f"years before {first} or after {last} have no four-digit ISO 8601 form, which every "
+            f"reader expects",
+        )
+    if format == "gpkg":
+        fraction = column.dt.microsecond % _GPKG_TIME_STEP + column.dt.nanosecond
+        _refuse(
+            events,
+            name,
+            column.notna() & (fraction != 0),
+            target,
+            "GeoPackage keeps times to the millisecond, and this one is finer; write GeoJSON, CSV "
+            "or Parquet, or round the times",
+        )
+
+
+def _check_text(events: gpd.GeoDataFrame, name: str, *, format: str, target: str) -> None:
+    column = events[name]
+    if not (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+        # Arrow strings are valid UTF-8 by construction; Python strings may hold a lone surrogate.
+        bad = column.map(lambda v: isinstance(v, str) and _SURROGATE.search(v) is not None)
+        _refuse(
+            events,
+            name,
+            bad,
+            target,
+            "not valid Unicode text (it holds a lone surrogate, which UTF-8 cannot encode)",
+        )
+    if format == "gpkg":
+        if isinstance(column.dtype, pd.StringDtype):
+            bad = column.str.contains("\x00", regex=False, na=False)
+        else:
+            bad = column.map(lambda v: isinstance(v, str) and "\x00" in v)
+        _refuse(
+            events,
+            name,
+            bad,
+            target,
+            "GeoPackage text cannot hold the NUL character (U+0000): GDAL ends the string at it; "
+            "write GeoJSON, CSV or Parquet, or remove the character",
+        )
+
+
+def _refuse(events: gpd.GeoDataFrame, name: str, bad: Any, target: str, why: str) -> None:
+    hits = np.flatnonzero(np.asarray(bad, dtype=bool))
+    if not hits.size:
+        return
+    i = int(hits[0])
+    event = _shown(events["event_id"].iloc[i]) if "event_id" in events.columns else f"row {i + 1}"
+    more = f" (and {hits.size - 1} more)" if hits.size > 1 else ""
+    msg = f"{target}: event {event}{more}: field {name!r} = {_shown(events[name].iloc[i])}: {why}"
+    raise ExportError(msg)
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """Quote a value for a message: escapes make control characters visible; long text is cut."""
+    if isinstance(value, pd.Timestamp):
+        value = format_date(value)
+    elif isinstance(value, np.generic):
+        value = value.item()
+    elif isinstance(value, str):
+        value = value[:limit]
+    shown = ascii(value)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 # -- GeoJSON -----------------------------------------------------------------------------------
 
 
 def to_geojson(events: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Return events as an RFC 7946 FeatureCollection (a dict)."""
+    """Return events as an RFC 7946 FeatureCollection (a dict), as :func:`write_events` writes it.
+
+    Raises
+    ------
+    ExportError
+        For a value GeoJSON cannot hold (see :func:`check_writable`).
+    """
+    check_writable(events, format="geojson", target="GeoJSON")
     return json.loads("".join(_geojson_chunks(events)))
 
 
@@ -106,6 +245,34 @@ def _write_geojson(events: gpd.GeoDataFrame, path: Path) -> None:
 def _write_geojson_stream(events: gpd.GeoDataFrame, fh: IO[str]) -> None:
     for chunk in _geojson_chunks(events):
         fh.write(chunk)
+
+
+def _write_stdout(events: gpd.GeoDataFrame) -> None:
+    """Write GeoJSON to standard output, in UTF-8 whatever the locale (RFC 8259, section 8.1)."""
+    out = getattr(sys.stdout, "buffer", None)
+    try:
+        if out is None:  # a text-only stream (a notebook, a test): it takes str
+            _write_geojson_stream(events, sys.stdout)
+            sys.stdout.flush()
+            return
+        sys.stdout.flush()  # text written before goes out first
+        for chunk in _geojson_chunks(events):
+            out.write(chunk.encode("utf-8"))
+        out.flush()
+    except BrokenPipeError as err:
+        # The reader went away (``| head``): Python would complain again when it flushes
+        # standard output at exit, so that flush goes to the null device.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            finally:
+                os.close(devnull)
+        msg = "standard output: closed before all events were written"
+        raise ExportError(msg) from err
+    except OSError as err:
+        msg = f"standard output: cannot write: {err.strerror or err}"
+        raise ExportError(msg) from err
 
 
 def _geojson_chunks(events: gpd.GeoDataFrame) -> Iterator[str]:
@@ -121,10 +288,14 @@ def _geojson_chunks(events: gpd.GeoDataFrame) -> Iterator[str]:
     yield '{"type": "FeatureCollection", "features": ['
     for i, (record, shape) in enumerate(zip(props, shapes, strict=True)):
         sep = ",\n" if i else "\n"
+        try:
+            text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as err:  # a value of an extra column JSON cannot write
+            msg = f"event {ids[i]!r}: cannot write its properties as JSON: {err}"
+            raise ExportError(msg) from err
         yield (
             f'{sep}{{"type": "Feature", "id": {json.dumps(ids[i], ensure_ascii=False)}, '
-            f'"properties": {json.dumps(record, ensure_ascii=False, allow_nan=False)}, '
-            f'"geometry": {shape if shape is not None else "null"}}}'
+            f'"properties": {text}, "geometry": {shape if shape is not None else "null"}}}'
         )
     yield "\n]}\n"
 
@@ -159,11 +330,12 @@ def _plain(value: object) -> object:
 
 
 def _rounded(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Round every coordinate, Z included, to :data:`PRECISION` decimals; keep each one's Z or not."""
     return (
         geometry.set_precision(0)
         if geometry.empty
         else gpd.GeoSeries(
-            shapely.transform(geometry.to_numpy(), lambda xy: np.round(xy, PRECISION)),
+            shapely.transform(geometry.to_numpy(), lambda xyz: np.round(xyz, PRECISION), include_z=None),
             index=geometry.index,
             crs=geometry.crs,
         )
@@ -174,9 +346,13 @@ def _rounded(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
 
 
 def to_csv_frame(events: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Return the CSV layout: model columns with latitude/longitude, WKT for non-points."""
+    """Return the CSV layout: model columns with latitude/longitude, WKT for non-points.
+
+    Points with a Z also get WKT (``POINT Z (lon lat z)``), which readers take over the
+    latitude/longitude pair, so the elevation survives.
+    """
     geometry = _rounded(events.geometry)
-    is_point = (geometry.geom_type == "Point").to_numpy()
+    is_point = ((geometry.geom_type == "Point") & ~geometry.has_z).to_numpy()
     anchor = geometry.representative_point()
     table = pd.DataFrame(index=events.index)
     for name in COLUMNS:
@@ -195,14 +371,21 @@ def to_csv_frame(events: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _write_csv(events: gpd.GeoDataFrame, path: Path) -> None:
-    to_csv_frame(events).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    # Rows end in CRLF, as RFC 4180 has it: the csv module quotes a field only when it holds a
+    # character of the line terminator, so with a bare LF a lone CR in a text was left
+    # unquoted, and every CSV reader (ours, pandas, spreadsheets) broke the row at it.
+    to_csv_frame(events).to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
 
 
 # -- GeoPackage and GeoParquet -----------------------------------------------------------------
 
 
 def _write_gpkg(events: gpd.GeoDataFrame, path: Path) -> None:
-    events.to_file(path, driver="GPKG", layer="events", engine="pyogrio", geometry_type="Unknown")
+    # Unknown with no promotion: a layer of mixed types (Polygon next to MultiPolygon, 2D next
+    # to 3D) keeps every geometry as it is; by default pyogrio turned the polygons into multi.
+    events.to_file(
+        path, driver="GPKG", layer="events", engine="pyogrio", geometry_type="Unknown", promote_to_multi=False
+    )
 
 
 def _write_parquet(events: gpd.GeoDataFrame, path: Path) -> None:

@@ -34,7 +34,7 @@ def read_text(path: Path, *, encoding: str = "utf-8") -> str:
     """
     check_readable(path)
     data = path.read_bytes()
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if _looks_binary(data, encoding):
         msg = f"{path}: looks like a binary file (it contains NUL bytes), not text"
         raise InputError(msg)
     name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
@@ -57,6 +57,27 @@ def read_text(path: Path, *, encoding: str = "utf-8") -> str:
     return text
 
 
+def _looks_binary(data: bytes, encoding: str) -> bool:
+    """Tell a binary file (or UTF-16 without its mark) from text that holds a NUL character.
+
+    Text may hold NUL in a field: the CSV writer writes it as it is, and the csv module reads
+    it since Python 3.11. A binary file has one on its first line (where a table's header or a
+    document starts), or its first bytes do not decode.
+    """
+    sample = data[:8192]
+    if b"\x00" not in sample or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in sample.split(b"\n", 1)[0]:
+        return True
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return True
+    except LookupError:
+        return False  # the caller reports the unknown encoding
+    return False
+
+
 def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], list[str]]:
     """Split CSV text into a header, rows and a ``"line N"`` label for each row.
 
@@ -65,6 +86,7 @@ def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], l
     """
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
+    _allow_fields_of(len(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
@@ -85,6 +107,18 @@ def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], l
         msg = f"{path}: line 1: repeated column names {dupes}"
         raise SchemaError(msg)
     return header, rows, labels
+
+
+def _allow_fields_of(size: int) -> None:
+    """Let the csv module read a field as long as ``size`` characters (default limit: 131,072).
+
+    The limit guards readers that stream a file; here the whole text is already in memory and
+    no field can be longer than it. The limit is process-wide, so it is only ever raised:
+    restoring it afterwards would race with another thread reading a larger file.
+    """
+    wanted = min(size + 1, 2**31 - 1)  # the limit is a C long, 32 bits on Windows
+    if csv.field_size_limit() < wanted:
+        csv.field_size_limit(wanted)
 
 
 def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:

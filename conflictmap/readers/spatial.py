@@ -47,8 +47,10 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
             record["event_id"] = feature["id"]
         record["geometry"] = feature.get("geometry")
         records.append(record)
-    raw = pd.DataFrame.from_records(records)
-    raw = normalize_columns(raw.astype(object).where(raw.notna(), None))
+    # Object columns keep JSON's values as parsed: ints and nulls would make a float64 column,
+    # which rounds whole numbers beyond 2**53.
+    raw = pd.DataFrame(records, dtype=object)
+    raw = normalize_columns(raw.where(raw.notna(), None))
     labels = [f"features[{i}]" for i in range(len(records))]
     return build_events(raw, origin=Origin(str(path), labels), registry=registry)
 
@@ -68,8 +70,26 @@ def read_gpkg_events(path: Path, *, registry: CategoryRegistry, layer: str | Non
         else:
             msg = f"{path}: several layers ({', '.join(layers)}); none is named 'events'"
             raise InputError(msg)
-    frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    # Through Arrow, integer columns with empty cells become nullable integers; the default
+    # reading makes them float64, which rounds whole numbers beyond 2**53.
+    frame = gpd.read_file(
+        path,
+        layer=layer,
+        engine="pyogrio",
+        use_arrow=True,
+        arrow_to_pandas_kwargs={"types_mapper": _nullable_integers},
+    )
     return _from_frame(frame, path=path, registry=registry)
+
+
+def _nullable_integers(arrow_type: Any) -> Any:
+    """Map an Arrow integer type to pandas' nullable one; leave other types to the default."""
+    import pyarrow as pa
+
+    if not pa.types.is_integer(arrow_type):
+        return None
+    sign = "Int" if pa.types.is_signed_integer(arrow_type) else "UInt"
+    return pd.api.types.pandas_dtype(f"{sign}{arrow_type.bit_width}")
 
 
 def read_parquet_events(path: Path, *, registry: CategoryRegistry) -> gpd.GeoDataFrame:

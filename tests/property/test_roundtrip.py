@@ -2,69 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
-import shapely
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from conflictmap import read_events, write_events
-from conflictmap.categories import default_registry
-from conflictmap.schema import COLUMNS, WGS84, conform
+from conflictmap.schema import COLUMNS
 
-TEXT = st.one_of(st.none(), st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
-    min_size=1, max_size=20).map(str.strip).filter(bool))
-LON = st.integers(-179_000_000, 179_000_000).map(lambda v: v / 1e6)
-LAT = st.integers(-89_000_000, 89_000_000).map(lambda v: v / 1e6)
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # lets this module `import event_strategies` under --import-mode=importlib
+    sys.path.insert(0, str(HERE))
 
-
-@st.composite
-def geometries(draw):
-    kind = draw(st.sampled_from(["point", "box", "none"]))
-    lon, lat = draw(LON), draw(LAT)
-    if kind == "point":
-        return shapely.Point(lon, lat)
-    if kind == "box":
-        size = draw(st.integers(1, 500)) / 1000
-        return shapely.box(lon, lat, min(lon + size, 180), min(lat + size, 90))
-    return None
-
-
-@st.composite
-def events(draw):
-    n = draw(st.integers(1, 6))
-    rows = []
-    for i in range(n):
-        start = pd.Timestamp("2000-01-01") + pd.Timedelta(days=draw(st.integers(0, 10_000)))
-        end = draw(st.one_of(st.none(), st.integers(1, 400)))
-        geom = draw(geometries())
-        rows.append({
-            "event_id": f"e{i}-{draw(st.integers(0, 999))}",
-            "event_date": start,
-            "date_end": None if end is None else start + pd.Timedelta(days=end),
-            "time_precision": draw(st.sampled_from([1, 2, 3])),
-            "category": draw(st.sampled_from(list(default_registry()))),
-            "sub_event_type": draw(TEXT), "actor1": draw(TEXT), "actor2": draw(TEXT),
-            "location": draw(TEXT), "place_id": draw(TEXT), "place_name": draw(TEXT), "admin1": draw(TEXT),
-            # Random points with a country could look swapped to the reader, which rejects them.
-            "country": None if isinstance(geom, shapely.Point) else
-            draw(st.sampled_from([None, "SY", "IL", "FR"])),
-            "geo_precision": None if geom is None else draw(st.sampled_from([1, 2, 3, 4])),
-            "notes": draw(TEXT), "source": draw(TEXT),
-            "source_url": draw(st.sampled_from([None, "https://example.org/a?b=1&c=2"])),
-            "fatalities": draw(st.one_of(st.none(), st.integers(0, 10_000))),
-            "located": geom is not None,
-            "geometry": geom,
-        })
-    frame = pd.DataFrame(rows)
-    frame["date_end"] = pd.to_datetime(frame["date_end"])
-    frame = frame.drop_duplicates("event_id")
-    return conform(gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84))
+from event_strategies import events  # noqa: E402
 
 
 def _roundtrip(frame: gpd.GeoDataFrame, suffix: str) -> gpd.GeoDataFrame:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import warnings
 
 import pandas as pd
@@ -205,3 +206,53 @@ def test_no_warnings_on_clean_input(write):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_events(write("ok.csv", CSV_POINTS))
+
+
+
+# -- Text a field may hold, numbers beyond 2**53 ----------------------------------------------------
+
+
+def test_csv_field_may_hold_nul_and_be_longer_than_the_csv_default_limit(write):
+    long = "x" * 300_000
+    path = write("nul.csv", "event_date,category,location,notes\n"
+                            f'2025-01-01,unrest,A,"a\x00b"\n2025-01-02,unrest,B,{long}\n')
+    events = read_events(path)
+    assert events["notes"].tolist() == ["a\x00b", long]
+
+
+@pytest.mark.parametrize("content", [
+    b"event_date,loc\x00ation\n2025-01-01,A\n",  # NUL on the first line
+    "event_date,location\n2025-01-01,A\n".encode("utf-16-le"),  # UTF-16 without its mark
+    b"event_date,location\n\x00\xff\xfe\x00binary",  # NUL further on, and bytes that do not decode
+])
+def test_binary_files_are_still_told_from_text_with_nul(write, content):
+    with pytest.raises(InputError, match="binary file"):
+        read_events(write("bin.csv", content))
+
+
+def _features(*fatalities: object) -> str:
+    """GeoJSON text of unlocated events with these raw ``fatalities`` (JSON source text)."""
+    features = []
+    for i, value in enumerate(fatalities):
+        props = json.dumps({"event_date": "2025-01-01", "category": "unrest", "location": f"p{i}"})
+        features.append(f'{{"type": "Feature", "properties": {props[:-1]}, "fatalities": {value}}}, '
+                        '"geometry": null}')
+    return '{"type": "FeatureCollection", "features": [' + ", ".join(features) + "]}"
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("big.csv", "event_date,category,location,fatalities\n2025-01-01,unrest,A,9007199254740993\n"
+                "2025-01-01,unrest,B,\n2025-01-01,unrest,C,9223372036854775807\n"),
+    ("big.geojson", _features(9007199254740993, "null", 9223372036854775807)),
+])
+def test_fatalities_beyond_2_to_the_53_keep_every_digit(write, name, content):
+    events = read_events(write(name, content))
+    assert events["fatalities"].tolist()[0] == 9007199254740993
+    assert pd.isna(events["fatalities"].iloc[1])
+    assert events["fatalities"].tolist()[2] == 2**63 - 1
+
+
+@pytest.mark.parametrize("value", ["9223372036854775808", "1e30", "true"])
+def test_fatalities_beyond_int64_or_not_a_number_are_schema_errors(write, value):
+    with pytest.raises(SchemaError, match=r"features\[0\]: field 'fatalities' = .*expected a whole number"):
+        read_events(write("f.geojson", _features(value)))
