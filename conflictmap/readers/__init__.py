@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from conflictmap.categories import CategoryRegistry, default_registry
-from conflictmap.errors import ConfigurationError, DataWarning, SchemaError
+from conflictmap.errors import ConfigurationError, DataWarning, InputError, SchemaError, _short_repr
 from conflictmap.readers._text import check_readable, csv_records, read_text
 from conflictmap.readers.acled import ACLED_MARKERS, read_acled
 from conflictmap.readers.spatial import (
@@ -88,6 +88,14 @@ def read_events(
     """
     path = Path(path)
     registry = registry or default_registry()
+    try:
+        return _read(path, format=format, encoding=encoding, registry=registry)
+    except RecursionError as err:  # data nested deeper than the stack, in any format
+        msg = f"{path}: values nested too deeply (lists or mappings inside each other) to read"
+        raise InputError(msg) from err
+
+
+def _read(path: Path, *, format: str | None, encoding: str, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     fmt = _format_of(path, format)
     check_readable(path)
     if fmt == "csv" and path.suffix.lower() == ".txt" and format is None:
@@ -166,7 +174,7 @@ def _drop_repeats(events: gpd.GeoDataFrame, origins: list[str]) -> gpd.GeoDataFr
     for i in repeated[repeated & ~same].index:
         first = ids[ids == ids[i]].index[0]
         msg = (
-            f"event_id {ids[i]!r} names different events in {origins[first]} and "
+            f"event_id {_short_repr(ids[i])} names different events in {origins[first]} and "
             f"{origins[i]}; give them distinct ids"
         )
         raise SchemaError(msg)
