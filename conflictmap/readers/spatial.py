@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
 from conflictmap.schema import WGS84
-from conflictmap.validate import Origin, build_events, normalize_columns
+from conflictmap.validate import Origin, build_events, normalize_columns, parse_geometry
 
 __all__ = ["read_geojson_events", "read_gpkg_events", "read_parquet_events"]
 
@@ -27,6 +29,7 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
     if not isinstance(features, list) or not features:
         msg = f"{path}: the FeatureCollection has no features"
         raise InputError(msg)
+    crs = _geojson_crs(doc.get("crs"), path=path, where=None)
     records = []
     for i, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -46,11 +49,80 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
         if feature.get("id") is not None and not props.get("event_id"):
             record["event_id"] = feature["id"]
         record["geometry"] = feature.get("geometry")
+        _check_same_crs(feature, crs, path=path, where=f"features[{i}]")
         records.append(record)
+    origin = Origin(str(path), [f"features[{i}]" for i in range(len(records))])
+    if crs is not None:
+        _reproject(records, crs, origin=origin)
     raw = pd.DataFrame.from_records(records)
-    raw = normalize_columns(raw.astype(object).where(raw.notna(), None))
-    labels = [f"features[{i}]" for i in range(len(records))]
-    return build_events(raw, origin=Origin(str(path), labels), registry=registry)
+    raw = normalize_columns(raw.astype(object).where(raw.notna(), None), origin=origin)
+    return build_events(raw, origin=origin, registry=registry)
+
+
+# A legacy ``crs`` member (GeoJSON 2008; RFC 7946 removed it and fixed WGS84 longitude/latitude)
+# names a CRS by an OGC URN or an ``AUTH:CODE``, or (type "EPSG") by a code. Other spellings
+# (WKT, PROJ strings, "link" CRSs) are refused rather than handed to PROJ.
+_CRS_NAME = re.compile(r"^(?:urn:ogc:def:crs:[A-Za-z0-9.]+:[0-9.]*:[A-Za-z0-9.]+|[A-Za-z]+:[A-Za-z0-9.]+)$")
+
+
+def _geojson_crs(member: object, *, path: Path, where: str | None) -> pyproj.CRS | None:
+    """Resolve a legacy ``crs`` member: its CRS, or None for WGS84 longitude/latitude or no member.
+
+    Coordinates are read easting (longitude) first whatever the CRS's official axis order:
+    ``EPSG:4326`` in a ``crs`` member means longitude/latitude in GeoJSON practice, which is how
+    GDAL reads it (traditional GIS order) and how every GeoJSON writer of the time wrote it; so
+    CRS84, EPSG:4326 and their URNs all mean the RFC 7946 default, and other CRSs are
+    reprojected with ``always_xy`` (geopandas' ``to_crs``).
+    """
+    if member is None:
+        return None
+    name: object = member
+    if isinstance(member, dict):
+        kind, props = member.get("type"), member.get("properties")
+        props = props if isinstance(props, dict) else {}
+        if kind == "name":
+            name = props.get("name")
+        elif kind == "EPSG" and isinstance(props.get("code"), int | str):
+            name = f"EPSG:{props['code']}"
+        else:
+            name = None
+    if not (isinstance(name, str) and _CRS_NAME.match(name.strip())):
+        msg = (
+            'unsupported crs member; give {"type": "name", "properties": {"name": "EPSG:<code>"}} '
+            "(or an OGC URN), or drop it and write longitude/latitude in WGS84 (RFC 7946)"
+        )
+        raise SchemaError(msg, path=str(path), row=where, field="crs", value=member)
+    try:
+        crs = pyproj.CRS.from_user_input(name.strip())
+    except pyproj.exceptions.CRSError as err:
+        msg = "unknown coordinate reference system"
+        raise SchemaError(msg, path=str(path), row=where, field="crs", value=name) from err
+    return None if crs.equals(WGS84, ignore_axis_order=True) else crs
+
+
+def _check_same_crs(feature: dict[str, Any], crs: pyproj.CRS | None, *, path: Path, where: str) -> None:
+    """Refuse a ``crs`` on a feature or its geometry that differs from the collection's."""
+    geometry = feature.get("geometry")
+    for member in (feature.get("crs"), geometry.get("crs") if isinstance(geometry, dict) else None):
+        if member is None:
+            continue
+        own = _geojson_crs(member, path=path, where=where)
+        same = own is None if crs is None else (own is not None and own.equals(crs))
+        if not same:
+            msg = "a crs differing from the collection's is not supported; give one crs for the whole file"
+            raise SchemaError(msg, path=str(path), row=where, field="crs", value=member)
+
+
+def _reproject(records: list[dict[str, Any]], crs: pyproj.CRS, *, origin: Origin) -> None:
+    """Turn each record's geometry into a shapely geometry in EPSG:4326, in place."""
+    shapes = [parse_geometry(r["geometry"], index=i, origin=origin) for i, r in enumerate(records)]
+    try:
+        moved = gpd.GeoSeries(shapes, crs=crs).to_crs(WGS84)
+    except pyproj.exceptions.ProjError as err:
+        msg = f"{origin.path}: cannot reproject from {crs.name} to EPSG:4326: {err}"
+        raise SchemaError(msg) from err
+    for record, shape in zip(records, moved, strict=True):
+        record["geometry"] = shape
 
 
 def read_gpkg_events(path: Path, *, registry: CategoryRegistry, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -97,6 +169,6 @@ def _from_frame(frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry) 
             frame = frame.to_crs(WGS84)
         frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geometry"})
         frame["geometry"] = list(frame["geometry"])
-    raw = normalize_columns(frame.astype(object).where(frame.notna(), None))
-    labels = [f"row {i + 1}" for i in range(len(raw))]
-    return build_events(raw, origin=Origin(str(path), labels), registry=registry)
+    origin = Origin(str(path), [f"row {i + 1}" for i in range(len(frame))])
+    raw = normalize_columns(frame.astype(object).where(frame.notna(), None), origin=origin)
+    return build_events(raw, origin=origin, registry=registry)
