@@ -187,7 +187,7 @@ def _format_of(path: Path, given: str | None) -> str:
     if given:
         fmt = given.lower()
         if fmt not in READ_FORMATS:
-            msg = f"unknown input format {given!r}; allowed: {', '.join(READ_FORMATS)}"
+            msg = f"unknown input format {_short_repr(given)}; allowed: {', '.join(READ_FORMATS)}"
             raise ConfigurationError(msg)
         return fmt
     fmt = _EXTENSIONS.get(path.suffix.lower())

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from conflictmap.errors import InputError, SchemaError, _short_repr
 
-__all__ = ["check_readable", "csv_records", "read_text"]
+__all__ = ["check_readable", "csv_records", "read_text", "shorten"]
+
+
+def shorten(text: object, limit: int = 300) -> str:
+    """Cap a text quoted in a message: an exception's text may repeat a value from the input."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_readable(path: Path) -> None:
@@ -86,7 +92,7 @@ def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], l
             rows.append(row + [""] * (len(header) - len(row)))
             labels.append(f"line {line}")
     except csv.Error as err:
-        msg = f"{path}: line {reader.line_num}: not valid CSV: {err}"
+        msg = f"{path}: line {reader.line_num}: not valid CSV: {shorten(err)}"
         raise InputError(msg) from err
     _check_closed(text, row, line=line, header=header, delimiter=delimiter, path=path)
     if len(set(header)) != len(header):

@@ -12,6 +12,7 @@ import pyproj
 
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
+from conflictmap.readers._text import shorten
 from conflictmap.schema import WGS84
 from conflictmap.validate import Origin, build_events, normalize_columns, parse_geometry
 
@@ -30,7 +31,7 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
         msg = f"{path}: the FeatureCollection has no features"
         raise InputError(msg)
     crs = _geojson_crs(doc.get("crs"), path=path, where=None)
-    records = []
+    records, ids = [], []
     for i, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             msg = "expected a GeoJSON Feature object"
@@ -46,8 +47,7 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
             msg = "properties must be an object or null"
             raise SchemaError(msg, path=str(path), row=f"features[{i}]", field="properties")
         record = {k: v for k, v in props.items() if k != "geometry"}
-        if feature.get("id") is not None and not props.get("event_id"):
-            record["event_id"] = feature["id"]
+        ids.append(feature.get("id"))
         record["geometry"] = feature.get("geometry")
         _check_same_crs(feature, crs, path=path, where=f"features[{i}]")
         records.append(record)
@@ -56,7 +56,19 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
         _reproject(records, crs, origin=origin)
     raw = pd.DataFrame.from_records(records)
     raw = normalize_columns(raw.astype(object).where(raw.notna(), None), origin=origin)
-    return build_events(raw, origin=origin, registry=registry)
+    return build_events(_with_feature_ids(raw, ids), origin=origin, registry=registry)
+
+
+def _with_feature_ids(raw: pd.DataFrame, ids: list[Any]) -> pd.DataFrame:
+    """Take a feature's ``id`` member as its event_id where the properties give none (nor an alias)."""
+    if all(i is None for i in ids):
+        return raw
+    ids_ = pd.Series(ids, index=raw.index, dtype=object)
+    if "event_id" not in raw.columns:
+        return raw.assign(event_id=ids_)
+    given = raw["event_id"]
+    blank = given.isna() | given.map(lambda v: isinstance(v, str) and not v.strip())
+    return raw.assign(event_id=given.where(~blank, ids_))
 
 
 # A legacy ``crs`` member (GeoJSON 2008; RFC 7946 removed it and fixed WGS84 longitude/latitude)
@@ -119,7 +131,7 @@ def _reproject(records: list[dict[str, Any]], crs: pyproj.CRS, *, origin: Origin
     try:
         moved = gpd.GeoSeries(shapes, crs=crs).to_crs(WGS84)
     except pyproj.exceptions.ProjError as err:
-        msg = f"{origin.path}: cannot reproject from {crs.name} to EPSG:4326: {err}"
+        msg = f"{origin.path}: cannot reproject from {crs.name} to EPSG:4326: {shorten(err)}"
         raise SchemaError(msg) from err
     for record, shape in zip(records, moved, strict=True):
         record["geometry"] = shape
@@ -132,13 +144,13 @@ def read_gpkg_events(path: Path, *, registry: CategoryRegistry, layer: str | Non
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
     except Exception as err:  # pyogrio raises DataSourceError and friends
-        msg = f"{path}: not a readable GeoPackage: {err}"
+        msg = f"{path}: not a readable GeoPackage: {shorten(err)}"
         raise InputError(msg) from err
     if layer is None:
         if len(layers) == 1 or "events" in layers:
             layer = layers[0] if len(layers) == 1 else "events"
         else:
-            msg = f"{path}: several layers ({', '.join(layers)}); none is named 'events'"
+            msg = f"{path}: several layers ({shorten(', '.join(layers))}); none is named 'events'"
             raise InputError(msg)
     frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     return _from_frame(frame, path=path, registry=registry)
@@ -152,10 +164,10 @@ def read_parquet_events(path: Path, *, registry: CategoryRegistry) -> gpd.GeoDat
         try:
             frame = pd.read_parquet(path)
         except Exception as err:
-            msg = f"{path}: not a readable Parquet file: {err}"
+            msg = f"{path}: not a readable Parquet file: {shorten(err)}"
             raise InputError(msg) from err
     except Exception as err:
-        msg = f"{path}: not a readable Parquet file: {err}"
+        msg = f"{path}: not a readable Parquet file: {shorten(err)}"
         raise InputError(msg) from err
     return _from_frame(frame, path=path, registry=registry)
 

@@ -12,7 +12,7 @@ import yaml
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
 from conflictmap.readers._json import parse_json
-from conflictmap.readers._text import csv_records
+from conflictmap.readers._text import csv_records, shorten
 from conflictmap.validate import Origin, build_events, normalize_columns
 
 __all__ = ["parse_json", "read_csv_events", "read_json_events", "read_yaml_events"]
@@ -32,10 +32,10 @@ def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gp
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         doc = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        msg = f"{path}: not valid YAML: {err}"
+        msg = f"{path}: not valid YAML: {shorten(err, 600)}"
         raise InputError(msg) from err
     except (ValueError, RecursionError) as err:  # an integer of over 4300 digits; nesting too deep
-        msg = f"{path}: not readable YAML: {_limit(err)}"
+        msg = f"{path}: not readable YAML: {shorten(err)}"
         raise InputError(msg) from err
     records = _record_list(doc, path)
     items = node.value if isinstance(node, yaml.SequenceNode) else _events_node(node)
@@ -86,8 +86,3 @@ def _from_records(
     origin = Origin(str(path), labels)
     raw = normalize_columns(raw.astype(object).where(raw.notna(), None), origin=origin)
     return build_events(raw, origin=origin, registry=registry)
-
-
-def _limit(err: Exception, limit: int = 200) -> str:
-    text = str(err)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -431,3 +431,18 @@ def test_warning_for_unknown_categories_quotes_them_shortened(write):
     with pytest.warns(DataWarning) as seen:
         read_events(write("cat.csv", text))
     assert seen and all(len(str(w.message)) < 800 for w in seen)
+
+
+def test_geojson_feature_id_is_the_fallback_for_an_id_property(write):
+    features = [
+        {"type": "Feature", "id": "f1", "properties": {"event_date": "2025-01-01", "id": "p1"}},
+        {"type": "Feature", "id": "f2", "properties": {"event_date": "2025-01-02", "event_id": " "}},
+        {"type": "Feature", "id": "f3", "properties": {"event_date": "2025-01-03", "event_id": "e3"}},
+    ]
+    for feature in features:
+        feature.update(geometry=None)
+        feature["properties"].update(category="shelling", location="Daraa")
+    events = read_events(
+        write("ids.geojson", json.dumps({"type": "FeatureCollection", "features": features}))
+    )
+    assert events["event_id"].tolist() == ["p1", "f2", "e3"]
