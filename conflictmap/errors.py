@@ -137,7 +137,6 @@ _REPR.maxstring = _REPR.maxother = 400
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdeque = 8
 _REPR.maxdict = _REPR.maxarray = 8
 _REPR.maxlong = 100
-_short_repr = short_repr  # the name SchemaError used before short_repr was public
 
 
 class DataWarning(UserWarning):

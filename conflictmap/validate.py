@@ -22,10 +22,18 @@ from shapely.geometry.base import BaseGeometry
 from conflictmap.categories import FALLBACK, CategoryRegistry, default_registry
 from conflictmap.countries import country_by_code, iso_a2
 from conflictmap.dates import ACLED_STYLES, ISO_STYLES, parse_dates
-from conflictmap.errors import DataWarning, SchemaError
+from conflictmap.errors import DataWarning, SchemaError, short_repr
 from conflictmap.schema import GEOMETRY_TYPES, TEXT_COLUMNS, conform
 
-__all__ = ["ALIASES", "Origin", "build_events"]
+__all__ = [
+    "ALIASES",
+    "MAX_COUNT",
+    "Origin",
+    "build_events",
+    "merge_columns",
+    "normalize_columns",
+    "parse_geometry",
+]
 
 # Column names people use for the model's fields (folded to lower case before lookup).
 ALIASES = {
@@ -50,6 +58,9 @@ ALIASES = {
     "event_type": "category",
 }
 _TRANSIENT = ("latitude", "longitude", "geometry")
+# The largest count a float stores exactly: beyond it "2.0" and a long integer may round to the
+# same number, and a count that large means a broken cell anyway.
+MAX_COUNT = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -75,22 +86,129 @@ class Origin:
         return SchemaError(reason, path=self.path, row=self.labels[index], field=field, value=value)
 
 
-def normalize_columns(raw: pd.DataFrame) -> pd.DataFrame:
+def normalize_columns(raw: pd.DataFrame, *, origin: Origin | None = None) -> pd.DataFrame:
     """Rename columns to the model's names: trimmed, lower case, aliases resolved.
 
-    When a record list mixes a field and its alias (``event_date`` here, ``date`` there), the
-    two columns are merged, the model's own name winning where both are set.
+    Columns that come to the same name (``lat`` and ``latitude``, ``Latitude`` and
+    ``latitude``, ``date`` and ``event_date``) are merged when they agree: a record list may
+    mix a field and its alias (``event_date`` here, ``date`` there), and a table may carry both
+    with the same values. Where both are set and differ, nothing says which is right: that is
+    an error naming both columns and the first row where they differ.
+
+    Parameters
+    ----------
+    raw
+        The records, with the columns as the source names them.
+    origin
+        Where the records came from, for error messages.
+
+    Raises
+    ------
+    SchemaError
+        Two columns meaning the same field differ in a row.
     """
+    folded = [_folded(col) for col in raw.columns]
+    names = [ALIASES.get(key, key) for key in folded]
+    for i, key in enumerate(folded):
+        if key in _ALIAS_ONLY_ALONE and ALIASES[key] in folded:
+            names[i] = key  # kept under its own name, as an extra column
+    return merge_columns(raw, names, origin=origin)
+
+
+# Aliases that stand for the model's field only when the file lacks the field itself: ACLED's
+# event_type is kept as an extra column next to the category it was mapped onto, so a table
+# written from ACLED data has both, with different values by design.
+_ALIAS_ONLY_ALONE = frozenset({"event_type"})
+
+
+def _folded(column: object) -> str:
+    return str(column).strip().lower().replace(" ", "_")
+
+
+def merge_columns(raw: pd.DataFrame, names: Sequence[str], *, origin: Origin | None = None) -> pd.DataFrame:
+    """Give ``raw`` the column ``names``, merging the columns that get the same name.
+
+    Parameters
+    ----------
+    raw
+        The records.
+    names
+        The new name of each column of ``raw``, in order.
+    origin
+        Where the records came from, for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per distinct name, at its first place; a merged column takes its value from
+        the column already spelled as the name, else from the first, and from the others where
+        that one is blank.
+
+    Raises
+    ------
+    SchemaError
+        Two merged columns are both set and differ in a row.
+    """
+    if len(set(names)) == len(names):
+        return raw.set_axis(list(names), axis=1)
+    places: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        places.setdefault(name, []).append(i)
     out: dict[str, pd.Series] = {}
-    for col in raw.columns:
-        key = str(col).strip().lower().replace(" ", "_")
-        key = ALIASES.get(key, key)
-        column = raw[col]
-        if key in out:
-            first, second = (column, out[key]) if key == str(col) else (out[key], column)
-            column = first.where(~_is_blank(first), second)
-        out[key] = column
+    for name, where in places.items():
+        where = sorted(where, key=lambda i: str(raw.columns[i]) != name)  # the model's spelling first
+        column = raw.iloc[:, where[0]]
+        for i in where[1:]:
+            column = _merge_pair(column, raw.iloc[:, i], name=name, origin=origin)
+        out[name] = column.rename(name)
     return pd.DataFrame(out, index=raw.index)
+
+
+def _merge_pair(first: pd.Series, second: pd.Series, *, name: str, origin: Origin | None) -> pd.Series:
+    set_first, set_second = ~_is_blank(first), ~_is_blank(second)
+    both = (set_first & set_second).to_numpy()
+    if both.any():
+        agree = np.ones(len(first), dtype=bool)
+        agree[both] = _agree(first[both], second[both], name)
+        a, b = str(first.name), str(second.name)
+        if (i := _first(~agree)) is not None:
+            reason = (
+                f"columns {short_repr(a)} and {short_repr(b)} both give {name!r} but differ "
+                f"({short_repr(b)} = {short_repr(_plain(second.iloc[i]))}); "
+                "keep one of them, or rename the other"
+            )
+            if origin is None:
+                raise SchemaError(reason, row=f"row {i + 1}", field=a, value=_plain(first.iloc[i]))
+            raise origin.fail(i, a, _plain(first.iloc[i]), reason)
+        where = f"{origin.path}: " if origin else ""
+        warnings.warn(
+            f"{where}columns {short_repr(a)} and {short_repr(b)} both give {name!r} and agree; "
+            "they were merged",
+            DataWarning,
+            stacklevel=4,
+        )
+    return first.where(set_first, second)
+
+
+def _agree(first: pd.Series, second: pd.Series, name: str) -> np.ndarray:
+    """Whether two cells give the same value: the same text, number, date or shape."""
+    same = np.array(first.map(_cell_text) == second.map(_cell_text), dtype=bool)  # writable
+    if not same.all():
+        same |= (_numbers(first) == _numbers(second)).to_numpy()
+    if name in ("event_date", "date_end") and not same.all():
+        (a, _), (b, _) = parse_dates(first), parse_dates(second)
+        same |= (a.notna() & (a == b)).to_numpy()
+    if name == "geometry" and not same.all():
+        same |= np.array([_same_shape(x, y) for x, y in zip(first, second, strict=True)], dtype=bool)
+    return same
+
+
+def _same_shape(first: object, second: object) -> bool:
+    try:
+        a, b = _as_shape(first), _as_shape(second)
+        return a is not None and b is not None and bool(a.equals(b))
+    except Exception:  # anything unparsable is not the same shape; _shape reports it later
+        return False
 
 
 def build_events(
@@ -148,7 +266,10 @@ def build_events(
 
 
 def _check_columns(raw: pd.DataFrame, origin: Origin) -> None:
-    found = ", ".join(map(str, raw.columns)) or "none"
+    names = [_short_text(c, 40) for c in raw.columns[:20]]
+    found = (
+        ", ".join(names) + (f", ... ({len(raw.columns)} in all)" if len(raw.columns) > 20 else "") or "none"
+    )
     if "event_date" not in raw.columns:
         msg = f"{origin.path}: missing required column 'event_date' (or 'date'); columns found: {found}"
         raise SchemaError(msg)
@@ -200,6 +321,46 @@ def _is_blank(series: pd.Series) -> pd.Series:
     return series.isna() | series.map(lambda v: isinstance(v, str) and not v.strip())
 
 
+# Cells pandas reads as numbers without a doubt: a column of these needs no check for booleans.
+_NUMERIC_KINDS = frozenset({"string", "empty", "integer", "floating", "mixed-integer-float", "decimal"})
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """Read a column of cells (text or numbers) as float or integer numbers, NaN where not a number.
+
+    A boolean is not a number here (``true`` read as 1 would be silently wrong), nor is a
+    complex number; a number beyond the float range is an infinity, and the callers' range
+    checks report it.
+    """
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind not in _NUMERIC_KINDS:
+        values = values.map(lambda v: None if isinstance(v, bool | np.bool_ | complex) else v)
+    try:
+        numbers = pd.to_numeric(values, errors="coerce")
+    except (TypeError, ValueError, OverflowError):  # an object pandas cannot even try
+        numbers = pd.Series([_number(v) for v in values], index=values.index, dtype="float64")
+    if not (pd.api.types.is_integer_dtype(numbers) or pd.api.types.is_float_dtype(numbers)):
+        numbers = pd.Series([_number(v) for v in values], index=values.index, dtype="float64")
+    return numbers
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool | np.bool_ | complex):
+        return np.nan
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return np.inf if value > 0 else -np.inf  # type: ignore[operator]
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _short_text(value: object, limit: int = 200) -> str:
+    """Cap a text quoted in a message (an exception's text may repeat the whole input)."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _dates(raw: pd.DataFrame, out: pd.DataFrame, origin: Origin) -> None:
     styles = ", ".join(ISO_STYLES + (ACLED_STYLES if origin.acled_dates else ()))
     start, granularity = parse_dates(raw["event_date"], acled=origin.acled_dates)
@@ -233,7 +394,7 @@ def _small_int(
         return default
     given = raw[name]
     blank = _is_blank(given)
-    numbers = pd.to_numeric(given.where(~blank), errors="coerce")
+    numbers = _numbers(given.where(~blank))
     bad = ~blank & ~numbers.isin(allowed)
     if (i := _first(bad)) is not None:
         raise origin.fail(i, name, given.iloc[i], f"allowed values: {', '.join(map(str, allowed))}")
@@ -247,7 +408,7 @@ def _categories(out: pd.DataFrame, registry: CategoryRegistry, origin: Origin) -
     unknown = given.notna() & keys.isna()
     if unknown.any():
         names = sorted(set(given[unknown]))
-        shown = ", ".join(map(repr, names[:5])) + (" ..." if len(names) > 5 else "")
+        shown = ", ".join(short_repr(n, limit=40) for n in names[:5]) + (" ..." if len(names) > 5 else "")
         notices.append(
             f"{origin.path}: {int(unknown.sum())} events with unknown categories ({shown}) "
             f"became {FALLBACK!r}; the original is kept in sub_event_type"
@@ -284,7 +445,7 @@ def _points(raw: pd.DataFrame, origin: Origin) -> np.ndarray:
     for name in ("latitude", "longitude"):
         given = raw[name]
         blank = _is_blank(given)
-        values = pd.to_numeric(given.where(~blank), errors="coerce")
+        values = _numbers(given.where(~blank)).astype("float64")
         if (i := _first(~blank & values.isna())) is not None:
             raise origin.fail(i, name, given.iloc[i], "not a number; expected decimal degrees")
         coords[name] = (values, blank)
@@ -335,26 +496,55 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _shape(value: object, index: int, origin: Origin) -> BaseGeometry | None:
+def _as_shape(value: object) -> BaseGeometry | None:
+    """Parse a geometry cell: a shapely object, a GeoJSON mapping or text, WKT; None when blank."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
+    if isinstance(value, BaseGeometry):
+        return value
+    if isinstance(value, dict):
+        return shapely.geometry.shape(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        return shapely.from_geojson(text) if text.startswith("{") else shapely.from_wkt(text)
+    raise TypeError(type(value).__name__)
+
+
+# What a malformed geometry can raise while parsed: huge numbers overflow a float, deep nesting
+# the stack.
+_SHAPE_ERRORS = (
+    shapely.errors.ShapelyError,
+    TypeError,
+    ValueError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
+
+
+def parse_geometry(value: object, *, index: int, origin: Origin) -> BaseGeometry | None:
+    """Parse one geometry cell (shapely object, GeoJSON mapping or text, WKT) without checking it.
+
+    Raises
+    ------
+    SchemaError
+        The value is not a geometry; the message names file, record and value.
+    """
     try:
-        if isinstance(value, BaseGeometry):
-            shape = value
-        elif isinstance(value, dict):
-            shape = shapely.geometry.shape(value)
-        elif isinstance(value, str):
-            if not value.strip():
-                return None
-            text = value.strip()
-            shape = shapely.from_geojson(text) if text.startswith("{") else shapely.from_wkt(text)
-        else:
-            raise TypeError(type(value).__name__)
-    except (shapely.errors.ShapelyError, TypeError, ValueError, KeyError, AttributeError) as err:
+        return _as_shape(value)
+    except _SHAPE_ERRORS as err:
         raise origin.fail(
-            index, "geometry", value, f"not a geometry (WKT or GeoJSON expected): {err}"
+            index, "geometry", value, f"not a geometry (WKT or GeoJSON expected): {_short_text(err)}"
         ) from err
-    if shape.is_empty:
+
+
+def _shape(value: object, index: int, origin: Origin) -> BaseGeometry | None:
+    shape = parse_geometry(value, index=index, origin=origin)
+    if shape is None or shape.is_empty:
         return None
     if shape.geom_type not in GEOMETRY_TYPES:
         raise origin.fail(

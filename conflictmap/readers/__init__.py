@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from conflictmap.categories import CategoryRegistry, default_registry
-from conflictmap.errors import ConfigurationError, DataWarning, SchemaError, short_repr
+from conflictmap.errors import ConfigurationError, DataWarning, InputError, SchemaError, short_repr
 from conflictmap.readers._text import check_readable, csv_records, read_text
 from conflictmap.readers.acled import ACLED_MARKERS, read_acled
 from conflictmap.readers.spatial import (
@@ -88,6 +88,14 @@ def read_events(
     """
     path = Path(path)
     registry = registry or default_registry()
+    try:
+        return _read(path, format=format, encoding=encoding, registry=registry)
+    except RecursionError as err:  # data nested deeper than the stack, in any format
+        msg = f"{path}: values nested too deeply (lists or mappings inside each other) to read"
+        raise InputError(msg) from err
+
+
+def _read(path: Path, *, format: str | None, encoding: str, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     fmt = _format_of(path, format)
     check_readable(path)
     if fmt == "csv" and path.suffix.lower() == ".txt" and format is None:

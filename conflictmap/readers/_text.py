@@ -5,12 +5,19 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from conflictmap.errors import InputError, SchemaError, short_repr
 
-__all__ = ["check_readable", "csv_records", "read_text"]
+__all__ = ["check_readable", "csv_records", "read_text", "shorten"]
+
+
+def shorten(text: object, limit: int = 300) -> str:
+    """Cap a text quoted in a message: an exception's text may repeat a value from the input."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_readable(path: Path) -> None:
@@ -82,16 +89,23 @@ def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], l
     """Split CSV text into a header, rows and a ``"line N"`` label for each row.
 
     The delimiter (comma, semicolon or tab) is taken from the header line. Blank lines are
-    skipped; a row with more fields than the header is an error.
+    skipped; a row with more fields than the header is an error. So is an unbalanced quote: a
+    quoted field that runs over lines shaped like rows of the table (see :func:`_check_span`),
+    or one still open at the end of the data; both name the line where the quote opened.
     """
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
     _allow_fields_of(len(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = [h.strip() for h in next(reader)]
+        line, row = 1, next(reader)
+        header = [h.strip() for h in row]
+        need = len(header) - 1  # delimiters in a row
         rows, labels = [], []
-        for line, row in _numbered(reader):
+        for line, row in _numbered(reader):  # the last row stays bound: see _check_closed
+            # A record over several lines may hold swallowed rows, if its cells hold their delimiters.
+            if reader.line_num > line and "".join(row).count(delimiter) >= need:
+                _check_span(row, line=line, header=header, delimiter=delimiter, path=path)
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header):
@@ -100,11 +114,12 @@ def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], l
             rows.append(row + [""] * (len(header) - len(row)))
             labels.append(f"line {line}")
     except csv.Error as err:
-        msg = f"{path}: line {reader.line_num}: not valid CSV: {err}"
+        msg = f"{path}: line {reader.line_num}: not valid CSV: {shorten(err)}"
         raise InputError(msg) from err
+    _check_closed(text, row, line=line, header=header, delimiter=delimiter, path=path)
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
-        msg = f"{path}: line 1: repeated column names {dupes}"
+        msg = f"{path}: line 1: repeated column names {short_repr(dupes)}"
         raise SchemaError(msg)
     return header, rows, labels
 
@@ -126,3 +141,84 @@ def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
     for row in reader:
         yield start, row
         start = reader.line_num + 1  # type: ignore[attr-defined]
+
+
+_FIX = 'close the quote, or double a quote that is part of the text ("")'
+
+
+def _check_span(row: list[str], *, line: int, header: list[str], delimiter: str, path: Path) -> None:
+    """Fail when a field of a record that spans lines holds lines shaped like rows of the table.
+
+    A quote opened by mistake (``5" tall``, a missing closing quote) makes the CSV parser read
+    on, through line breaks and delimiters, until the next quote: the rows in between vanish
+    into one field. A line inside a field is taken for a swallowed row when it has as many
+    cells as the header and, when the header has a date column, a cell there that starts with
+    a digit, as every accepted date style does. A paragraph of notes, even one with commas,
+    rarely has both; a swallowed row always has them unless it was broken anyway.
+    """
+    need = len(header) - 1  # delimiters in a row
+    for k, cell in enumerate(row):
+        # A swallowed row brings its delimiters: a cell with fewer cannot hold one (most notes).
+        if cell.count(delimiter) < need or not _breaks(cell):
+            continue
+        date_at = _date_column(header)
+        for j, segment in enumerate(_LINE_BREAK.split(cell)[1:], start=1):
+            if segment.count(delimiter) != need:
+                continue
+            if date_at is not None and not segment.split(delimiter)[date_at].strip()[:1].isdigit():
+                continue
+            opened = line + sum(_breaks(c) for c in row[:k])
+            msg = (
+                f"the quote that opens this field is still open at line {opened + j}, which "
+                f"looks like a row of the table ({short_repr(segment)}): the rows from there "
+                f"on would be read as text of this field; {_FIX}"
+            )
+            raise SchemaError(msg, path=str(path), row=f"line {opened}", field=_name(header, k), value=cell)
+
+
+def _check_closed(
+    text: str, row: list[str], *, line: int, header: list[str], delimiter: str, path: Path
+) -> None:
+    """Fail when the last record ends inside a quoted field ("unexpected end of data").
+
+    Python's CSV parser, when not strict, ends such a field silently at the end of the data; a
+    strict one fails without saying where the quote opened. In that state the raw text ends
+    with the opening quote (after a delimiter or a line break) and the field's value with its
+    quotes doubled: checked on the last field only, so a well-formed file costs nothing.
+    """
+    if not row:
+        return
+    cell = row[-1]
+    raw = '"' + cell.replace('"', '""')
+    if not text.endswith(raw):
+        return
+    before = text[-len(raw) - 1 : -len(raw)] if len(text) > len(raw) else ""
+    if before not in ("", "\n", "\r", delimiter):
+        return
+    opened = line + sum(_breaks(c) for c in row[:-1])
+    msg = f"the quote that opens this field is never closed (unexpected end of data); {_FIX}"
+    raise SchemaError(
+        msg, path=str(path), row=f"line {opened}", field=_name(header, len(row) - 1), value=cell
+    )
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _breaks(cell: str) -> int:
+    """Count line breaks as the CSV reader counts lines (LF, CRLF or a lone CR)."""
+    return cell.count("\n") + cell.count("\r") - cell.count("\r\n")
+
+
+def _date_column(header: list[str]) -> int | None:
+    from conflictmap.validate import ALIASES
+
+    for i, name in enumerate(header):
+        key = name.strip().lower().replace(" ", "_")
+        if ALIASES.get(key, key) == "event_date":
+            return i
+    return None
+
+
+def _name(header: list[str], index: int) -> str:
+    return header[index] if index < len(header) else f"column {index + 1}"

@@ -14,9 +14,9 @@ import pandas as pd
 
 from conflictmap.categories import FALLBACK, CategoryRegistry
 from conflictmap.countries import iso_a2
-from conflictmap.errors import DataWarning, SchemaError
+from conflictmap.errors import DataWarning, SchemaError, short_repr
 from conflictmap.readers._text import csv_records
-from conflictmap.validate import Origin, build_events
+from conflictmap.validate import Origin, build_events, merge_columns
 
 __all__ = ["ACLED_MARKERS", "read_acled"]
 
@@ -48,7 +48,10 @@ def read_acled(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoD
     ``country``); dates may be in either ACLED export style or ISO 8601.
     """
     header, rows, labels = csv_records(text, path=path)
-    acled = pd.DataFrame(rows, columns=[h.lower() for h in header], dtype=object)
+    origin = Origin(str(path), labels, acled_dates=True)
+    acled = merge_columns(
+        pd.DataFrame(rows, columns=header, dtype=object), [h.lower() for h in header], origin=origin
+    )
     missing = [c for c in _REQUIRED if c not in acled.columns]
     if missing:
         msg = f"{path}: ACLED export lacks required column(s) {', '.join(missing)}"
@@ -60,7 +63,7 @@ def read_acled(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoD
     for name in _EXTRAS:
         if name in acled.columns:
             raw[name] = acled[name].replace("", None)
-    return build_events(raw, origin=Origin(str(path), labels, acled_dates=True), registry=registry)
+    return build_events(raw, origin=origin, registry=registry)
 
 
 def _categories(acled: pd.DataFrame, registry: CategoryRegistry, path: Path) -> pd.Series:
@@ -70,8 +73,10 @@ def _categories(acled: pd.DataFrame, registry: CategoryRegistry, path: Path) -> 
     unmapped = category.isna()
     if unmapped.any():
         kinds = sorted(set(acled.loc[unmapped, "event_type"]))
+        shown = ", ".join(short_repr(k, limit=40) for k in kinds[:5]) + (" ..." if len(kinds) > 5 else "")
         warnings.warn(
-            f"{path}: {int(unmapped.sum())} ACLED events of unmapped event_type {kinds} became {FALLBACK!r}",
+            f"{path}: {int(unmapped.sum())} ACLED events of unmapped event_type ({shown}) "
+            f"became {FALLBACK!r}",
             DataWarning,
             stacklevel=3,
         )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
+from conflictmap.readers._text import shorten
 from conflictmap.schema import WGS84
-from conflictmap.validate import Origin, build_events, normalize_columns
+from conflictmap.validate import Origin, build_events, normalize_columns, parse_geometry
 
 __all__ = ["read_geojson_events", "read_gpkg_events", "read_parquet_events"]
 
@@ -27,7 +30,8 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
     if not isinstance(features, list) or not features:
         msg = f"{path}: the FeatureCollection has no features"
         raise InputError(msg)
-    records = []
+    crs = _geojson_crs(doc.get("crs"), path=path, where=None)
+    records, ids = [], []
     for i, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             msg = "expected a GeoJSON Feature object"
@@ -43,16 +47,96 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
             msg = "properties must be an object or null"
             raise SchemaError(msg, path=str(path), row=f"features[{i}]", field="properties")
         record = {k: v for k, v in props.items() if k != "geometry"}
-        if feature.get("id") is not None and not props.get("event_id"):
-            record["event_id"] = feature["id"]
+        ids.append(feature.get("id"))
         record["geometry"] = feature.get("geometry")
+        _check_same_crs(feature, crs, path=path, where=f"features[{i}]")
         records.append(record)
+    origin = Origin(str(path), [f"features[{i}]" for i in range(len(records))])
+    if crs is not None:
+        _reproject(records, crs, origin=origin)
     # Object columns keep JSON's values as parsed: ints and nulls would make a float64 column,
     # which rounds whole numbers beyond 2**53.
     raw = pd.DataFrame(records, dtype=object)
-    raw = normalize_columns(raw.where(raw.notna(), None))
-    labels = [f"features[{i}]" for i in range(len(records))]
-    return build_events(raw, origin=Origin(str(path), labels), registry=registry)
+    raw = normalize_columns(raw.where(raw.notna(), None), origin=origin)
+    return build_events(_with_feature_ids(raw, ids), origin=origin, registry=registry)
+
+
+def _with_feature_ids(raw: pd.DataFrame, ids: list[Any]) -> pd.DataFrame:
+    """Take a feature's ``id`` member as its event_id where the properties give none (nor an alias)."""
+    if all(i is None for i in ids):
+        return raw
+    ids_ = pd.Series(ids, index=raw.index, dtype=object)
+    if "event_id" not in raw.columns:
+        return raw.assign(event_id=ids_)
+    given = raw["event_id"]
+    blank = given.isna() | given.map(lambda v: isinstance(v, str) and not v.strip())
+    return raw.assign(event_id=given.where(~blank, ids_))
+
+
+# A legacy ``crs`` member (GeoJSON 2008; RFC 7946 removed it and fixed WGS84 longitude/latitude)
+# names a CRS by an OGC URN or an ``AUTH:CODE``, or (type "EPSG") by a code. Other spellings
+# (WKT, PROJ strings, "link" CRSs) are refused rather than handed to PROJ.
+_CRS_NAME = re.compile(r"^(?:urn:ogc:def:crs:[A-Za-z0-9.]+:[0-9.]*:[A-Za-z0-9.]+|[A-Za-z]+:[A-Za-z0-9.]+)$")
+
+
+def _geojson_crs(member: object, *, path: Path, where: str | None) -> pyproj.CRS | None:
+    """Resolve a legacy ``crs`` member: its CRS, or None for WGS84 longitude/latitude or no member.
+
+    Coordinates are read easting (longitude) first whatever the CRS's official axis order:
+    ``EPSG:4326`` in a ``crs`` member means longitude/latitude in GeoJSON practice, which is how
+    GDAL reads it (traditional GIS order) and how every GeoJSON writer of the time wrote it; so
+    CRS84, EPSG:4326 and their URNs all mean the RFC 7946 default, and other CRSs are
+    reprojected with ``always_xy`` (geopandas' ``to_crs``).
+    """
+    if member is None:
+        return None
+    name: object = member
+    if isinstance(member, dict):
+        kind, props = member.get("type"), member.get("properties")
+        props = props if isinstance(props, dict) else {}
+        if kind == "name":
+            name = props.get("name")
+        elif kind == "EPSG" and isinstance(props.get("code"), int | str):
+            name = f"EPSG:{props['code']}"
+        else:
+            name = None
+    if not (isinstance(name, str) and _CRS_NAME.match(name.strip())):
+        msg = (
+            'unsupported crs member; give {"type": "name", "properties": {"name": "EPSG:<code>"}} '
+            "(or an OGC URN), or drop it and write longitude/latitude in WGS84 (RFC 7946)"
+        )
+        raise SchemaError(msg, path=str(path), row=where, field="crs", value=member)
+    try:
+        crs = pyproj.CRS.from_user_input(name.strip())
+    except pyproj.exceptions.CRSError as err:
+        msg = "unknown coordinate reference system"
+        raise SchemaError(msg, path=str(path), row=where, field="crs", value=name) from err
+    return None if crs.equals(WGS84, ignore_axis_order=True) else crs
+
+
+def _check_same_crs(feature: dict[str, Any], crs: pyproj.CRS | None, *, path: Path, where: str) -> None:
+    """Refuse a ``crs`` on a feature or its geometry that differs from the collection's."""
+    geometry = feature.get("geometry")
+    for member in (feature.get("crs"), geometry.get("crs") if isinstance(geometry, dict) else None):
+        if member is None:
+            continue
+        own = _geojson_crs(member, path=path, where=where)
+        same = own is None if crs is None else (own is not None and own.equals(crs))
+        if not same:
+            msg = "a crs differing from the collection's is not supported; give one crs for the whole file"
+            raise SchemaError(msg, path=str(path), row=where, field="crs", value=member)
+
+
+def _reproject(records: list[dict[str, Any]], crs: pyproj.CRS, *, origin: Origin) -> None:
+    """Turn each record's geometry into a shapely geometry in EPSG:4326, in place."""
+    shapes = [parse_geometry(r["geometry"], index=i, origin=origin) for i, r in enumerate(records)]
+    try:
+        moved = gpd.GeoSeries(shapes, crs=crs).to_crs(WGS84)
+    except pyproj.exceptions.ProjError as err:
+        msg = f"{origin.path}: cannot reproject from {crs.name} to EPSG:4326: {shorten(err)}"
+        raise SchemaError(msg) from err
+    for record, shape in zip(records, moved, strict=True):
+        record["geometry"] = shape
 
 
 def read_gpkg_events(path: Path, *, registry: CategoryRegistry, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -62,13 +146,13 @@ def read_gpkg_events(path: Path, *, registry: CategoryRegistry, layer: str | Non
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
     except Exception as err:  # pyogrio raises DataSourceError and friends
-        msg = f"{path}: not a readable GeoPackage: {err}"
+        msg = f"{path}: not a readable GeoPackage: {shorten(err)}"
         raise InputError(msg) from err
     if layer is None:
         if len(layers) == 1 or "events" in layers:
             layer = layers[0] if len(layers) == 1 else "events"
         else:
-            msg = f"{path}: several layers ({', '.join(layers)}); none is named 'events'"
+            msg = f"{path}: several layers ({shorten(', '.join(layers))}); none is named 'events'"
             raise InputError(msg)
     # Through Arrow, integer columns with empty cells become nullable integers; the default
     # reading makes them float64, which rounds whole numbers beyond 2**53.
@@ -100,10 +184,10 @@ def read_parquet_events(path: Path, *, registry: CategoryRegistry) -> gpd.GeoDat
         try:
             frame = pd.read_parquet(path)
         except Exception as err:
-            msg = f"{path}: not a readable Parquet file: {err}"
+            msg = f"{path}: not a readable Parquet file: {shorten(err)}"
             raise InputError(msg) from err
     except Exception as err:
-        msg = f"{path}: not a readable Parquet file: {err}"
+        msg = f"{path}: not a readable Parquet file: {shorten(err)}"
         raise InputError(msg) from err
     return _from_frame(frame, path=path, registry=registry)
 
@@ -117,6 +201,6 @@ def _from_frame(frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry) 
             frame = frame.to_crs(WGS84)
         frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geometry"})
         frame["geometry"] = list(frame["geometry"])
-    raw = normalize_columns(frame.astype(object).where(frame.notna(), None))
-    labels = [f"row {i + 1}" for i in range(len(raw))]
-    return build_events(raw, origin=Origin(str(path), labels), registry=registry)
+    origin = Origin(str(path), [f"row {i + 1}" for i in range(len(frame))])
+    raw = normalize_columns(frame.astype(object).where(frame.notna(), None), origin=origin)
+    return build_events(raw, origin=origin, registry=registry)

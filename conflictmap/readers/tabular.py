@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +12,19 @@ import yaml
 from conflictmap._yaml import YAMLAliasError, compose_yaml
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
-from conflictmap.readers._text import csv_records
+from conflictmap.readers._json import parse_json
+from conflictmap.readers._text import csv_records, shorten
 from conflictmap.validate import Origin, build_events, normalize_columns
 
-__all__ = ["read_csv_events", "read_json_events", "read_yaml_events"]
+__all__ = ["parse_json", "read_csv_events", "read_json_events", "read_yaml_events"]
 
 
 def read_csv_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     """Read a CSV of events with latitude/longitude, a WKT ``geometry`` or place names only."""
     header, rows, labels = csv_records(text, path=path)
-    raw = normalize_columns(pd.DataFrame(rows, columns=header, dtype=object))
-    return build_events(raw, origin=Origin(str(path), labels), registry=registry)
+    origin = Origin(str(path), labels)
+    raw = normalize_columns(pd.DataFrame(rows, columns=header, dtype=object), origin=origin)
+    return build_events(raw, origin=origin, registry=registry)
 
 
 def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
@@ -33,7 +34,10 @@ def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gp
     except YAMLAliasError as err:
         raise SchemaError(err.problem, path=str(path), row=f"line {err.line}") from err
     except yaml.YAMLError as err:
-        msg = f"{path}: not valid YAML: {err}"
+        msg = f"{path}: not valid YAML: {shorten(err, 600)}"
+        raise InputError(msg) from err
+    except (ValueError, RecursionError) as err:  # an integer of over 4300 digits; nesting too deep
+        msg = f"{path}: not readable YAML: {shorten(err)}"
         raise InputError(msg) from err
     records = _record_list(doc, path)
     items = node.value if isinstance(node, yaml.SequenceNode) else _events_node(node)
@@ -48,15 +52,6 @@ def read_json_events(data: Any, *, path: Path, registry: CategoryRegistry) -> gp
     records = _record_list(data, path)
     labels = [f"events[{i}]" for i in range(len(records))]
     return _from_records(records, labels, path, registry)
-
-
-def parse_json(text: str, *, path: Path) -> Any:
-    """Parse JSON text, reporting the line and column of a syntax error."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        msg = f"{path}: line {err.lineno} column {err.colno}: not valid JSON: {err.msg}"
-        raise InputError(msg) from err
 
 
 def _events_node(node: yaml.Node | None) -> list[yaml.Node] | None:
@@ -90,5 +85,6 @@ def _from_records(
     records: list[dict[str, Any]], labels: list[str], path: Path, registry: CategoryRegistry
 ) -> gpd.GeoDataFrame:
     raw = pd.DataFrame.from_records(records)
-    raw = normalize_columns(raw.astype(object).where(raw.notna(), None))
-    return build_events(raw, origin=Origin(str(path), labels), registry=registry)
+    origin = Origin(str(path), labels)
+    raw = normalize_columns(raw.astype(object).where(raw.notna(), None), origin=origin)
+    return build_events(raw, origin=origin, registry=registry)

@@ -15,9 +15,9 @@ import pandas as pd
 
 from conflictmap.categories import FALLBACK, CategoryRegistry
 from conflictmap.countries import iso_a2
-from conflictmap.errors import DataWarning, SchemaError
+from conflictmap.errors import DataWarning, SchemaError, short_repr
 from conflictmap.readers._text import csv_records
-from conflictmap.validate import Origin, build_events
+from conflictmap.validate import Origin, build_events, merge_columns
 
 __all__ = ["UCDP_MARKERS", "read_ucdp"]
 
@@ -41,12 +41,14 @@ _ADMIN_SUFFIX = re.compile(r"\s+(governorate|province|district|region|state|muha
 def read_ucdp(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     """Read a UCDP GED CSV file."""
     header, rows, labels = csv_records(text, path=path)
-    ged = pd.DataFrame(rows, columns=[h.lower() for h in header], dtype=object)
+    origin = Origin(str(path), labels)
+    ged = merge_columns(
+        pd.DataFrame(rows, columns=header, dtype=object), [h.lower() for h in header], origin=origin
+    )
     missing = [c for c in _REQUIRED if c not in ged.columns]
     if missing:
         msg = f"{path}: UCDP GED file lacks required column(s) {', '.join(missing)}"
         raise SchemaError(msg)
-    origin = Origin(str(path), labels)
     raw = pd.DataFrame(
         {
             "event_id": "UCDP" + ged["id"].str.strip(),
@@ -95,7 +97,7 @@ def _countries(ged: pd.DataFrame, path: Path) -> pd.Series:
         names = sorted(set(ged.loc[unknown, "country"]))
         warnings.warn(
             f"{path}: {int(unknown.sum())} events in countries without an ISO code "
-            f"({', '.join(names[:5])}) keep an empty country",
+            f"({', '.join(short_repr(n, limit=40) for n in names[:5])}) keep an empty country",
             DataWarning,
             stacklevel=3,
         )
