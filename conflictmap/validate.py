@@ -58,9 +58,9 @@ ALIASES = {
     "event_type": "category",
 }
 _TRANSIENT = ("latitude", "longitude", "geometry")
-# The largest count a float stores exactly: beyond it "2.0" and a long integer may round to the
-# same number, and a count that large means a broken cell anyway.
-MAX_COUNT = 2**53 - 1
+# The largest count the Int64 column holds; counts are read as nullable integers, never as
+# floats, so every digit up to it is kept.
+MAX_COUNT = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -629,10 +629,10 @@ def _fatalities(raw: pd.DataFrame, origin: Origin) -> pd.Series:
     values = pd.to_numeric(given.where(~blank), errors="coerce", dtype_backend="numpy_nullable")
     if pd.api.types.is_bool_dtype(values):  # JSON true/false is not a count
         values = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    bad = ~blank & (values.isna() | (values < 0) | (values % 1 != 0) | (values >= 2**63))
+    bad = ~blank & (values.isna() | (values < 0) | (values % 1 != 0) | (values > MAX_COUNT))
     if (i := _first(bad)) is not None:
         raise origin.fail(
-            i, "fatalities", given.iloc[i], f"expected a whole number, 0 or more (at most {2**63 - 1})"
+            i, "fatalities", given.iloc[i], f"expected a whole number from 0 to {MAX_COUNT}"
         )
     return values.astype("Int64")
 
