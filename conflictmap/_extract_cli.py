@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from conflictmap._options import checked_encoding
 from conflictmap.errors import MapperError
 
 __all__ = ["extract_command"]
@@ -43,7 +44,13 @@ __all__ = ["extract_command"]
     type=click.Path(exists=True, dir_okay=False),
     help="YAML file extending data/extract_lexicon.yaml (repeatable).",
 )
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the articles.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    callback=checked_encoding,
+    help="Text encoding of the articles.",
+)
 @click.option("-q", "--quiet", "command_quiet", is_flag=True, help="No summary.")
 @click.pass_obj
 def extract_command(

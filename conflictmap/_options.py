@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
+
 import click
 
+from conflictmap.errors import short_repr
 from conflictmap.readers import READ_FORMATS
 
 inputs_arg = click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
@@ -25,8 +28,27 @@ input_format_opt = click.option(
     type=click.Choice(READ_FORMATS, case_sensitive=False),
     help="Read every input as this format (default: from the extension and CSV header).",
 )
+
+
+def checked_encoding(_ctx: click.Context | None, _param: click.Parameter | None, value: str) -> str:
+    """Check an --encoding value before any input is read (an unknown codec is exit 2)."""
+    try:
+        info = codecs.lookup(value)
+    except (LookupError, ValueError) as err:
+        msg = f"unknown text encoding {short_repr(value)}; use e.g. utf-8, latin-1, cp1256 or utf-16"
+        raise click.BadParameter(msg) from err
+    if not getattr(info, "_is_text_encoding", True):  # base64, rot13, zlib...: not a text encoding
+        msg = f"{short_repr(value)} is not a text encoding; use e.g. utf-8, latin-1, cp1256 or utf-16"
+        raise click.BadParameter(msg)
+    return value
+
+
 encoding_opt = click.option(
-    "--encoding", default="utf-8", show_default=True, help="Text encoding of the inputs."
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    callback=checked_encoding,
+    help="Text encoding of the inputs.",
 )
 categories_file_opt = click.option(
     "--categories",

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from conflictmap.categories import CategoryRegistry, default_registry
-from conflictmap.dates import parse_dates
+from conflictmap.dates import YEARS, parse_dates
 from conflictmap.errors import ConfigurationError, short_repr
 
 __all__ = ["check_period", "filter_events", "resolve_categories"]
@@ -112,9 +112,18 @@ def _bound(value: DateLike, name: str, *, upper: bool) -> pd.Timestamp:
         msg = f"--{name} {short_repr(value)} is not a date; use YYYY-MM-DD, YYYY-MM or YYYY"
         raise ConfigurationError(msg)
     stamp = parsed.iloc[0]
+    first, last = YEARS
+    if not first <= stamp.year <= last:
+        msg = f"--{name} {short_repr(value)}: years run from {first} to {last}"
+        raise ConfigurationError(msg)
     if not upper:
         return stamp
     # The upper bound covers the whole day, month or year it names.
     step = {1: pd.DateOffset(days=1), 2: pd.DateOffset(months=1), 3: pd.DateOffset(years=1)}
     has_time = stamp != stamp.normalize()
-    return stamp if has_time else stamp + step[int(granularity.iloc[0])] - pd.Timedelta(1, "us")
+    if has_time:
+        return stamp
+    try:
+        return stamp + step[int(granularity.iloc[0])] - pd.Timedelta(1, "us")
+    except (ValueError, OverflowError):  # the end of year 9999: the bound is the last instant
+        return pd.Timestamp(year=last, month=12, day=31, hour=23, minute=59, second=59, microsecond=999999)
