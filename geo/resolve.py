@@ -54,6 +54,8 @@ TOWN_RADIUS_KM = 40.0
 # Jerusalem in IL, ACLED in PS; the Golan villages appear under SY and IL): a place listed under
 # an overlapping country still counts as "in" the event's country.
 COUNTRY_OVERLAPS = {"PS": ("IL",), "IL": ("PS", "SY"), "SY": ("IL",), "LB": ("SY",)}
+# GeoNames feature code of abandoned villages: ranked like the smallest places.
+ABANDONED = "PPLQ"
 # Admin-1 units and named areas rank like towns of 10,000+ when compared with namesakes.
 AREA_POPULATION = 10_000
 KIND_ORDER = {"country": 0, "populated place": 1, "admin1": 2, "area": 3, "mountain": 4}
@@ -518,6 +520,8 @@ class Resolver:
         )
         # GeoNames leaves most villages at population 0, which means unknown, not empty.
         pop_class = 0 if pop >= 100_000 else 1 if pop >= 10_000 else 3 if 0 < pop < 1_000 else 2
+        if place.feature == ABANDONED:
+            pop_class = 3  # an abandoned village is meant only when nothing inhabited fits as well
         # Disputed areas (the Golan Heights, Shebaa Farms) have no single country but lie in the region.
         regional = place.country in self.focus or (not place.country and bool(place.region))
         focus = 0 if place.country == self.home else 1 if regional else 3
