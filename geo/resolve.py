@@ -4,21 +4,24 @@ Candidates come from the gazetteer (:mod:`geo.gazetteer`) for each reading of th
 (:mod:`geo.phrases`). Among namesakes the resolver prefers, in order:
 
 1. the kind the phrase asks for ("Daraa governorate", "the town of Nawa");
-2. the context country (``country=``, a qualifier as in "Tripoli, Lebanon", or the country of the
+2. for the phrases of a document, its surroundings (:class:`Surroundings`): a small place among
+   the places and units the same sentence, then the document, names for sure wins over a
+   namesake elsewhere (major places are meant wherever they lie, see :func:`is_major`);
+3. the context country (``country=``, a qualifier as in "Tripoli, Lebanon", or the country of the
    other places of the same input, see :meth:`Resolver.resolve_all`), among the places
    spelled as well as the best match;
-3. the kind the phrase leans to ("the Daraa countryside" means the governorate when there is one);
-4. a likelihood score, the sum of: the population class (0 for 100,000+, 1 for 10,000+, 2 for
+4. the kind the phrase leans to ("the Daraa countryside" means the governorate when there is one);
+5. a likelihood score, the sum of: the population class (0 for 100,000+, 1 for 10,000+, 2 for
    1,000+ or unknown, 3 for fewer; the seat of an administrative unit counts as a town even
    where GeoNames has no population, an admin-1 unit or a named area as 10,000+); the distance
    from the region of interest (0 in Syria, 1 in a neighbouring country, 3 elsewhere); and the
    match (0 the place's own name exactly, 1 an alternate name exactly, 2 or 3 the same with a
    looser spelling, 4 consonants only);
-5. in a tie, a place whose own name is the spelling, then the larger population class, the
+6. in a tie, a place whose own name is the spelling, then the larger population class, the
    region of interest, and a country over a town over an admin-1 unit over other areas (a bare
    "Sweida" is the town), then the better match;
-6. proximity to the other places of the input;
-7. the larger population.
+7. proximity to the other places of the input;
+8. the larger population.
 
 Places outside the countries of interest are only taken on an exact spelling when a place inside
 matches too: "Jileen" is Jillin in Daraa, not Jilin in China.
@@ -41,10 +44,21 @@ from geo.gazetteer import LEVANT, Gazetteer, Place, default_gazetteer, distance_
 from geo.names import exact_key, variant_key
 from geo.phrases import Phrase, read_phrase
 
-__all__ = ["OVERRIDES_FILENAME", "Overrides", "Resolution", "Resolver", "precision_of"]
+__all__ = [
+    "OVERRIDES_FILENAME",
+    "Anchor",
+    "Overrides",
+    "Resolution",
+    "Resolver",
+    "Surroundings",
+    "is_major",
+    "precision_of",
+]
 
 OVERRIDES_FILENAME = "conflictmap-overrides.yaml"
 BASE_PRECISION = {"populated place": 1, "mountain": 2, "admin1": 3, "area": 3, "country": 4}
+# Towns of this size are meant wherever they lie (see is_major).
+MAJOR_POPULATION = 10_000
 # Seats of administrative units are towns of some size even where GeoNames has no population.
 SEAT_POPULATION = {"PPLC": 1_000_000, "PPLA": 100_000, "PPLA2": 20_000, "PPLA3": 2_000}
 # A place qualified by a town ("Ras Beirut" in "Beirut-Ras Beirut", "al-Hamidiyah, Quneitra")
@@ -61,6 +75,7 @@ AREA_POPULATION = 10_000
 KIND_ORDER = {"country": 0, "populated place": 1, "admin1": 2, "area": 3, "mountain": 4}
 REASONS = (
     "it is the kind of place the phrase asks for",
+    "it lies among the document's other places",  # which ones is said by Surroundings.why
     "it lies in the context (country, unit or nearby town) and matches the spelling best",
     "it is the kind of place the phrase suggests",
     "it is the nearest to the place named with it",
@@ -76,6 +91,18 @@ REASONS = (
 )
 
 
+def is_major(place: Place) -> bool:
+    """Return whether a place is meant wherever it lies (small places are read in their document).
+
+    Units, countries and areas, and towns of 10,000+ (seats of governorates and districts count
+    as such, see :data:`SEAT_POPULATION`): a name that a town of this size bears is that town,
+    whatever village of the same name lies nearer the document's other places.
+    """
+    if place.kind != "populated place":
+        return True
+    return max(place.population, SEAT_POPULATION.get(place.feature, 0)) >= MAJOR_POPULATION
+
+
 def precision_of(kind: str, *, vague: bool) -> int:
     """Return the ``geo_precision`` of a place of ``kind``, read exactly or vaguely ("near X")."""
     base = BASE_PRECISION.get(kind, 1)
@@ -84,8 +111,86 @@ def precision_of(kind: str, *, vague: bool) -> int:
     return base
 
 
-# Position of the distance tie-breaker in the tuples of Resolver._rank.
-_DISTANCE = 10
+# Position of the surroundings key and of the distance tie-breaker in the tuples of Resolver._rank.
+_SURROUNDINGS = 1
+_DISTANCE = 11
+# A place this close to a place the document names for sure is "among its places".
+SURROUNDINGS_KM = 40.0
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A place a document names for sure, around which its small places are looked for."""
+
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What a document says around a phrase: the places and admin-1 units it names for sure.
+
+    A small place is read among them: a village named in a report about Quneitra is the
+    Quneitra village, not a larger namesake 600 km away. In order of strength: what the phrase's
+    own sentence names (``close``, ``close_units``: "in Quneitra countryside"), the towns the
+    rest of the document names (``wide``), then the admin-1 units it names (``wide_units``).
+
+    Attributes
+    ----------
+    close, wide
+        Anchors (confidently located towns) of the sentence and of the document.
+    close_units, wide_units
+        Region ids of the admin-1 units named in the sentence and in the document.
+    unit_names
+        ``(region id, name as written)`` pairs, to say why a place won.
+    """
+
+    close: tuple[Anchor, ...] = ()
+    close_units: frozenset[str] = frozenset()
+    wide: tuple[Anchor, ...] = ()
+    wide_units: frozenset[str] = frozenset()
+    unit_names: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.close or self.close_units or self.wide or self.wide_units)
+
+    def rank(self, place: Place) -> int:
+        """Return how close a place lies to the document's places (0 is closest).
+
+        0 among the places of the phrase's sentence, 1 near a town of the document, 2 in an
+        admin-1 unit it names, 3 elsewhere.
+        """
+        if self._where(place, self.close, self.close_units):
+            return 0
+        if self._where(place, self.wide, frozenset()):
+            return 1
+        return 2 if place.admin1 and place.admin1 in self.wide_units else 3
+
+    def nearest_km(self, place: Place) -> float:
+        """Return the distance from a place to the nearest town the document names."""
+        return min(distance_km(a.lat, a.lon, place.lat, place.lon) for a in self.wide)
+
+    def why(self, place: Place) -> str:
+        """Say which named place or unit a place lies among."""
+        for anchors, units, level in (
+            (self.close, self.close_units, "the same sentence"),
+            (self.wide, self.wide_units, "the same text"),
+        ):
+            found = self._where(place, anchors, units)
+            if found:
+                return f"it lies {found}, named in {level}"
+        return REASONS[_SURROUNDINGS]
+
+    def _where(self, place: Place, anchors: tuple[Anchor, ...], units: frozenset[str]) -> str:
+        if place.admin1 and place.admin1 in units:
+            return f"in {dict(self.unit_names).get(place.admin1, place.admin1)}"
+        best: tuple[float, str] | None = None
+        for anchor in anchors:
+            d = distance_km(anchor.lat, anchor.lon, place.lat, place.lon)
+            if d <= SURROUNDINGS_KM and (best is None or d < best[0]):
+                best = (d, anchor.name)
+        return "" if best is None else f"{best[0]:.0f} km from {best[1]}"
 
 
 @dataclass(frozen=True)
@@ -216,6 +321,7 @@ class _Context:
     strict_admin1: bool = False  # the phrase itself names the unit ("al-Hamidiyah, Quneitra")
     area: str | None = None  # a region id the place must lie in ("Khiam, south Lebanon")
     explicit: bool = True  # the country was given (or written in the phrase), not inferred
+    surroundings: Surroundings | None = None  # the places the document names around the phrase
 
 
 class Resolver:
@@ -260,6 +366,7 @@ class Resolver:
         within_country: str | None = None,
         admin1: str | None = None,
         inferred: bool = False,
+        surroundings: Surroundings | None = None,
     ) -> Resolution:
         """Resolve one phrase.
 
@@ -281,6 +388,10 @@ class Resolver:
             Whether ``country`` was inferred from the other places of the input rather than given:
             an inferred country only wins among places spelled as well as the best match
             ("Amman" next to Syrian places is still Amman), a given one always does.
+        surroundings
+            The places a document names around the phrase: among namesakes that are not major
+            places (see :meth:`_rank`), one among them wins over the likelihood score. For the
+            phrases of one text, never for a list of unrelated names.
 
         Returns
         -------
@@ -288,21 +399,59 @@ class Resolver:
         """
         if within_country:
             country = within_country = within_country.upper()
-        memo_key = (query, country, near, within_country, admin1, inferred)
+        if surroundings is not None and not surroundings:
+            surroundings = None
+        memo_key = (query, country, near, within_country, admin1, inferred, surroundings)
         hit = self._memo.get(memo_key)
         if hit is None:
             unit = self._admin1_id(admin1, country) if admin1 else None
-            context = _Context(country and country.upper(), unit, near, explicit=not inferred)
-            if near is not None:
+            context = _Context(
+                country and country.upper(), unit, near, explicit=not inferred, surroundings=surroundings
+            )
+            if surroundings is not None:
+                # Only the ranking depends on the surroundings: the reading and candidates are
+                # those of the phrase alone (re-ranked, not looked up again).
+                self.resolve(
+                    query,
+                    country=country,
+                    near=near,
+                    within_country=within_country,
+                    admin1=admin1,
+                    inferred=inferred,
+                )
+                base = self._bases.get((query, country, None, within_country, admin1, inferred, None))
+                if base is not None:
+                    found = base[1] + self._skeletons_around(base[0], base[1], surroundings)
+                    hit = self._memo[memo_key] = self._choose(query, base[0], found, context)
+                    return hit
+            elif near is not None:
                 self.resolve(
                     query, country=country, within_country=within_country, admin1=admin1, inferred=inferred
                 )
-                base = self._bases.get((query, country, None, within_country, admin1, inferred))
+                base = self._bases.get((query, country, None, within_country, admin1, inferred, None))
                 if base is not None:
                     hit = self._memo[memo_key] = self._choose(query, base[0], base[1], context, base[2])
                     return hit
             hit = self._memo[memo_key] = self._resolve(query, context, within_country, memo_key)
         return hit
+
+    def _skeletons_around(
+        self, reading: Phrase, found: tuple[tuple[Place, int], ...], surroundings: Surroundings
+    ) -> tuple[tuple[Place, int], ...]:
+        """Consonant-only matches that lie among the places of the phrase's own sentence.
+
+        Asked only when no stricter match lies there: "the town of Jbab ... in Daraa countryside"
+        is Jibab in Daraa, though namesakes elsewhere carry the spelling "Jbab" itself.
+        """
+        if any(surroundings.rank(place) == 0 for place, _ in found):
+            return ()
+        known = {place.place_id for place, _ in found}
+        extra = tuple(
+            (place, tier)
+            for place, tier in self.gazetteer.candidates(reading.name, skeleton=True)
+            if tier == 2 and place.place_id not in known and surroundings.rank(place) == 0
+        )
+        return self._close_spellings(extra, reading.name) if extra else ()
 
     def _admin1_id(self, name: str, country: str | None) -> str | None:
         units = [p for p, tier in self.gazetteer.candidates(name) if p.kind == "admin1" and tier < 2]
@@ -367,7 +516,12 @@ class Resolver:
                     contexts[reading.qualifier] = self._qualified(reading.qualifier, context)
                 found = self._plausible(found, contexts[reading.qualifier], within_country, reading.name)
                 if found:
-                    if reading.qualifier is None and context.near is None and memo_key:
+                    if (
+                        reading.qualifier is None
+                        and context.near is None
+                        and context.surroundings is None
+                        and memo_key
+                    ):
                         scored = self._scored(reading, found, context)
                         self._bases[memo_key] = (reading, found, scored)
                         return self._choose(query, reading, found, context, scored)
@@ -485,7 +639,10 @@ class Resolver:
         else:
             a, b = scored[0][0], scored[1][0]
             step = next((i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y), len(REASONS) - 1)
-            reason = f"{REASONS[step]} (over {scored[1][1].name}, {scored[1][1].country or '-'})"
+            why = REASONS[step]
+            if step == _SURROUNDINGS and context.surroundings is not None:
+                why = context.surroundings.why(winner)
+            reason = f"{why} (over {scored[1][1].name}, {scored[1][1].country or '-'})"
         tier = dict(found)[winner]
         if tier:
             reason += "; matched on a looser spelling" if tier == 1 else "; matched on the consonants only"
@@ -505,13 +662,42 @@ class Resolver:
     ) -> list[tuple[tuple, Place]]:
         wanted = variant_key(reading.name)
         best_tier = min(tier for _, tier in found)
+        around: dict[str, int] = {}
+        if (near := context.surroundings) is not None:
+            # Small places by how close they lie to the document's places (a consonant-only match
+            # only when its own sentence names where it lies); a major place is meant wherever it
+            # lies, so it ranks with the best of them and the likelihood score decides.
+            around = {
+                place.place_id: near.rank(place) if tier < 2 or near.rank(place) == 0 else 3
+                for place, tier in found
+                if not is_major(place)
+            }
+        floor = min(around.values(), default=0)
         return sorted(
-            (self._rank(place, tier, variant_key(place.name) == wanted, reading, context, best_tier), place)
+            (
+                self._rank(
+                    place,
+                    tier,
+                    variant_key(place.name) == wanted,
+                    reading,
+                    context,
+                    best_tier,
+                    around.get(place.place_id, floor),
+                ),
+                place,
+            )
             for place, tier in found
         )
 
     def _rank(
-        self, place: Place, tier: int, primary: bool, reading: Phrase, context: _Context, best_tier: int
+        self,
+        place: Place,
+        tier: int,
+        primary: bool,
+        reading: Phrase,
+        context: _Context,
+        best_tier: int,
+        around: int = 0,
     ) -> tuple:
         pop = max(
             place.population,
@@ -542,8 +728,14 @@ class Resolver:
         distance = 0.0
         if context.near is not None:
             distance = round(distance_km(*context.near, place.lat, place.lon) / 25)  # 25 km steps
+        elif context.surroundings is not None and context.surroundings.wide:
+            distance = round(context.surroundings.nearest_km(place) / 10)  # 10 km steps
         return (
             reading.kind is not None and place.kind != reading.kind,
+            # Among the document's places (see _scored): a small place is read near the others
+            # the document names (a village named in a report about Quneitra is the Quneitra
+            # village, even when a namesake elsewhere has the spelling as an alias).
+            around,
             not in_context,
             reading.prefer is not None and place.kind != reading.prefer,
             # Qualified by a town or a point-like area ("X in the Yarmouk Basin"): nearest first.

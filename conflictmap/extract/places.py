@@ -17,7 +17,9 @@ from collections import Counter
 from conflictmap.extract.filters import Blocked, blocked_spans, rejects
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Matcher, Mention, Token, tokenize
-from geo.resolve import Resolution, Resolver
+from geo.gazetteer import Place, distance_km
+from geo.names import ARTICLES
+from geo.resolve import SURROUNDINGS_KM, Anchor, Resolution, Resolver, Surroundings, is_major
 
 __all__ = ["find_mentions", "resolve_mentions"]
 
@@ -35,6 +37,23 @@ _LOCATIVE_BEFORE = re.compile(
     r"(?:\w+\s+)?)$",
     re.IGNORECASE,
 )
+# Words before a name that say it is a place: a preposition of place or a verb of movement, with a
+# place noun ("the village of"), or after it ("Suwaisa town").
+_PLACE_NOUNS = (
+    r"villages?|towns?|city|cities|hamlets?|area|areas|outskirts|countryside|suburbs?|"
+    r"neighbou?rhoods?|district|province|governorate|region|camp|valley|plain|highlands|hills?|"
+    r"crossing|checkpoint|road|highway|municipality"
+)
+_PLACE_BEFORE = re.compile(
+    r"\b(?:in|at|into|inside|near|outside|around|from|to|toward|towards|across|through|between|"
+    r"of|entered|enter|enters|entering|raided|stormed|shelled|struck|hit|targeted|reached|besieged|"
+    r"captured|seized|bombed|visited|visit|left|fled|approached|east|west|north|south|"
+    r"northeast|northwest|southeast|southwest)\s+(?:the\s+)?"
+    rf"(?:(?:\w+\s+)?(?:{_PLACE_NOUNS})\s+of\s+(?:the\s+)?)?$",
+    re.IGNORECASE,
+)
+_PLACE_AFTER = re.compile(rf"^(?:['’]s)?\s+(?:{_PLACE_NOUNS})\b", re.IGNORECASE)
+_LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s*[–—-]\s*)$")
 _ACTOR_PREFIX = re.compile(
     r"\b(?:government|authorities|officials|leaders|leadership|administration|rulers)"
     r"\s+in\s+$",
@@ -176,32 +195,51 @@ def resolve_mentions(
     country: str | None,
     inferred: bool,
 ) -> list[Mention]:
-    """Resolve each mention in its context; drop foreign names too obscure to be meant.
+    """Resolve each mention among the article's other places; drop names that are no place here.
+
+    Each mention is first resolved alone. The places the article names for sure (admin-1 units,
+    and towns that are major, or whose namesakes all lie together, named where a place is
+    expected) become its surroundings (:class:`geo.resolve.Surroundings`); an ambiguous small
+    place is then read among those of its own sentence, then of the article. A one-word name
+    that only a small village answers, nowhere near the article's places and never written
+    where a place is expected ("in X", "the village of X", "X town"), is a common word or a
+    person's name, not a mention. ``mention.sentence`` must be set.
 
     Returns
     -------
     list of Mention
         The mentions kept, with ``place``, ``geo_precision``, ``query`` and ``actor`` set.
     """
-    kept = []
     first = [
         _first_reading(text, mentions, k, resolver, lexicon, country, inferred) for k in range(len(mentions))
     ]
-    near = _anchor([r for r in first if r is not None])
+    placed = _placed(text, mentions)
+    around = _Around(text, mentions, first, placed)
+    kept = []
     for k, m in enumerate(mentions):
         res = first[k]
-        if near is not None and res is not None and len({p.place_id for p in res.candidates}) > 1:
-            # An ambiguous name: the place nearest the article's unambiguous places wins ties.
-            res = resolver.resolve(m.query, country=country, near=near, inferred=inferred)
-        if res is not None and res.match == 2 and m.kind == "name" and " " not in m.text.strip():
+        if res is not None and len({p.place_id for p in res.candidates}) > 1:
+            surroundings = around.of(m)
+            if surroundings:
+                res = resolver.resolve(m.query, country=country, inferred=inferred, surroundings=surroundings)
+        if (
+            res is not None
+            and res.match == 2
+            and m.kind == "name"
+            and " " not in m.text.strip()
+            and not (res.place is not None and around.of(m).rank(res.place) == 0)
+        ):
             # One word that matches a place only on its consonants is a guess in running text
-            # (a headline's "Host" is not Koçtepe): not taken as a mention.
+            # (a headline's "Host" is not Koçtepe): not taken as a mention, unless the place
+            # lies where its own sentence says ("the town of Jbab ... in Daraa countryside").
             continue
         if res is not None and res.place is not None and not _plausible(res, resolver, lexicon):
             res = _plausible_candidate(res, resolver, lexicon)
             if res is None and m.kind == "name":
                 continue
         if res is not None and res.place is not None:
+            if m.kind == "name" and not placed[k] and _stray(m, res, around, resolver.focus):
+                continue
             m.place, m.geo_precision, m.resolution = res.place, res.geo_precision, res
             if m.direction and res.place.kind == "country" and m.start > len(m.direction):
                 # "northern Syria" is not Syria: the direction is part of the mention.
@@ -213,6 +251,116 @@ def resolve_mentions(
         m.actor = _is_actor(text, m, lexicon)
         kept.append(m)
     return kept
+
+
+def _placed(text: str, mentions: list[Mention]) -> list[bool]:
+    """Whether each mention's name is written where a place is expected, here or elsewhere.
+
+    "in X", "the village of X", "X town", or a list that goes on from such a name ("the villages
+    of A, B and C"). Any occurrence of the same name in the article counts for all of them.
+    """
+    direct = []
+    previous: Mention | None = None
+    for m in mentions:
+        line_start = text.rfind("\n", 0, m.start) + 1
+        before = text[max(line_start, m.start - 60) : m.start]
+        yes = bool(_PLACE_BEFORE.search(before) or _PLACE_AFTER.match(text, m.end))
+        if not yes and previous is not None and direct[-1] and m.start - previous.end < 8:
+            yes = bool(_LIST_GAP.match(text[previous.end : m.start]))
+        direct.append(yes)
+        previous = m
+    names = {m.text.casefold() for m, yes in zip(mentions, direct, strict=True) if yes}
+    return [yes or m.text.casefold() in names for m, yes in zip(mentions, direct, strict=True)]
+
+
+def _one_word(m: Mention) -> bool:
+    """Whether a mention is one word (an Arabic article before it does not count: "al-Rafid")."""
+    words = [w for w in re.split(r"[\s\-‐–]+", m.text.strip()) if w]
+    return len([w for w in words if w.casefold() not in ARTICLES]) <= 1
+
+
+def _stray(m: Mention, res: Resolution, around: _Around, focus: frozenset[str]) -> bool:
+    """Whether a one-word name is only a lesser town's, away from the article's places.
+
+    Such a match is a common or personal name written with a capital ("So", "Photo by Ayal",
+    "Enab Baladi's correspondent"), not a place the article is about. A name is taken without
+    support from the article only when it is exactly a city's (100,000+, a capital or a
+    governorate seat), or a town's of 10,000+ in the countries of interest.
+    """
+    place = res.place
+    if place is None or place.kind != "populated place" or not _one_word(m):
+        return False
+    if res.match == 0 and (
+        place.population >= 100_000
+        or place.feature in ("PPLC", "PPLA")
+        or (is_major(place) and place.country in focus)
+    ):
+        return False
+    return around.of(m).rank(place) >= 2
+
+
+class _Around:
+    """The places an article names for sure, by sentence: the surroundings of its mentions."""
+
+    def __init__(
+        self, text: str, mentions: list[Mention], first: list[Resolution | None], placed: list[bool]
+    ) -> None:
+        self.anchors: list[tuple[int, Anchor]] = []
+        self.units: list[tuple[int, str, str]] = []
+        for m, res, yes in zip(mentions, first, placed, strict=True):
+            if res is None or res.place is None or res.match >= 2 or _dateline(text, m):
+                continue  # a dateline says where the reporter is, not where things happened
+            place = res.place
+            if place.kind == "admin1" and place.region:
+                self.units.append((m.sentence, place.region, m.text))
+            elif place.kind == "populated place" and _sure(place, res) and (yes or is_major(place)):
+                self.anchors.append((m.sentence, Anchor(m.text, place.lat, place.lon)))
+                # A town named like its governorate ("in Quneitra") stands for the unit as well.
+                unit = next((c.region for c in res.candidates if c.kind == "admin1" and c.region), "")
+                if unit and unit == place.admin1:
+                    self.units.append((m.sentence, unit, m.text))
+        self._by_sentence: dict[tuple[int, str], Surroundings] = {}
+
+    def of(self, m: Mention) -> Surroundings:
+        """Return the places of a mention's sentence, then those of the whole article.
+
+        A name is never its own surroundings: its other occurrences do not count.
+        """
+        key = (m.sentence, m.text.casefold())
+        found = self._by_sentence.get(key)
+        if found is None:
+            anchors = [(n, a) for n, a in self.anchors if a.name.casefold() != key[1]]
+            units = [(n, u, name) for n, u, name in self.units if name.casefold() != key[1]]
+            found = self._by_sentence[key] = Surroundings(
+                close=tuple(dict.fromkeys(a for n, a in anchors if n == m.sentence)),
+                close_units=frozenset(u for n, u, _ in units if n == m.sentence),
+                wide=tuple(dict.fromkeys(a for _, a in anchors)),
+                wide_units=frozenset(u for _, u, _ in units),
+                unit_names=tuple(dict.fromkeys((u, name) for _, u, name in units)),
+            )
+        return found
+
+
+def _sure(place: Place, res: Resolution) -> bool:
+    """Whether a town is located for sure.
+
+    It is major (see :func:`geo.resolve.is_major`) and its namesakes in its country are not,
+    or all those namesakes lie near it.
+    """
+    others = [
+        c
+        for c in res.candidates
+        if c.place_id != place.place_id and c.kind == "populated place" and c.country == place.country
+    ]
+    if is_major(place) and not any(is_major(c) for c in others):
+        return True
+    return all(distance_km(place.lat, place.lon, c.lat, c.lon) <= SURROUNDINGS_KM for c in others)
+
+
+def _dateline(text: str, m: Mention) -> bool:
+    """Whether a mention is the place of a dateline ("QUNEITRA, Syria (North Press) -")."""
+    line_start = text.rfind("\n", 0, m.start) + 1
+    return m.text.isupper() and len(m.text) > 2 and not text[line_start : m.start].strip()
 
 
 def _first_reading(
@@ -231,21 +379,6 @@ def _first_reading(
         m.query = m.text
         res = resolver.resolve(m.text, country=country, inferred=inferred)
     return res
-
-
-def _anchor(resolutions: list[Resolution]) -> tuple[float, float] | None:
-    """Return the median point of the article's unambiguous towns (rounded: answers are shared)."""
-    sure = [
-        r.place
-        for r in resolutions
-        if r.place is not None
-        and r.place.kind == "populated place"
-        and len({c.country for c in r.candidates}) == 1
-    ]
-    if not sure:
-        return None
-    lats, lons = sorted(p.lat for p in sure), sorted(p.lon for p in sure)
-    return round(lats[len(lats) // 2], 1), round(lons[len(lons) // 2], 1)
 
 
 def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
