@@ -115,6 +115,9 @@ class Phrase:
     directional
         Whether the phrase names a part of the place by direction ("northern Daraa", "west of
         Homs"): the place, but not all of it.
+    suffix_of
+        For a reading that turns an English adjective into the Arabic suffix ("Eastern Ghariyeh"
+        read as "Ghariyeh Sharqiyah"), the name the adjective stands before ("Ghariyeh").
     """
 
     text: str
@@ -124,6 +127,7 @@ class Phrase:
     qualifier: str | None = None
     prefer: str | None = None
     directional: bool = False
+    suffix_of: str | None = None
 
 
 def read_phrase(text: str) -> list[Phrase]:
@@ -221,5 +225,14 @@ def _part_readings(text: str, name: str, qualifier: str | None) -> list[Phrase]:
     suffixed = SUFFIX_WORDS.match(name)
     if suffixed:
         for arabic in ARABIC_SUFFIXES[suffixed.group("word").lower()]:
-            readings.append(Phrase(text, f"{suffixed.group('name')} {arabic}", None, False, qualifier))
+            readings.append(
+                Phrase(
+                    text,
+                    f"{suffixed.group('name')} {arabic}",
+                    None,
+                    False,
+                    qualifier,
+                    suffix_of=suffixed.group("name"),
+                )
+            )
     return readings

@@ -435,6 +435,10 @@ class Resolver:
             hit = self._memo[memo_key] = self._resolve(query, context, within_country, memo_key)
         return hit
 
+    def _names_a_major_place(self, name: str) -> bool:
+        """Whether a name is (strictly) the name of a unit, country, area or town of 10,000+."""
+        return any(tier < 2 and is_major(place) for place, tier in self.gazetteer.candidates(name))
+
     def _skeletons_around(
         self, reading: Phrase, found: tuple[tuple[Place, int], ...], surroundings: Surroundings
     ) -> tuple[tuple[Place, int], ...]:
@@ -507,6 +511,10 @@ class Resolver:
         # matched loosely must not beat a stripped phrase matched exactly.
         for loose in (False, True):
             for reading in readings:
+                if reading.suffix_of is not None and self._names_a_major_place(reading.suffix_of):
+                    # "western Daraa" is the west of the governorate, not a village "Dara Gharbi":
+                    # the Arabic suffix is only read into names that no unit or town bears.
+                    continue
                 # The second pass also asks the consonant skeleton of every reading: the context
                 # may have ruled out all the stricter matches ("Khasham, Deir ez-Zor" is Khusham).
                 found = self.gazetteer.candidates(reading.name, skeleton=loose)
