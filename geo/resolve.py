@@ -678,9 +678,11 @@ class Resolver:
             around = {
                 place.place_id: near.rank(place) if tier < 2 or near.rank(place) == 0 else 3
                 for place, tier in found
-                if not is_major(place)
             }
-        floor = min(around.values(), default=0)
+            floor = min((around[p.place_id] for p, _ in found if not is_major(p)), default=0)
+            for place, _ in found:
+                if is_major(place):
+                    around[place.place_id] = min(around[place.place_id], floor)
         return sorted(
             (
                 self._rank(
@@ -690,7 +692,7 @@ class Resolver:
                     reading,
                     context,
                     best_tier,
-                    around.get(place.place_id, floor),
+                    around.get(place.place_id, 0),
                 ),
                 place,
             )

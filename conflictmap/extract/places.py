@@ -133,7 +133,11 @@ def _whole_run(tokens: list[Token], i: int, j: int) -> int:
 
 def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -> Mention:
     start, end, kind, direction = tokens[i].start, tokens[j - 1].end, "name", None
-    if j < len(tokens) and tokens[j].joined and text[tokens[j - 1].end] == " ":
+    possessive = text[end : end + 3] in ("'s ", "’s ")
+    if possessive and j < len(tokens) and tokens[j].text.casefold() in _POSSESSED:
+        # "Daraa's countryside" is the countryside of Daraa: one mention, read as such (_query).
+        end = tokens[j].end
+    elif j < len(tokens) and tokens[j].joined and text[tokens[j - 1].end] == " ":
         word = tokens[j].text
         if word.casefold() in lexicon.admin_suffixes and not word.isupper():
             end = tokens[j].end
@@ -147,6 +151,8 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
 
 
 _SINGULAR = {"provinces": "province", "governorates": "governorate"}
+# Admin words that a possessive name may own ("Daraa's countryside", "Homs's province").
+_POSSESSED = frozenset({"countryside", "province", "governorate"})
 _FEATURE_LEADS = frozenset({"lake", "mount"})  # common words that may open a feature's name
 _ARABIC_WORDS = frozenset({"ريف", "محافظة", "محافظه", "مدينة", "مدينه"})
 
@@ -218,9 +224,11 @@ def resolve_mentions(
     kept = []
     for k, m in enumerate(mentions):
         res = first[k]
-        if res is not None and len({p.place_id for p in res.candidates}) > 1:
+        if res is not None and res.place is not None and not is_major(res.place):
+            # Read among the article's places: another namesake, or a looser spelling of a place
+            # its own sentence names ("Tafs City, Daraa's countryside" is Tafas), may lie there.
             surroundings = around.of(m)
-            if surroundings:
+            if surroundings and (len(res.candidates) > 1 or surroundings.rank(res.place) > 0):
                 res = resolver.resolve(m.query, country=country, inferred=inferred, surroundings=surroundings)
         if (
             res is not None
@@ -388,7 +396,7 @@ def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
     last = m.text.split()[-1]
     if last.casefold() in lexicon.admin_suffixes:
         # "Daraa provinces" (of "Sweida and Daraa provinces") is read as one province.
-        base = m.text[: len(m.text) - len(last)].strip()
+        base = re.sub(r"['’]s$", "", m.text[: len(m.text) - len(last)].strip())
         if last.casefold() == "city":
             return f"the city of {base}"
         return f"{base} {_SINGULAR.get(last.casefold(), last)}"
