@@ -108,6 +108,7 @@ def find_mentions(
         mentions.append(_mention(text, tokens, i, j, lexicon))
         i = j
     mentions = _add_extra(text, tokens, mentions, lexicon, blocked)
+    mentions = _add_framed(text, mentions, lexicon)
     for m in mentions:
         m.text = text[m.start : m.end]
     return mentions, demonyms, blocked, tokens
@@ -192,6 +193,57 @@ def _add_extra(
     return sorted(out, key=lambda m: m.start)
 
 
+# A name as news transliterates Arabic ones: capitalised words, articles joined by hyphens
+# ("Rasm al-Qita", "Aoun Al-Dadat", "al-Dabsha"), at most four words.
+_ART = r"(?:al|el|as|ash|ad|ar|az|at|an|Al|El|As|Ash|Ad|Ar|Az|At|An)"
+_RUN = rf"(?:{_ART}-)?[A-Z][\w'’`]*(?:(?: |-)(?:{_ART}-)?[A-Z][\w'’`]*){{0,3}}"
+_RUN_LIST = rf"{_RUN}(?:(?:,\s+(?:and\s+)?|\s+and\s+){_RUN}){{0,8}}"
+# Place nouns that introduce names ("the villages of A, B and C", "towns such as A") or follow
+# one ("the Maqus neighborhood", "Abu Ghara village").
+_FRAME_BEFORE = re.compile(
+    r"\b(?:villages?|towns?|hamlets?|neighbou?rhoods?|highlands|hills?|forests?|outskirts)"
+    rf"(?:\s+of|,?\s+(?:such\s+as|including))\s+(?:the\s+)?(?P<names>{_RUN_LIST})"
+)
+_FRAME_AFTER = re.compile(
+    rf"(?<![\w'’-])(?P<names>{_RUN})\s+(?:village|villages|town|neighbou?rhood|area|hill|highlands)\b"
+)
+_LIST_SPLIT = re.compile(r",\s+(?:and\s+)?|\s+and\s+")
+
+
+def _add_framed(text: str, mentions: list[Mention], lexicon: Lexicon) -> list[Mention]:
+    """Add names that a place noun frames, whether or not the gazetteer knows them.
+
+    "the village of Rasm al-Qita", "the villages of A, B and C", "towns such as A", "the Maqus
+    neighborhood": the frame says these are places, so they are mentions even when no gazetteer
+    name matches (they stay unlocated) and even when they start with a given name ("the
+    highlands of Ali al-Taher"). A name a match already covers keeps that match.
+    """
+    found: list[Mention] = []
+    for pattern in (_FRAME_BEFORE, _FRAME_AFTER):
+        for match in pattern.finditer(text):
+            base = match.start("names")
+            offset = 0
+            for name in _LIST_SPLIT.split(match.group("names")):
+                start = base + match.group("names").index(name, offset)
+                offset = start - base + len(name)
+                first = name.split()[0].split("-")[-1].casefold()
+                if first in lexicon.common_words or first in lexicon.demonyms or name.isupper():
+                    continue
+                found.append(Mention(start, start + len(name), name, name, "named"))
+    if not found:
+        return mentions
+    # A framed name wins over a shorter match inside it ("Umm al-Kaif" over "Kaif").
+    out = [
+        m
+        for m in mentions
+        if not any(f.start <= m.start and m.end <= f.end and f.text != m.text for f in found)
+    ]
+    for f in found:
+        if not any(o.start < f.end and f.start < o.end for o in out):
+            out.append(f)
+    return sorted(out, key=lambda m: m.start)
+
+
 def resolve_mentions(
     text: str,
     mentions: list[Mention],
@@ -241,6 +293,14 @@ def resolve_mentions(
             # (a headline's "Host" is not Koçtepe): not taken as a mention, unless the place
             # lies where its own sentence says ("the town of Jbab ... in Daraa countryside").
             continue
+        if (
+            res is not None
+            and res.match == 2
+            and m.kind == "named"
+            and _one_word(m)
+            and around.of(m).rank(res.place) > 0
+        ):
+            res = None  # one framed word the gazetteer only knows by its consonants, elsewhere
         if res is not None and res.place is not None and not _plausible(res, resolver, lexicon):
             res = _plausible_candidate(res, resolver, lexicon)
             if res is None and m.kind == "name":
