@@ -21,6 +21,7 @@ DIRECTION = (
 ADMIN_WORDS = r"(?:governorate|province|muhafazah|muhafazat|mohafazat|mohafazah|wilayah|vilayet|il)"
 VAGUE_AFTER = r"(?:outskirts|suburbs|surroundings|environs|vicinity|area|region|hinterland|plain|plains)"
 POPULATED_WORDS = r"(?:city|town|village|hamlet|camp|refugee camp|neighbourhood|neighborhood|district)"
+NAMED_AFTER_WORDS = r"(?:bridge|crossing|checkpoint|gate|junction|roundabout|airport|air base|airbase)"
 MOUNTAIN_WORDS = r"(?:mountain|mountains|heights|hills?|peak|range)"
 
 # Arabic place names put these words after the name ("Eastern Ghariyeh" is al-Ghariyah
@@ -82,6 +83,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | None, bool, str | None], ...] = tup
             None,
         ),
         (rf"(?:the )?{POPULATED_WORDS} of (?P<name>.+)", "populated place", False, None),
+        # A crossing, bridge or checkpoint named after a place lies at it ("the Karakozak Bridge").
+        (rf"(?:the )?(?P<name>.+?) {NAMED_AFTER_WORDS}", None, True, None),
         (r"(?:mukhayyam|mukhayam|mokhayam|mukhaym|camp) (?P<name>.+)", "populated place", False, None),
         (rf"(?P<name>.+?) {POPULATED_WORDS}", "populated place", False, None),
         (rf"(?:the )?{DIRECTION} (?P<name>.+)", None, True, "admin1"),
