@@ -31,6 +31,7 @@ A user's override (:class:`Overrides`) always wins.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -51,6 +52,7 @@ __all__ = [
     "Resolution",
     "Resolver",
     "Surroundings",
+    "abbreviation",
     "is_major",
     "precision_of",
 ]
@@ -89,6 +91,21 @@ REASONS = (
     "it has the larger population",
     "it comes first by id (a tie)",
 )
+
+
+_ABBREVIATION = re.compile(r"^(?:the\s+)?((?:[A-Z]\.){2,4}|[A-Z]{2,3})$", re.IGNORECASE)
+
+
+def abbreviation(query: str) -> str | None:
+    """Return the letters of an abbreviation query ("the U.S." -> "US"), or ``None``.
+
+    An abbreviation is two to four capitals with dots ("U.K.") or two or three without ("UK",
+    "UAE", "KSA"); a leading "the" is allowed. Lower-case words ("Ur", "the Ur") are names.
+    """
+    match = _ABBREVIATION.match(query.strip())
+    if not match or not match.group(1).replace(".", "").isupper():
+        return None
+    return match.group(1).replace(".", "")
 
 
 def is_major(place: Place) -> bool:
@@ -435,6 +452,29 @@ class Resolver:
             hit = self._memo[memo_key] = self._resolve(query, context, within_country, memo_key)
         return hit
 
+    def _abbreviation(self, query: str, letters: str, context: _Context) -> Resolution:
+        """Resolve an abbreviation: only a place that bears exactly these letters ("US", "U.K.").
+
+        Folded names would let "US" match any town whose looser spelling or airport code folds
+        to "us"; an organisation's abbreviation ("UN", "EU") names no place at all.
+        """
+        found = tuple(
+            (place, tier)
+            for place, tier in self.gazetteer.candidates(letters)
+            if any(n.replace(".", "") == letters for n in self.gazetteer.names_of_place(place.place_id))
+        )
+        if not found:
+            return Resolution(
+                query,
+                None,
+                None,
+                "gazetteer",
+                f"{letters} is an abbreviation no place bears (an organisation, such as the UN or the EU, "
+                "is not a place)",
+                name_read=letters,
+            )
+        return self._choose(query, Phrase(query, letters), tuple((p, 0) for p, _ in found), context)
+
     def _names_a_major_place(self, name: str) -> bool:
         """Whether a name is (strictly) the name of a unit, country, area or town of 10,000+."""
         return any(tier < 2 and is_major(place) for place, tier in self.gazetteer.candidates(name))
@@ -506,6 +546,9 @@ class Resolver:
             override = self.overrides.get(reading.name)
             if override is not None:
                 return self._from_override(query, reading, override)
+        letters = abbreviation(query)
+        if letters is not None:
+            return self._abbreviation(query, letters, context)
         contexts: dict[str | None, _Context] = {None: context}
         # Strict keys of every reading first, then the consonant skeletons: the literal phrase
         # matched loosely must not beat a stripped phrase matched exactly.

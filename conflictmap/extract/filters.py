@@ -122,6 +122,14 @@ def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, bl
         return "personal name (said X)"
     if j < len(tokens) and tokens[j].joined and tokens[j].text.isdigit() and text[tokens[j].start - 1] == " ":
         return "news outlet (a name and a number)"
+    if (
+        j < len(tokens)
+        and tokens[j].hyphen
+        and tokens[j].start == end + 1
+        and tokens[j].text.islower()
+        and not tokens[j].article
+    ):
+        return "adjective (a compound such as 'US-brokered', 'Idlib-based')"
     if len(words) == 1:
         word = words[0]
         if folded[0] in lexicon.demonyms:

@@ -17,7 +17,7 @@ from collections import Counter
 from conflictmap.extract.filters import Blocked, blocked_spans, rejects
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Matcher, Mention, Token, tokenize
-from geo.gazetteer import Place, distance_km
+from geo.gazetteer import Gazetteer, Place, distance_km
 from geo.names import ARTICLES
 from geo.resolve import SURROUNDINGS_KM, Anchor, Resolution, Resolver, Surroundings, is_major
 
@@ -109,6 +109,7 @@ def find_mentions(
         i = j
     mentions = _add_extra(text, tokens, mentions, lexicon, blocked)
     mentions = _add_framed(text, mentions, lexicon)
+    mentions = _add_abbreviations(text, mentions, matcher.index.gazetteer, lexicon)
     for m in mentions:
         m.text = text[m.start : m.end]
     return mentions, demonyms, blocked, tokens
@@ -242,6 +243,115 @@ def _add_framed(text: str, mentions: list[Mention], lexicon: Lexicon) -> list[Me
         if not any(o.start < f.end and f.start < o.end for o in out):
             out.append(f)
     return sorted(out, key=lambda m: m.start)
+
+
+# Country abbreviations: "US", "U.S.", "UK", "UAE" (which ones is the gazetteer's business: a
+# place must bear the letters exactly, see geo.resolve.abbreviation).
+_ABBREVIATION_TEXT = re.compile(r"(?<![\w.’'-])((?:[A-Z]\.){2,4}|[A-Z]{2,3})(?![\w’'])")
+# After an abbreviation used as a noun: the end of a clause, or a word that cannot follow an
+# adjective ("the US and France", "the US said"); "U.S. officials" is an adjective.
+_NOUN_END = re.compile(r"^\s*(?:$|[,.;:!?)\]\"”’]|\n)")
+_NOUN_NEXT = frozenset(
+    {
+        "and",
+        "or",
+        "but",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "with",
+        "by",
+        "of",
+        "as",
+        "than",
+        "is",
+        "was",
+        "are",
+        "were",
+        "has",
+        "had",
+        "have",
+        "will",
+        "would",
+        "could",
+        "should",
+        "can",
+        "may",
+        "might",
+        "must",
+        "did",
+        "does",
+        "do",
+        "said",
+        "says",
+        "say",
+        "told",
+        "also",
+        "which",
+        "that",
+        "who",
+        "whose",
+        "itself",
+    }
+)
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:to|in|into|from|by|with|of|for|at|on|between|against|toward|towards|visit|visited)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _add_abbreviations(
+    text: str, mentions: list[Mention], gazetteer: Gazetteer, lexicon: Lexicon
+) -> list[Mention]:
+    """Add country abbreviations used as nouns ("the US and France", "to the U.S.").
+
+    Not as adjectives ("U.S. officials", "US-brokered", "the UK-based observatory", "U.S. Special
+    Envoy", "Syrian, US and Jordanian officials"): those name no place, as demonyms do not.
+    Organisations' abbreviations (UN, EU) are no place's name, so they are never mentions.
+    """
+    found: list[Mention] = []
+    for match in _ABBREVIATION_TEXT.finditer(text):
+        start, end = match.span(1)
+        letters = match.group(1).replace(".", "")
+        if text.startswith(("-", "‐"), end) or not _bears(gazetteer, letters):
+            continue  # a compound adjective ("US-controlled"), or no place's abbreviation
+        after = text[end : end + 40]
+        word = re.match(r"\s+([A-Za-z]+)", after)
+        noun = bool(_NOUN_END.match(after)) or (
+            word is not None
+            and (
+                word.group(1) in _NOUN_NEXT
+                or (
+                    word.group(1)[0].isupper() and _PREPOSITION_BEFORE.search(text, max(0, start - 30), start)
+                )
+            )
+        )
+        if noun and not _among_demonyms(text, start, end, lexicon):
+            found.append(Mention(start, end, match.group(1), letters, "abbreviation"))
+    if not found:
+        return mentions
+    out = [m for m in mentions if not any(m.start < f.end and f.start < m.end for f in found)]
+    return sorted([*out, *found], key=lambda m: m.start)
+
+
+def _among_demonyms(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """Whether a word is coordinated with demonyms ("Syrian, US and Jordanian officials")."""
+    before = re.search(r"([A-Za-z]+)(?:,\s*|\s+(?:and|or)\s+)$", text[max(0, start - 30) : start])
+    after = re.match(r"(?:,\s*|\s+)(?:(?:and|or)\s+)?([A-Za-z]+)", text[end : end + 30])
+    return any(m is not None and m.group(1).casefold() in lexicon.demonyms for m in (before, after))
+
+
+def _bears(gazetteer: Gazetteer, letters: str) -> bool:
+    """Whether a country or unit bears these letters exactly as one of its names."""
+    return any(
+        place.kind != "populated place"
+        and any(n.replace(".", "") == letters for n in gazetteer.names_of_place(place.place_id))
+        for place, tier in gazetteer.candidates(letters)
+        if tier == 0
+    )
 
 
 def resolve_mentions(
