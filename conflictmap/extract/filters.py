@@ -20,10 +20,83 @@ from dataclasses import dataclass, field
 
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Token
+from geo.names import exact_key
 
 __all__ = ["Blocked", "blocked_spans", "rejects"]
 
 _RUN_GAP = re.compile(r"^['’]?[ \-]$")
+# Arabic words that are no place on their own, though a place bears the same letters: function
+# words, directions and generic place nouns ("North Lebanon" is الشمال, Medina المدينة). They
+# may still open a name ("جنوب لبنان", "مدينة درعا").
+ARABIC_NOT_NAMES = frozenset(
+    exact_key(w)
+    for w in (
+        "في",
+        "من",
+        "إلى",
+        "الى",
+        "على",
+        "عن",
+        "مع",
+        "بعد",
+        "قبل",
+        "حتى",
+        "ثم",
+        "أو",
+        "لا",
+        "ما",
+        "هذا",
+        "هذه",
+        "ذلك",
+        "التي",
+        "الذي",
+        "كل",
+        "بين",
+        "عند",
+        "منذ",
+        "خلال",
+        "ضد",
+        "نحو",
+        "عبر",
+        "حول",
+        "قرب",
+        "داخل",
+        "خارج",
+        "فوق",
+        "تحت",
+        "شمال",
+        "جنوب",
+        "شرق",
+        "غرب",
+        "وسط",
+        "شمالي",
+        "جنوبي",
+        "شرقي",
+        "غربي",
+        "الشمال",
+        "الجنوب",
+        "الشرق",
+        "الغرب",
+        "مدينة",
+        "بلدة",
+        "قرية",
+        "محافظة",
+        "ريف",
+        "منطقة",
+        "مناطق",
+        "حي",
+        "مخيم",
+        "نهر",
+        "سد",
+        "جبل",
+        "تل",
+        "وادي",
+        "بحيرة",
+        "معبر",
+        "حاجز",
+        "طريق",
+    )
+)
 _CONNECTORS = frozenset({"of", "for", "and", "al", "el", "the", "de"})
 
 
@@ -132,6 +205,8 @@ def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, bl
         return "adjective (a compound such as 'US-brokered', 'Idlib-based')"
     if len(words) == 1:
         word = words[0]
+        if word.arabic and exact_key(word.text) in ARABIC_NOT_NAMES:
+            return "Arabic function word or generic noun"
         if folded[0] in lexicon.demonyms:
             return "demonym"
         if folded[0] in lexicon.common_words or folded[0] in lexicon.given_names:

@@ -26,13 +26,15 @@ from geo.resolve import Resolution
 __all__ = ["MAX_NAME_WORDS", "Mention", "NameIndex", "Token", "tokenize"]
 
 MAX_NAME_WORDS = 6
-_TOKEN = re.compile(r"[^\W_]+(?:['’`ʼ][^\W_]+)*")
+# Words; Arabic harakat and tanween belong to their word (a word ending in tanween stays whole).
+_TOKEN = re.compile(r"[^\W_](?:[^\W_]|[\u064b-\u065f\u0670])*(?:['’`ʼ][^\W_]+)*")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 # Arabic prefixes that belong with the name they introduce ("ريف دمشق", "محافظة درعا").
 _ARABIC_PHRASE_WORDS = frozenset(
     {"ريف", "محافظة", "محافظه", "مدينة", "مدينه", "بلدة", "بلده", "قرية", "قريه"}
 )
-_JOINERS = frozenset({" ", "-", "‐", "–"})
+# What may stand between two words of one name; "_" joins the words of a hashtag ("#درعا_البلد").
+_JOINERS = frozenset({" ", "-", "‐", "–", "_"})
 
 
 class Token(NamedTuple):
@@ -62,7 +64,7 @@ def tokenize(text: str) -> list[Token]:
         joined = start - prev_end == 1 and text[start - 1] in joiners
         end -= cut
         # tuple.__new__ skips the named tuple's Python-level constructor (hundreds per article)
-        hyphen = joined and text[start - 1] != " "
+        hyphen = joined and text[start - 1] in "-‐–"
         append(new(Token, (start, end, stem, key, capital, article, arabic, joined, hyphen, folded)))
         prev_end = end
     return tokens

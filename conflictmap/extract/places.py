@@ -152,11 +152,34 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
     return Mention(start, end, text[start:end], text[start:end], kind, direction)
 
 
+_ARABIC_HINT = re.compile(r"[\u0600-\u06ff]")
 _SINGULAR = {"provinces": "province", "governorates": "governorate"}
 # Admin words that a possessive name may own ("Daraa's countryside", "Homs's province").
 _POSSESSED = frozenset({"countryside", "province", "governorate"})
 _FEATURE_LEADS = frozenset({"lake", "mount"})  # common words that may open a feature's name
-_ARABIC_WORDS = frozenset({"ريف", "محافظة", "محافظه", "مدينة", "مدينه"})
+# Arabic words before a name that belong to the mention: "ريف دمشق" (Damascus countryside),
+# "محافظة درعا", "مدينة درعا", and directions ("جنوب لبنان", south Lebanon).
+_ARABIC_WORDS = frozenset(
+    {
+        "ريف",
+        "محافظة",
+        "محافظه",
+        "مدينة",
+        "مدينه",
+        "جنوب",
+        "شمال",
+        "شرق",
+        "غرب",
+        "جنوبي",
+        "شمالي",
+        "شرقي",
+        "غربي",
+    }
+)
+# Arabic feature nouns that open a feature's name: "نهر الأولي" (the Awali River), "سد تشرين".
+_ARABIC_FEATURE = re.compile(
+    r"(?<![\u0600-\u06ff])(?:نهر|سد|بحيرة|وادي|جبل|تل)[ _](?:ال)?[\u0621-\u064a][\u0621-\u064a\u064b-\u065f]*"
+)
 
 
 def _add_extra(
@@ -170,6 +193,8 @@ def _add_extra(
         if p
     ]
     patterns += [(p, "feature") for p, hint in lexicon.feature_phrases if hint.search(text)]
+    if _ARABIC_HINT.search(text):
+        patterns.append((_ARABIC_FEATURE, "feature"))
     common = lexicon.common_words
     for pattern, kind in patterns:
         for m in pattern.finditer(text):
