@@ -185,6 +185,8 @@ def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, bl
     start, end = tokens[i].start, tokens[j - 1].end
     if blocked.covers(start, end):
         return "organisation or person"
+    if j - i > 1 and any(len(t.text) == 1 and text.startswith(".", t.end) for t in tokens[i:j]):
+        return "initial or abbreviation ('The U.S.-brokered', 'J. Smith')"
     words = [t for t in tokens[i:j] if not t.article]
     folded = [t.folded for t in words]
     if folded and all(w in lexicon.person_names for w in folded):

@@ -258,7 +258,12 @@ def _add_framed(text: str, mentions: list[Mention], lexicon: Lexicon) -> list[Me
                 found.append(Mention(start, start + len(name), name, name, "named"))
     if not found:
         return mentions
-    # A framed name wins over a shorter match inside it ("Umm al-Kaif" over "Kaif").
+    # A framed name wins over a shorter match inside it ("Umm al-Kaif" over "Kaif"); a match of
+    # the same span is kept, but read as framed (kept even where the gazetteer has no such place).
+    spans = {(f.start, f.end) for f in found}
+    for m in mentions:
+        if m.kind == "name" and (m.start, m.end) in spans:
+            m.kind = "named"
     out = [
         m
         for m in mentions
