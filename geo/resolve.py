@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import shapely
 import yaml
@@ -135,8 +136,7 @@ _DISTANCE = 11
 SURROUNDINGS_KM = 40.0
 
 
-@dataclass(frozen=True)
-class Anchor:
+class Anchor(NamedTuple):
     """A place a document names for sure, around which its small places are looked for."""
 
     name: str
@@ -168,6 +168,17 @@ class Surroundings:
     wide: tuple[Anchor, ...] = ()
     wide_units: frozenset[str] = frozenset()
     unit_names: tuple[tuple[str, str], ...] = ()
+    # Per place id: its rank and distance to the nearest town (asked for every namesake).
+    _ranks: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _hash: int = field(default=0, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Hashed once: the surroundings are part of memo keys, asked for every namesake.
+        fields = (self.close, self.close_units, self.wide, self.wide_units, self.unit_names)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __bool__(self) -> bool:
         return bool(self.close or self.close_units or self.wide or self.wide_units)
@@ -178,15 +189,19 @@ class Surroundings:
         0 among the places of the phrase's sentence, 1 near a town of the document, 2 in an
         admin-1 unit it names, 3 elsewhere.
         """
-        if self._where(place, self.close, self.close_units):
-            return 0
-        if self._where(place, self.wide, frozenset()):
-            return 1
-        return 2 if place.admin1 and place.admin1 in self.wide_units else 3
+        rank = self._ranks.get(place.place_id)
+        if rank is None:
+            rank = self._ranks[place.place_id] = _surroundings_rank(self, place)
+        return rank
 
     def nearest_km(self, place: Place) -> float:
-        """Return the distance from a place to the nearest town the document names."""
-        return min(distance_km(a.lat, a.lon, place.lat, place.lon) for a in self.wide)
+        """Return the distance from a place to the nearest town the document names (up to 100 km)."""
+        near = [
+            distance_km(a.lat, a.lon, place.lat, place.lon)
+            for a in self.wide
+            if abs(a.lat - place.lat) < 1.0 and abs(a.lon - place.lon) < 1.3
+        ]
+        return min(100.0, *near) if near else 100.0
 
     def why(self, place: Place) -> str:
         """Say which named place or unit a place lies among."""
@@ -202,12 +217,35 @@ class Surroundings:
     def _where(self, place: Place, anchors: tuple[Anchor, ...], units: frozenset[str]) -> str:
         if place.admin1 and place.admin1 in units:
             return f"in {dict(self.unit_names).get(place.admin1, place.admin1)}"
-        best: tuple[float, str] | None = None
-        for anchor in anchors:
-            d = distance_km(anchor.lat, anchor.lon, place.lat, place.lon)
-            if d <= SURROUNDINGS_KM and (best is None or d < best[0]):
-                best = (d, anchor.name)
-        return "" if best is None else f"{best[0]:.0f} km from {best[1]}"
+        near = _nearest(anchors, place.lat, place.lon)
+        return "" if near is None else f"{near[0]:.0f} km from {near[1]}"
+
+
+# A box of this many degrees around a point holds every point SURROUNDINGS_KM away in the
+# region (a degree of longitude is 80+ km below 44° N): a cheap test before the distance.
+_BOX_DEGREES = 0.55
+
+
+def _nearest(anchors: tuple[Anchor, ...], lat: float, lon: float) -> tuple[float, str] | None:
+    """Return the distance and name of the nearest anchor within SURROUNDINGS_KM, or ``None``."""
+    best: tuple[float, str] | None = None
+    for anchor in anchors:
+        if abs(anchor.lat - lat) > _BOX_DEGREES or abs(anchor.lon - lon) > _BOX_DEGREES:
+            continue
+        d = distance_km(anchor.lat, anchor.lon, lat, lon)
+        if d <= SURROUNDINGS_KM and (best is None or d < best[0]):
+            best = (d, anchor.name)
+    return best
+
+
+def _surroundings_rank(surroundings: Surroundings, place: Place) -> int:
+    if place.admin1 and place.admin1 in surroundings.close_units:
+        return 0
+    if _nearest(surroundings.close, place.lat, place.lon) is not None:
+        return 0
+    if _nearest(surroundings.wide, place.lat, place.lon) is not None:
+        return 1
+    return 2 if place.admin1 and place.admin1 in surroundings.wide_units else 3
 
 
 @dataclass(frozen=True)
@@ -438,8 +476,12 @@ class Resolver:
                 )
                 base = self._bases.get((query, country, None, within_country, admin1, inferred, None))
                 if base is not None:
-                    found = base[1] + self._skeletons_around(base[0], base[1], surroundings)
-                    hit = self._memo[memo_key] = self._choose(query, base[0], found, context)
+                    extra = self._skeletons_around(base[0], base[1], surroundings)
+                    plain = self._memo[(*memo_key[:-1], None)]
+                    if not extra and self._unmoved(plain, base[1], surroundings):
+                        hit = self._memo[memo_key] = plain
+                    else:
+                        hit = self._memo[memo_key] = self._choose(query, base[0], base[1] + extra, context)
                     return hit
             elif near is not None:
                 self.resolve(
@@ -479,6 +521,21 @@ class Resolver:
         """Whether a name is (strictly) the name of a unit, country, area or town of 10,000+."""
         return any(tier < 2 and is_major(place) for place, tier in self.gazetteer.candidates(name))
 
+    @staticmethod
+    def _unmoved(plain: Resolution, found: tuple[tuple[Place, int], ...], near: Surroundings) -> bool:
+        """Whether the surroundings leave the answer of the phrase alone as it is.
+
+        So when none of the namesakes lies among the document's places, or the answer alone
+        lies closest to them (then its own reason still says why it won): no ranking anew.
+        """
+        around = {p.place_id: near.rank(p) if tier < 2 or near.rank(p) == 0 else 3 for p, tier in found}
+        if all(a == 3 for a in around.values()):
+            return True
+        if plain.place is None or is_major(plain.place):
+            return False
+        best = around[plain.place.place_id]
+        return all(a > best for pid, a in around.items() if pid != plain.place.place_id)
+
     def _skeletons_around(
         self, reading: Phrase, found: tuple[tuple[Place, int], ...], surroundings: Surroundings
     ) -> tuple[tuple[Place, int], ...]:
@@ -489,6 +546,8 @@ class Resolver:
         """
         if any(surroundings.rank(place) == 0 for place, _ in found):
             return ()
+        if not (surroundings.close or surroundings.close_units):
+            return ()  # only the phrase's own sentence can locate a consonant-only match
         known = {place.place_id for place, _ in found}
         extra = tuple(
             (place, tier)
@@ -781,8 +840,9 @@ class Resolver:
         distance = 0.0
         if context.near is not None:
             distance = round(distance_km(*context.near, place.lat, place.lon) / 25)  # 25 km steps
-        elif context.surroundings is not None and context.surroundings.wide:
-            distance = round(context.surroundings.nearest_km(place) / 10)  # 10 km steps
+        elif context.surroundings is not None and context.surroundings.wide and around < 3:
+            # Among the document's places, the nearer one (10 km steps).
+            distance = round(context.surroundings.nearest_km(place) / 10)
         return (
             reading.kind is not None and place.kind != reading.kind,
             # Among the document's places (see _scored): a small place is read near the others

@@ -44,13 +44,54 @@ _PLACE_NOUNS = (
     r"neighbou?rhoods?|district|province|governorate|region|camp|valley|plain|highlands|hills?|"
     r"crossing|checkpoint|road|highway|municipality"
 )
-_PLACE_BEFORE = re.compile(
-    r"\b(?:in|at|into|inside|near|outside|around|from|to|toward|towards|across|through|between|"
-    r"of|entered|enter|enters|entering|raided|stormed|shelled|struck|hit|targeted|reached|besieged|"
-    r"captured|seized|bombed|visited|visit|left|fled|approached|east|west|north|south|"
-    r"northeast|northwest|southeast|southwest)\s+(?:the\s+)?"
-    rf"(?:(?:\w+\s+)?(?:{_PLACE_NOUNS})\s+of\s+(?:the\s+)?)?$",
-    re.IGNORECASE,
+# Words right before a name (a leading "the" aside) that say it is a place: a preposition of
+# place, a verb of movement or attack, a direction ("south of X" ends in "of").
+_PLACE_WORDS_BEFORE = frozenset(
+    {
+        "in",
+        "at",
+        "into",
+        "inside",
+        "near",
+        "outside",
+        "around",
+        "from",
+        "to",
+        "toward",
+        "towards",
+        "across",
+        "through",
+        "between",
+        "of",
+        "entered",
+        "enter",
+        "enters",
+        "entering",
+        "raided",
+        "stormed",
+        "shelled",
+        "struck",
+        "hit",
+        "targeted",
+        "reached",
+        "besieged",
+        "captured",
+        "seized",
+        "bombed",
+        "visited",
+        "visit",
+        "left",
+        "fled",
+        "approached",
+        "east",
+        "west",
+        "north",
+        "south",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+    }
 )
 _PLACE_AFTER = re.compile(rf"^(?:['’]s)?\s+(?:{_PLACE_NOUNS})\b", re.IGNORECASE)
 _LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s*[–—-]\s*)$")
@@ -108,8 +149,8 @@ def find_mentions(
         mentions.append(_mention(text, tokens, i, j, lexicon))
         i = j
     mentions = _add_extra(text, tokens, mentions, lexicon, blocked)
-    mentions = _add_framed(text, mentions, lexicon)
-    mentions = _add_abbreviations(text, mentions, matcher.index.gazetteer, lexicon)
+    mentions = _add_framed(text, tokens, mentions, lexicon)
+    mentions = _add_abbreviations(text, tokens, mentions, matcher.index.gazetteer, lexicon)
     for m in mentions:
         m.text = text[m.start : m.end]
     return mentions, demonyms, blocked, tokens
@@ -226,17 +267,35 @@ _RUN = rf"(?:{_ART}-)?[A-Z][\w'’`]*(?:(?: |-)(?:{_ART}-)?[A-Z][\w'’`]*){{0,3
 _RUN_LIST = rf"{_RUN}(?:(?:,\s+(?:and\s+)?|\s+and\s+){_RUN}){{0,8}}"
 # Place nouns that introduce names ("the villages of A, B and C", "towns such as A") or follow
 # one ("the Maqus neighborhood", "Abu Ghara village").
-_FRAME_BEFORE = re.compile(
-    r"\b(?:villages?|towns?|hamlets?|neighbou?rhoods?|highlands|hills?|forests?|outskirts)"
-    rf"(?:\s+of|,?\s+(?:such\s+as|including))\s+(?:the\s+)?(?P<names>{_RUN_LIST})"
+_FRAME_BEFORE = re.compile(rf"\w+(?:\s+of|,?\s+(?:such\s+as|including))\s+(?:the\s+)?(?P<names>{_RUN_LIST})")
+_FRAME_AFTER = re.compile(rf"(?<![\w'’-])(?P<names>{_RUN})\s+$")
+_NOUNS_BEFORE = frozenset(
+    {
+        "village",
+        "villages",
+        "town",
+        "towns",
+        "hamlet",
+        "hamlets",
+        "neighborhood",
+        "neighbourhood",
+        "neighborhoods",
+        "neighbourhoods",
+        "highlands",
+        "hill",
+        "hills",
+        "forest",
+        "forests",
+        "outskirts",
+    }
 )
-_FRAME_AFTER = re.compile(
-    rf"(?<![\w'’-])(?P<names>{_RUN})\s+(?:village|villages|town|neighbou?rhood|area|hill|highlands)\b"
+_NOUNS_AFTER = frozenset(
+    {"village", "villages", "town", "neighborhood", "neighbourhood", "area", "hill", "highlands"}
 )
 _LIST_SPLIT = re.compile(r",\s+(?:and\s+)?|\s+and\s+")
 
 
-def _add_framed(text: str, mentions: list[Mention], lexicon: Lexicon) -> list[Mention]:
+def _add_framed(text: str, tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> list[Mention]:
     """Add names that a place noun frames, whether or not the gazetteer knows them.
 
     "the village of Rasm al-Qita", "the villages of A, B and C", "towns such as A", "the Maqus
@@ -245,8 +304,18 @@ def _add_framed(text: str, mentions: list[Mention], lexicon: Lexicon) -> list[Me
     highlands of Ali al-Taher"). A name a match already covers keeps that match.
     """
     found: list[Mention] = []
-    for pattern in (_FRAME_BEFORE, _FRAME_AFTER):
-        for match in pattern.finditer(text):
+    # The frames are looked for from the place nouns among the words (a set lookup each), not by
+    # searching the whole text; names before a noun are read back from it.
+    matches = []
+    for k, t in enumerate(tokens):
+        if t.folded in _NOUNS_BEFORE and (m := _FRAME_BEFORE.match(text, t.start)) is not None:
+            matches.append(m)
+        if t.folded in _NOUNS_AFTER and k > 0 and tokens[k - 1].capitalised:
+            m = _FRAME_AFTER.search(text, max(0, t.start - 60), t.start)
+            if m is not None:
+                matches.append(m)
+    if matches:
+        for match in matches:
             base = match.start("names")
             offset = 0
             for name in _LIST_SPLIT.split(match.group("names")):
@@ -334,7 +403,7 @@ _PREPOSITION_BEFORE = re.compile(
 
 
 def _add_abbreviations(
-    text: str, mentions: list[Mention], gazetteer: Gazetteer, lexicon: Lexicon
+    text: str, tokens: list[Token], mentions: list[Mention], gazetteer: Gazetteer, lexicon: Lexicon
 ) -> list[Mention]:
     """Add country abbreviations used as nouns ("the US and France", "to the U.S.").
 
@@ -343,7 +412,16 @@ def _add_abbreviations(
     Organisations' abbreviations (UN, EU) are no place's name, so they are never mentions.
     """
     found: list[Mention] = []
-    for match in _ABBREVIATION_TEXT.finditer(text):
+    # From the words that can be or begin one: two or three capitals, or a capital and a dot.
+    starts = [
+        t.start
+        for t in tokens
+        if len(t.text) <= 3 and t.text.isupper() and (len(t.text) > 1 or text.startswith(".", t.end))
+    ]
+    for at in starts:
+        match = _ABBREVIATION_TEXT.match(text, at)
+        if match is None:
+            continue
         start, end = match.span(1)
         letters = match.group(1).replace(".", "")
         if text.startswith(("-", "‐"), end) or not _bears(gazetteer, letters):
@@ -376,6 +454,16 @@ def _among_demonyms(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
 
 def _bears(gazetteer: Gazetteer, letters: str) -> bool:
     """Whether a country or unit bears these letters exactly as one of its names."""
+    known = _BEARS.get(letters)
+    if known is None:
+        known = _BEARS[letters] = _bears_uncached(gazetteer, letters)
+    return known
+
+
+_BEARS: dict[str, bool] = {}
+
+
+def _bears_uncached(gazetteer: Gazetteer, letters: str) -> bool:
     return any(
         place.kind != "populated place"
         and any(n.replace(".", "") == letters for n in gazetteer.names_of_place(place.place_id))
@@ -472,13 +560,23 @@ def _placed(text: str, mentions: list[Mention]) -> list[bool]:
     for m in mentions:
         line_start = text.rfind("\n", 0, m.start) + 1
         before = text[max(line_start, m.start - 60) : m.start]
-        yes = bool(_PLACE_BEFORE.search(before) or _PLACE_AFTER.match(text, m.end))
+        yes = _place_before(before) or bool(_PLACE_AFTER.match(text, m.end))
         if not yes and previous is not None and direct[-1] and m.start - previous.end < 8:
             yes = bool(_LIST_GAP.match(text[previous.end : m.start]))
         direct.append(yes)
         previous = m
     names = {m.text.casefold() for m, yes in zip(mentions, direct, strict=True) if yes}
     return [yes or m.text.casefold() in names for m, yes in zip(mentions, direct, strict=True)]
+
+
+def _place_before(before: str) -> bool:
+    """Whether the words before a name say a place follows ("in the", "the village of")."""
+    if not before.endswith((" ", "\u00a0")):
+        return False
+    words = before.split()[-2:]
+    if words and words[-1].casefold() == "the":
+        words.pop()
+    return bool(words) and words[-1].casefold() in _PLACE_WORDS_BEFORE
 
 
 def _one_word(m: Mention) -> bool:
@@ -528,23 +626,30 @@ class _Around:
                 if unit and unit == place.admin1:
                     self.units.append((m.sentence, unit, m.text))
         self._by_sentence: dict[tuple[int, str], Surroundings] = {}
+        self._names = {a.name.casefold() for _, a in self.anchors} | {n.casefold() for *_, n in self.units}
+        self._wide = tuple(dict.fromkeys(a for _, a in self.anchors))
+        self._unit_names = tuple(dict.fromkeys((u, name) for _, u, name in self.units))
 
     def of(self, m: Mention) -> Surroundings:
         """Return the places of a mention's sentence, then those of the whole article.
 
         A name is never its own surroundings: its other occurrences do not count.
         """
-        key = (m.sentence, m.text.casefold())
+        own = m.text.casefold()
+        key = (m.sentence, own if own in self._names else "")
         found = self._by_sentence.get(key)
         if found is None:
-            anchors = [(n, a) for n, a in self.anchors if a.name.casefold() != key[1]]
-            units = [(n, u, name) for n, u, name in self.units if name.casefold() != key[1]]
+            anchors, units = self.anchors, self.units
+            if key[1]:
+                anchors = [(n, a) for n, a in anchors if a.name.casefold() != key[1]]
+                units = [(n, u, name) for n, u, name in units if name.casefold() != key[1]]
+            wide = self._wide if not key[1] else tuple(dict.fromkeys(a for _, a in anchors))
             found = self._by_sentence[key] = Surroundings(
                 close=tuple(dict.fromkeys(a for n, a in anchors if n == m.sentence)),
                 close_units=frozenset(u for n, u, _ in units if n == m.sentence),
-                wide=tuple(dict.fromkeys(a for _, a in anchors)),
+                wide=wide,
                 wide_units=frozenset(u for _, u, _ in units),
-                unit_names=tuple(dict.fromkeys((u, name) for _, u, name in units)),
+                unit_names=self._unit_names,
             )
         return found
 
@@ -562,7 +667,12 @@ def _sure(place: Place, res: Resolution) -> bool:
     ]
     if is_major(place) and not any(is_major(c) for c in others):
         return True
-    return all(distance_km(place.lat, place.lon, c.lat, c.lon) <= SURROUNDINGS_KM for c in others)
+    return all(
+        abs(c.lat - place.lat) < 0.55
+        and abs(c.lon - place.lon) < 0.55
+        and distance_km(place.lat, place.lon, c.lat, c.lon) <= SURROUNDINGS_KM
+        for c in others
+    )
 
 
 def _dateline(text: str, m: Mention) -> bool:
