@@ -171,11 +171,23 @@ class Surroundings:
     # Per place id: its rank and distance to the nearest town (asked for every namesake).
     _ranks: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     _hash: int = field(default=0, compare=False, repr=False)
+    _box: tuple[float, float, float, float] = field(default=(0.0, -1.0, 0.0, -1.0), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Hashed once: the surroundings are part of memo keys, asked for every namesake.
         fields = (self.close, self.close_units, self.wide, self.wide_units, self.unit_names)
         object.__setattr__(self, "_hash", hash(fields))
+        anchors = self.close + self.wide
+        if anchors:
+            # Every anchor's box at once: most namesakes lie far outside it (one test, not one each).
+            lats, lons = [a.lat for a in anchors], [a.lon for a in anchors]
+            box = (
+                min(lats) - _BOX_DEGREES,
+                max(lats) + _BOX_DEGREES,
+                min(lons) - _BOX_DEGREES,
+                max(lons) + _BOX_DEGREES,
+            )
+            object.__setattr__(self, "_box", box)
 
     def __hash__(self) -> int:
         return self._hash
@@ -241,10 +253,12 @@ def _nearest(anchors: tuple[Anchor, ...], lat: float, lon: float) -> tuple[float
 def _surroundings_rank(surroundings: Surroundings, place: Place) -> int:
     if place.admin1 and place.admin1 in surroundings.close_units:
         return 0
-    if _nearest(surroundings.close, place.lat, place.lon) is not None:
-        return 0
-    if _nearest(surroundings.wide, place.lat, place.lon) is not None:
-        return 1
+    south, north, west, east = surroundings._box
+    if south <= place.lat <= north and west <= place.lon <= east:
+        if _nearest(surroundings.close, place.lat, place.lon) is not None:
+            return 0
+        if _nearest(surroundings.wide, place.lat, place.lon) is not None:
+            return 1
     return 2 if place.admin1 and place.admin1 in surroundings.wide_units else 3
 
 

@@ -416,7 +416,10 @@ def _add_abbreviations(
     starts = [
         t.start
         for t in tokens
-        if len(t.text) <= 3 and t.text.isupper() and (len(t.text) > 1 or text.startswith(".", t.end))
+        if t.capitalised
+        and len(t.text) <= 3
+        and t.text.isupper()
+        and (len(t.text) > 1 or text.startswith(".", t.end))
     ]
     for at in starts:
         match = _ABBREVIATION_TEXT.match(text, at)
