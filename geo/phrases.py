@@ -92,6 +92,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | None, bool, str | None], ...] = tup
         (r"محافظ[ةه] (?P<name>.+)", "admin1", False, None),
         (r"ريف (?P<name>.+)", None, True, "admin1"),
         (r"(?:مدين[ةه]|بلد[ةه]|قري[ةه]) (?P<name>.+)", "populated place", False, None),
+        # "درعا البلد", "درعا المحطة": the old town or station quarter of a town, part of it.
+        (r"(?P<name>.+?) (?:البلد|المحط[ةه])", None, True, None),
     )
 )
 

@@ -148,6 +148,8 @@ def find_mentions(
             continue
         mentions.append(_mention(text, tokens, i, j, lexicon))
         i = j
+        while i < len(tokens) and tokens[i].start < mentions[-1].end:
+            i += 1  # the words a mention took in after its name (a hashtag's)
     mentions = _add_extra(text, tokens, mentions, lexicon, blocked)
     mentions = _add_framed(text, tokens, mentions, lexicon)
     mentions = _add_abbreviations(text, tokens, mentions, matcher.index.gazetteer, lexicon)
@@ -190,7 +192,13 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
         direction = tokens[i - 1].text
     if i > 0 and tokens[i].joined and tokens[i - 1].arabic and tokens[i - 1].text in _ARABIC_WORDS:
         start = tokens[i - 1].start
-    return Mention(start, end, text[start:end], text[start:end], kind, direction)
+    if text[start - 1 : start] == "#":
+        # A hashtag that opens with a place is that place, all of it ("#درعا_البلد", Daraa's old
+        # town): its words, joined by underscores, are read as one phrase.
+        while j < len(tokens) and text[end : end + 1] == "_" and tokens[j].start == end + 1:
+            end, j = tokens[j].end, j + 1
+    query = text[start:end].replace("_", " ")
+    return Mention(start, end, text[start:end], query, kind, direction)
 
 
 _ARABIC_HINT = re.compile(r"[\u0600-\u06ff]")
@@ -289,6 +297,8 @@ _NOUNS_BEFORE = frozenset(
         "outskirts",
     }
 )
+# "the home village of X", "the native town of X": X is a person.
+_OWNERS = frozenset({"home", "native", "birth", "ancestral"})
 _NOUNS_AFTER = frozenset(
     {"village", "villages", "town", "neighborhood", "neighbourhood", "area", "hill", "highlands"}
 )
@@ -303,28 +313,12 @@ def _add_framed(text: str, tokens: list[Token], mentions: list[Mention], lexicon
     name matches (they stay unlocated) and even when they start with a given name ("the
     highlands of Ali al-Taher"). A name a match already covers keeps that match.
     """
-    found: list[Mention] = []
-    # The frames are looked for from the place nouns among the words (a set lookup each), not by
-    # searching the whole text; names before a noun are read back from it.
-    matches = []
-    for k, t in enumerate(tokens):
-        if t.folded in _NOUNS_BEFORE and (m := _FRAME_BEFORE.match(text, t.start)) is not None:
-            matches.append(m)
-        if t.folded in _NOUNS_AFTER and k > 0 and tokens[k - 1].capitalised:
-            m = _FRAME_AFTER.search(text, max(0, t.start - 60), t.start)
-            if m is not None:
-                matches.append(m)
-    if matches:
-        for match in matches:
-            base = match.start("names")
-            offset = 0
-            for name in _LIST_SPLIT.split(match.group("names")):
-                start = base + match.group("names").index(name, offset)
-                offset = start - base + len(name)
-                first = name.split()[0].split("-")[-1].casefold()
-                if first in lexicon.common_words or first in lexicon.demonyms or name.isupper():
-                    continue
-                found.append(Mention(start, start + len(name), name, name, "named"))
+    found = [
+        Mention(start, start + len(name), name, name, "named")
+        for match in _frames(text, tokens)
+        for start, name in _framed_names(match)
+        if not _not_a_name(name, lexicon)
+    ]
     if not found:
         return mentions
     # A framed name wins over a shorter match inside it ("Umm al-Kaif" over "Kaif"); a match of
@@ -344,6 +338,45 @@ def _add_framed(text: str, tokens: list[Token], mentions: list[Mention], lexicon
     return sorted(out, key=lambda m: m.start)
 
 
+def _frames(text: str, tokens: list[Token]) -> list[re.Match[str]]:
+    """Return the frames of an article, looked for from its place nouns (a set lookup a word).
+
+    Names before a noun ("the Maqus neighborhood") are read back from it.
+    """
+    matches = []
+    for k, t in enumerate(tokens):
+        if (
+            t.folded in _NOUNS_BEFORE
+            and not (k > 0 and tokens[k - 1].folded in _OWNERS)  # "the home village of" a person
+            and (m := _FRAME_BEFORE.match(text, t.start)) is not None
+        ):
+            matches.append(m)
+        if t.folded in _NOUNS_AFTER and k > 0 and tokens[k - 1].capitalised:
+            m = _FRAME_AFTER.search(text, max(0, t.start - 60), t.start)
+            if m is not None:
+                matches.append(m)
+    return matches
+
+
+def _framed_names(match: re.Match[str]) -> list[tuple[int, str]]:
+    """Return the names of a frame's list with their offsets ("A, B and C")."""
+    names, base, offset, out = match.group("names"), match.start("names"), 0, []
+    for name in _LIST_SPLIT.split(names):
+        start = base + names.index(name, offset)
+        offset = start - base + len(name)
+        if name.startswith("The "):  # a sentence's first word ("The Shebaa area")
+            name, start = name[4:], start + 4
+        out.append((start, name))
+    return out
+
+
+def _not_a_name(name: str, lexicon: Lexicon) -> bool:
+    """Whether a framed word is no name: one common word or demonym ("the Syrian village")."""
+    words = name.replace("-", " ").split()
+    one = words[-1].casefold() if len(words) == 1 else ""
+    return one in lexicon.common_words or one in lexicon.demonyms or name.isupper()
+
+
 # Country abbreviations: "US", "U.S.", "UK", "UAE" (which ones is the gazetteer's business: a
 # place must bear the letters exactly, see geo.resolve.abbreviation).
 _ABBREVIATION_TEXT = re.compile(r"(?<![\w.’'-])((?:[A-Z]\.){2,4}|[A-Z]{2,3})(?![\w’'])")
@@ -351,7 +384,7 @@ _ABBREVIATION_TEXT = re.compile(r"(?<![\w.’'-])((?:[A-Z]\.){2,4}|[A-Z]{2,3})(?
 # adjective ("the US and France", "the US said"); "U.S. officials" is an adjective.
 _NOUN_END = re.compile(r"^\s*(?:$|[,.;:!?)\]\"”’]|\n)")
 _NOUN_NEXT = frozenset(
-    {
+    (
         "and",
         "or",
         "but",
@@ -394,7 +427,17 @@ _NOUN_NEXT = frozenset(
         "who",
         "whose",
         "itself",
-    }
+        "met",
+        "held",
+        "sent",
+        "took",
+        "made",
+        "gave",
+        "struck",
+        "hit",
+        "urged",
+        "warned",
+    )
 )
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:to|in|into|from|by|with|of|for|at|on|between|against|toward|towards|visit|visited)\s+(?:the\s+)?$",
@@ -704,23 +747,24 @@ def _first_reading(
 
 def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
     m = mentions[k]
+    written = m.text.replace("_", " ")  # a hashtag's words
     if m.kind != "name":
-        return m.text
-    last = m.text.split()[-1]
+        return written
+    last = written.split()[-1]
     if last.casefold() in lexicon.admin_suffixes:
         # "Daraa provinces" (of "Sweida and Daraa provinces") is read as one province.
-        base = re.sub(r"['’]s$", "", m.text[: len(m.text) - len(last)].strip())
+        base = re.sub(r"['’]s$", "", written[: len(written) - len(last)].strip())
         if last.casefold() == "city":
             return f"the city of {base}"
         return f"{base} {_SINGULAR.get(last.casefold(), last)}"
     plural = _PLURAL_ADMIN.match(text, m.end)
     if plural:
-        return f"{m.text} {'countryside' if plural.group(1) == 'countryside' else 'province'}"
+        return f"{written} {'countryside' if plural.group(1) == 'countryside' else 'province'}"
     if _ADMIN_LIST_BEFORE.search(text, max(0, m.start - 60), m.start):
-        return f"{m.text} province"
+        return f"{written} province"
     if m.direction:
-        return f"{m.direction} {m.text}"
-    return m.text
+        return f"{m.direction} {written}"
+    return written
 
 
 def _plausible_candidate(res: Resolution, resolver: Resolver, lexicon: Lexicon) -> Resolution | None:
