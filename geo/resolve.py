@@ -535,20 +535,26 @@ class Resolver:
         """Whether a name is (strictly) the name of a unit, country, area or town of 10,000+."""
         return any(tier < 2 and is_major(place) for place, tier in self.gazetteer.candidates(name))
 
-    @staticmethod
-    def _unmoved(plain: Resolution, found: tuple[tuple[Place, int], ...], near: Surroundings) -> bool:
+    def _unmoved(self, plain: Resolution, found: tuple[tuple[Place, int], ...], near: Surroundings) -> bool:
         """Whether the surroundings leave the answer of the phrase alone as it is.
 
         So when none of the namesakes lies among the document's places, or the answer alone
         lies closest to them (then its own reason still says why it won): no ranking anew.
         """
+        focus = self.focus
         around = {p.place_id: near.rank(p) if tier < 2 or near.rank(p) == 0 else 3 for p, tier in found}
         if all(a == 3 for a in around.values()):
             return True
         if plain.place is None or is_major(plain.place):
             return False
         best = around[plain.place.place_id]
-        return all(a > best for pid, a in around.items() if pid != plain.place.place_id)
+        # A major place of the region ranks with the best small one (see _scored): no shortcut.
+        return all(
+            around[p.place_id] > best
+            and not (is_major(p) and (p.country in focus or p.kind != "populated place"))
+            for p, _ in found
+            if p.place_id != plain.place.place_id
+        )
 
     def _skeletons_around(
         self, reading: Phrase, found: tuple[tuple[Place, int], ...], surroundings: Surroundings
@@ -763,10 +769,15 @@ class Resolver:
         else:
             a, b = scored[0][0], scored[1][0]
             step = next((i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y), len(REASONS) - 1)
-            why = REASONS[step]
-            if step == _SURROUNDINGS and context.surroundings is not None:
-                why = context.surroundings.why(winner)
-            reason = f"{why} (over {scored[1][1].name}, {scored[1][1].country or '-'})"
+            why, over = REASONS[step], scored[1][1]
+            if context.surroundings is not None and not is_major(winner):
+                # Said against the best small namesake the surroundings ruled out, if any: the
+                # runner-up may be a major place that lost on other grounds.
+                near = context.surroundings
+                small = [p for _, p in scored[1:] if not is_major(p)]
+                if small and near.rank(winner) < min(near.rank(p) for p in small):
+                    why, over = near.why(winner), small[0]
+            reason = f"{why} (over {over.name}, {over.country or '-'})"
         tier = dict(found)[winner]
         if tier:
             reason += "; matched on a looser spelling" if tier == 1 else "; matched on the consonants only"
@@ -797,7 +808,9 @@ class Resolver:
             }
             floor = min((around[p.place_id] for p, _ in found if not is_major(p)), default=0)
             for place, _ in found:
-                if is_major(place):
+                if is_major(place) and (place.country in self.focus or place.kind != "populated place"):
+                    # A major place of the region (or a unit, a country) ranks with the best
+                    # small namesake: the likelihood score decides between them.
                     around[place.place_id] = min(around[place.place_id], floor)
         return sorted(
             (
