@@ -177,7 +177,10 @@ def _people(tokens: list[Token], lexicon: Lexicon, blocked: Blocked) -> None:
         if j > i + 1 or is_given:
             start = tok.start if is_given else tokens[i + 1].start if j > i + 1 else tok.start
             blocked.spans.append((start, tokens[j - 1].end))
-            for k in range(i + 1, j):
+            # After a title, the first of several names is a given name ("Minister Israel Katz"):
+            # only the names after it are the person's surname, here and elsewhere.
+            first = i + 2 if not is_given and j - i > 2 else i + 1
+            for k in range(first, j):
                 if not tokens[k].article:
                     blocked.surnames.add(tokens[k].folded)
 

@@ -61,7 +61,6 @@ _PLACE_WORDS_BEFORE = frozenset(
         "towards",
         "across",
         "through",
-        "between",
         "of",
         "entered",
         "enter",
@@ -603,16 +602,27 @@ def _placed(text: str, mentions: list[Mention]) -> list[bool]:
     """
     direct = []
     previous: Mention | None = None
+    headlines: dict[int, bool] = {}
     for m in mentions:
         line_start = text.rfind("\n", 0, m.start) + 1
+        if line_start not in headlines:
+            headlines[line_start] = _title_case(text, line_start)
         before = text[max(line_start, m.start - 60) : m.start]
-        yes = _place_before(before) or bool(_PLACE_AFTER.match(text, m.end))
+        # In a headline written in title case ("Deal to End Conflict") a capital says nothing.
+        yes = not headlines[line_start] and (_place_before(before) or bool(_PLACE_AFTER.match(text, m.end)))
         if not yes and previous is not None and direct[-1] and m.start - previous.end < 8:
             yes = bool(_LIST_GAP.match(text[previous.end : m.start]))
         direct.append(yes)
         previous = m
     names = {m.text.casefold() for m, yes in zip(mentions, direct, strict=True) if yes}
     return [yes or m.text.casefold() in names for m, yes in zip(mentions, direct, strict=True)]
+
+
+def _title_case(text: str, line_start: int) -> bool:
+    """Whether a line is a headline in title case: most of its longer words are capitalised."""
+    line_end = text.find("\n", line_start)
+    words = [w for w in text[line_start : line_end if line_end >= 0 else len(text)].split() if len(w) > 3]
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def _place_before(before: str) -> bool:

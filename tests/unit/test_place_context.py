@@ -243,3 +243,15 @@ def _spellings() -> list[str]:
     items = data if isinstance(data, list) else next(v for v in data.values() if isinstance(v, list))
     names = [i.get("name") or i.get("query") or i.get("text") for i in items if isinstance(i, dict)]
     return [n for n in names if n][:150]
+
+
+def test_a_title_case_headline_is_no_evidence_of_a_place():
+    # "to End" in a headline is a verb written with a capital, not the village a looser spelling finds.
+    assert texts("Leaders Agree to a Plan to End the Fighting\n\nTroops later entered Nawa.") == ["Nawa"]
+
+
+def test_after_a_title_only_the_last_names_are_a_surname():
+    # "Minister Israel Katz": Katz is the surname; "Israel said" later is the country speaking.
+    found = texts("Defense Minister Israel Katz visited the front. Israel said the raid was over.")
+
+    assert found == ["Israel"]
