@@ -296,6 +296,32 @@ _NOUNS_BEFORE = frozenset(
         "outskirts",
     }
 )
+# Arabic words that open a place name ("Tallet Ali al-Taher", the hill of Ali al-Taher; "Khirbet
+# X", "Wadi X", "Kafr X"): with capitalised words after them they are a place, known or not.
+_PREFIXES = frozenset(
+    {
+        "tallet",
+        "tallat",
+        "tall",
+        "tell",
+        "jabal",
+        "jebel",
+        "khirbet",
+        "khirbat",
+        "wadi",
+        "kafr",
+        "kfar",
+        "deir",
+        "dayr",
+        "beit",
+        "bayt",
+        "marj",
+        "mazraat",
+        "ain",
+        "ein",
+    }
+)
+_FRAME_PREFIX = re.compile(rf"(?P<names>\w+(?:[ -](?:{_ART}-)?[A-Z][\w'’`]*){{1,3}})")
 # "the home village of X", "the native town of X": X is a person.
 _OWNERS = frozenset({"home", "native", "birth", "ancestral"})
 _NOUNS_AFTER = frozenset(
@@ -349,6 +375,8 @@ def _frames(text: str, tokens: list[Token]) -> list[re.Match[str]]:
             and not (k > 0 and tokens[k - 1].folded in _OWNERS)  # "the home village of" a person
             and (m := _FRAME_BEFORE.match(text, t.start)) is not None
         ):
+            matches.append(m)
+        if t.capitalised and t.folded in _PREFIXES and (m := _FRAME_PREFIX.match(text, t.start)) is not None:
             matches.append(m)
         if t.folded in _NOUNS_AFTER and k > 0 and tokens[k - 1].capitalised:
             m = _FRAME_AFTER.search(text, max(0, t.start - 60), t.start)

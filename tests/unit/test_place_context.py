@@ -255,3 +255,10 @@ def test_after_a_title_only_the_last_names_are_a_surname():
     found = texts("Defense Minister Israel Katz visited the front. Israel said the raid was over.")
 
     assert found == ["Israel"]
+
+
+def test_an_arabic_place_word_opens_a_name_even_with_a_given_name_in_it():
+    # "Tallet" (hill of), "Khirbet" (ruin of): the words after them are a place, not a person.
+    found = texts("Drones struck Tallet Hassan Zaki and Khirbet Nour el-Din overnight.")
+
+    assert found == ["Tallet Hassan Zaki", "Khirbet Nour el-Din"]
