@@ -635,7 +635,7 @@ def _placed(text: str, mentions: list[Mention]) -> list[bool]:
         line_start = text.rfind("\n", 0, m.start) + 1
         if line_start not in headlines:
             headlines[line_start] = _title_case(text, line_start)
-        before = text[max(line_start, m.start - 60) : m.start]
+        before = text[max(line_start, m.start - 30) : m.start]
         # In a headline written in title case ("Deal to End Conflict") a capital says nothing.
         yes = not headlines[line_start] and (_place_before(before) or bool(_PLACE_AFTER.match(text, m.end)))
         if not yes and previous is not None and direct[-1] and m.start - previous.end < 8:
@@ -649,7 +649,10 @@ def _placed(text: str, mentions: list[Mention]) -> list[bool]:
 def _title_case(text: str, line_start: int) -> bool:
     """Whether a line is a headline in title case: most of its longer words are capitalised."""
     line_end = text.find("\n", line_start)
-    words = [w for w in text[line_start : line_end if line_end >= 0 else len(text)].split() if len(w) > 3]
+    line_end = len(text) if line_end < 0 else line_end
+    if line_end - line_start > 200:
+        return False  # a paragraph, not a headline
+    words = [w for w in text[line_start:line_end].split() if len(w) > 3]
     return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
@@ -657,7 +660,7 @@ def _place_before(before: str) -> bool:
     """Whether the words before a name say a place follows ("in the", "the village of")."""
     if not before.endswith((" ", "\u00a0")):
         return False
-    words = before.split()[-2:]
+    words = before.rsplit(None, 2)[-2:]
     if words and words[-1].casefold() == "the":
         words.pop()
     return bool(words) and words[-1].casefold() in _PLACE_WORDS_BEFORE
@@ -697,18 +700,21 @@ class _Around:
     ) -> None:
         self.anchors: list[tuple[int, Anchor]] = []
         self.units: list[tuple[int, str, str]] = []
+        sure: dict[int, tuple[Anchor, str] | None] = {}  # per answer (a repeated name has one)
         for m, res, yes in zip(mentions, first, placed, strict=True):
             if res is None or res.place is None or res.match >= 2 or _dateline(text, m):
                 continue  # a dateline says where the reporter is, not where things happened
             place = res.place
             if place.kind == "admin1" and place.region:
                 self.units.append((m.sentence, place.region, m.text))
-            elif place.kind == "populated place" and _sure(place, res) and (yes or is_major(place)):
-                self.anchors.append((m.sentence, Anchor(m.text, place.lat, place.lon)))
-                # A town named like its governorate ("in Quneitra") stands for the unit as well.
-                unit = next((c.region for c in res.candidates if c.kind == "admin1" and c.region), "")
-                if unit and unit == place.admin1:
-                    self.units.append((m.sentence, unit, m.text))
+            elif place.kind == "populated place" and (yes or is_major(place)):
+                if id(res) not in sure:
+                    sure[id(res)] = _anchor_of(m, res) if _sure(place, res) else None
+                found = sure[id(res)]
+                if found is not None:
+                    self.anchors.append((m.sentence, found[0]))
+                    if found[1]:
+                        self.units.append((m.sentence, found[1], m.text))
         self._by_sentence: dict[tuple[int, str], Surroundings] = {}
         self._names = {a.name.casefold() for _, a in self.anchors} | {n.casefold() for *_, n in self.units}
         self._wide = tuple(dict.fromkeys(a for _, a in self.anchors))
@@ -736,6 +742,15 @@ class _Around:
                 unit_names=self._unit_names,
             )
         return found
+
+
+def _anchor_of(m: Mention, res: Resolution) -> tuple[Anchor, str]:
+    """Return the anchor a sure town makes, and its unit when it is named like its governorate."""
+    place = res.place
+    assert place is not None
+    # A town named like its governorate ("in Quneitra") stands for the unit as well.
+    unit = next((c.region for c in res.candidates if c.kind == "admin1" and c.region), "")
+    return Anchor(m.text, place.lat, place.lon), unit if unit == place.admin1 else ""
 
 
 def _sure(place: Place, res: Resolution) -> bool:
