@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from conflictmap.countries import country_by_code
 from conflictmap.extract.filters import Blocked, blocked_spans, rejects
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Matcher, Mention, Token, tokenize
@@ -677,19 +678,32 @@ def _stray(m: Mention, res: Resolution, around: _Around, focus: frozenset[str]) 
 
     Such a match is a common or personal name written with a capital ("So", "Photo by Ayal",
     "Enab Baladi's correspondent"), not a place the article is about. A name is taken without
-    support from the article only when it is exactly a city's (100,000+, a capital or a
-    governorate seat), or a town's of 10,000+ in the countries of interest.
+    support from the article only when it is exactly a city's in the countries of interest
+    (100,000+, a governorate seat, or a town of 10,000+), or abroad a capital's or a city's of a
+    million ("Reading the statement", "Split between", "Florence Parly said" are no places).
     """
     place = res.place
     if place is None or place.kind != "populated place" or not _one_word(m):
         return False
-    if res.match == 0 and (
-        place.population >= 100_000
-        or place.feature in ("PPLC", "PPLA")
-        or (is_major(place) and place.country in focus)
-    ):
-        return False
+    if res.match == 0:
+        if place.country in focus and (
+            place.population >= 100_000 or place.feature in ("PPLC", "PPLA") or is_major(place)
+        ):
+            return False
+        if place.country not in focus and (place.population >= 1_000_000 or _capital(place)):
+            return False
     return around.of(m).rank(place) >= 2
+
+
+def _capital(place: Place) -> bool:
+    """Whether a town is its country's capital (within a few km of the capital's point)."""
+    country = country_by_code(place.country) if place.country else None
+    return (
+        country is not None
+        and country.capital_lat is not None
+        and country.capital_lon is not None
+        and distance_km(place.lat, place.lon, country.capital_lat, country.capital_lon) < 15
+    )
 
 
 class _Around:

@@ -262,3 +262,16 @@ def test_an_arabic_place_word_opens_a_name_even_with_a_given_name_in_it():
     found = texts("Drones struck Tallet Hassan Zaki and Khirbet Nour el-Din overnight.")
 
     assert found == ["Tallet Hassan Zaki", "Khirbet Nour el-Din"]
+
+
+def test_a_foreign_town_named_by_a_common_word_is_no_place_without_support():
+    assert texts("Reading the statement, officials in Damascus said the raid was over.") == ["Damascus"]
+    assert texts("Split between factions, the town of Nawa stayed calm. Deal or no deal, it held.") == [
+        "Nawa"
+    ]
+    # Capitals and cities of a million are meant without a preposition before them.
+    assert texts("Florence Parly said Paris would host talks. Washington welcomed it; Istanbul too.") == [
+        "Paris",
+        "Washington",
+        "Istanbul",
+    ]
