@@ -91,6 +91,17 @@ _PLACE_WORDS_BEFORE = frozenset(
         "northwest",
         "southeast",
         "southwest",
+        # Arabic: in, to, from, near, towards, the town/village/city of
+        "في",
+        "إلى",
+        "الى",
+        "من",
+        "قرب",
+        "نحو",
+        "باتجاه",
+        "بلدة",
+        "قرية",
+        "مدينة",
     }
 )
 _PLACE_AFTER = re.compile(rf"^(?:['’]s)?\s+(?:{_PLACE_NOUNS})\b", re.IGNORECASE)

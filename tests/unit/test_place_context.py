@@ -275,3 +275,15 @@ def test_a_foreign_town_named_by_a_common_word_is_no_place_without_support():
         "Washington",
         "Istanbul",
     ]
+
+
+def test_an_arabic_name_is_read_in_the_context_of_the_english_text():
+    found = mentions(
+        "Israeli forces entered villages in the Quneitra countryside on Monday.\n\n"
+        "#عاجل دخول قوة إسرائيلية إلى الحميدية"
+    )
+
+    hamidiyah = found[-1]
+    assert hamidiyah["text"] == "الحميدية"
+    assert hamidiyah["place"]["place_id"] == "gn:174167"  # the Quneitra village of eleven namesakes
+    assert "Quneitra countryside" in hamidiyah["reason"]
