@@ -211,7 +211,7 @@ class Surroundings:
         near = [
             distance_km(a.lat, a.lon, place.lat, place.lon)
             for a in self.wide
-            if abs(a.lat - place.lat) < 1.0 and abs(a.lon - place.lon) < 1.3
+            if -1.0 < a.lat - place.lat < 1.0 and -1.3 < a.lon - place.lon < 1.3
         ]
         return min(100.0, *near) if near else 100.0
 
@@ -241,8 +241,9 @@ _BOX_DEGREES = 0.55
 def _nearest(anchors: tuple[Anchor, ...], lat: float, lon: float) -> tuple[float, str] | None:
     """Return the distance and name of the nearest anchor within SURROUNDINGS_KM, or ``None``."""
     best: tuple[float, str] | None = None
+    box = _BOX_DEGREES
     for anchor in anchors:
-        if abs(anchor.lat - lat) > _BOX_DEGREES or abs(anchor.lon - lon) > _BOX_DEGREES:
+        if not (-box < anchor.lat - lat < box and -box < anchor.lon - lon < box):
             continue
         d = distance_km(anchor.lat, anchor.lon, lat, lon)
         if d <= SURROUNDINGS_KM and (best is None or d < best[0]):

@@ -11,6 +11,7 @@ country of its demonyms and country names) as inferred context.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 
@@ -364,15 +365,28 @@ def _add_framed(text: str, tokens: list[Token], mentions: list[Mention], lexicon
     for m in mentions:
         if m.kind == "name" and (m.start, m.end) in spans:
             m.kind = "named"
-    out = [
-        m
-        for m in mentions
-        if not any(f.start <= m.start and m.end <= f.end and f.text != m.text for f in found)
-    ]
+    found.sort(key=lambda f: (f.start, -f.end))
+    out = [m for m in mentions if not _inside(found, m)]
     for f in found:
-        if not any(o.start < f.end and f.start < o.end for o in out):
-            out.append(f)
-    return sorted(out, key=lambda m: m.start)
+        if not _overlaps(out, f):
+            bisect.insort(out, f, key=lambda m: m.start)
+    return out
+
+
+def _inside(framed: list[Mention], m: Mention) -> bool:
+    """Whether a match lies inside a longer framed name (``framed`` in text order)."""
+    for f in framed:
+        if f.start > m.start:
+            return False
+        if m.end <= f.end and (f.end - f.start) > (m.end - m.start):
+            return True
+    return False
+
+
+def _overlaps(mentions: list[Mention], f: Mention) -> bool:
+    """Whether a framed name overlaps a mention kept (``mentions`` in text order)."""
+    k = bisect.bisect_left([m.end for m in mentions], f.start + 1)
+    return k < len(mentions) and mentions[k].start < f.end
 
 
 def _frames(text: str, tokens: list[Token]) -> list[re.Match[str]]:
@@ -638,7 +652,7 @@ def _placed(text: str, mentions: list[Mention]) -> list[bool]:
     """Whether each mention's name is written where a place is expected, here or elsewhere.
 
     "in X", "the village of X", "X town", or a list that goes on from such a name ("the villages
-    of A, B and C"). Any occurrence of the same name in the article counts for all of them.
+    of A, B and C"). Any occurrence of the same name as written counts for all of them.
     """
     direct = []
     previous: Mention | None = None
@@ -654,8 +668,8 @@ def _placed(text: str, mentions: list[Mention]) -> list[bool]:
             yes = bool(_LIST_GAP.match(text[previous.end : m.start]))
         direct.append(yes)
         previous = m
-    names = {m.text.casefold() for m, yes in zip(mentions, direct, strict=True) if yes}
-    return [yes or m.text.casefold() in names for m, yes in zip(mentions, direct, strict=True)]
+    names = {m.text for m, yes in zip(mentions, direct, strict=True) if yes}
+    return [yes or m.text in names for m, yes in zip(mentions, direct, strict=True)]
 
 
 def _title_case(text: str, line_start: int) -> bool:
@@ -792,8 +806,8 @@ def _sure(place: Place, res: Resolution) -> bool:
     if is_major(place) and not any(is_major(c) for c in others):
         return True
     return all(
-        abs(c.lat - place.lat) < 0.55
-        and abs(c.lon - place.lon) < 0.55
+        -0.55 < c.lat - place.lat < 0.55
+        and -0.55 < c.lon - place.lon < 0.55
         and distance_km(place.lat, place.lon, c.lat, c.lon) <= SURROUNDINGS_KM
         for c in others
     )
