@@ -652,7 +652,7 @@ def _placed(text: str, mentions: list[Mention]) -> list[bool]:
     """Whether each mention's name is written where a place is expected, here or elsewhere.
 
     "in X", "the village of X", "X town", or a list that goes on from such a name ("the villages
-    of A, B and C"). Any occurrence of the same name as written counts for all of them.
+    of A, B and C"). Any occurrence of the same name in the article counts for all of them.
     """
     direct = []
     previous: Mention | None = None
@@ -668,8 +668,8 @@ def _placed(text: str, mentions: list[Mention]) -> list[bool]:
             yes = bool(_LIST_GAP.match(text[previous.end : m.start]))
         direct.append(yes)
         previous = m
-    names = {m.text for m, yes in zip(mentions, direct, strict=True) if yes}
-    return [yes or m.text in names for m, yes in zip(mentions, direct, strict=True)]
+    names = {m.text.casefold() for m, yes in zip(mentions, direct, strict=True) if yes}
+    return [yes or m.text.casefold() in names for m, yes in zip(mentions, direct, strict=True)]
 
 
 def _title_case(text: str, line_start: int) -> bool:
