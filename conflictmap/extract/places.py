@@ -662,8 +662,11 @@ def _placed(text: str, mentions: list[Mention]) -> list[bool]:
         if line_start not in headlines:
             headlines[line_start] = _title_case(text, line_start)
         before = text[max(line_start, m.start - 30) : m.start]
-        # In a headline written in title case ("Deal to End Conflict") a capital says nothing.
-        yes = not headlines[line_start] and (_place_before(before) or bool(_PLACE_AFTER.match(text, m.end)))
+        # A dateline's place is a place ("GENEVA, Switzerland -"); in a headline written in title
+        # case ("Deal to End Conflict") a capital says nothing.
+        yes = (m.text.isupper() and not text[line_start : m.start].strip()) or (
+            not headlines[line_start] and (_place_before(before) or bool(_PLACE_AFTER.match(text, m.end)))
+        )
         if not yes and previous is not None and direct[-1] and m.start - previous.end < 8:
             yes = bool(_LIST_GAP.match(text[previous.end : m.start]))
         direct.append(yes)

@@ -287,3 +287,7 @@ def test_an_arabic_name_is_read_in_the_context_of_the_english_text():
     assert hamidiyah["text"] == "الحميدية"
     assert hamidiyah["place"]["place_id"] == "gn:174167"  # the Quneitra village of eleven namesakes
     assert "Quneitra countryside" in hamidiyah["reason"]
+
+
+def test_a_dateline_place_abroad_is_a_place():
+    assert texts("GENEVA, Switzerland (Wire) - Talks on Syria resumed on Monday.")[0] == "GENEVA"
