@@ -340,6 +340,8 @@ _OWNERS = frozenset({"home", "native", "birth", "ancestral"})
 _NOUNS_AFTER = frozenset(
     {"village", "villages", "town", "neighborhood", "neighbourhood", "area", "hill", "highlands"}
 )
+# Any word that may make a frame: the words of an article are filtered with one set lookup.
+_FRAME_WORDS = _NOUNS_BEFORE | _NOUNS_AFTER | _PREFIXES
 _LIST_SPLIT = re.compile(r",\s+(?:and\s+)?|\s+and\s+")
 
 
@@ -395,7 +397,8 @@ def _frames(text: str, tokens: list[Token]) -> list[re.Match[str]]:
     Names before a noun ("the Maqus neighborhood") are read back from it.
     """
     matches = []
-    for k, t in enumerate(tokens):
+    for k in [k for k, t in enumerate(tokens) if t.folded in _FRAME_WORDS]:
+        t = tokens[k]
         if (
             t.folded in _NOUNS_BEFORE
             and not (k > 0 and tokens[k - 1].folded in _OWNERS)  # "the home village of" a person
