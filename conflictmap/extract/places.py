@@ -601,7 +601,7 @@ def resolve_mentions(
     first = [
         _first_reading(text, mentions, k, resolver, lexicon, country, inferred) for k in range(len(mentions))
     ]
-    placed = _placed(text, mentions)
+    placed = _Placed(text, mentions)
     around = _Around(text, mentions, first, placed)
     kept = []
     for k, m in enumerate(mentions):
@@ -651,31 +651,56 @@ def resolve_mentions(
     return kept
 
 
-def _placed(text: str, mentions: list[Mention]) -> list[bool]:
+class _Placed:
     """Whether each mention's name is written where a place is expected, here or elsewhere.
 
-    "in X", "the village of X", "X town", or a list that goes on from such a name ("the villages
-    of A, B and C"). Any occurrence of the same name in the article counts for all of them.
+    "in X", "the village of X", "X town", a dateline, or a list that goes on from such a name
+    ("the villages of A, B and C"). Any occurrence of the same name in the article counts for
+    all of them. Asked only for the mentions whose reading depends on it, and worked out then.
     """
-    direct = []
-    previous: Mention | None = None
-    headlines: dict[int, bool] = {}
-    for m in mentions:
+
+    def __init__(self, text: str, mentions: list[Mention]) -> None:
+        self.text, self.mentions = text, mentions
+        self._direct: dict[int, bool] = {}
+        self._headlines: dict[int, bool] = {}
+        self._by_name: dict[str, list[int]] | None = None
+
+    def __getitem__(self, k: int) -> bool:
+        if self.direct(k):
+            return True
+        if self._by_name is None:
+            self._by_name = {}
+            for n, m in enumerate(self.mentions):
+                self._by_name.setdefault(m.text.casefold(), []).append(n)
+        return any(self.direct(n) for n in self._by_name[self.mentions[k].text.casefold()] if n != k)
+
+    def direct(self, k: int) -> bool:
+        """Whether this occurrence itself is written where a place is expected."""
+        known = self._direct.get(k)
+        if known is None:
+            known = self._direct[k] = self._direct_uncached(k)
+        return known
+
+    def _direct_uncached(self, k: int) -> bool:
+        text, m = self.text, self.mentions[k]
         line_start = text.rfind("\n", 0, m.start) + 1
-        if line_start not in headlines:
-            headlines[line_start] = _title_case(text, line_start)
-        before = text[max(line_start, m.start - 30) : m.start]
-        # A dateline's place is a place ("GENEVA, Switzerland -"); in a headline written in title
-        # case ("Deal to End Conflict") a capital says nothing.
-        yes = (m.text.isupper() and not text[line_start : m.start].strip()) or (
-            not headlines[line_start] and (_place_before(before) or bool(_PLACE_AFTER.match(text, m.end)))
+        if m.text.isupper() and not text[line_start : m.start].strip():
+            return True  # a dateline's place ("GENEVA, Switzerland -")
+        headline = self._headlines.get(line_start)
+        if headline is None:
+            headline = self._headlines[line_start] = _title_case(text, line_start)
+        # In a headline written in title case ("Deal to End Conflict") a capital says nothing.
+        if not headline and (
+            _place_before(text[max(line_start, m.start - 30) : m.start]) or _PLACE_AFTER.match(text, m.end)
+        ):
+            return True
+        previous = self.mentions[k - 1] if k > 0 else None
+        return (
+            previous is not None
+            and m.start - previous.end < 8
+            and bool(_LIST_GAP.match(text[previous.end : m.start]))
+            and self.direct(k - 1)
         )
-        if not yes and previous is not None and direct[-1] and m.start - previous.end < 8:
-            yes = bool(_LIST_GAP.match(text[previous.end : m.start]))
-        direct.append(yes)
-        previous = m
-    names = {m.text.casefold() for m, yes in zip(mentions, direct, strict=True) if yes}
-    return [yes or m.text.casefold() in names for m, yes in zip(mentions, direct, strict=True)]
 
 
 def _title_case(text: str, line_start: int) -> bool:
@@ -741,18 +766,20 @@ class _Around:
     """The places an article names for sure, by sentence: the surroundings of its mentions."""
 
     def __init__(
-        self, text: str, mentions: list[Mention], first: list[Resolution | None], placed: list[bool]
+        self, text: str, mentions: list[Mention], first: list[Resolution | None], placed: _Placed
     ) -> None:
         self.anchors: list[tuple[int, Anchor]] = []
         self.units: list[tuple[int, str, str]] = []
         sure: dict[int, tuple[Anchor, str] | None] = {}  # per answer (a repeated name has one)
-        for m, res, yes in zip(mentions, first, placed, strict=True):
-            if res is None or res.place is None or res.match >= 2 or _dateline(text, m):
-                continue  # a dateline says where the reporter is, not where things happened
+        for k, (m, res) in enumerate(zip(mentions, first, strict=True)):
+            if res is None or res.place is None or res.match >= 2:
+                continue
             place = res.place
+            if place.kind not in ("admin1", "populated place") or _dateline(text, m):
+                continue  # a dateline says where the reporter is, not where things happened
             if place.kind == "admin1" and place.region:
                 self.units.append((m.sentence, place.region, m.text))
-            elif place.kind == "populated place" and (yes or is_major(place)):
+            elif place.kind == "populated place" and (is_major(place) or placed[k]):
                 if id(res) not in sure:
                     sure[id(res)] = _anchor_of(m, res) if _sure(place, res) else None
                 found = sure[id(res)]
@@ -845,7 +872,7 @@ def _first_reading(
 
 def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
     m = mentions[k]
-    written = m.text.replace("_", " ")  # a hashtag's words
+    written = m.text.replace("_", " ") if "_" in m.text else m.text  # a hashtag's words
     if m.kind != "name":
         return written
     last = written.split()[-1]
