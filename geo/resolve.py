@@ -495,6 +495,8 @@ class Resolver:
                     plain = self._memo[(*memo_key[:-1], None)]
                     if not extra and self._unmoved(plain, base[1], surroundings):
                         hit = self._memo[memo_key] = plain
+                    elif not extra:  # the same candidates: re-ranked, not ranked anew
+                        hit = self._memo[memo_key] = self._choose(query, base[0], base[1], context, base[2])
                     else:
                         hit = self._memo[memo_key] = self._choose(query, base[0], base[1] + extra, context)
                     return hit
@@ -754,6 +756,23 @@ class Resolver:
         """Rank the candidates (or re-rank ``scored``, ranked without ``context.near``)."""
         if scored is None:
             scored = self._scored(reading, found, context)
+        elif context.surroundings is not None:
+            # Ranked without surroundings: only their key and the distance tie-breaker change.
+            near = context.surroundings
+            around = self._around(found, near)
+            scored = sorted(
+                (
+                    (
+                        rank[0],
+                        around[p.place_id],
+                        *rank[2:_DISTANCE],
+                        round(near.nearest_km(p) / 10) if near.wide and around[p.place_id] < 3 else 0.0,
+                        *rank[_DISTANCE + 1 :],
+                    ),
+                    p,
+                )
+                for rank, p in scored
+            )
         elif context.near is not None:
             near = context.near
             # Only the distance tie-breaker depends on ``near`` (see _rank): the rest is kept.
@@ -798,21 +817,7 @@ class Resolver:
     ) -> list[tuple[tuple, Place]]:
         wanted = variant_key(reading.name)
         best_tier = min(tier for _, tier in found)
-        around: dict[str, int] = {}
-        if (near := context.surroundings) is not None:
-            # Small places by how close they lie to the document's places (a consonant-only match
-            # only when its own sentence names where it lies); a major place is meant wherever it
-            # lies, so it ranks with the best of them and the likelihood score decides.
-            around = {
-                place.place_id: near.rank(place) if tier < 2 or near.rank(place) == 0 else 3
-                for place, tier in found
-            }
-            floor = min((around[p.place_id] for p, _ in found if not is_major(p)), default=0)
-            for place, _ in found:
-                if is_major(place) and (place.country in self.focus or place.kind != "populated place"):
-                    # A major place of the region (or a unit, a country) ranks with the best
-                    # small namesake: the likelihood score decides between them.
-                    around[place.place_id] = min(around[place.place_id], floor)
+        around = self._around(found, context.surroundings) if context.surroundings is not None else {}
         return sorted(
             (
                 self._rank(
@@ -828,6 +833,26 @@ class Resolver:
             )
             for place, tier in found
         )
+
+    def _around(self, found: tuple[tuple[Place, int], ...], near: Surroundings) -> dict[str, int]:
+        """Each candidate's rank among the document's places (the second key of _rank).
+
+        Small places by how close they lie to the document's places (a consonant-only match only
+        when its own sentence names where it lies); a major place of the region (or a unit, a
+        country) is meant wherever it lies, so it ranks with the best of them and the likelihood
+        score decides between it and them.
+        """
+        around = {
+            place.place_id: near.rank(place) if tier < 2 or near.rank(place) == 0 else 3
+            for place, tier in found
+        }
+        majors = [p for p, _ in found if is_major(p)]
+        if majors:
+            floor = min((around[p.place_id] for p, _ in found if not is_major(p)), default=0)
+            for place in majors:
+                if place.country in self.focus or place.kind != "populated place":
+                    around[place.place_id] = min(around[place.place_id], floor)
+        return around
 
     def _rank(
         self,
