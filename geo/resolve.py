@@ -116,9 +116,18 @@ def is_major(place: Place) -> bool:
     as such, see :data:`SEAT_POPULATION`): a name that a town of this size bears is that town,
     whatever village of the same name lies nearer the document's other places.
     """
-    if place.kind != "populated place":
-        return True
-    return max(place.population, SEAT_POPULATION.get(place.feature, 0)) >= MAJOR_POPULATION
+    major = _MAJOR.get(place.place_id)
+    if major is None:
+        major = place.kind != "populated place" or (
+            max(place.population, SEAT_POPULATION.get(place.feature, 0)) >= MAJOR_POPULATION
+        )
+        if len(_MAJOR) > 200_000:
+            _MAJOR.clear()
+        _MAJOR[place.place_id] = major
+    return major
+
+
+_MAJOR: dict[str, bool] = {}  # place id -> is_major (asked for every namesake of every phrase)
 
 
 def precision_of(kind: str, *, vague: bool) -> int:

@@ -267,17 +267,12 @@ def _add_extra(
     if not extra:
         return mentions
     # A feature phrase wins over the name inside it ("Yarmouk River" over "Yarmouk").
-    out = [
-        m
-        for m in mentions
-        if not any(
-            e.start <= m.start and m.end <= e.end and (e.end - e.start) > (m.end - m.start) for e in extra
-        )
-    ]
-    for e in sorted(extra, key=lambda e: (e.start, -(e.end - e.start))):
-        if not any(o.start < e.end and e.start < o.end for o in out):
-            out.append(e)
-    return sorted(out, key=lambda m: m.start)
+    extra.sort(key=lambda e: (e.start, -(e.end - e.start)))
+    out = [m for m in mentions if not _inside(extra, m)]
+    for e in extra:
+        if not _overlaps(out, e):
+            bisect.insort(out, e, key=lambda m: m.start)
+    return out
 
 
 # A name as news transliterates Arabic ones: capitalised words, articles joined by hyphens
