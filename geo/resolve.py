@@ -177,15 +177,13 @@ class Surroundings:
     wide: tuple[Anchor, ...] = ()
     wide_units: frozenset[str] = frozenset()
     unit_names: tuple[tuple[str, str], ...] = ()
-    # Per place id: its rank and distance to the nearest town (asked for every namesake).
+    # Per place id: its rank (asked for every namesake); per query: the answer among them.
     _ranks: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _answers: dict[tuple, Resolution] = field(default_factory=dict, compare=False, repr=False)
     _hash: int = field(default=0, compare=False, repr=False)
     _box: tuple[float, float, float, float] = field(default=(0.0, -1.0, 0.0, -1.0), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Hashed once: the surroundings are part of memo keys, asked for every namesake.
-        fields = (self.close, self.close_units, self.wide, self.wide_units, self.unit_names)
-        object.__setattr__(self, "_hash", hash(fields))
         anchors = self.close + self.wide
         if anchors:
             # Every anchor's box at once: most namesakes lie far outside it (one test, not one each).
@@ -199,6 +197,9 @@ class Surroundings:
             object.__setattr__(self, "_box", box)
 
     def __hash__(self) -> int:
+        if not self._hash:  # hashed once, when first asked
+            fields = (self.close, self.close_units, self.wide, self.wide_units, self.unit_names)
+            object.__setattr__(self, "_hash", hash(fields) or 1)
         return self._hash
 
     def __bool__(self) -> bool:
@@ -480,36 +481,16 @@ class Resolver:
             country = within_country = within_country.upper()
         if surroundings is not None and not surroundings:
             surroundings = None
-        memo_key = (query, country, near, within_country, admin1, inferred, surroundings)
+        if surroundings is not None:
+            return self._among(query, country, near, within_country, admin1, inferred, surroundings)
+        memo_key = (query, country, near, within_country, admin1, inferred, None)
         hit = self._memo.get(memo_key)
         if hit is None:
             unit = self._admin1_id(admin1, country) if admin1 else None
             context = _Context(
                 country and country.upper(), unit, near, explicit=not inferred, surroundings=surroundings
             )
-            if surroundings is not None:
-                # Only the ranking depends on the surroundings: the reading and candidates are
-                # those of the phrase alone (re-ranked, not looked up again).
-                self.resolve(
-                    query,
-                    country=country,
-                    near=near,
-                    within_country=within_country,
-                    admin1=admin1,
-                    inferred=inferred,
-                )
-                base = self._bases.get((query, country, None, within_country, admin1, inferred, None))
-                if base is not None:
-                    extra = self._skeletons_around(base[0], base[1], surroundings)
-                    plain = self._memo[(*memo_key[:-1], None)]
-                    if not extra and self._unmoved(plain, base[1], surroundings):
-                        hit = self._memo[memo_key] = plain
-                    elif not extra:  # the same candidates: re-ranked, not ranked anew
-                        hit = self._memo[memo_key] = self._choose(query, base[0], base[1], context, base[2])
-                    else:
-                        hit = self._memo[memo_key] = self._choose(query, base[0], base[1] + extra, context)
-                    return hit
-            elif near is not None:
+            if near is not None:
                 self.resolve(
                     query, country=country, within_country=within_country, admin1=admin1, inferred=inferred
                 )
@@ -546,6 +527,49 @@ class Resolver:
     def _names_a_major_place(self, name: str) -> bool:
         """Whether a name is (strictly) the name of a unit, country, area or town of 10,000+."""
         return any(tier < 2 and is_major(place) for place, tier in self.gazetteer.candidates(name))
+
+    def _among(
+        self,
+        query: str,
+        country: str | None,
+        near: tuple[float, float] | None,
+        within_country: str | None,
+        admin1: str | None,
+        inferred: bool,
+        surroundings: Surroundings,
+    ) -> Resolution:
+        """Resolve a phrase among a document's places (kept with them, not in the memo).
+
+        Only the ranking depends on the surroundings: the reading and candidates are those of the
+        phrase alone (re-ranked, not looked up again).
+        """
+        key = (query, country, near, within_country, admin1, inferred)
+        hit = surroundings._answers.get(key)
+        if hit is not None:
+            return hit
+        plain = self.resolve(
+            query, country=country, near=near, within_country=within_country, admin1=admin1, inferred=inferred
+        )
+        base = self._bases.get((query, country, None, within_country, admin1, inferred, None))
+        context = _Context(
+            country and country.upper(),
+            self._admin1_id(admin1, country) if admin1 else None,
+            near,
+            explicit=not inferred,
+            surroundings=surroundings,
+        )
+        if base is None:
+            hit = self._resolve(query, context, within_country)
+        else:
+            extra = self._skeletons_around(base[0], base[1], surroundings)
+            if not extra and self._unmoved(plain, base[1], surroundings):
+                hit = plain
+            elif not extra:  # the same candidates: re-ranked, not ranked anew
+                hit = self._choose(query, base[0], base[1], context, base[2])
+            else:
+                hit = self._choose(query, base[0], base[1] + extra, context)
+        surroundings._answers[key] = hit
+        return hit
 
     def _unmoved(self, plain: Resolution, found: tuple[tuple[Place, int], ...], near: Surroundings) -> bool:
         """Whether the surroundings leave the answer of the phrase alone as it is.
