@@ -101,8 +101,8 @@ def spatial_from_options(opts: dict[str, Any]) -> SpatialFilter:
 
 
 def geocode_report(names: Sequence[str], *, chain: GeocoderChain, country: str | None, as_json: bool) -> str:
-    """Resolve names together (they give each other context) and render JSON or a table."""
-    resolutions = chain.resolve_all(names, country=country)
+    """Resolve names each on its own (a list of names is no document) and render JSON or a table."""
+    resolutions = chain.resolve_each(names, country=country)
     rows = [describe(resolutions[name]) for name in names]
     for row in rows:
         if not row["found"] and row["query"] in chain.failures:

@@ -261,6 +261,18 @@ class GeocoderChain:
                 results[query] = self._online(query, res, country)
         return results
 
+    def resolve_each(self, queries: Iterable[str], *, country: str | None = None) -> dict[str, Resolution]:
+        """Resolve distinct names each on its own (offline first, then online).
+
+        For a list of unrelated names (the ``geocode`` command): one name must not pull another
+        toward itself, nor lend it a country; only ``country`` is context.
+        """
+        results = {q: self.resolver.resolve(q, country=country) for q in dict.fromkeys(queries) if q}
+        for query, res in results.items():
+            if not res.found and self.online:
+                results[query] = self._online(query, res, country)
+        return results
+
     def resolve_pairs(
         self, keys: Iterable[tuple[str, str | None, str | None]], *, country: str | None = None
     ) -> dict[tuple[str, str | None, str | None], Resolution]:

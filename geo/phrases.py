@@ -21,6 +21,7 @@ DIRECTION = (
 ADMIN_WORDS = r"(?:governorate|province|muhafazah|muhafazat|mohafazat|mohafazah|wilayah|vilayet|il)"
 VAGUE_AFTER = r"(?:outskirts|suburbs|surroundings|environs|vicinity|area|region|hinterland|plain|plains)"
 POPULATED_WORDS = r"(?:city|town|village|hamlet|camp|refugee camp|neighbourhood|neighborhood|district)"
+NAMED_AFTER_WORDS = r"(?:bridge|crossing|checkpoint|gate|junction|roundabout|airport|air base|airbase)"
 MOUNTAIN_WORDS = r"(?:mountain|mountains|heights|hills?|peak|range)"
 
 # Arabic place names put these words after the name ("Eastern Ghariyeh" is al-Ghariyah
@@ -82,6 +83,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | None, bool, str | None], ...] = tup
             None,
         ),
         (rf"(?:the )?{POPULATED_WORDS} of (?P<name>.+)", "populated place", False, None),
+        # A crossing, bridge or checkpoint named after a place lies at it ("the Karakozak Bridge").
+        (rf"(?:the )?(?P<name>.+?) {NAMED_AFTER_WORDS}", None, True, None),
         (r"(?:mukhayyam|mukhayam|mokhayam|mukhaym|camp) (?P<name>.+)", "populated place", False, None),
         (rf"(?P<name>.+?) {POPULATED_WORDS}", "populated place", False, None),
         (rf"(?:the )?{DIRECTION} (?P<name>.+)", None, True, "admin1"),
@@ -89,6 +92,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | None, bool, str | None], ...] = tup
         (r"محافظ[ةه] (?P<name>.+)", "admin1", False, None),
         (r"ريف (?P<name>.+)", None, True, "admin1"),
         (r"(?:مدين[ةه]|بلد[ةه]|قري[ةه]) (?P<name>.+)", "populated place", False, None),
+        # "درعا البلد", "درعا المحطة": the old town or station quarter of a town, part of it.
+        (r"(?P<name>.+?) (?:البلد|المحط[ةه])", None, True, None),
     )
 )
 
@@ -115,6 +120,9 @@ class Phrase:
     directional
         Whether the phrase names a part of the place by direction ("northern Daraa", "west of
         Homs"): the place, but not all of it.
+    suffix_of
+        For a reading that turns an English adjective into the Arabic suffix ("Eastern Ghariyeh"
+        read as "Ghariyeh Sharqiyah"), the name the adjective stands before ("Ghariyeh").
     """
 
     text: str
@@ -124,6 +132,7 @@ class Phrase:
     qualifier: str | None = None
     prefer: str | None = None
     directional: bool = False
+    suffix_of: str | None = None
 
 
 def read_phrase(text: str) -> list[Phrase]:
@@ -221,5 +230,14 @@ def _part_readings(text: str, name: str, qualifier: str | None) -> list[Phrase]:
     suffixed = SUFFIX_WORDS.match(name)
     if suffixed:
         for arabic in ARABIC_SUFFIXES[suffixed.group("word").lower()]:
-            readings.append(Phrase(text, f"{suffixed.group('name')} {arabic}", None, False, qualifier))
+            readings.append(
+                Phrase(
+                    text,
+                    f"{suffixed.group('name')} {arabic}",
+                    None,
+                    False,
+                    qualifier,
+                    suffix_of=suffixed.group("name"),
+                )
+            )
     return readings

@@ -12,8 +12,10 @@ Sources (see data/README.md for versions and licences):
   and event datasets use for the admin-1 units.
 
 Places are merged by GeoNames id: a WOF record and a GeoNames row of one place become one place
-with the names of both. Abandoned (PPLQ) and historical (PPLH) places are dropped, as are WOF
-duplicates without a GeoNames id that lie within 5 km of a place of the same name.
+with the names of both. Historical (PPLH) and destroyed (PPLW) places are dropped, as are WOF
+duplicates without a GeoNames id that lie within 5 km of a place of the same name. Abandoned
+villages (PPLQ) are kept with their feature code: reports name them as sites (the emptied
+villages of the Golan buffer zone), and the resolver ranks them below inhabited namesakes.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ LEVANT = {"SY", "LB", "IL", "PS", "JO", "IQ", "TR"}
 # Name lists of WOF records hold names in ~200 languages; news about the region is matched on
 # Latin-script, Arabic and Hebrew forms, so only those scripts are kept (keeps the file small).
 KEEP_SCRIPT = re.compile(r"^[\s\-'’‘`ʿʾ().,0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF\u0600-\u06FF\u0590-\u05FF]+$")
-DROPPED_FEATURE_CODES = {"PPLQ", "PPLH", "PPLW"}  # abandoned, historical, destroyed
+DROPPED_FEATURE_CODES = {"PPLH", "PPLW"}  # historical, destroyed
 COUNTRY_ISO_FIXES = {"FRA": "FR", "NOR": "NO", "KOS": "XK"}
 HASC_TO_ISO2 = {"PSX": "PS"}
 
@@ -340,7 +342,9 @@ def merge_wof(shared: Path, by_gn: dict[int, Place]) -> list[Place]:
             p = feat["properties"]
             if p.get("wof:placetype") not in ("locality", "neighbourhood"):
                 continue  # admin areas come from Natural Earth with polygons
-            if p.get("gn:feature_code") in DROPPED_FEATURE_CODES or p.get("mz:is_current") == 0:
+            feature = p.get("gn:feature_code")
+            # WOF marks abandoned villages as no longer current (with a cessation date): kept all the same.
+            if feature in DROPPED_FEATURE_CODES or (p.get("mz:is_current") == 0 and feature != "PPLQ"):
                 continue
             gn_id = p.get("gn:geonameid") or (p.get("wof:concordances") or {}).get("gn:id")
             lon, lat = feat["geometry"]["coordinates"]

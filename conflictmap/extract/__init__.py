@@ -98,8 +98,9 @@ def extract_articles(
         Events in the model's columns plus ``evidence`` (JSON list of ``[start, end]`` spans in
         the article as read); events without a place are kept unlocated.
     mentions : list of dict
-        Every place mention: ``article``, ``start``, ``end``, ``text``, ``place`` (or ``None``)
-        and ``role`` (``site`` or ``context``).
+        Every place mention: ``article``, ``start``, ``end``, ``text``, ``place`` (or ``None``),
+        ``role`` (``site`` or ``context``) and ``reason`` (why that place won among its
+        namesakes, or ``None``).
 
     Raises
     ------

@@ -82,12 +82,12 @@ class Extractor:
             country = self._dateline_country(text, candidates, sentences) or self._context_country(
                 candidates, demonyms
             )
+        starts = [s for s, _ in sentences]
+        for m in candidates:  # before resolving: a mention is read among its sentence's places
+            m.sentence = max(0, bisect.bisect_right(starts, m.start) - 1)
         mentions = resolve_mentions(
             text, candidates, self.resolver, self.lexicon, country=country, inferred=inferred
         )
-        starts = [s for s, _ in sentences]
-        for m in mentions:
-            m.sentence = max(0, bisect.bisect_right(starts, m.start) - 1)
         words = [(t.start, t.folded) for t in tokens]
         events = self._events(text, sentences, mentions, published, words)
         if not any(m.place is not None for m in mentions) and events:

@@ -20,10 +20,85 @@ from dataclasses import dataclass, field
 
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Token
+from geo.names import exact_key
 
 __all__ = ["Blocked", "blocked_spans", "rejects"]
 
 _RUN_GAP = re.compile(r"^['’]?[ \-]$")
+# Arabic words that are no place on their own, though a place bears the same letters: function
+# words, directions and generic place nouns ("North Lebanon" is الشمال, Medina المدينة). They
+# may still open a name ("جنوب لبنان", "مدينة درعا").
+ARABIC_NOT_NAMES = frozenset(
+    exact_key(w)
+    for w in (
+        "في",
+        "من",
+        "إلى",
+        "الى",
+        "على",
+        "عن",
+        "مع",
+        "بعد",
+        "قبل",
+        "حتى",
+        "ثم",
+        "أو",
+        "لا",
+        "ما",
+        "هذا",
+        "هذه",
+        "ذلك",
+        "التي",
+        "الذي",
+        "كل",
+        "بين",
+        "عند",
+        "منذ",
+        "خلال",
+        "ضد",
+        "نحو",
+        "عبر",
+        "حول",
+        "قرب",
+        "داخل",
+        "خارج",
+        "فوق",
+        "تحت",
+        "شمال",
+        "جنوب",
+        "شرق",
+        "غرب",
+        "وسط",
+        "شمالي",
+        "جنوبي",
+        "شرقي",
+        "غربي",
+        "الشمال",
+        "الجنوب",
+        "الشرق",
+        "الغرب",
+        "مدينة",
+        "بلد",
+        "البلد",
+        "بلدة",
+        "قرية",
+        "محافظة",
+        "ريف",
+        "منطقة",
+        "مناطق",
+        "حي",
+        "مخيم",
+        "نهر",
+        "سد",
+        "جبل",
+        "تل",
+        "وادي",
+        "بحيرة",
+        "معبر",
+        "حاجز",
+        "طريق",
+    )
+)
 _CONNECTORS = frozenset({"of", "for", "and", "al", "el", "the", "de"})
 
 
@@ -102,7 +177,10 @@ def _people(tokens: list[Token], lexicon: Lexicon, blocked: Blocked) -> None:
         if j > i + 1 or is_given:
             start = tok.start if is_given else tokens[i + 1].start if j > i + 1 else tok.start
             blocked.spans.append((start, tokens[j - 1].end))
-            for k in range(i + 1, j):
+            # After a title, the first of several names is a given name ("Minister Israel Katz"):
+            # only the names after it are the person's surname, here and elsewhere.
+            first = i + 2 if not is_given and j - i > 2 else i + 1
+            for k in range(first, j):
                 if not tokens[k].article:
                     blocked.surnames.add(tokens[k].folded)
 
@@ -112,6 +190,8 @@ def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, bl
     start, end = tokens[i].start, tokens[j - 1].end
     if blocked.covers(start, end):
         return "organisation or person"
+    if j - i > 1 and any(len(t.text) == 1 and text.startswith(".", t.end) for t in tokens[i:j]):
+        return "initial or abbreviation ('The U.S.-brokered', 'J. Smith')"
     words = [t for t in tokens[i:j] if not t.article]
     folded = [t.folded for t in words]
     if folded and all(w in lexicon.person_names for w in folded):
@@ -122,8 +202,18 @@ def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, bl
         return "personal name (said X)"
     if j < len(tokens) and tokens[j].joined and tokens[j].text.isdigit() and text[tokens[j].start - 1] == " ":
         return "news outlet (a name and a number)"
+    if (
+        j < len(tokens)
+        and tokens[j].hyphen
+        and tokens[j].start == end + 1
+        and tokens[j].text.islower()
+        and not tokens[j].article
+    ):
+        return "adjective (a compound such as 'US-brokered', 'Idlib-based')"
     if len(words) == 1:
         word = words[0]
+        if word.arabic and exact_key(word.text) in ARABIC_NOT_NAMES:
+            return "Arabic function word or generic noun"
         if folded[0] in lexicon.demonyms:
             return "demonym"
         if folded[0] in lexicon.common_words or folded[0] in lexicon.given_names:

@@ -134,6 +134,8 @@ def mention_records(result: ArticleResult) -> list[dict[str, Any]]:
                     "place_id": place.place_id,
                 },
                 "role": m.role,
+                # why this place won among its namesakes (or why none was found)
+                "reason": m.resolution.reason if m.resolution is not None else None,
             }
         )
     return out

@@ -27,12 +27,17 @@ __all__ = ["MAX_NAME_WORDS", "Mention", "NameIndex", "Token", "tokenize"]
 
 MAX_NAME_WORDS = 6
 _TOKEN = re.compile(r"[^\W_]+(?:['’`ʼ][^\W_]+)*")
+# In text with Arabic harakat or tanween, those marks belong to their word (a word ending in
+# tanween stays whole); the plain pattern is faster and serves every other text.
+_HARAKAT = re.compile(r"[\u064b-\u065f\u0670]")
+_TOKEN_HARAKAT = re.compile(r"[^\W_]+(?:[\u064b-\u065f\u0670]+[^\W_]*)*(?:['’`ʼ][^\W_]+)*")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 # Arabic prefixes that belong with the name they introduce ("ريف دمشق", "محافظة درعا").
 _ARABIC_PHRASE_WORDS = frozenset(
     {"ريف", "محافظة", "محافظه", "مدينة", "مدينه", "بلدة", "بلده", "قرية", "قريه"}
 )
-_JOINERS = frozenset({" ", "-", "‐", "–"})
+# What may stand between two words of one name; "_" joins the words of a hashtag ("#درعا_البلد").
+_JOINERS = frozenset({" ", "-", "‐", "–", "_"})
 
 
 class Token(NamedTuple):
@@ -55,14 +60,14 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     append, new, words, joiners = tokens.append, tuple.__new__, _WORDS, _JOINERS
     prev_end = -2
-    for match in _TOKEN.finditer(text):
+    for match in (_TOKEN_HARAKAT if _HARAKAT.search(text) else _TOKEN).finditer(text):
         start, end = match.span()
         word = match[0]
         cut, stem, key, capital, article, arabic, folded = words.get(word) or _word_info(word)
         joined = start - prev_end == 1 and text[start - 1] in joiners
         end -= cut
         # tuple.__new__ skips the named tuple's Python-level constructor (hundreds per article)
-        hyphen = joined and text[start - 1] != " "
+        hyphen = joined and text[start - 1] in "-‐–"
         append(new(Token, (start, end, stem, key, capital, article, arabic, joined, hyphen, folded)))
         prev_end = end
     return tokens

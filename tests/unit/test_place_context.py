@@ -1,0 +1,293 @@
+"""Places read in context, abbreviations, and what is no place: the resolver and the mention finder.
+
+Every sentence here is written for the test; none is taken from an article.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conflictmap.cli import cli
+from conflictmap.extract import extract_events
+from geo.resolve import Anchor, Resolver, Surroundings, _Context, abbreviation
+
+SPELLINGS = Path(__file__).resolve().parents[1] / "data" / "place_spellings.yaml"
+
+QUNEITRA_CITY = Anchor("Quneitra", 33.12595, 35.82461)
+DARAA_CITY = Anchor("Daraa", 32.61889, 36.10213)
+
+
+@pytest.fixture(scope="module")
+def resolver() -> Resolver:
+    return Resolver()
+
+
+def mentions(text: str) -> list[dict]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _events, found = extract_events(text + "\n", published="2025-10-16")
+    return found
+
+
+def texts(text: str) -> list[str]:
+    return [m["text"] for m in mentions(text)]
+
+
+# -- the resolver: surroundings --------------------------------------------------------------
+
+
+def test_a_village_is_read_in_the_unit_its_sentence_names(resolver):
+    alone = resolver.resolve("Ara", country="SY", inferred=True)
+    near = resolver.resolve(
+        "Ara",
+        country="SY",
+        inferred=True,
+        surroundings=Surroundings(close_units=frozenset({"SY-SU"}), unit_names=(("SY-SU", "Sweida"),)),
+    )
+
+    assert alone.place.admin1 != "SY-SU"
+    assert near.place.admin1 == "SY-SU"
+    assert "in Sweida, named in the same sentence" in near.reason
+
+
+def test_a_village_is_read_near_the_towns_of_the_document(resolver):
+    res = resolver.resolve(
+        "al-Hamidiya", country="SY", inferred=True, surroundings=Surroundings(wide=(QUNEITRA_CITY,))
+    )
+
+    assert res.place.admin1 == "SY-QU"
+    assert "km from Quneitra, named in the same text" in res.reason
+
+
+def test_a_major_place_is_meant_wherever_the_document_lies(resolver):
+    around_daraa = Surroundings(close=(DARAA_CITY,), close_units=frozenset({"SY-DR"}))
+
+    amman = resolver.resolve("Amman", country="SY", inferred=True, surroundings=around_daraa)
+    sweida = resolver.resolve(
+        "Sweida", country="SY", inferred=True, surroundings=Surroundings(close=(QUNEITRA_CITY,))
+    )
+
+    assert amman.place.place_id == "gn:250441"  # the capital of Jordan
+    assert sweida.place.place_id == "gn:172408"  # the city, not a village nearer Quneitra
+
+
+def test_a_consonant_match_is_taken_only_where_its_sentence_locates_it(resolver):
+    in_sentence = Surroundings(close_units=frozenset({"SY-DR"}))
+    in_text = Surroundings(wide_units=frozenset({"SY-DR"}))
+
+    assert resolver.resolve("Tafs", country="SY", inferred=True, surroundings=in_sentence).place.place_id == (
+        "gn:163806"
+    )
+    assert resolver.resolve("Tafs", country="SY", inferred=True, surroundings=in_text).place.place_id != (
+        "gn:163806"
+    )
+
+
+def test_an_abandoned_village_is_taken_only_among_the_document_places(resolver):
+    alone = resolver.resolve("al-Adnaniyah", country="SY", inferred=True)
+    near = resolver.resolve(
+        "al-Adnaniyah", country="SY", inferred=True, surroundings=Surroundings(close=(QUNEITRA_CITY,))
+    )
+
+    assert alone.place.place_id != "gn:8200019"  # an inhabited namesake first
+    assert (near.place.place_id, near.place.feature) == ("gn:8200019", "PPLQ")
+
+
+def test_a_direction_before_a_governorate_is_no_arabic_suffix(resolver):
+    # "western X" may be the village "X Gharbi", but not when X names a governorate.
+    res = resolver.resolve("western Daraa", country="SY", inferred=True)
+
+    assert (res.place.kind, res.place.region) == ("admin1", "SY-DR")
+
+
+# -- abbreviations -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "letters"),
+    [("the US", "US"), ("U.S.", "US"), ("the U.K.", "UK"), ("UAE", "UAE"), ("Ur", None), ("HOMS", None)],
+)
+def test_abbreviation_letters(query, letters):
+    assert abbreviation(query) == letters
+
+
+@pytest.mark.parametrize(
+    ("query", "region"),
+    [("the US", "US"), ("US", "US"), ("U.S.", "US"), ("UK", "GB"), ("the U.K.", "GB"), ("KSA", "SA")],
+)
+def test_a_country_abbreviation_is_the_country(resolver, query, region):
+    res = resolver.resolve(query)
+
+    assert (res.place.kind, res.place.region) == ("country", region)
+
+
+@pytest.mark.parametrize("query", ["the UN", "UN", "EU", "the EU"])
+def test_an_organisation_abbreviation_is_no_place(resolver, query):
+    res = resolver.resolve(query)
+
+    assert res.place is None
+    assert "abbreviation" in res.reason
+
+
+def geocode_json(*names: str) -> list[dict]:
+    result = CliRunner().invoke(cli, ["geocode", "--json", *names])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_geocode_command_reads_abbreviations():
+    rows = geocode_json("the US", "US", "UK", "the UN")
+
+    assert [row["country"] for row in rows[:3]] == ["US", "US", "GB"]
+    assert [row["kind"] for row in rows[:3]] == ["country"] * 3
+    assert rows[3]["found"] is False and "abbreviation" in rows[3]["reason"]
+
+
+def test_geocode_names_do_not_pull_each_other():
+    # In a document "Ara" next to "Sweida" is the Sweida village; a list of names is no document.
+    together = geocode_json("Sweida", "Ara")[1]
+    alone = geocode_json("Ara")[0]
+
+    assert together["place_id"] == alone["place_id"]
+
+
+# -- the mention finder --------------------------------------------------------------------------
+
+
+def test_country_abbreviations_are_mentions_as_nouns_only():
+    found = mentions(
+        "Officials from Jordan and the US met in Amman. U.S. officials declined to comment. "
+        "The US-brokered truce held, the UK-based monitor said, and the UN urged calm."
+    )
+
+    assert [m["text"] for m in found] == ["Jordan", "US", "Amman"]
+    assert found[1]["place"]["place_id"] == "region:US"
+
+
+def test_capitalised_common_words_names_and_operations_are_no_places():
+    assert texts("Will the talks resume? So far, officials met only in Damascus.") == ["Damascus"]
+    assert texts("The raid, dubbed Operation Green Dawn, hit a depot near Damascus.") == ["Damascus"]
+    assert texts("A strike hit Nawa. Photo by Ayal Cohen.") == ["Nawa"]
+
+
+def test_arabic_function_words_and_generic_nouns_are_no_places():
+    found = mentions("قصف في مدينة درعا و #درعا_البلد، وعلى السكان الانتقال إلى شمال نهر الأولي")
+
+    assert [m["text"] for m in found] == ["مدينة درعا", "درعا_البلد", "نهر الأولي"]
+    assert [m["place"] and m["place"]["place_id"] for m in found[:2]] == ["gn:170905", "gn:170905"]
+
+
+def test_a_hashtag_is_one_mention_with_its_underscores_read_as_spaces():
+    found = mentions("تحذير إلى سكان #جنوب_لبنان اليوم")
+
+    assert [m["text"] for m in found] == ["جنوب_لبنان"]
+    assert found[0]["place"]["kind"] == "admin1"
+
+
+def test_names_framed_by_a_place_noun_are_mentions_though_unknown():
+    found = mentions(
+        "Troops entered the village of Tell Zaatar and the hamlets of Abu Kharuf and Ain Sakhrah."
+    )
+
+    assert [m["text"] for m in found][-2:] == ["Abu Kharuf", "Ain Sakhrah"]
+    assert found[-1]["place"] is None
+
+
+def test_a_mention_is_resolved_among_its_sentence_places_and_says_why():
+    found = {
+        m["text"]: m for m in mentions("Gunmen fired on the village of Ara, southwest of Sweida, on Sunday.")
+    }
+
+    assert found["Ara"]["place"]["place_id"] == "gn:173108"  # the Sweida village
+    hamidiya = mentions("A patrol entered al-Hamidiyah in the Quneitra countryside on Friday.")[0]
+    assert 33.1 < hamidiya["place"]["lat"] < 33.2  # the Quneitra village, not a larger namesake
+    assert "Quneitra" in hamidiya["reason"]
+
+
+def test_a_bridge_named_after_a_village_lies_at_the_village():
+    found = {m["text"]: m for m in mentions("Turkish jets struck near the Karakozak Bridge south of Kobani.")}
+
+    assert found["Karakozak Bridge"]["place"]["place_id"] == "gn:166079"
+
+
+def test_the_shortcuts_of_surroundings_give_the_full_ranking():
+    # Re-ranking is skipped when the surroundings cannot move the answer: the same answers as
+    # ranking every phrase anew with them (bar consonant-only matches, which only the
+    # surroundings bring in).
+    resolver = Resolver()
+    cases = [
+        Surroundings(close=(QUNEITRA_CITY,)),
+        Surroundings(wide=(DARAA_CITY,), wide_units=frozenset({"SY-DR"})),
+        Surroundings(close_units=frozenset({"SY-HL"}), wide=(Anchor("Latakia", 35.53, 35.79),)),
+    ]
+    names = _spellings()
+    assert len(names) >= 100
+    for name in names:
+        for near in cases:
+            fast = resolver.resolve(name, country="SY", inferred=True, surroundings=near)
+            anew = Resolver(gazetteer=resolver.gazetteer)._resolve(
+                name, _Context("SY", None, None, explicit=False, surroundings=near)
+            )
+            if fast.match < 2:
+                assert fast.place == anew.place, (name, near)
+
+
+def _spellings() -> list[str]:
+    data = yaml.safe_load(SPELLINGS.read_text(encoding="utf-8"))
+    items = data if isinstance(data, list) else next(v for v in data.values() if isinstance(v, list))
+    names = [i.get("name") or i.get("query") or i.get("text") for i in items if isinstance(i, dict)]
+    return [n for n in names if n][:150]
+
+
+def test_a_title_case_headline_is_no_evidence_of_a_place():
+    # "to End" in a headline is a verb written with a capital, not the village a looser spelling finds.
+    assert texts("Leaders Agree to a Plan to End the Fighting\n\nTroops later entered Nawa.") == ["Nawa"]
+
+
+def test_after_a_title_only_the_last_names_are_a_surname():
+    # "Minister Israel Katz": Katz is the surname; "Israel said" later is the country speaking.
+    found = texts("Defense Minister Israel Katz visited the front. Israel said the raid was over.")
+
+    assert found == ["Israel"]
+
+
+def test_an_arabic_place_word_opens_a_name_even_with_a_given_name_in_it():
+    # "Tallet" (hill of), "Khirbet" (ruin of): the words after them are a place, not a person.
+    found = texts("Drones struck Tallet Hassan Zaki and Khirbet Nour el-Din overnight.")
+
+    assert found == ["Tallet Hassan Zaki", "Khirbet Nour el-Din"]
+
+
+def test_a_foreign_town_named_by_a_common_word_is_no_place_without_support():
+    assert texts("Reading the statement, officials in Damascus said the raid was over.") == ["Damascus"]
+    assert texts("Split between factions, the town of Nawa stayed calm. Deal or no deal, it held.") == [
+        "Nawa"
+    ]
+    # Capitals and cities of a million are meant without a preposition before them.
+    assert texts("Florence Parly said Paris would host talks. Washington welcomed it; Istanbul too.") == [
+        "Paris",
+        "Washington",
+        "Istanbul",
+    ]
+
+
+def test_an_arabic_name_is_read_in_the_context_of_the_english_text():
+    found = mentions(
+        "Israeli forces entered villages in the Quneitra countryside on Monday.\n\n"
+        "#عاجل دخول قوة إسرائيلية إلى الحميدية"
+    )
+
+    hamidiyah = found[-1]
+    assert hamidiyah["text"] == "الحميدية"
+    assert hamidiyah["place"]["place_id"] == "gn:174167"  # the Quneitra village of eleven namesakes
+    assert "Quneitra countryside" in hamidiyah["reason"]
+
+
+def test_a_dateline_place_abroad_is_a_place():
+    assert texts("GENEVA, Switzerland (Wire) - Talks on Syria resumed on Monday.")[0] == "GENEVA"
