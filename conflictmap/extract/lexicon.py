@@ -39,6 +39,20 @@ _LIST_KEYS = (
     "directions",
     "reference_cues",
     "lowercase_name_words",
+    # event rules (see data/extract_lexicon.yaml)
+    "attack_cues",
+    "negations",
+    "generic_markers",
+    "background_markers",
+    "prior_markers",
+    "additive_markers",
+    "partitive_markers",
+    "speaker_words",
+    "origin_words",
+    "route_words",
+    "movement_verbs",
+    "place_nouns",
+    "background_agreement_markers",
 )
 _MAP_KEYS = ("categories", "actors", "demonyms", "admin_suffixes")
 
@@ -75,8 +89,27 @@ class Lexicon:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
         self.categories: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
+        # Per category, the cues that count only before a place ("seized the Rasafa oilfield").
+        self.place_after: dict[str, re.Pattern[str] | None] = {}
         for key, spec in (data.get("categories") or {}).items():
             self.categories[key] = (cue_pattern(spec.get("cues", [])), cue_pattern(spec.get("suppress", [])))
+            self.place_after[key] = cue_pattern(spec.get("place_after", []) or [])
+        # Event rules: phrases tried in a few words around a cue (see data/extract_lexicon.yaml).
+        words = {key: [str(w) for w in data.get(key, [])] for key in _EVENT_RULE_KEYS}
+        self.attack_cues = cue_pattern(words["attack_cues"])
+        self.negated = _before_cue(words["negations"], gap=2)
+        self.generic = _before_cue(words["generic_markers"], gap=2)
+        # "despite the November 27 ceasefire agreement": a noun phrase, no clause ("since they signed")
+        self.background = _before_cue(words["background_markers"], gap=4, no_clause=True)
+        self.background_agreement = _before_cue(words["background_agreement_markers"], gap=4, no_clause=True)
+        self.prior = _before_cue(words["prior_markers"], gap=4)
+        self.additive = _words_pattern(words["additive_markers"])
+        self.partitive = _before_cue(words["partitive_markers"], gap=1)
+        self.speakers = _words_pattern(words["speaker_words"])
+        self.origin_words = {w.casefold() for w in words["origin_words"]}
+        self.route_words = {w.casefold() for w in words["route_words"]}
+        self.movement = _before_cue(words["movement_verbs"], gap=3, tail=r"(?:to|toward|towards|into)\s+")
+        self.place_nouns = cue_pattern(words["place_nouns"])
         self.actors = [
             Actor(name, str(spec.get("kind", "")), cue_pattern(spec.get("cues", [])))
             for name, spec in (data.get("actors") or {}).items()
@@ -126,7 +159,8 @@ class Lexicon:
     def event_finder(self) -> PhraseFinder:
         """One finder for every category's cues and suppressors and the future words.
 
-        Keys: ``("cue", category)``, ``("suppress", category)`` and ``("future", "")``.
+        Keys: ``("cue", category)``, ``("suppress", category)``, ``("future", "")`` and
+        ``("attack", "")`` (words that name an attack without saying how).
         """
         spec = self.data.get("categories") or {}
         patterns: dict[tuple[str, str], tuple[re.Pattern[str] | None, list[str]]] = {}
@@ -134,6 +168,7 @@ class Lexicon:
             patterns[("cue", key)] = (cues, list(spec[key].get("cues", [])))
             patterns[("suppress", key)] = (suppress, list(spec[key].get("suppress", []) or []))
         patterns[("future", "")] = (self.future, list(self.data.get("future_cues", [])))
+        patterns[("attack", "")] = (self.attack_cues, list(self.data.get("attack_cues", [])))
         return PhraseFinder(patterns)
 
     @cached_property
@@ -141,6 +176,55 @@ class Lexicon:
         """One finder for the phrases of every actor, keyed by the actor's name."""
         spec = self.data.get("actors") or {}
         return PhraseFinder({a.name: (a.pattern, list(spec[a.name].get("cues", []))) for a in self.actors})
+
+
+_EVENT_RULE_KEYS = (
+    "attack_cues",
+    "negations",
+    "generic_markers",
+    "background_markers",
+    "prior_markers",
+    "additive_markers",
+    "partitive_markers",
+    "speaker_words",
+    "origin_words",
+    "route_words",
+    "movement_verbs",
+    "place_nouns",
+    "background_agreement_markers",
+)
+_PRONOUNS = r"(?:i|we|you|he|she|it|they|there|this|that)"
+
+
+def _phrases(words: Iterable[str]) -> str:
+    """Return an alternation of phrases, longest first; a space stands for white space or a hyphen."""
+    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in ordered)
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """Return a pattern for whole-word, case-insensitive matches of ``words``."""
+    body = _phrases(words)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE) if body else None
+
+
+def _before_cue(
+    words: Iterable[str], *, gap: int, no_clause: bool = False, tail: str = ""
+) -> re.Pattern[str] | None:
+    r"""Return a pattern for "one of ``words``, at most ``gap`` words, then the cue", up to the cue.
+
+    Searched with ``pattern.search(sentence, lo, cue_start)``: ``$`` is the cue's start. The words
+    in between are plain words (no punctuation); with ``no_clause`` the first is no pronoun (a
+    clause: "since they signed"), and ``tail`` must end the gap ("moved from X toward ").
+    """
+    body = _phrases(words)
+    if not body:
+        return None
+    # "n't" ends a word ("didn't raid"): no word boundary before it
+    lead = rf"(?:(?<![\w-])(?:{body})|n't)" if "n't" in body else rf"(?<![\w-])(?:{body})"
+    guard = rf"(?!{_PRONOUNS}\b)" if no_clause else ""
+    gap_words = rf"(?:{guard}[\w'’.-]+\s+){{0,{gap}}}" if gap else ""
+    return re.compile(rf"{lead}\s+{gap_words}{tail}$", re.IGNORECASE)
 
 
 _FEATURE_RUN = r"[A-Z][\w'’]*(?:[ -](?:al-|el-|ad-|as-|ar-)?[A-Z][\w'’]*){0,2}"
@@ -214,6 +298,12 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:
         if key in _LIST_KEYS:
             if not isinstance(value, list):
                 raise ConfigurationError(f"{where}: {key!r} must be a list, got {type(value).__name__}")
+            flags = [v for v in value if isinstance(v, bool)]
+            if flags:  # YAML reads a bare on/no/yes as true/false: the word is lost
+                raise ConfigurationError(
+                    f"{where}: {key!r} holds {flags[0]!r}, a YAML boolean; quote words such as "
+                    '"on", "no" and "yes"'
+                )
             base[key] = [*base.get(key, []), *value]
         elif key in _MAP_KEYS:
             if not isinstance(value, Mapping):
@@ -242,6 +332,8 @@ def _read(path: Path) -> Mapping[str, Any]:
     for name, spec in (data.get("categories") or {}).items():
         if not isinstance(spec, Mapping) or not isinstance(spec.get("cues", []), list):
             raise ConfigurationError(f"{path}: category {name!r} needs a list of 'cues'")
+        if not isinstance(spec.get("place_after", []) or [], list):
+            raise ConfigurationError(f"{path}: category {name!r}: 'place_after' must be a list of cues")
     return data
 
 

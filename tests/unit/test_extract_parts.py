@@ -235,7 +235,7 @@ def test_merge_takes_the_place_inside_an_area_and_an_own_date():
     town = _event("shelling", 11, nawa, sentence=2)
     (event,) = merge_events([area, town], [])
     assert event.site.place is nawa and event.first == dt.date(2025, 10, 11) and event.dated
-    assert event.notes == (100, 190)
+    assert event.notes == (200, 290)  # the first report that names the site (ACLED's notes)
 
 
 def test_undated_or_unplaced_reports_join_the_event_they_continue():

@@ -1,0 +1,289 @@
+"""Where an event happened: the sites of an event phrase among the places of its sentence.
+
+ACLED's unit is one event per place and day, so an event phrase can have several sites: "entered
+the villages of Maariya and Abidin" is an event at each village, "raided Ruwayhina before moving
+on to Rasm al-Halabi" too. The places of a sentence are read by the words before them:
+
+- a *reference* point is no site: "15 km south of X", "east of Sweida city", "the road to X",
+  "Dabsha near Kfar Rumman" (a place right before "near");
+- an *origin* ("from the Tel Ahmar base", "pushed out of X") and a *route* ("through the Al-Hiran
+  area", "via the crossing") are no site either; "to"/"toward" after a verb of movement ("moved
+  from X toward Y") names the place reached, a site;
+- a place after a locative word ("in", "near", "entered", "the village of") is a site, and so is
+  a place listed with a site ("Maariya and Abidin", "Al-Sayyada, Aoun al-Dadat and Al-Daraj");
+- a region that contains another candidate is no site of its own ("Maariya ... in the western
+  countryside of Daraa"): the governorate or "southern Syria" is the site only when nothing finer
+  is named for that action.
+
+A place belongs to the event phrase it follows (the nearest cue before it; a place before every
+cue belongs to the first): in "civilians protesting near Tishreen Dam were injured after a drone
+targeted them", the dam is the protest's. An event phrase without a place of its own borrows the
+sentence's best place. When no place is a site, the best of the others is taken (a plain mention
+first, then an origin, then a reference point).
+
+Statements are placed where they were made ("told reporters in Damascus", "speaking from
+Baalbek"), else at the speaking capital, else at the place they concern.
+"""
+
+from __future__ import annotations
+
+import re
+
+from conflictmap.extract.lexicon import Lexicon
+from conflictmap.extract.mentions import Mention
+
+__all__ = ["SiteChoice", "choose_sites", "contains", "owners", "statement_site"]
+
+SiteChoice = tuple[Mention, int | None]
+
+_SPECIFIC = {"country": 0, "area": 1, "admin1": 1, "populated place": 2, "mountain": 2}
+_PRECISION_DOWN = {1: 2, 2: 2, 3: 3, 4: 4}
+_DIRECTION_OF = re.compile(
+    r"\b(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|"
+    r"south-east|south-west)(?:ern)?\s+of\s+(?:the\s+)?(?:(?:city|town|village|province)\s+of\s+)?$",
+    re.IGNORECASE,
+)
+_NEAR_AFTER_PLACE = re.compile(
+    r"^\s*,?\s*(?:located\s+|which\s+is\s+|is\s+)?(?:near|close\s+to|next\s+to)\s+"
+)
+_LIST_JOIN = re.compile(
+    r"^\s*(?:,\s*(?:and|or)?|and|or|as\s+well\s+as|&)\s*(?:the\s+)?(?:[a-z][a-z-]*\s+of\s+(?:the\s+)?)?$"
+)
+# "Kuya in the Yarmouk Basin of western Daraa", "Maariya (southern Syria)": the second place
+# locates the first, it is no second site.
+_INSIDE = re.compile(
+    r"^\s*(?:,\s*|\(\s*)?(?:in|of|inside|within)\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}?(?:of\s+)?$|^\s*\(\s*$"
+)
+# "al-Mazraa, a village on the western approaches to Sweida city": an apposition describes the
+# place before it.
+_APPOSITION = re.compile(
+    r"^\s*,\s*(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:village|town|city|area|district|neighbou?rhood|suburb|"
+    r"hamlet|camp|region|base|hill|dam|crossing|community|municipality|locality)s?\b[^,;]*$",
+    re.IGNORECASE,
+)
+# "residents of Kouya", "a teacher from al-Rafid": where people live, not where it happened.
+_PEOPLE_OF = re.compile(
+    r"\b(?:residents?|people|inhabitants|families|natives?|villagers|elders|teachers?|farmers?|members|"
+    r"youths?|men|women|notables|dignitaries|sons)\s+(?:of|from)\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?(?:of\s+)?$",
+    re.IGNORECASE,
+)
+# "Israel's army", "Turkey conducted", "Israel was accused": a country that acts is no site.
+_ACTS_AFTER = re.compile(r"\s*['’]s\b|\s+(?:has|have|had|was|were|is|are|will|would|says|said|\w+ed)\b")
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:in|at|on|near|into|to|toward|towards|from|of|across|over|within|inside|outside|around|"
+    r"against|by|with|and|between)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_SPOKEN_AT = re.compile(
+    r"\b(?:speaking|spoke|said|told\s+(?:reporters|journalists|a\s+news\s+conference)|said\s+in\s+a\s+statement)"
+    r"\s+(?:\w+\s+){0,3}?(?:in|from|at)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+SITE, PLAIN, ORIGIN, REFERENCE = 3, 2, 1, 0  # how a place relates to the event phrase
+
+
+def owners(mentions: list[Mention], cues: list[tuple[int, str]], base: int) -> dict[int, str]:
+    """Return, for each mention (by ``id``), the category of the cue it follows.
+
+    ``cues`` are ``(position in the sentence, category)`` of the sentence's event phrases.
+    """
+    if not cues:
+        return {}
+    ordered = sorted(cues)
+    out = {}
+    for m in mentions:
+        at = m.start - base
+        owner = ordered[0][1]
+        for pos, key in ordered:
+            if pos > at:
+                break
+            owner = key
+        out[id(m)] = owner
+    return out
+
+
+def choose_sites(
+    sentence: str,
+    base: int,
+    mentions: list[Mention],
+    lexicon: Lexicon,
+    *,
+    own: list[Mention] | None = None,
+) -> tuple[list[SiteChoice], bool]:
+    """Return the sites of an event phrase and whether they are its own (see the module docstring).
+
+    Parameters
+    ----------
+    sentence, base
+        The sentence and its offset in the article's clean text.
+    mentions
+        The sentence's mentions.
+    own
+        The mentions that follow this event phrase (:func:`owners`); ``None`` when every place
+        of the sentence counts.
+
+    Returns
+    -------
+    sites : list of (Mention, int or None)
+        The sites and their precision, in text order; empty when the sentence names no place.
+    own : bool
+        False when the sites are borrowed from the rest of the sentence.
+    """
+    candidates = [
+        m for m in mentions if m.place is not None and not m.actor and not _acting_country(sentence, base, m)
+    ]
+    if not candidates:
+        return [], False
+    mine = [m for m in candidates if own is not None and any(m is o for o in own)]
+    is_own = bool(mine) or own is None
+    pool = mine or candidates
+    if len(pool) > 1:
+        kept = [m for m in pool if not any(contains(m, o) for o in pool if o is not m)]
+        pool = kept or pool
+    roles = _roles(sentence, base, pool, lexicon)
+    sites = [m for m in pool if roles[id(m)] == SITE]
+    if sites:
+        seen, out = set(), []
+        for m in sites:
+            if m.place.place_id not in seen:
+                seen.add(m.place.place_id)
+                out.append((m, m.geo_precision))
+        return out, is_own
+    best = max(
+        pool,
+        key=lambda m: (
+            roles[id(m)],
+            _locative(sentence, base, m, lexicon),
+            _SPECIFIC.get(m.place.kind, 1),
+            -m.start,
+        ),
+    )
+    # a reference point ("east of Aleppo", "the road toward Busra al-Sham") is not the event's place
+    return [(best, best.geo_precision)], is_own and roles[id(best)] != REFERENCE
+
+
+def statement_site(
+    sentence: str, base: int, mentions: list[Mention], lexicon: Lexicon
+) -> tuple[Mention | None, int | None]:
+    """Return where a statement was made, else the speaking capital, else the place it concerns."""
+    located = [m for m in mentions if m.place is not None]
+    for m in located:
+        if _SPOKEN_AT.search(sentence, max(0, m.start - base - 60), m.start - base):
+            return m, m.geo_precision
+    speaker = next((m for m in located if m.actor), None)
+    if speaker is not None:
+        return speaker, _PRECISION_DOWN[speaker.geo_precision or 1]
+    sites, _ = choose_sites(sentence, base, mentions, lexicon)
+    if sites:
+        m = sites[0][0]
+        return m, _PRECISION_DOWN[m.geo_precision or 1]
+    return None, None
+
+
+def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> dict[int, int]:
+    """How each place relates to the event phrase: SITE, PLAIN, ORIGIN or REFERENCE."""
+    roles: dict[int, int] = {}
+    previous: Mention | None = None
+    for m in sorted(pool, key=lambda m: m.start):
+        at = m.start - base
+        before = sentence[max(0, at - 40) : at]
+        words = before.lower().split()
+        tail = [w.strip(",.;:()") for w in words[-3:]]
+        between = sentence[previous.end - base : at] if previous is not None else None
+        if between is not None and (_INSIDE.match(between) or _APPOSITION.match(between)):
+            role = REFERENCE  # it locates or describes the place before it
+        elif lexicon.movement is not None and lexicon.movement.search(sentence, max(0, at - 60), at):
+            role = SITE  # "moved from X toward Y": the place reached
+        elif (
+            _reference(sentence, base, m, lexicon)
+            or _DIRECTION_OF.search(before)
+            or (between is not None and _NEAR_AFTER_PLACE.match(between))
+        ):
+            role = REFERENCE
+        elif between is not None and _LIST_JOIN.match(between):
+            role = roles[id(previous)]  # listed with the place before: "Maariya and Abidin"
+        elif _PEOPLE_OF.search(before):
+            role = PLAIN  # "residents of Kouya gathered"
+        elif _last_word_in(tail, lexicon.route_words) or _ends_with(before, lexicon.route_words):
+            role = REFERENCE
+        elif _ends_with(before, lexicon.origin_words):
+            role = ORIGIN
+        elif _locative(sentence, base, m, lexicon) == 2 or _LIST_INTRO.search(before):
+            role = SITE
+        else:
+            role = PLAIN
+        roles[id(m)] = role
+        previous = m
+    return roles
+
+
+_LIST_INTRO = re.compile(
+    r"\b(?:including|such\s+as|particularly|especially|namely)\s+(?:near\s+|in\s+)?(?:the\s+)?$"
+)
+
+
+def _acting_country(sentence: str, base: int, m: Mention) -> bool:
+    """Whether a country is the actor of its clause ("Israel's army", "Turkey conducted")."""
+    if m.place is None or m.place.kind != "country":
+        return False
+    at = m.start - base
+    return bool(_ACTS_AFTER.match(sentence, m.end - base)) and not _PREPOSITION_BEFORE.search(
+        sentence, max(0, at - 20), at
+    )
+
+
+def _ends_with(before: str, phrases: set[str]) -> bool:
+    """Whether ``before`` ends with one of ``phrases`` (and perhaps "the", a type word and "of")."""
+    text = re.sub(r"\s+", " ", before.lower()).rstrip()
+    text = (
+        re.sub(r"(?: the)?(?: [a-z-]+ of)?(?: the)?$", "", text) if text.endswith((" the", " of")) else text
+    )
+    return any(text == p or text.endswith(" " + p) for p in phrases)
+
+
+def _last_word_in(tail: list[str], words: set[str]) -> bool:
+    return bool(tail) and tail[-1] in words
+
+
+def _reference(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> bool:
+    before = sentence[max(0, m.start - base - 30) : m.start - base]
+    return bool(lexicon.references.search(before)) if lexicon.references else False
+
+
+def _locative(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> int:
+    before = sentence[max(0, m.start - base - 40) : m.start - base].lower().split()
+    if not before:
+        return 0
+    tail = [w.strip(",.") for w in before[-4:]]
+    if tail[-1] in lexicon.locatives or (
+        tail[-1] in ("the",) and len(tail) > 1 and tail[-2] in lexicon.locatives
+    ):
+        return 2
+    return 1 if any(w in lexicon.locatives for w in tail) else 0
+
+
+def contains(area: Mention, other: Mention) -> bool:
+    """Whether ``area`` is a region that contains the place of ``other``."""
+    a, o = area.place, other.place
+    if a is None or o is None or a.place_id == o.place_id or not a.is_area:
+        return False
+    if a.kind == "country":
+        return o.country == a.country and o.kind != "country"
+    if a.kind == "admin1":
+        return o.admin1 == a.region
+    key = (a.region, o.place_id)
+    hit = _COVERS.get(key)
+    if hit is None:
+        import shapely
+
+        from geo.regions import default_regions
+
+        regions = default_regions()
+        hit = _COVERS[key] = a.region in regions and bool(
+            shapely.covers(regions[a.region].geometry, shapely.Point(o.lon, o.lat))
+        )
+    return hit
+
+
+_COVERS: dict[tuple[str, str], bool] = {}
