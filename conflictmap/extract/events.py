@@ -45,7 +45,14 @@ from conflictmap.extract.cues import Match, join_spans
 from conflictmap.extract.dates import DateSpan
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Mention
-from conflictmap.extract.sites import SiteChoice, choose_sites, contains, owners, statement_site
+from conflictmap.extract.sites import (
+    SiteChoice,
+    choose_sites,
+    contains,
+    owners,
+    place_named_again,
+    statement_site,
+)
 
 __all__ = ["Event", "actors_of", "article_hits", "categories_of", "contains", "sentence_events"]
 
@@ -387,6 +394,8 @@ def sentence_events(
     cue_hits: SentenceHits | None = None,
     actor_hits: SentenceHits | None = None,
     context: str | None = None,
+    before: list[Mention] | None = None,
+    text: str | None = None,
 ) -> list[Event]:
     """Return the events a sentence reports: one per category and site.
 
@@ -408,9 +417,15 @@ def sentence_events(
     context
         The category of the article's latest military event, for words that name an attack
         without saying how.
+    before, text
+        The mentions of the sentences before and the article's text, for places named again as
+        "the village", "the area" (see :func:`conflictmap.extract.sites.place_named_again`).
     """
+    masked = _mask_quotes(sentence)
     if cue_hits is None:
-        cue_hits = lexicon.event_finder.find(_mask_quotes(sentence))
+        cue_hits = lexicon.event_finder.find(masked)
+    if masked is not sentence:  # a place inside quoted speech is not where the event happened
+        mentions = [m for m in mentions if masked[m.start - base : m.end - base].strip()]
     places = [m.start - base for m in mentions]
     cats = one_event_per_cue(categories_of(sentence, lexicon, hits=cue_hits, places=places, context=context))
     if not cats:
@@ -430,7 +445,11 @@ def sentence_events(
             sites, own = venue  # "met in Amman and agreed on steps for Sweida": agreed in Amman
         else:
             mine = [m for m in mentions if owner.get(id(m)) == n]
-            sites, own = choose_sites(sentence, base, mentions, lexicon, own=mine)
+            sites, own = choose_sites(sentence, base, mentions, lexicon, own=mine, cue_at=pos)
+            if not own and text is not None:  # "a drone strike hit a car in the village"
+                again = place_named_again(text, sentence, base, pos, [*(before or ()), *mentions], lexicon)
+                if again is not None:
+                    sites, own = [(again, again.geo_precision)], True
             if key not in MILITARY and key != "other":
                 sites = sites[:1]  # a meeting has one venue; other places are its subject
             if key == "diplomatic" and venue is None:

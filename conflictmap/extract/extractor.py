@@ -138,6 +138,7 @@ class Extractor:
         by_sentence: dict[int, list[Mention]] = {}
         for m in mentions:
             by_sentence.setdefault(m.sentence, []).append(m)
+        mention_starts = [m.start for m in mentions]  # in text order
         carried = DateSpan(0, 0, published, published, 1)
         all_dates = find_dates(text, published, words=words)  # once per article, shared out by sentence
         date_starts = [d.start for d in all_dates]
@@ -162,6 +163,7 @@ class Extractor:
             is_headline = (
                 index == 0 and "\n" in text[end : end + 2] and not sentence.rstrip().endswith((".", '"', "”"))
             )
+            first = bisect.bisect_left(mention_starts, start)  # the mentions before the sentence
             found = sentence_events(
                 sentence,
                 start,
@@ -170,6 +172,8 @@ class Extractor:
                 dates,
                 carried,
                 self.lexicon,
+                before=mentions[max(0, first - 12) : first],
+                text=text,
                 cue_hits=cue_hits[index],
                 actor_hits=actor_hits[index],
                 context=context,

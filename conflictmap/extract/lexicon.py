@@ -106,8 +106,9 @@ class Lexicon:
         self.additive = _words_pattern(words["additive_markers"])
         self.partitive = _before_cue(words["partitive_markers"], gap=1)
         self.speakers = _words_pattern(words["speaker_words"])
-        self.origin_words = {w.casefold() for w in words["origin_words"]}
-        self.route_words = {w.casefold() for w in words["route_words"]}
+        # "from the Tel Ahmar base", "through the town of X": the words, then "the", a type word
+        self.origin_before = _before_cue(words["origin_words"], gap=0, tail=_TYPE_OF)
+        self.route_before = _before_cue(words["route_words"], gap=0, tail=_TYPE_OF)
         self.movement = _before_cue(words["movement_verbs"], gap=3, tail=r"(?:to|toward|towards|into)\s+")
         self.place_nouns = cue_pattern(words["place_nouns"])
         self.actors = [
@@ -194,6 +195,7 @@ _EVENT_RULE_KEYS = (
     "background_agreement_markers",
 )
 _PRONOUNS = r"(?:i|we|you|he|she|it|they|there|this|that)"
+_TYPE_OF = r"(?:the\s+)?(?:[a-z-]+\s+of\s+(?:the\s+)?)?"  # "the town of ", "the "
 
 
 def _phrases(words: Iterable[str]) -> str:

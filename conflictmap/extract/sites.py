@@ -32,7 +32,7 @@ import re
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Mention
 
-__all__ = ["SiteChoice", "choose_sites", "contains", "owners", "statement_site"]
+__all__ = ["SiteChoice", "choose_sites", "contains", "owners", "place_named_again", "statement_site"]
 
 SiteChoice = tuple[Mention, int | None]
 
@@ -80,6 +80,8 @@ _SPOKEN_AT = re.compile(
     re.IGNORECASE,
 )
 
+_WHERE = re.compile(r"(?:\s+[\w'’-]+){0,3}?\s*,?\s*where\b[^,;]*$")
+
 SITE, PLAIN, ORIGIN, REFERENCE = 3, 2, 1, 0  # how a place relates to the event phrase
 
 
@@ -110,6 +112,7 @@ def choose_sites(
     lexicon: Lexicon,
     *,
     own: list[Mention] | None = None,
+    cue_at: int | None = None,
 ) -> tuple[list[SiteChoice], bool]:
     """Return the sites of an event phrase and whether they are its own (see the module docstring).
 
@@ -122,6 +125,9 @@ def choose_sites(
     own
         The mentions that follow this event phrase (:func:`owners`); ``None`` when every place
         of the sentence counts.
+    cue_at
+        The cue's offset in the sentence: a place right before ", where" and the cue is the site
+        ("arriving from Washington, where they held talks").
 
     Returns
     -------
@@ -135,6 +141,12 @@ def choose_sites(
     ]
     if not candidates:
         return [], False
+    if cue_at is not None:  # "arriving from Washington, where they participated in talks"
+        where = [
+            m for m in candidates if m.end - base < cue_at and _WHERE.match(sentence, m.end - base, cue_at)
+        ]
+        if where:
+            return [(where[-1], where[-1].geo_precision)], True
     mine = [m for m in candidates if own is not None and any(m is o for o in own)]
     is_own = bool(mine) or own is None
     pool = mine or candidates
@@ -181,6 +193,63 @@ def statement_site(
     return None, None
 
 
+# "in the village", "near the dam": a place named before, by what kind of place it is
+_NAMED_AGAIN = re.compile(
+    r"\b(?:in|at|near|on|into|inside|outside|around|of|(?<!adjacent )(?<!next )(?<!close )to|toward|towards)"
+    r"\s+the\s+(?:[\w-]+\s+){0,2}?"
+    r"(area|village|town|city|neighbou?rhood|camp|dam|base|airport|crossing|hill|region|province|governorate)"
+    r"\b(?!\s+of\b|\s+[A-Z])",  # not "the town of Manbij", "the city Daraa"
+    re.IGNORECASE,
+)
+# place nouns whose referent is best found by name ("the dam" -> "Tishreen Dam")
+_BY_NAME = frozenset({"dam", "base", "airport", "crossing", "hill", "camp"})
+_AGAIN_KINDS = {
+    "village": ("populated place",),
+    "town": ("populated place",),
+    "city": ("populated place",),
+    "neighbourhood": ("populated place",),
+    "neighborhood": ("populated place",),
+    "camp": ("populated place", "area"),
+    "province": ("admin1",),
+    "governorate": ("admin1",),
+}
+
+
+def place_named_again(
+    text: str, sentence: str, base: int, pos: int, earlier: list[Mention], lexicon: Lexicon
+) -> Mention | None:
+    """Return the place an event sentence names again ("hit a car in the village"), if any.
+
+    A place noun ("the village", "the area", "the dam"; after the cue at ``pos`` first, else
+    before it) stands for the latest place of that kind named before it (``earlier``: the
+    mentions of the sentences before and of this one, in order, in the article ``text``), any
+    place but a country for "the area", "the dam" and the like; a reference point ("six miles
+    from Damascus") is not one.
+    """
+    found = _NAMED_AGAIN.search(sentence, pos) or _NAMED_AGAIN.search(sentence, 0, pos)
+    if found is None:
+        return None
+    noun = found.group(1).lower()
+    kinds = _AGAIN_KINDS.get(noun)
+    at = base + found.start()
+    if noun in _BY_NAME:
+        named = [m for m in earlier if m.start < at and m.place is not None and noun in m.text.lower()]
+        if named:
+            return named[-1]
+    for m in reversed(earlier):
+        if m.start >= at or m.place is None or m.actor:
+            continue
+        if (kinds is None and m.place.kind == "country") or (kinds is not None and m.place.kind not in kinds):
+            continue
+        before = text[max(0, m.start - 40) : m.start]
+        if (
+            lexicon.references is not None and lexicon.references.search(before[-30:])
+        ) or _DIRECTION_OF.search(before):
+            continue
+        return m
+    return None
+
+
 def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> dict[int, int]:
     """How each place relates to the event phrase: SITE, PLAIN, ORIGIN or REFERENCE."""
     roles: dict[int, int] = {}
@@ -188,8 +257,6 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
     for m in sorted(pool, key=lambda m: m.start):
         at = m.start - base
         before = sentence[max(0, at - 40) : at]
-        words = before.lower().split()
-        tail = [w.strip(",.;:()") for w in words[-3:]]
         between = sentence[previous.end - base : at] if previous is not None else None
         if between is not None and (_INSIDE.match(between) or _APPOSITION.match(between)):
             role = REFERENCE  # it locates or describes the place before it
@@ -205,9 +272,9 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
             role = roles[id(previous)]  # listed with the place before: "Maariya and Abidin"
         elif _PEOPLE_OF.search(before):
             role = PLAIN  # "residents of Kouya gathered"
-        elif _last_word_in(tail, lexicon.route_words) or _ends_with(before, lexicon.route_words):
-            role = REFERENCE
-        elif _ends_with(before, lexicon.origin_words):
+        elif _ends(lexicon.route_before, sentence, at):
+            role = REFERENCE  # "through the Al-Hiran area"
+        elif _ends(lexicon.origin_before, sentence, at):
             role = ORIGIN
         elif _locative(sentence, base, m, lexicon) == 2 or _LIST_INTRO.search(before):
             role = SITE
@@ -233,17 +300,9 @@ def _acting_country(sentence: str, base: int, m: Mention) -> bool:
     )
 
 
-def _ends_with(before: str, phrases: set[str]) -> bool:
-    """Whether ``before`` ends with one of ``phrases`` (and perhaps "the", a type word and "of")."""
-    text = re.sub(r"\s+", " ", before.lower()).rstrip()
-    text = (
-        re.sub(r"(?: the)?(?: [a-z-]+ of)?(?: the)?$", "", text) if text.endswith((" the", " of")) else text
-    )
-    return any(text == p or text.endswith(" " + p) for p in phrases)
-
-
-def _last_word_in(tail: list[str], words: set[str]) -> bool:
-    return bool(tail) and tail[-1] in words
+def _ends(pattern: re.Pattern[str] | None, sentence: str, at: int) -> bool:
+    """Whether ``pattern`` matches right before offset ``at`` of the sentence."""
+    return pattern is not None and pattern.search(sentence, max(0, at - 40), at) is not None
 
 
 def _reference(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> bool:
