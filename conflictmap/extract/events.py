@@ -52,6 +52,7 @@ from conflictmap.extract.sites import (
     owners,
     place_named_again,
     statement_site,
+    venue,
 )
 
 __all__ = ["Event", "actors_of", "article_hits", "categories_of", "contains", "sentence_events"]
@@ -61,7 +62,7 @@ _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 _PERFECT = re.compile(r"\b(?:have|has|had|would|will|could|to)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _PRESENT = re.compile(r"^(?:say|says|insist|insists|argue|argues|accuse|accuses|want|wants)$", re.IGNORECASE)
 _COMMUNIQUE = re.compile(
-    r"\b(?:military|army|forces|troops|sdf)\b[^.]{0,80}\bsaid\b[^.]{0,60}\b(?:its|their)\s+"
+    r"\b(?:military|army|forces|troops|sdf)\b[^.]{0,80}\b(?:said|told\s+\w+)\b[^.]{0,60}\b(?:its|their)\s+"
     r"(?:forces|troops|units|fighters)\b|\b(?:military|army)\s+said\b"
     r"|\b(?:defen[cs]e\s+ministry|ministry\s+of\s+(?:national\s+)?defen[cs]e)\b[^.]{0,40}\bsaid\b",
     re.IGNORECASE,
@@ -445,22 +446,20 @@ def sentence_events(
             sites, own = venue  # "met in Amman and agreed on steps for Sweida": agreed in Amman
         else:
             mine = [m for m in mentions if owner.get(id(m)) == n]
-            sites, own = choose_sites(sentence, base, mentions, lexicon, own=mine, cue_at=pos)
-            if not own and text is not None:  # "a drone strike hit a car in the village"
-                again = place_named_again(text, sentence, base, pos, [*(before or ()), *mentions], lexicon)
-                if again is not None:
-                    sites, own = [(again, again.geo_precision)], True
-            if key not in MILITARY and key != "other":
-                sites = sites[:1]  # a meeting has one venue; other places are its subject
+            sites, own = _event_sites(
+                sentence, base, pos, cue, key, mentions, mine, lexicon, before=before or [], text=text
+            )
             if key == "diplomatic" and venue is None:
                 venue = (sites, own)
         additive = lexicon.additive is not None and bool(
             lexicon.additive.search(sentence, 0, min(len(sentence), pos + len(cue) + 25))
         )
         prior = _prior(sentence, pos, lexicon)
-        own_dates = _dates_of(sentence, dates, pos, prior=prior)
+        earlier_at = min((p for _, p, _, _ in cats if p > pos and _prior(sentence, p, lexicon)), default=None)
+        mine_dates = dates if earlier_at is None or prior else [d for d in dates if d.start < earlier_at]
+        own_dates = _dates_of(sentence, mine_dates, pos, prior=prior)
         flags = {
-            "anaphoric": _definite(sentence, pos, lexicon, cue),
+            "anaphoric": _definite(sentence, pos, lexicon, cue) and not prior,
             "additive": additive,
             "prior": prior,
             "dated": bool(own_dates),
@@ -485,6 +484,51 @@ def sentence_events(
                 )
                 events.append((pos, event))
     return _statement_or_events(events, actors)
+
+
+def _event_sites(
+    sentence: str,
+    base: int,
+    pos: int,
+    cue: str,
+    key: str,
+    mentions: list[Mention],
+    mine: list[Mention],
+    lexicon: Lexicon,
+    *,
+    before: list[Mention],
+    text: str | None,
+) -> tuple[list[SiteChoice], bool]:
+    """Return the sites of the event phrase at ``pos`` and whether they are its own.
+
+    See :mod:`conflictmap.extract.sites`; besides:
+
+    - an earlier event ("came hours after fighting broke out in X") has only the places after
+      its phrase;
+    - an event told before ("the raid on Beit Jin") has only the places next to its phrase, and a
+      meeting, an agreement told before none (its other places are its subject);
+    - without a place of its own, the place it names again ("a drone hit a car in the village");
+    - a meeting has one venue; other places are its subject.
+    """
+    if _prior(sentence, pos, lexicon):
+        mentions = [m for m in mentions if m.start - base > pos]
+        mine = [m for m in mine if m.start - base > pos]
+    anaphoric = _definite(sentence, pos, lexicon, cue) and not _prior(sentence, pos, lexicon)
+    if anaphoric:
+        near = [m for m in mentions if -_NEAR <= m.start - base - pos <= len(cue) + _NEAR]
+        mentions = near if key in MILITARY or key == "other" else []
+        mine = [m for m in mine if m in near]
+    sites, own = choose_sites(sentence, base, mentions, lexicon, own=mine, cue_at=pos)
+    if not own and text is not None:  # "a drone strike hit a car in the village"
+        again = place_named_again(text, sentence, base, pos, [*before, *mentions], lexicon)
+        if again is not None:
+            sites, own = [(again, again.geo_precision)], True
+    if key not in MILITARY and key != "other":
+        sites = venue(sentence, base, sites)
+    return sites, own
+
+
+_NEAR = 80  # characters around an anaphoric cue where its own places are named
 
 
 def _names(sentence: str, actors: list[tuple[int, str, str]], key: str, pos: int) -> list[str]:
@@ -522,14 +566,15 @@ def one_event_per_cue(
 ) -> list[tuple[str, int, str, list[int]]]:
     """Drop a category whose cue runs on from another's: "tank fire struck" is one shelling.
 
-    Event cues of two categories that touch (at most a space or two apart, or overlapping) name
-    one event; the first cue names it. Statement cues (speech verbs) are left alone.
+    Military cues of two categories that touch (at most a space or two apart, or overlapping)
+    name one event; the first cue names it. Other cues are left alone ("the meeting adopted a
+    roadmap" tells a meeting and an agreement).
     """
     kept = []
     last_end = -_TOUCH - 1
     for cat in sorted(cats, key=lambda c: c[1]):
         key, pos, cue, _ = cat
-        if key == "statement":  # a speech verb is no event phrase ("repeated airstrikes")
+        if key not in MILITARY:  # "the meeting adopted a roadmap" tells a meeting and an agreement
             kept.append(cat)
             continue
         if pos <= last_end + _TOUCH:

@@ -32,7 +32,15 @@ import re
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Mention
 
-__all__ = ["SiteChoice", "choose_sites", "contains", "owners", "place_named_again", "statement_site"]
+__all__ = [
+    "SiteChoice",
+    "choose_sites",
+    "contains",
+    "owners",
+    "place_named_again",
+    "statement_site",
+    "venue",
+]
 
 SiteChoice = tuple[Mention, int | None]
 
@@ -175,6 +183,31 @@ def choose_sites(
     return [(best, best.geo_precision)], is_own and roles[id(best)] != REFERENCE
 
 
+def venue(sentence: str, base: int, sites: list[SiteChoice]) -> list[SiteChoice]:
+    """Return the one venue among the sites of a meeting or an agreement ("met in Beirut").
+
+    A place after "in", "at" or "hosted by" first, then a place before a country.
+    """
+    if len(sites) < 2:
+        return sites
+
+    def rank(site: SiteChoice) -> tuple[bool, bool, int]:
+        m = site[0]
+        at = m.start - base
+        return (
+            bool(_VENUE_BEFORE.search(sentence, max(0, at - 30), at)),
+            m.place.kind != "country",
+            -m.start,
+        )
+
+    return [max(sites, key=rank)]
+
+
+_VENUE_BEFORE = re.compile(
+    r"\b(?:in|at|hosted\s+by|held\s+in|host(?:ed)?\s+city\s+of)\s+(?:the\s+)?$", re.IGNORECASE
+)
+
+
 def statement_site(
     sentence: str, base: int, mentions: list[Mention], lexicon: Lexicon
 ) -> tuple[Mention | None, int | None]:
@@ -270,8 +303,8 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
             role = REFERENCE
         elif between is not None and _LIST_JOIN.match(between):
             role = roles[id(previous)]  # listed with the place before: "Maariya and Abidin"
-        elif _PEOPLE_OF.search(before):
-            role = PLAIN  # "residents of Kouya gathered"
+        elif _PEOPLE_OF.search(before) or (m.place.kind == "country" and _OF_BEFORE.search(before)):
+            role = PLAIN  # "residents of Kouya gathered", "the foreign ministers of Syria"
         elif _ends(lexicon.route_before, sentence, at):
             role = REFERENCE  # "through the Al-Hiran area"
         elif _ends(lexicon.origin_before, sentence, at):
@@ -285,6 +318,7 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
     return roles
 
 
+_OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.IGNORECASE)
 _LIST_INTRO = re.compile(
     r"\b(?:including|such\s+as|particularly|especially|namely)\s+(?:near\s+|in\s+)?(?:the\s+)?$"
 )
