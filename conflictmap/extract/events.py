@@ -379,8 +379,11 @@ def _opens(m: Mention, sentence: str, base: int, cue_pos: int) -> bool:
     return (
         not sentence[m.end - base : cue_pos].strip()
         and m.place.kind in ("country", "populated place")
-        and not _placed(sentence, m.start - base)  # "leaders in Sweida reacted"
-    )
+        and not _PREPOSITION.search(sentence, max(0, m.start - base - 8), m.start - base)
+    )  # not "leaders in Sweida reacted", "residents of Sweida called"
+
+
+_PREPOSITION = re.compile(r"\b(?:of|in|at|from|near|into|to|for|with|by)\s+$", re.IGNORECASE)
 
 
 def sentence_events(
