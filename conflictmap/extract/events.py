@@ -508,8 +508,9 @@ def _event_sites(
 
     - an earlier event ("came hours after fighting broke out in X") has only the places after
       its phrase;
-    - an event told before ("the raid on Beit Jin") has only the places next to its phrase, and a
-      meeting, an agreement told before none (its other places are its subject);
+    - an event told before ("the raid on Beit Jin") has only the places next to its phrase; a
+      meeting or an agreement told before, and "the operation", "the attack", none (their other
+      places are their subject);
     - without a place of its own, the place it names again ("a drone hit a car in the village");
     - a meeting has one venue; other places are its subject.
     """
@@ -519,7 +520,8 @@ def _event_sites(
     anaphoric = _definite(sentence, pos, lexicon, cue) and not _prior(sentence, pos, lexicon)
     if anaphoric:
         near = [m for m in mentions if -_NEAR <= m.start - base - pos <= len(cue) + _NEAR]
-        mentions = near if key in MILITARY or key == "other" else []
+        generic = lexicon.attack_cues is not None and lexicon.attack_cues.fullmatch(cue) is not None
+        mentions = near if (key in MILITARY or key == "other") and not generic else []
         mine = [m for m in mine if m in near]
     sites, own = choose_sites(sentence, base, mentions, lexicon, own=mine, cue_at=pos)
     if not own and text is not None:  # "a drone strike hit a car in the village"
