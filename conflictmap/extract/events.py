@@ -518,12 +518,15 @@ def _event_sites(
         mentions = [m for m in mentions if m.start - base > pos]
         mine = [m for m in mine if m.start - base > pos]
     anaphoric = _definite(sentence, pos, lexicon, cue) and not _prior(sentence, pos, lexicon)
+    subject_only = False  # places that are the subject of what is told, not of the event
     if anaphoric:
         near = [m for m in mentions if -_NEAR <= m.start - base - pos <= len(cue) + _NEAR]
         generic = lexicon.attack_cues is not None and lexicon.attack_cues.fullmatch(cue) is not None
-        mentions = near if (key in MILITARY or key == "other") and not generic else []
-        mine = [m for m in mine if m in near]
+        subject_only = (key not in MILITARY and key != "other") or generic
+        mentions, mine = near, [m for m in mine if m in near]
     sites, own = choose_sites(sentence, base, mentions, lexicon, own=mine, cue_at=pos)
+    if subject_only:  # a place for the event when none was told before, but never a new place
+        own = False
     if not own and text is not None:  # "a drone strike hit a car in the village"
         again = place_named_again(text, sentence, base, pos, [*before, *mentions], lexicon)
         if again is not None:

@@ -293,6 +293,8 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
         between = sentence[previous.end - base : at] if previous is not None else None
         if between is not None and (_INSIDE.match(between) or _APPOSITION.match(between)):
             role = REFERENCE  # it locates or describes the place before it
+        elif previous is not None and _UNIT_AFTER.match(sentence, m.end - base):
+            role = REFERENCE  # "between Khirbet Selm and X in the Bint Jbeil district"
         elif lexicon.movement is not None and lexicon.movement.search(sentence, max(0, at - 60), at):
             role = SITE  # "moved from X toward Y": the place reached
         elif (
@@ -318,6 +320,7 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
     return roles
 
 
+_UNIT_AFTER = re.compile(r"\s+(?:district|province|governorate|region|countryside|area)\b", re.IGNORECASE)
 _OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.IGNORECASE)
 _LIST_INTRO = re.compile(
     r"\b(?:including|such\s+as|particularly|especially|namely)\s+(?:near\s+|in\s+)?(?:the\s+)?$"
