@@ -40,6 +40,8 @@ import datetime as dt
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from typing import NamedTuple
 
 from conflictmap.extract.cues import Match, join_spans
 from conflictmap.extract.dates import DateSpan
@@ -115,6 +117,16 @@ def _continues(text: str, quote: re.Match[str]) -> bool:
     return inner.islower() and bool(_REPORTED.search(text, max(0, quote.start() - 20), quote.start()))
 
 
+class Phrase(NamedTuple):
+    """An event phrase of a sentence: its category, its cue, and where its cues are."""
+
+    key: str
+    pos: int
+    cue: str
+    positions: list[int]
+    prior: bool = False  # an earlier event ("followed an incursion into X")
+
+
 def categories_of(
     sentence: str,
     lexicon: Lexicon,
@@ -122,8 +134,8 @@ def categories_of(
     hits: Mapping[Hashable, list[Match]] | None = None,
     places: list[int] | None = None,
     context: str | None = None,
-) -> list[tuple[str, int, str, list[int]]]:
-    """Return ``(category, cue position, cue, positions of its cues)`` for each category reported.
+) -> list[Phrase]:
+    """Return the event phrases of a sentence: one per category, and one per earlier event told.
 
     ``hits`` are the sentence's matches of :attr:`Lexicon.event_finder` (quotes masked, offsets
     in the sentence), when the article was searched at once (see :func:`article_hits`).
@@ -134,32 +146,43 @@ def categories_of(
     if hits is None:
         hits = lexicon.event_finder.find(_mask_quotes(sentence))
     future = hits.get(("future", ""), [])
+    # where the sentence has a negation, a background or an earlier-event word (most have none)
+    marks = [m.start for m in hits.get(("marker", ""), ())]
+    if "n't" in sentence:
+        marks += [m.start() for m in _NT.finditer(sentence)]
     found = []
+    present = {key for kind, key in hits if kind == "cue"}
     for key in lexicon.categories:
-        cues = hits.get(("cue", key))
-        if not cues:
+        if key not in present:
             continue
+        cues = hits[("cue", key)]
         suppressed = hits.get(("suppress", key))
         if suppressed:
             cues = [h for h in cues if not _inside_suppressed(h, suppressed)]
-        cues = [h for h in cues if _counts(sentence, h, key, lexicon, future, places)]
+        cues = [h for h in cues if _counts(sentence, h, key, lexicon, future, places, marks)]
         # "followed earlier discussions held in Amman": each such cue is an earlier event of its own
-        earlier = [h for h in cues if _prior(sentence, h.start, lexicon)] if key != "statement" else []
+        earlier = (
+            [h for h in cues if _marked(marks, h.start) and _prior(sentence, h.start, lexicon)]
+            if key != "statement"
+            else []
+        )
         cues = [h for h in cues if h not in earlier]
         if cues:
             # "the raid", "the latest strikes" name an event reported before: a later cue of the
             # same category that is not such a reference is preferred.
             hit = next((h for h in cues if not _definite(sentence, h.start, lexicon, h.text)), cues[0])
-            found.append((key, hit.start, hit.text, [h.start for h in cues]))
-        found.extend((key, h.start, h.text, [h.start]) for h in earlier)
-    attacks = [h for h in hits.get(("attack", ""), []) if _counts(sentence, h, "", lexicon, future, places)]
+            found.append(Phrase(key, hit.start, hit.text, [h.start for h in cues]))
+        found.extend(Phrase(key, h.start, h.text, [h.start], True) for h in earlier)
+    attacks = [
+        h for h in hits.get(("attack", ""), []) if _counts(sentence, h, "", lexicon, future, places, marks)
+    ]
     if attacks:
-        military = [f for f in found if f[0] in MILITARY]
+        military = [f for f in found if f.key in MILITARY]
         if military:  # the attack is the sentence's own military event: its places are that event's
-            military[0][3].extend(h.start for h in attacks)
+            military[0].positions.extend(h.start for h in attacks)
         else:
             hit = next((h for h in attacks if not _definite(sentence, h.start, lexicon, h.text)), attacks[0])
-            found.append((context or "airstrike", hit.start, hit.text, [h.start for h in attacks]))
+            found.append(Phrase(context or "airstrike", hit.start, hit.text, [h.start for h in attacks]))
     return found
 
 
@@ -170,13 +193,17 @@ def _counts(
     lexicon: Lexicon,
     future: list[Match],
     places: list[int] | None,
+    marks: list[int],
 ) -> bool:
-    """Whether a cue reports an event (see the module docstring): not negated, generic, background."""
+    """Whether a cue reports an event (see the module docstring): not negated, generic, background.
+
+    ``marks`` are the offsets of the sentence's marker words (negations, background ...).
+    """
     lo = max(0, hit.start - 60)
-    for rule in (lexicon.negated, lexicon.generic):
-        if rule is not None and rule.search(sentence, lo, hit.start):
-            return False
-    if _nominal(hit.text):  # "despite the ceasefire", not "despite troops having entered"
+    marked = _marked(marks, hit.start)
+    if marked and lexicon.no_event is not None and lexicon.no_event.search(sentence, lo, hit.start):
+        return False  # negated, generic, habitual or hypothetical
+    if marked and _nominal(hit.text):  # "despite the ceasefire", not "despite troops having entered"
         rules = [lexicon.background, lexicon.background_agreement if key == "agreement" else None]
         if any(rule is not None and rule.search(sentence, lo, hit.start) for rule in rules):
             return False
@@ -205,6 +232,7 @@ _OBJECT = re.compile(
 )
 
 
+@cache
 def _nominal(cue: str) -> bool:
     """Whether a cue names the event with a noun ("ceasefire", "shelling"), not a verb ("entered")."""
     return not any(w.endswith("ed") or w in _IRREGULAR for w in cue.casefold().split())
@@ -214,6 +242,14 @@ def _nominal(cue: str) -> bool:
 _IRREGULAR = frozenset(
     {"hit", "struck", "fought", "met", "took", "taken", "set", "held", "kept", "shot", "blew", "fled", "told"}
 )
+
+
+_NT = re.compile("n't")
+
+
+def _marked(marks: list[int], pos: int) -> bool:
+    """Whether a marker word starts in the 60 characters before ``pos``."""
+    return any(pos - 60 <= m < pos for m in marks)
 
 
 def _prior(sentence: str, pos: int, lexicon: Lexicon) -> bool:
@@ -249,7 +285,7 @@ def _definite(sentence: str, pos: int, lexicon: Lexicon | None = None, cue: str 
     if cue and not _nominal(cue):
         return False
     lo = max(0, pos - 40)
-    if not _DEFINITE.search(sentence, lo, pos):
+    if "th" not in sentence[lo:pos].lower() or not _DEFINITE.search(sentence, lo, pos):
         return False
     partitive = lexicon.partitive if lexicon is not None else None
     return partitive is None or partitive.search(sentence, lo, pos) is None
@@ -363,7 +399,7 @@ def _official(sentence: str, cue_pos: int, lexicon: Lexicon) -> bool:
     """Whether a title or an official body speaks before the cue ("the Governor of Sweida called")."""
     if lexicon.speakers is None:
         return False
-    return any(not _placed(sentence, m.start()) for m in lexicon.speakers.finditer(sentence, 0, cue_pos))
+    return any(not _placed(sentence, at) for at in lexicon.speakers.finditer(sentence, 0, cue_pos))
 
 
 def _opens(m: Mention, sentence: str, base: int, cue_pos: int) -> bool:
@@ -436,11 +472,13 @@ def sentence_events(
         return []
     actors = actors_of(sentence, lexicon, hits=actor_hits)
     # each place belongs to the event phrase it follows (see conflictmap.extract.sites)
-    phrases = [(p, n) for n, (key, _, _, ps) in enumerate(cats) if key != "statement" for p in ps]
+    phrases = [(p, n) for n, c in enumerate(cats) if c.key != "statement" for p in c.positions]
     owner = owners(mentions, phrases, base)
     events = []
     venue: tuple[list[SiteChoice], bool] | None = None  # where the sentence's meeting took place
-    for n, (key, pos, cue, _) in enumerate(cats):
+    priors = {c.pos for c in cats if c.prior}
+    for n, (key, pos, cue, _, prior) in enumerate(cats):
+        anaphoric = not prior and _definite(sentence, pos, lexicon, cue)
         if key == "statement":
             if not _is_statement(sentence, pos, actors, mentions, base, lexicon):
                 continue
@@ -450,19 +488,27 @@ def sentence_events(
         else:
             mine = [m for m in mentions if owner.get(id(m)) == n]
             sites, own = _event_sites(
-                sentence, base, pos, cue, key, mentions, mine, lexicon, before=before or [], text=text
+                sentence,
+                base,
+                (key, pos, cue),
+                mentions,
+                mine,
+                lexicon,
+                prior=prior,
+                anaphoric=anaphoric,
+                before=before or [],
+                text=text,
             )
             if key == "diplomatic" and venue is None:
                 venue = (sites, own)
-        additive = lexicon.additive is not None and bool(
-            lexicon.additive.search(sentence, 0, min(len(sentence), pos + len(cue) + 25))
+        additive = lexicon.additive is not None and lexicon.additive.search(
+            sentence, 0, min(len(sentence), pos + len(cue) + 25)
         )
-        prior = _prior(sentence, pos, lexicon)
-        earlier_at = min((p for _, p, _, _ in cats if p > pos and _prior(sentence, p, lexicon)), default=None)
+        earlier_at = min((p for p in priors if p > pos), default=None)
         mine_dates = dates if earlier_at is None or prior else [d for d in dates if d.start < earlier_at]
         own_dates = _dates_of(sentence, mine_dates, pos, prior=prior)
         flags = {
-            "anaphoric": _definite(sentence, pos, lexicon, cue) and not prior,
+            "anaphoric": anaphoric,
             "additive": additive,
             "prior": prior,
             "dated": bool(own_dates),
@@ -492,13 +538,13 @@ def sentence_events(
 def _event_sites(
     sentence: str,
     base: int,
-    pos: int,
-    cue: str,
-    key: str,
+    phrase: tuple[str, int, str],
     mentions: list[Mention],
     mine: list[Mention],
     lexicon: Lexicon,
     *,
+    prior: bool,
+    anaphoric: bool,
     before: list[Mention],
     text: str | None,
 ) -> tuple[list[SiteChoice], bool]:
@@ -514,10 +560,10 @@ def _event_sites(
     - without a place of its own, the place it names again ("a drone hit a car in the village");
     - a meeting has one venue; other places are its subject.
     """
-    if _prior(sentence, pos, lexicon):
+    key, pos, cue = phrase
+    if prior:
         mentions = [m for m in mentions if m.start - base > pos]
         mine = [m for m in mine if m.start - base > pos]
-    anaphoric = _definite(sentence, pos, lexicon, cue) and not _prior(sentence, pos, lexicon)
     subject_only = False  # places that are the subject of what is told, not of the event
     if anaphoric:
         near = [m for m in mentions if -_NEAR <= m.start - base - pos <= len(cue) + _NEAR]
@@ -569,9 +615,7 @@ def _dates_of(sentence: str, dates: list[DateSpan], pos: int, *, prior: bool = F
     return out
 
 
-def one_event_per_cue(
-    cats: list[tuple[str, int, str, list[int]]],
-) -> list[tuple[str, int, str, list[int]]]:
+def one_event_per_cue(cats: list[Phrase]) -> list[Phrase]:
     """Drop a category whose cue runs on from another's: "tank fire struck" is one shelling.
 
     Military cues of two categories that touch (at most a space or two apart, or overlapping)
@@ -581,7 +625,7 @@ def one_event_per_cue(
     kept = []
     last_end = -_TOUCH - 1
     for cat in sorted(cats, key=lambda c: c[1]):
-        key, pos, cue, _ = cat
+        key, pos, cue = cat.key, cat.pos, cat.cue
         if key not in MILITARY:  # "the meeting adopted a roadmap" tells a meeting and an agreement
             kept.append(cat)
             continue
@@ -589,8 +633,8 @@ def one_event_per_cue(
             continue
         kept.append(cat)
         last_end = pos + len(cue)
-    order = {c[0]: n for n, c in enumerate(cats)}
-    return sorted(kept, key=lambda c: order[c[0]])
+    order = {c.key: n for n, c in enumerate(cats)}
+    return sorted(kept, key=lambda c: order[c.key])
 
 
 _TOUCH = 2  # characters between two cues that still make them one phrase

@@ -99,6 +99,22 @@ class Lexicon:
         self.attack_cues = cue_pattern(words["attack_cues"])
         self.negated = _before_cue(words["negations"], gap=2)
         self.generic = _before_cue(words["generic_markers"], gap=2)
+        # both at once: one search per cue
+        self.no_event = _before_cue([*words["negations"], *words["generic_markers"]], gap=2)
+        # the marker words, found with the cues (event_finder): a cue with none before it needs
+        # none of the searches above ("n't" ends a word: looked for apart)
+        self.marker_words = [
+            w
+            for key in (
+                "negations",
+                "generic_markers",
+                "background_markers",
+                "background_agreement_markers",
+                "prior_markers",
+            )
+            for w in words[key]
+            if w != "n't"
+        ]
         # "despite the November 27 ceasefire agreement": a noun phrase, no clause ("since they signed")
         self.background = _before_cue(words["background_markers"], gap=4, no_clause=True)
         self.background_agreement = _before_cue(words["background_agreement_markers"], gap=4, no_clause=True)
@@ -160,8 +176,9 @@ class Lexicon:
     def event_finder(self) -> PhraseFinder:
         """One finder for every category's cues and suppressors and the future words.
 
-        Keys: ``("cue", category)``, ``("suppress", category)``, ``("future", "")`` and
-        ``("attack", "")`` (words that name an attack without saying how).
+        Keys: ``("cue", category)``, ``("suppress", category)``, ``("future", "")``,
+        ``("attack", "")`` (words that name an attack without saying how) and ``("marker", "")``
+        (negations, background and earlier-event words).
         """
         spec = self.data.get("categories") or {}
         patterns: dict[tuple[str, str], tuple[re.Pattern[str] | None, list[str]]] = {}
@@ -170,6 +187,7 @@ class Lexicon:
             patterns[("suppress", key)] = (suppress, list(spec[key].get("suppress", []) or []))
         patterns[("future", "")] = (self.future, list(self.data.get("future_cues", [])))
         patterns[("attack", "")] = (self.attack_cues, list(self.data.get("attack_cues", [])))
+        patterns[("marker", "")] = (cue_pattern(self.marker_words), self.marker_words)
         return PhraseFinder(patterns)
 
     @cached_property
@@ -204,10 +222,35 @@ def _phrases(words: Iterable[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in ordered)
 
 
-def _words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """Return a pattern for whole-word, case-insensitive matches of ``words``."""
+class Words:
+    """Whole-word, case-insensitive matches of a list of words, found without a look-behind.
+
+    A look-behind at the start of an expression makes ``re`` try every position (see
+    :class:`WordPattern`); the words are searched plainly and a match inside a word is skipped.
+    """
+
+    def __init__(self, body: str) -> None:
+        self.pattern = re.compile(rf"(?:{body})(?![\w-])", re.IGNORECASE)
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
+        """Whether one of the words is in ``text[pos:endpos]``."""
+        return next(self.finditer(text, pos, endpos), None) is not None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[int]:
+        """Yield the start of each whole-word match in ``text[pos:endpos]``."""
+        end = len(text) if endpos is None else endpos
+        search = self.pattern.search
+        while (m := search(text, pos, end)) is not None:
+            start = m.start()
+            if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_-"):
+                yield start
+            pos = start + 1
+
+
+def _words_pattern(words: Iterable[str]) -> Words | None:
+    """Return whole-word, case-insensitive matches of ``words``."""
     body = _phrases(words)
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE) if body else None
+    return Words(body) if body else None
 
 
 def _before_cue(

@@ -155,12 +155,16 @@ def choose_sites(
         ]
         if where:
             return [(where[-1], where[-1].geo_precision)], True
-    mine = [m for m in candidates if own is not None and any(m is o for o in own)]
+    owned = {id(o) for o in own} if own is not None else set()
+    mine = [m for m in candidates if id(m) in owned]
     is_own = bool(mine) or own is None
     pool = mine or candidates
     if len(pool) > 1:
         kept = [m for m in pool if not any(contains(m, o) for o in pool if o is not m)]
         pool = kept or pool
+    if len(pool) == 1:  # the common case: only whether it is a mere reference point matters
+        m = pool[0]
+        return [(m, m.geo_precision)], is_own and not _reference_point(sentence, base, m, lexicon)
     roles = _roles(sentence, base, pool, lexicon)
     sites = [m for m in pool if roles[id(m)] == SITE]
     if sites:
@@ -234,6 +238,10 @@ _NAMED_AGAIN = re.compile(
     r"\b(?!\s+of\b|\s+[A-Z])",  # not "the town of Manbij", "the city Daraa"
     re.IGNORECASE,
 )
+_AGAIN_NOUNS = (
+    "area", "village", "town", "city", "neighbo", "camp", "dam", "base", "airport",
+    "crossing", "hill", "region", "province", "governorate",
+)  # fmt: skip
 # place nouns whose referent is best found by name ("the dam" -> "Tishreen Dam")
 _BY_NAME = frozenset({"dam", "base", "airport", "crossing", "hill", "camp"})
 _AGAIN_KINDS = {
@@ -259,6 +267,9 @@ def place_named_again(
     place but a country for "the area", "the dam" and the like; a reference point ("six miles
     from Damascus") is not one.
     """
+    low = sentence.lower()
+    if not any(noun in low for noun in _AGAIN_NOUNS):  # most sentences name none: no search
+        return None
     found = _NAMED_AGAIN.search(sentence, pos) or _NAMED_AGAIN.search(sentence, 0, pos)
     if found is None:
         return None
@@ -281,6 +292,20 @@ def place_named_again(
             continue
         return m
     return None
+
+
+def _reference_point(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> bool:
+    """Whether a place on its own is a reference point (what :func:`_roles` calls REFERENCE)."""
+    at = m.start - base
+    before = sentence[max(0, at - 40) : at]
+    if not (
+        _reference(sentence, base, m, lexicon)
+        or _DIRECTION_OF.search(before)
+        or _ends(lexicon.route_before, sentence, at)
+    ):
+        return False
+    # "moved from X toward Y": the place reached, though "toward" also marks reference points
+    return lexicon.movement is None or not lexicon.movement.search(sentence, max(0, at - 60), at)
 
 
 def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> dict[int, int]:
