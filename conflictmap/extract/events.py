@@ -211,8 +211,8 @@ def _counts(
         return True  # the tense of a speech verb is judged by _is_statement
     if any(f.start < hit.start and not _clause_between(sentence, f.end, hit.start) for f in future):
         return False
-    if _future_after(sentence, hit.end, lexicon):
-        return False
+    if any(hit.end < f.start <= hit.end + 20 for f in future) and _future_after(sentence, hit.end, lexicon):
+        return False  # "the talks are expected to resume"
     needs_place = lexicon.place_after.get(key)
     if needs_place is not None and needs_place.match(sentence, hit.start):
         obj = _OBJECT.match(sentence, hit.end)  # the object: "the Rasafa and Sufyan oilfields"
@@ -461,10 +461,10 @@ def sentence_events(
         The mentions of the sentences before and the article's text, for places named again as
         "the village", "the area" (see :func:`conflictmap.extract.sites.place_named_again`).
     """
-    masked = _mask_quotes(sentence)
     if cue_hits is None:
-        cue_hits = lexicon.event_finder.find(masked)
-    if masked is not sentence:  # a place inside quoted speech is not where the event happened
+        cue_hits = lexicon.event_finder.find(_mask_quotes(sentence))
+    if mentions and ('"' in sentence or "“" in sentence):  # no site inside quoted speech
+        masked = _mask_quotes(sentence)
         mentions = [m for m in mentions if masked[m.start - base : m.end - base].strip()]
     places = [m.start - base for m in mentions]
     cats = one_event_per_cue(categories_of(sentence, lexicon, hits=cue_hits, places=places, context=context))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from conflictmap.extract.lexicon import Lexicon
+from conflictmap.extract.lexicon import Lexicon, Words
 from conflictmap.extract.mentions import Mention
 
 __all__ = [
@@ -149,7 +149,7 @@ def choose_sites(
     ]
     if not candidates:
         return [], False
-    if cue_at is not None:  # "arriving from Washington, where they participated in talks"
+    if cue_at is not None and "where" in sentence:  # "arriving from Washington, where they held talks"
         where = [
             m for m in candidates if m.end - base < cue_at and _WHERE.match(sentence, m.end - base, cue_at)
         ]
@@ -238,10 +238,9 @@ _NAMED_AGAIN = re.compile(
     r"\b(?!\s+of\b|\s+[A-Z])",  # not "the town of Manbij", "the city Daraa"
     re.IGNORECASE,
 )
-_AGAIN_NOUNS = (
-    "area", "village", "town", "city", "neighbo", "camp", "dam", "base", "airport",
-    "crossing", "hill", "region", "province", "governorate",
-)  # fmt: skip
+_AGAIN_WORDS = Words(
+    "area|village|town|city|neighbou?rhood|camp|dam|base|airport|crossing|hill|region|province|governorate"
+)
 # place nouns whose referent is best found by name ("the dam" -> "Tishreen Dam")
 _BY_NAME = frozenset({"dam", "base", "airport", "crossing", "hill", "camp"})
 _AGAIN_KINDS = {
@@ -267,8 +266,7 @@ def place_named_again(
     place but a country for "the area", "the dam" and the like; a reference point ("six miles
     from Damascus") is not one.
     """
-    low = sentence.lower()
-    if not any(noun in low for noun in _AGAIN_NOUNS):  # most sentences name none: no search
+    if not _AGAIN_WORDS.search(sentence):  # most sentences name no such place noun: no costly search
         return None
     found = _NAMED_AGAIN.search(sentence, pos) or _NAMED_AGAIN.search(sentence, 0, pos)
     if found is None:
@@ -300,12 +298,12 @@ def _reference_point(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> 
     before = sentence[max(0, at - 40) : at]
     if not (
         _reference(sentence, base, m, lexicon)
-        or _DIRECTION_OF.search(before)
+        or (" of" in before and _DIRECTION_OF.search(before))
         or _ends(lexicon.route_before, sentence, at)
     ):
         return False
     # "moved from X toward Y": the place reached, though "toward" also marks reference points
-    return lexicon.movement is None or not lexicon.movement.search(sentence, max(0, at - 60), at)
+    return not _moved_to(sentence, at, before, lexicon)
 
 
 def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> dict[int, int]:
@@ -320,17 +318,19 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
             role = REFERENCE  # it locates or describes the place before it
         elif previous is not None and _UNIT_AFTER.match(sentence, m.end - base):
             role = REFERENCE  # "between Khirbet Selm and X in the Bint Jbeil district"
-        elif lexicon.movement is not None and lexicon.movement.search(sentence, max(0, at - 60), at):
+        elif _moved_to(sentence, at, before, lexicon):
             role = SITE  # "moved from X toward Y": the place reached
         elif (
             _reference(sentence, base, m, lexicon)
-            or _DIRECTION_OF.search(before)
+            or (" of" in before and _DIRECTION_OF.search(before))
             or (between is not None and _NEAR_AFTER_PLACE.match(between))
         ):
             role = REFERENCE
         elif between is not None and _LIST_JOIN.match(between):
             role = roles[id(previous)]  # listed with the place before: "Maariya and Abidin"
-        elif _PEOPLE_OF.search(before) or (m.place.kind == "country" and _OF_BEFORE.search(before)):
+        elif (" of" in before or " from" in before) and (
+            _PEOPLE_OF.search(before) or (m.place.kind == "country" and _OF_BEFORE.search(before))
+        ):
             role = PLAIN  # "residents of Kouya gathered", "the foreign ministers of Syria"
         elif _ends(lexicon.route_before, sentence, at):
             role = REFERENCE  # "through the Al-Hiran area"
@@ -350,6 +350,17 @@ _OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.IGNORECASE)
 _LIST_INTRO = re.compile(
     r"\b(?:including|such\s+as|particularly|especially|namely)\s+(?:near\s+|in\s+)?(?:the\s+)?$"
 )
+
+
+def _moved_to(sentence: str, at: int, before: str, lexicon: Lexicon) -> bool:
+    """Whether "to"/"toward"/"into" after a verb of movement comes right before offset ``at``."""
+    tail = before.rstrip().lower()
+    if not (tail.endswith(_TO) or " to the" in before[-20:] or " toward the" in before[-20:]):
+        return False  # the search below is costly; most places follow no "to"
+    return lexicon.movement is not None and lexicon.movement.search(sentence, max(0, at - 60), at) is not None
+
+
+_TO = (" to", " toward", " towards", " into", " to the", " toward the", " towards the", " into the")
 
 
 def _acting_country(sentence: str, base: int, m: Mention) -> bool:
