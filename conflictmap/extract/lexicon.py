@@ -223,14 +223,17 @@ def _phrases(words: Iterable[str]) -> str:
 
 
 class Words:
-    """Whole-word, case-insensitive matches of a list of words, found without a look-behind.
+    """Whole-word matches of a list of words (any usual case), found without a look-behind.
 
     A look-behind at the start of an expression makes ``re`` try every position (see
     :class:`WordPattern`); the words are searched plainly and a match inside a word is skipped.
     """
 
-    def __init__(self, body: str) -> None:
-        self.pattern = re.compile(rf"(?:{body})(?![\w-])", re.IGNORECASE)
+    def __init__(self, words: Iterable[str]) -> None:
+        # lower case, Capitalised and Title Case spellings, matched exactly: without IGNORECASE,
+        # ``re`` skips ahead to the letters the words can start with
+        forms = {f for w in words for f in (w.lower(), w[:1].upper() + w[1:].lower(), w.title(), w)}
+        self.pattern = re.compile(rf"(?:{_phrases(forms)})(?![\w-])")
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
         """Whether one of the words is in ``text[pos:endpos]``."""
@@ -248,9 +251,9 @@ class Words:
 
 
 def _words_pattern(words: Iterable[str]) -> Words | None:
-    """Return whole-word, case-insensitive matches of ``words``."""
-    body = _phrases(words)
-    return Words(body) if body else None
+    """Return whole-word matches of ``words`` (in lower, Capitalised or Title case)."""
+    words = [w.strip() for w in words if w.strip()]
+    return Words(words) if words else None
 
 
 def _before_cue(

@@ -239,7 +239,23 @@ _NAMED_AGAIN = re.compile(
     re.IGNORECASE,
 )
 _AGAIN_WORDS = Words(
-    "area|village|town|city|neighbou?rhood|camp|dam|base|airport|crossing|hill|region|province|governorate"
+    [
+        "area",
+        "village",
+        "town",
+        "city",
+        "neighbourhood",
+        "neighborhood",
+        "camp",
+        "dam",
+        "base",
+        "airport",
+        "crossing",
+        "hill",
+        "region",
+        "province",
+        "governorate",
+    ]
 )
 # place nouns whose referent is best found by name ("the dam" -> "Tishreen Dam")
 _BY_NAME = frozenset({"dam", "base", "airport", "crossing", "hill", "camp"})
