@@ -133,7 +133,8 @@ class Lexicon:
         ]
         self.future = cue_pattern(data.get("future_cues", []))
         self.speech = cue_pattern(data.get("speech_verbs", []))
-        self.references = cue_pattern(data.get("reference_cues", []))
+        # searched before every place of an event sentence: case variants, no IGNORECASE (faster)
+        self.references = _words_pattern(str(c) for c in data.get("reference_cues", []))
         self.demonyms = {str(k).casefold(): str(v or "") for k, v in (data.get("demonyms") or {}).items()}
         self.capitals = {str(c).casefold() for c in data.get("capitals", [])}
         self.locatives = {str(c).casefold() for c in data.get("locative_words", [])}

@@ -391,7 +391,16 @@ def _acting_country(sentence: str, base: int, m: Mention) -> bool:
 
 def _ends(pattern: re.Pattern[str] | None, sentence: str, at: int) -> bool:
     """Whether ``pattern`` matches right before offset ``at`` of the sentence."""
-    return pattern is not None and pattern.search(sentence, max(0, at - 40), at) is not None
+    if pattern is None:
+        return False
+    window = sentence[max(0, at - 40) : at].lower()
+    # the origin and route words all hold one of these: most places follow none (no search)
+    if not any(w in window for w in _ROUTE_OR_ORIGIN):
+        return False
+    return pattern.search(sentence, max(0, at - 40), at) is not None
+
+
+_ROUTE_OR_ORIGIN = ("from", "out of", "through", "via", "by way of")
 
 
 def _reference(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> bool:
