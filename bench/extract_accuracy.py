@@ -5,7 +5,9 @@ Usage: python bench/extract_accuracy.py [--show-misses]
 Sets: tests/data/articles (labels.yaml), tests/data/articles/holdout and holdout2 (written
 after the extractor, see their labels.yaml headers) and the seed article
 (../shared/mission/seed-article.txt with tests/data/articles/seed-labels.yaml; skipped when
-the article is absent).
+the article is absent). Then ../shared/data/news-dev (real articles with their labels, read
+where they are and never copied into the project; skipped when absent), scored the way the
+held-out real articles are (see :func:`score_real_article`).
 
 Scores, per article and per set:
 - mentions: a predicted mention is right when its span is exactly a labelled mention's span
@@ -38,6 +40,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "tests" / "data" / "articles"
 SEED = ROOT.parent / "shared" / "mission" / "seed-article.txt"
+NEWS_DEV = ROOT.parent / "shared" / "data" / "news-dev"
 TOLERANCE_KM = 10.0
 BARS = {"precision": 0.90, "recall": 0.90, "located": 0.90, "category": 0.85}
 CATEGORY_NAMES = {"meeting": "diplomatic"}
@@ -56,6 +59,7 @@ class Scores:
     events_labelled: int = 0
     events_matched: int = 0
     predicted_matched: int = 0
+    predicted_right: int = 0  # predicted mentions that match a label (= found when spans must agree)
     category_right: int = 0
     sites: int = 0
     sites_right: int = 0
@@ -73,7 +77,7 @@ class Scores:
             return a / b if b else 1.0
 
         return {
-            "precision": rate(self.found, self.predicted),
+            "precision": rate(self.predicted_right, self.predicted),
             "recall": rate(self.found, self.labelled),
             "located": rate(self.located, self.with_truth),
             "category": rate(self.category_right, self.events_matched),
@@ -138,6 +142,7 @@ def score_article(label: dict, text: str, events, mentions: list[dict]) -> Score
             s.misses.append(f"missed mention {m['text']!r} at {span[0]}")
             continue
         s.found += 1
+        s.predicted_right += 1
         if m["truth"] is not None:
             s.with_truth += 1
             if judge_place(hit["place"], m["truth"]):
@@ -230,6 +235,144 @@ def _line(name: str, s: Scores) -> str:
     )
 
 
+# -- real articles (news-dev) ---------------------------------------------------------------------
+# Scored as the held-out real articles are (the rules of ../shared/tools/score_extraction.py):
+# - mentions: distinct labelled surface strings, folded (case, accents, hyphens, apostrophes,
+#   Arabic articles), against the distinct folded texts of the extracted mentions; equality or one
+#   inside the other is a match;
+# - located: of the labelled names with coordinates, those whose matched mention lies within 10 km
+#   (points) or 60 km (regions); a country must be located as a country within 100 km;
+# - events found: a labelled event whose sentence shares at least half of its words (Jaccard over
+#   folded words) with some extracted event's notes; category: of those, the ones in the same group
+#   (incursion; airstrike and shelling; diplomatic, agreement and statement; the rest);
+# - event precision (not in the judged score): extracted events whose notes match a labelled
+#   sentence that way.
+GROUPS = {
+    "incursion": "incursion",
+    "airstrike": "airstrike",
+    "shelling": "airstrike",
+    "diplomatic": "diplomatic",
+    "agreement": "diplomatic",
+    "statement": "diplomatic",
+}
+
+
+def fold(text: str) -> str:
+    """Fold a name or sentence for comparison (case, accents, hyphens, apostrophes, articles)."""
+    import unicodedata
+
+    text = "".join(c for c in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(c))
+    text = re.sub(r"[`'’‘ʿʾ\-]", " ", text.lower().replace("_", " "))
+    text = re.sub(r"\b(the|al|el|as|ash|ad|ar|az|at|an)\b", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def real_articles(folder: Path = NEWS_DEV) -> list[tuple[str, str, str | None, dict]]:
+    """Return ``(name, body, published or None, labels)`` of each real article in ``folder``.
+
+    An article file is ``source: ...``, ``date: ...`` and the body; the date counts only when it
+    is a full ``YYYY-MM-DD``.
+    """
+    import json
+
+    out = []
+    for path in sorted(folder.glob("[0-9][0-9].txt")):
+        _source, date_line, body = path.read_text(encoding="utf-8").split("\n", 2)
+        date = date_line.split(":", 1)[1].strip()
+        labels = json.loads(path.with_suffix(".labels.json").read_text(encoding="utf-8"))
+        out.append((path.name, body, date if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else None, labels))
+    return out
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, len(a | b))
+
+
+def score_real_article(labels: dict, events, mentions: list[dict]) -> Scores:
+    """Score one real article's extraction against its labels (see the comment above)."""
+    from geo.gazetteer import distance_km
+
+    s = Scores()
+    predicted: dict[str, dict] = {}
+    for m in mentions:
+        predicted.setdefault(fold(m["text"]), m)
+    predicted.pop("", None)
+    labelled: dict[str, dict] = {}
+    for place in labels["places"]:
+        labelled.setdefault(fold(place["text"]), place)
+    labelled.pop("", None)
+    s.predicted, s.labelled = len(predicted), len(labelled)
+    extra = [m for k, m in predicted.items() if not any(k == j or k in j or j in k for j in labelled)]
+    s.predicted_right = len(predicted) - len(extra)
+    s.misses += [f"extra name {m['text']!r}" for m in extra]
+    for key, place in labelled.items():
+        hit = predicted.get(key) or next((m for k, m in predicted.items() if key in k or k in key), None)
+        if hit is None:
+            s.misses.append(f"missed name {place['text']!r}")
+        else:
+            s.found += 1
+        if place.get("lat") is None:
+            continue
+        s.with_truth += 1  # a name with coordinates that is not found is not located either
+        got = (hit or {}).get("place")
+        if got is None:
+            if hit is not None:
+                s.misses.append(f"{place['text']!r} found but not located")
+            continue
+        if place["kind"] == "country":
+            tolerance = 100.0 if got.get("kind") == "country" else -1.0
+        else:
+            tolerance = 10.0 if place["kind"] == "point" and not place.get("uncertain") else 60.0
+        km = distance_km(place["lat"], place["lon"], float(got["lat"]), float(got["lon"]))
+        if km <= tolerance:
+            s.located += 1
+        else:
+            s.misses.append(f"{place['text']!r} located at {got.get('name')!r}, {km:.0f} km from the label")
+    notes = [(set(fold(row.notes or "").split()), row.category) for row in events.itertuples()]
+    s.events_predicted, s.events_labelled = len(notes), len(labels["events"])
+    sentences = [set(fold(event["sentence"]).split()) for event in labels["events"]]
+    s.predicted_matched = sum(any(_jaccard(words, sent) >= 0.5 for sent in sentences) for words, _ in notes)
+    for event, sent in zip(labels["events"], sentences, strict=True):
+        best = max(range(len(notes)), key=lambda i: _jaccard(sent, notes[i][0]), default=None)
+        if best is None or _jaccard(sent, notes[best][0]) < 0.5:
+            s.misses.append(f"missed event {event['type']} at {event['site']!r}: {event['sentence'][:80]!r}")
+            continue
+        s.events_matched += 1
+        want, got = GROUPS.get(event["type"], "other"), GROUPS.get(notes[best][1], "other")
+        if want == got:
+            s.category_right += 1
+        else:
+            s.misses.append(f"category {notes[best][1]} for {event['type']}: {event['sentence'][:60]!r}")
+    return s
+
+
+def run_real_set(folder: Path = NEWS_DEV) -> tuple[Scores, dict[str, Scores]]:
+    """Extract and score every real article of ``folder`` (the text after its two header lines)."""
+    import warnings
+
+    from conflictmap.extract import extract_events
+    from conflictmap.extract.text import article_from_text
+
+    per: dict[str, Scores] = {}
+    total = Scores()
+    for name, body, published, labels in real_articles(folder):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            events, mentions = extract_events(article_from_text(body, path=name), published=published)
+        per[name] = score_real_article(labels, events, mentions)
+        total.add(per[name])
+    return total, per
+
+
+def _real_line(name: str, s: Scores) -> str:
+    r = s.rates()
+    return (
+        f"{name[:40]:40} names P {r['precision']:6.1%} R {r['recall']:6.1%}  located {r['located']:6.1%}"
+        f"  category {r['category']:6.1%}  events P {r['event_precision']:6.1%}"
+        f" found {r['event_recall']:6.1%} ({s.events_matched}/{s.events_labelled})"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-misses", action="store_true")
@@ -252,6 +395,18 @@ def main() -> int:
         if name == "articles":
             rates = total.rates()
             ok &= all(rates[k] >= bar for k, bar in BARS.items())
+    if NEWS_DEV.is_dir():
+        total, per = run_real_set(NEWS_DEV)
+        print(
+            f"== news-dev (real, {NEWS_DEV}): {len(per)} articles, {total.labelled} names, "
+            f"{total.events_labelled} events"
+        )
+        for article, scores in per.items():
+            print("  " + _real_line(article, scores))
+            if args.show_misses:
+                for miss in scores.misses:
+                    print(f"      {miss}")
+        print("  " + _real_line("ALL news-dev", total))
     print("bars (articles):", ", ".join(f"{k} >= {v:.0%}" for k, v in BARS.items()), "pass" if ok else "FAIL")
     counts = Counter()
     return 0 if ok and not counts else 1

@@ -1,21 +1,30 @@
-"""Events from sentences: category, site, actors, date; one event per thing that happened.
+"""Events from sentences: category, sites, actors, date; one event per place and day.
 
-- Category: every category of the lexicon with a cue in the sentence (outside quotes), minus the
-  ones its ``suppress`` phrases rule out. Sentences about the future give no event (a future
-  word before the cue, or right after it: "the talks are expected to resume"). Cues of two
-  categories that touch ("tank fire struck") name one event, the first one's. A cue that is a
-  definite reference ("the raid", "the latest strikes") marks the event as one told before
-  (see :mod:`~conflictmap.extract.merge`), unless another cue of the category is no reference.
-- Statements need a speaker other than civilians (not one placed by a preposition: "analysts
-  in Damascus"), a verb in the past tense (not "have said", not "say"), and are no statement
-  when an armed actor describes its own operation or speaks of a military event of the same
-  sentence (a communiqué is evidence for the event). What a statement says is its content: the
-  categories named after its verb give no event of their own.
-- Site: among the sentence's located mentions, not a capital standing for its government, not a
-  reference point ("15 km south of X", "the road to X") and not an area containing another
-  candidate; a mention after a locative word ("in", "near", "entered") first. Statements are
-  placed at the speaking capital when there is one. Without a site, the article's main place,
-  one step less precise.
+- Category: every category of the lexicon with a cue in the sentence (outside quoted speech;
+  a quotation that continues the sentence, "added that “the force reached ...”", is read), minus
+  the ones its ``suppress`` phrases rule out. A cue is no event when it is negated ("did not
+  raid", "without clashes"), generic or habitual ("such incursions", "has repeatedly crossed"),
+  background ("despite last month's understanding", "amid reports of confrontations"), or in a
+  clause about the future ("the talks are expected to resume"; a future word governs its own
+  clause only: "will visit Washington ..., after he met Dermer in London" reports the meeting).
+  Cues that need a place ("seized the oilfields", not "seized weapons") count before one. Cues of
+  two categories that touch ("tank fire struck") name one event, the first one's. A word that
+  names an attack without saying how ("the attacks targeted", "one of the attacks hit") takes the
+  category of the sentence's own military event, else of the article's latest one.
+- A cue that is a definite reference ("the raid", "the latest strikes") marks the event as one
+  told before (see :mod:`~conflictmap.extract.merge`), unless another cue of the category is no
+  reference or it is partitive ("one of the airstrikes": a new event of a group). A sentence with
+  an additive word ("also", "another", "a second") adds an event; an event named after "followed",
+  "came ... after" is an earlier one.
+- Statements need an official speaker (a government actor, a title or body: "the Governor of
+  Sweida", "Prime Minister", "the presidency"; a country or capital just before the verb:
+  "Syria stressed"), not one placed by a preposition ("analysts in Damascus"), a verb in the past
+  tense (not "have said", not "say"), and are no statement when an armed actor describes its own
+  operation or speaks of a military event of the same sentence (a communiqué is evidence for the
+  event). What a statement says is its content: the categories named after its verb give no event
+  of their own.
+- Sites: see :mod:`~conflictmap.extract.sites`: one event per site of the event phrase. Without a
+  site, the article's main place, one step less precise.
 - Date: the date expression nearest the cue, else the last date of the article so far (the
   event is then not ``dated`` by its own sentence), else publication.
 
@@ -31,11 +40,22 @@ import datetime as dt
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from typing import NamedTuple
 
 from conflictmap.extract.cues import Match, join_spans
 from conflictmap.extract.dates import DateSpan
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Mention
+from conflictmap.extract.sites import (
+    SiteChoice,
+    choose_sites,
+    contains,
+    owners,
+    place_named_again,
+    statement_site,
+    venue,
+)
 
 __all__ = ["Event", "actors_of", "article_hits", "categories_of", "contains", "sentence_events"]
 
@@ -44,12 +64,11 @@ _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 _PERFECT = re.compile(r"\b(?:have|has|had|would|will|could|to)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _PRESENT = re.compile(r"^(?:say|says|insist|insists|argue|argues|accuse|accuses|want|wants)$", re.IGNORECASE)
 _COMMUNIQUE = re.compile(
-    r"\b(?:military|army|forces|troops|sdf)\b[^.]{0,80}\bsaid\b[^.]{0,60}\b(?:its|their)\s+"
-    r"(?:forces|troops|units|fighters)\b|\b(?:military|army)\s+said\b",
+    r"\b(?:military|army|forces|troops|sdf)\b[^.]{0,80}\b(?:said|told\s+\w+)\b[^.]{0,60}\b(?:its|their)\s+"
+    r"(?:forces|troops|units|fighters)\b|\b(?:military|army)\s+said\b"
+    r"|\b(?:defen[cs]e\s+ministry|ministry\s+of\s+(?:national\s+)?defen[cs]e)\b[^.]{0,40}\bsaid\b",
     re.IGNORECASE,
 )
-_SPECIFIC = {"country": 0, "area": 1, "admin1": 1, "populated place": 2, "mountain": 2}
-_PRECISION_DOWN = {1: 2, 2: 2, 3: 3, 4: 4}
 
 
 @dataclass
@@ -71,55 +90,205 @@ class Event:
     dated: bool = True  # the date comes from the event's own sentence (not carried from before)
     anaphoric: bool = False  # named only as "the raid", "the strikes": an event told before
     notes: tuple[int, int] | None = None  # the sentence that first reports it (set from evidence)
+    own_site: bool = True  # the site follows the event's own phrase (not borrowed from the sentence)
+    additive: bool = False  # "also", "another", "a second": not an earlier event told again
+    prior: bool = False  # "followed an incursion into X on Saturday": an earlier, distinct event
 
     def __post_init__(self) -> None:
         if self.notes is None and self.evidence:
             self.notes = self.evidence[0]
+        if self.site is None:
+            self.own_site = False
 
 
 def _mask_quotes(text: str) -> str:
+    """Blank out quoted speech, but not a quotation that continues the sentence ("added that “the")."""
     if '"' not in text and "“" not in text:
         return text
-    return _QUOTED.sub(lambda m: " " * len(m.group()), text)
+    return _QUOTED.sub(lambda m: m.group() if _continues(text, m) else " " * len(m.group()), text)
+
+
+_REPORTED = re.compile(r"\b(?:that|said|added|reported|noted|according\s+to)\s*,?\s*$", re.IGNORECASE)
+
+
+def _continues(text: str, quote: re.Match[str]) -> bool:
+    """Whether a quotation is the reported content of the sentence: lower case after "that"/"said"."""
+    inner = quote.group()[1:2]
+    return inner.islower() and bool(_REPORTED.search(text, max(0, quote.start() - 20), quote.start()))
+
+
+class Phrase(NamedTuple):
+    """An event phrase of a sentence: its category, its cue, and where its cues are."""
+
+    key: str
+    pos: int
+    cue: str
+    positions: list[int]
+    prior: bool = False  # an earlier event ("followed an incursion into X")
 
 
 def categories_of(
-    sentence: str, lexicon: Lexicon, *, hits: Mapping[Hashable, list[Match]] | None = None
-) -> list[tuple[str, int, str]]:
-    """Return ``(category, cue position, cue)`` for each category the sentence reports.
+    sentence: str,
+    lexicon: Lexicon,
+    *,
+    hits: Mapping[Hashable, list[Match]] | None = None,
+    places: list[int] | None = None,
+    context: str | None = None,
+) -> list[Phrase]:
+    """Return the event phrases of a sentence: one per category, and one per earlier event told.
 
     ``hits`` are the sentence's matches of :attr:`Lexicon.event_finder` (quotes masked, offsets
     in the sentence), when the article was searched at once (see :func:`article_hits`).
+    ``places`` are the start offsets of the sentence's place mentions (for cues that need a place
+    after them); ``context`` is the category of the article's latest military event (for words
+    that name an attack without saying how).
     """
     if hits is None:
         hits = lexicon.event_finder.find(_mask_quotes(sentence))
+    future = hits.get(("future", ""), [])
+    # where the sentence has a negation, a background or an earlier-event word (most have none)
+    marks = [m.start for m in hits.get(("marker", ""), ())]
+    if "n't" in sentence:
+        marks += [m.start() for m in _NT.finditer(sentence)]
     found = []
+    present = {key for kind, key in hits if kind == "cue"}
     for key in lexicon.categories:
-        cues = hits.get(("cue", key))
-        if not cues:
+        if key not in present:
             continue
+        cues = hits[("cue", key)]
         suppressed = hits.get(("suppress", key))
         if suppressed:
             cues = [h for h in cues if not _inside_suppressed(h, suppressed)]
-            if not cues:
-                continue
-        # "the raid", "the latest strikes" name an event reported before: a later cue of the same
-        # category that is not such a reference is preferred.
-        hit = next((h for h in cues if not _definite(sentence, h.start)), cues[0])
-        found.append((key, hit.start, hit.text))
+        cues = [h for h in cues if _counts(sentence, h, key, lexicon, future, places, marks)]
+        # "followed earlier discussions held in Amman": each such cue is an earlier event of its own
+        earlier = (
+            [h for h in cues if _marked(marks, h.start) and _prior(sentence, h.start, lexicon)]
+            if key != "statement"
+            else []
+        )
+        cues = [h for h in cues if h not in earlier]
+        if cues:
+            # "the raid", "the latest strikes" name an event reported before: a later cue of the
+            # same category that is not such a reference is preferred.
+            hit = next((h for h in cues if not _definite(sentence, h.start, lexicon, h.text)), cues[0])
+            found.append(Phrase(key, hit.start, hit.text, [h.start for h in cues]))
+        found.extend(Phrase(key, h.start, h.text, [h.start], True) for h in earlier)
+    attacks = [
+        h for h in hits.get(("attack", ""), []) if _counts(sentence, h, "", lexicon, future, places, marks)
+    ]
+    if attacks:
+        military = [f for f in found if f.key in MILITARY]
+        if military:  # the attack is the sentence's own military event: its places are that event's
+            military[0].positions.extend(h.start for h in attacks)
+        else:
+            hit = next((h for h in attacks if not _definite(sentence, h.start, lexicon, h.text)), attacks[0])
+            found.append(Phrase(context or "airstrike", hit.start, hit.text, [h.start for h in attacks]))
     return found
 
 
+def _counts(
+    sentence: str,
+    hit: Match,
+    key: str,
+    lexicon: Lexicon,
+    future: list[Match],
+    places: list[int] | None,
+    marks: list[int],
+) -> bool:
+    """Whether a cue reports an event (see the module docstring): not negated, generic, background.
+
+    ``marks`` are the offsets of the sentence's marker words (negations, background ...).
+    """
+    lo = max(0, hit.start - 60)
+    marked = _marked(marks, hit.start)
+    if marked and lexicon.no_event is not None and lexicon.no_event.search(sentence, lo, hit.start):
+        return False  # negated, generic, habitual or hypothetical
+    if marked and _nominal(hit.text):  # "despite the ceasefire", not "despite troops having entered"
+        rules = [lexicon.background, lexicon.background_agreement if key == "agreement" else None]
+        if any(rule is not None and rule.search(sentence, lo, hit.start) for rule in rules):
+            return False
+    if key == "statement":
+        return True  # the tense of a speech verb is judged by _is_statement
+    if any(f.start < hit.start and not _clause_between(sentence, f.end, hit.start) for f in future):
+        return False
+    if any(hit.end < f.start <= hit.end + 20 for f in future) and _future_after(sentence, hit.end, lexicon):
+        return False  # "the talks are expected to resume"
+    needs_place = lexicon.place_after.get(key)
+    if needs_place is not None and needs_place.match(sentence, hit.start):
+        obj = _OBJECT.match(sentence, hit.end)  # the object: "the Rasafa and Sufyan oilfields"
+        end = obj.end() if obj else hit.end
+        return any(hit.end <= p < end for p in places or ()) or bool(
+            lexicon.place_nouns is not None and lexicon.place_nouns.search(sentence, hit.end, end)
+        )
+    return True
+
+
+# The noun phrase after a verb: up to eight words, to the first punctuation or preposition
+# ("of" and "and" are part of it: "control of several oil- and gasfields").
+_OBJECT = re.compile(
+    r"(?:\s+(?!(?:in|at|from|on|over|during|near|with|by|after|before|since|to|into|for|as|while|when)\b)"
+    r"[\w'’-]+){0,8}",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _nominal(cue: str) -> bool:
+    """Whether a cue names the event with a noun ("ceasefire", "shelling"), not a verb ("entered")."""
+    return not any(w.endswith("ed") or w in _IRREGULAR for w in cue.casefold().split())
+
+
+# verbs of the cues in their past forms that do not end in -ed
+_IRREGULAR = frozenset(
+    {"hit", "struck", "fought", "met", "took", "taken", "set", "held", "kept", "shot", "blew", "fled", "told"}
+)
+
+
+_NT = re.compile("n't")
+
+
+def _marked(marks: list[int], pos: int) -> bool:
+    """Whether a marker word starts in the 60 characters before ``pos``."""
+    return any(pos - 60 <= m < pos for m in marks)
+
+
+def _prior(sentence: str, pos: int, lexicon: Lexicon) -> bool:
+    """Whether the cue at ``pos`` names an earlier event ("followed an incursion", "came after")."""
+    return lexicon.prior is not None and lexicon.prior.search(sentence, max(0, pos - 60), pos) is not None
+
+
+_CLAUSE = re.compile(
+    r"[;:]|,\s+(?:where|which|who|whom|after|before|when|while|whereas|but|since|following)\b"
+    r"|\b(?:after|before|since|when|while)\s+(?:he|she|they|it|we|the|a|an|his|her|their|its)\b",
+    re.IGNORECASE,
+)
+
+
+def _clause_between(sentence: str, start: int, end: int) -> bool:
+    """Whether a clause boundary lies between ``start`` and ``end`` (a future word governs its clause)."""
+    return _CLAUSE.search(sentence, start, end) is not None
+
+
 _DEFINITE = re.compile(
-    r"\b(?:the|these|those)\s+(?:(?:latest|recent|same|last|previous|earlier|first|second|third|fourth|fifth"
+    r"\b(?:the|these|those|this)\s+(?:(?:latest|recent|same|last|previous|earlier|first|second|third|fourth|fifth"
     r"|\w+(?:-\w+)+)\s+){0,2}$",
     re.IGNORECASE,
 )
 
 
-def _definite(sentence: str, pos: int) -> bool:
-    """Whether the cue at ``pos`` is a definite reference ("the raid", "the latest strikes")."""
-    return bool(_DEFINITE.search(sentence, max(0, pos - 40), pos))
+def _definite(sentence: str, pos: int, lexicon: Lexicon | None = None, cue: str = "") -> bool:
+    """Whether the cue at ``pos`` is a definite reference ("the raid", "the latest strikes").
+
+    A partitive ("one of the airstrikes") names one event of a group: a new one, no reference.
+    A cue with a verb refers to its actor, not to an event ("the force reached").
+    """
+    if cue and not _nominal(cue):
+        return False
+    lo = max(0, pos - 40)
+    if "th" not in sentence[lo:pos].lower() or not _DEFINITE.search(sentence, lo, pos):
+        return False
+    partitive = lexicon.partitive if lexicon is not None else None
+    return partitive is None or partitive.search(sentence, lo, pos) is None
 
 
 def _inside_suppressed(hit: Match, suppressed: list[Match]) -> bool:
@@ -154,6 +323,7 @@ def actors_of(
 
 
 SentenceHits = dict[Hashable, list[Match]]
+_EVENT_KEYS = frozenset({"cue", "attack"})  # finder keys that can make a sentence report an event
 
 
 def article_hits(
@@ -173,7 +343,7 @@ def article_hits(
     plain = join_spans(text, sentences, [_mask_quotes(text[s:e]) for s, e in sentences])
     cues = _by_sentence(lexicon.event_finder.find(plain), sentences)
     actors: list[SentenceHits] = [{} for _ in sentences]
-    told = [n for n, hits in enumerate(cues) if any(key[0] == "cue" for key in hits)]
+    told = [n for n, hits in enumerate(cues) if any(key[0] in _EVENT_KEYS for key in hits)]
     if told:
         # The sentences with an event, one after another with a NUL between them.
         spans, at = [], 0
@@ -202,7 +372,12 @@ def _by_sentence(
 
 
 def _is_statement(
-    sentence: str, cue_pos: int, actors: list[tuple[int, str, str]], mentions: list[Mention], base: int
+    sentence: str,
+    cue_pos: int,
+    actors: list[tuple[int, str, str]],
+    mentions: list[Mention],
+    base: int,
+    lexicon: Lexicon,
 ) -> bool:
     words = re.findall(r"[\w']+", sentence[cue_pos : cue_pos + 20])
     if not words or _PRESENT.match(words[0]) or _PERFECT.search(sentence[max(0, cue_pos - 20) : cue_pos]):
@@ -212,15 +387,39 @@ def _is_statement(
         for a in actors
         if a[2] in ("government", "forces") and a[0] < cue_pos and not _placed(sentence, a[0])
     ]
-    capital = [m for m in mentions if m.start - base < cue_pos and (m.actor or _opens(m, base))]
-    if not (speakers or capital):
+    capital = [
+        m for m in mentions if m.start - base < cue_pos and (m.actor or _opens(m, sentence, base, cue_pos))
+    ]
+    if not (speakers or capital or _official(sentence, cue_pos, lexicon)):
         return False
     return not _COMMUNIQUE.search(sentence)
 
 
-def _opens(m: Mention, base: int) -> bool:
-    """Whether a country name opens the sentence, as its subject ("Saudi Arabia ... welcomed")."""
-    return m.start - base < 2 and m.place is not None and m.place.kind == "country"
+def _official(sentence: str, cue_pos: int, lexicon: Lexicon) -> bool:
+    """Whether a title or an official body speaks before the cue ("the Governor of Sweida called")."""
+    if lexicon.speakers is None:
+        return False
+    return any(not _placed(sentence, at) for at in lexicon.speakers.finditer(sentence, 0, cue_pos))
+
+
+def _opens(m: Mention, sentence: str, base: int, cue_pos: int) -> bool:
+    """Whether a country or capital is the subject of the speech verb.
+
+    It opens the sentence ("Saudi Arabia ... welcomed") or stands right before the verb ("Damascus,
+    Syria stressed", "Syria condemns").
+    """
+    if m.place is None:
+        return False
+    if m.start - base < 2 and m.place.kind == "country":
+        return True
+    return (
+        not sentence[m.end - base : cue_pos].strip()
+        and m.place.kind in ("country", "populated place")
+        and not _PREPOSITION.search(sentence, max(0, m.start - base - 8), m.start - base)
+    )  # not "leaders in Sweida reacted", "residents of Sweida called"
+
+
+_PREPOSITION = re.compile(r"\b(?:of|in|at|from|near|into|to|for|with|by)\s+$", re.IGNORECASE)
 
 
 def sentence_events(
@@ -234,8 +433,11 @@ def sentence_events(
     *,
     cue_hits: SentenceHits | None = None,
     actor_hits: SentenceHits | None = None,
+    context: str | None = None,
+    before: list[Mention] | None = None,
+    text: str | None = None,
 ) -> list[Event]:
-    """Return the events a sentence reports.
+    """Return the events a sentence reports: one per category and site.
 
     Parameters
     ----------
@@ -252,65 +454,187 @@ def sentence_events(
     cue_hits, actor_hits
         The sentence's phrase matches when the article was searched at once
         (:func:`article_hits`); searched here otherwise.
+    context
+        The category of the article's latest military event, for words that name an attack
+        without saying how.
+    before, text
+        The mentions of the sentences before and the article's text, for places named again as
+        "the village", "the area" (see :func:`conflictmap.extract.sites.place_named_again`).
     """
     if cue_hits is None:
         cue_hits = lexicon.event_finder.find(_mask_quotes(sentence))
-    cats = categories_of(sentence, lexicon, hits=cue_hits)
+    if mentions and ('"' in sentence or "“" in sentence):  # no site inside quoted speech
+        masked = _mask_quotes(sentence)
+        mentions = [m for m in mentions if masked[m.start - base : m.end - base].strip()]
+    places = [m.start - base for m in mentions]
+    cats = one_event_per_cue(categories_of(sentence, lexicon, hits=cue_hits, places=places, context=context))
     if not cats:
         return []
     actors = actors_of(sentence, lexicon, hits=actor_hits)
-    future_hits = cue_hits.get(("future", ""))
-    future = future_hits[0] if future_hits else None
+    # each place belongs to the event phrase it follows (see conflictmap.extract.sites)
+    phrases = [(p, n) for n, c in enumerate(cats) if c.key != "statement" for p in c.positions]
+    owner = owners(mentions, phrases, base)
     events = []
-    for key, pos, cue in one_event_per_cue(cats):
+    venue: tuple[list[SiteChoice], bool] | None = None  # where the sentence's meeting took place
+    priors = {c.pos for c in cats if c.prior}
+    for n, (key, pos, cue, _, prior) in enumerate(cats):
+        anaphoric = not prior and _definite(sentence, pos, lexicon, cue)
         if key == "statement":
-            if not _is_statement(sentence, pos, actors, mentions, base):
+            if not _is_statement(sentence, pos, actors, mentions, base, lexicon):
                 continue
-        elif (future is not None and future.start < pos) or _future_after(sentence, pos + len(cue), lexicon):
-            continue
-        date = min(dates, key=lambda d: abs(d.start - pos)) if dates else fallback_date
-        site, precision = choose_site(sentence, base, mentions, key, lexicon)
-        names = [name for _, name, kind in actors if key != "statement" or kind != "civilians"]
-        if key == "statement":
-            names = [n for p, n, k in actors if p <= pos and k != "civilians" and not _placed(sentence, p)]
-            names = names[:1] or [n for _, n, k in actors if k != "civilians"][:1]
-        event = Event(
-            key,
-            cue,
-            index,
-            date.first,
-            date.last,
-            date.precision,
-            site,
-            precision,
-            names[:2],
-            [(base, base + len(sentence))],
-            {index},
-            dated=bool(dates),
-            anaphoric=_definite(sentence, pos),
+            sites, own = [statement_site(sentence, base, mentions, lexicon)], True
+        elif key == "agreement" and venue is not None and venue[0]:
+            sites, own = venue  # "met in Amman and agreed on steps for Sweida": agreed in Amman
+        else:
+            mine = [m for m in mentions if owner.get(id(m)) == n]
+            sites, own = _event_sites(
+                sentence,
+                base,
+                (key, pos, cue),
+                mentions,
+                mine,
+                lexicon,
+                prior=prior,
+                anaphoric=anaphoric,
+                before=before or [],
+                text=text,
+            )
+            if key == "diplomatic" and venue is None:
+                venue = (sites, own)
+        additive = lexicon.additive is not None and lexicon.additive.search(
+            sentence, 0, min(len(sentence), pos + len(cue) + 25)
         )
-        events.append((pos, event))
+        earlier_at = min((p for p in priors if p > pos), default=None)
+        mine_dates = dates if earlier_at is None or prior else [d for d in dates if d.start < earlier_at]
+        own_dates = _dates_of(sentence, mine_dates, pos, prior=prior)
+        flags = {
+            "anaphoric": anaphoric,
+            "additive": additive,
+            "prior": prior,
+            "dated": bool(own_dates),
+        }
+        names = _names(sentence, actors, key, pos)
+        for date in own_dates or [fallback_date]:
+            for site, precision in sites or [(None, None)]:
+                event = Event(
+                    key,
+                    cue,
+                    index,
+                    date.first,
+                    date.last,
+                    date.precision,
+                    site,
+                    precision,
+                    names,
+                    [(base, base + len(sentence))],
+                    {index},
+                    own_site=own and site is not None,
+                    **flags,
+                )
+                events.append((pos, event))
     return _statement_or_events(events, actors)
 
 
-def one_event_per_cue(cats: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
+def _event_sites(
+    sentence: str,
+    base: int,
+    phrase: tuple[str, int, str],
+    mentions: list[Mention],
+    mine: list[Mention],
+    lexicon: Lexicon,
+    *,
+    prior: bool,
+    anaphoric: bool,
+    before: list[Mention],
+    text: str | None,
+) -> tuple[list[SiteChoice], bool]:
+    """Return the sites of the event phrase at ``pos`` and whether they are its own.
+
+    See :mod:`conflictmap.extract.sites`; besides:
+
+    - an earlier event ("came hours after fighting broke out in X") has only the places after
+      its phrase;
+    - an event told before ("the raid on Beit Jin") has only the places next to its phrase; a
+      meeting or an agreement told before, and "the operation", "the attack", none (their other
+      places are their subject);
+    - without a place of its own, the place it names again ("a drone hit a car in the village");
+    - a meeting has one venue; other places are its subject.
+    """
+    key, pos, cue = phrase
+    if prior:
+        mentions = [m for m in mentions if m.start - base > pos]
+        mine = [m for m in mine if m.start - base > pos]
+    subject_only = False  # places that are the subject of what is told, not of the event
+    if anaphoric:
+        near = [m for m in mentions if -_NEAR <= m.start - base - pos <= len(cue) + _NEAR]
+        generic = lexicon.attack_cues is not None and lexicon.attack_cues.fullmatch(cue) is not None
+        subject_only = (key not in MILITARY and key != "other") or generic
+        mentions, mine = near, [m for m in mine if m in near]
+    sites, own = choose_sites(sentence, base, mentions, lexicon, own=mine, cue_at=pos)
+    if subject_only:  # a place for the event when none was told before, but never a new place
+        own = False
+    if not own and text is not None:  # "a drone strike hit a car in the village"
+        again = place_named_again(text, sentence, base, pos, [*before, *mentions], lexicon)
+        if again is not None:
+            sites, own = [(again, again.geo_precision)], True
+    if key not in MILITARY and key != "other":
+        sites = venue(sentence, base, sites)
+    return sites, own
+
+
+_NEAR = 80  # characters around an anaphoric cue where its own places are named
+
+
+def _names(sentence: str, actors: list[tuple[int, str, str]], key: str, pos: int) -> list[str]:
+    """Return the actors of an event: the first two named; for a statement, its speaker."""
+    if key != "statement":
+        return [name for _, name, _ in actors][:2]
+    names = [n for p, n, k in actors if p <= pos and k != "civilians" and not _placed(sentence, p)]
+    return (names[:1] or [n for _, n, k in actors if k != "civilians"][:1])[:2]
+
+
+_DATE_LIST = re.compile(r"\s*,?\s*(?:and|as\s+well\s+as)\s*(?:on\s+|in\s+)?", re.IGNORECASE)
+
+
+def _dates_of(sentence: str, dates: list[DateSpan], pos: int, *, prior: bool = False) -> list[DateSpan]:
+    """Return the dates of the event phrase at ``pos``: the nearest, and the dates listed with it.
+
+    "hosted by Amman on August 12 and July 19" tells two events, one on each day. An earlier
+    event ("came days after a drone strike") has only a date that follows its own phrase.
+    """
+    if prior:
+        dates = [d for d in dates if d.start > pos]
+    if not dates:
+        return []
+    nearest = min(range(len(dates)), key=lambda i: abs(dates[i].start - pos))
+    out = [dates[nearest]]
+    for i in range(nearest + 1, len(dates)):
+        if not _DATE_LIST.fullmatch(sentence[dates[i - 1].end : dates[i].start]):
+            break
+        out.append(dates[i])
+    return out
+
+
+def one_event_per_cue(cats: list[Phrase]) -> list[Phrase]:
     """Drop a category whose cue runs on from another's: "tank fire struck" is one shelling.
 
-    Event cues of two categories that touch (at most a space or two apart, or overlapping) name
-    one event; the first cue names it. Statement cues (speech verbs) are left alone.
+    Military cues of two categories that touch (at most a space or two apart, or overlapping)
+    name one event; the first cue names it. Other cues are left alone ("the meeting adopted a
+    roadmap" tells a meeting and an agreement).
     """
-    kept: list[tuple[str, int, str]] = []
+    kept = []
     last_end = -_TOUCH - 1
-    for key, pos, cue in sorted(cats, key=lambda c: c[1]):
-        if key == "statement":  # a speech verb is no event phrase ("repeated airstrikes")
-            kept.append((key, pos, cue))
+    for cat in sorted(cats, key=lambda c: c[1]):
+        key, pos, cue = cat.key, cat.pos, cat.cue
+        if key not in MILITARY:  # "the meeting adopted a roadmap" tells a meeting and an agreement
+            kept.append(cat)
             continue
         if pos <= last_end + _TOUCH:
             continue
-        kept.append((key, pos, cue))
+        kept.append(cat)
         last_end = pos + len(cue)
-    order = {key: n for n, (key, _, _) in enumerate(cats)}
-    return sorted(kept, key=lambda c: order[c[0]])
+    order = {c.key: n for n, c in enumerate(cats)}
+    return sorted(kept, key=lambda c: order[c.key])
 
 
 _TOUCH = 2  # characters between two cues that still make them one phrase
@@ -352,70 +676,3 @@ _LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|from|near|into|to)\s+$", re.IGNORECAS
 def _placed(sentence: str, pos: int) -> bool:
     """Whether an actor phrase at ``pos`` follows a preposition of place ("analysts in Damascus")."""
     return bool(_LOCATIVE_BEFORE.search(sentence, max(0, pos - 8), pos))
-
-
-def choose_site(
-    sentence: str, base: int, mentions: list[Mention], category: str, lexicon: Lexicon
-) -> tuple[Mention | None, int | None]:
-    """Pick the mention where the event happened (see the module docstring)."""
-    located = [m for m in mentions if m.place is not None]
-    if category == "statement":
-        speaker = next((m for m in located if m.actor), None)
-        return (speaker, _PRECISION_DOWN[speaker.geo_precision or 1]) if speaker else (None, None)
-    candidates = [m for m in located if not m.actor]
-    if not candidates:
-        return None, None
-    if lexicon.references is not None:
-        kept = [m for m in candidates if not _reference(sentence, base, m, lexicon)]
-        candidates = kept or candidates
-    if len(candidates) > 1:
-        kept = [m for m in candidates if not any(contains(m, o) for o in candidates if o is not m)]
-        candidates = kept or candidates
-    best = max(
-        candidates,
-        key=lambda m: (_locative(sentence, base, m, lexicon), _SPECIFIC.get(m.place.kind, 1), -m.start),
-    )
-    return best, best.geo_precision
-
-
-def _reference(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> bool:
-    before = sentence[max(0, m.start - base - 30) : m.start - base]
-    return bool(lexicon.references.search(before)) if lexicon.references else False
-
-
-def _locative(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> int:
-    before = sentence[max(0, m.start - base - 40) : m.start - base].lower().split()
-    if not before:
-        return 0
-    tail = [w.strip(",.") for w in before[-4:]]
-    if tail[-1] in lexicon.locatives or (
-        tail[-1] in ("the",) and len(tail) > 1 and tail[-2] in lexicon.locatives
-    ):
-        return 2
-    return 1 if any(w in lexicon.locatives for w in tail) else 0
-
-
-def contains(area: Mention, other: Mention) -> bool:
-    """Whether ``area`` is a region that contains the place of ``other``."""
-    a, o = area.place, other.place
-    if a is None or o is None or a.place_id == o.place_id or not a.is_area:
-        return False
-    if a.kind == "country":
-        return o.country == a.country and o.kind != "country"
-    if a.kind == "admin1":
-        return o.admin1 == a.region
-    key = (a.region, o.place_id)
-    hit = _COVERS.get(key)
-    if hit is None:
-        import shapely
-
-        from geo.regions import default_regions
-
-        regions = default_regions()
-        hit = _COVERS[key] = a.region in regions and bool(
-            shapely.covers(regions[a.region].geometry, shapely.Point(o.lon, o.lat))
-        )
-    return hit
-
-
-_COVERS: dict[tuple[str, str], bool] = {}

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from conflictmap.extract.dates import DateSpan, find_dates, parse_published
-from conflictmap.extract.events import Event, article_hits, sentence_events
+from conflictmap.extract.events import MILITARY, Event, article_hits, sentence_events
 from conflictmap.extract.lexicon import Lexicon, default_lexicon
 from conflictmap.extract.mentions import Matcher, Mention, NameIndex
 from conflictmap.extract.merge import merge_events
@@ -138,12 +138,14 @@ class Extractor:
         by_sentence: dict[int, list[Mention]] = {}
         for m in mentions:
             by_sentence.setdefault(m.sentence, []).append(m)
+        mention_starts = [m.start for m in mentions]  # in text order
         carried = DateSpan(0, 0, published, published, 1)
         all_dates = find_dates(text, published, words=words)  # once per article, shared out by sentence
         date_starts = [d.start for d in all_dates]
         cue_hits, actor_hits = article_hits(text, sentences, self.lexicon)  # one scan per article
         kept: list[Event] = []
         headline: list[Event] = []
+        context: str | None = None  # the category of the latest military event so far
         for index, (start, end) in enumerate(sentences):
             lo, hi = bisect.bisect_left(date_starts, start), bisect.bisect_left(date_starts, end)
             while hi > lo and all_dates[hi - 1].end > end:
@@ -151,7 +153,9 @@ class Extractor:
             sentence = text[start:end]
             if index < 3 and _DATELINE_LINE.search(sentence) and len(sentence) < 120:
                 continue
-            if not any(key[0] == "cue" for key in cue_hits[index]):  # no event: only its date counts
+            if not any(
+                key[0] in ("cue", "attack") for key in cue_hits[index]
+            ):  # no event: only its date counts
                 if hi > lo:
                     carried = _relative(all_dates[hi - 1], start)
                 continue
@@ -159,6 +163,7 @@ class Extractor:
             is_headline = (
                 index == 0 and "\n" in text[end : end + 2] and not sentence.rstrip().endswith((".", '"', "”"))
             )
+            first = bisect.bisect_left(mention_starts, start)  # the mentions before the sentence
             found = sentence_events(
                 sentence,
                 start,
@@ -167,9 +172,13 @@ class Extractor:
                 dates,
                 carried,
                 self.lexicon,
+                before=mentions[max(0, first - 12) : first],
+                text=text,
                 cue_hits=cue_hits[index],
                 actor_hits=actor_hits[index],
+                context=context,
             )
+            context = next((e.category for e in reversed(found) if e.category in MILITARY), context)
             if dates:
                 carried = dates[-1]
             (headline if is_headline else kept).extend(found)

@@ -40,6 +40,20 @@ _LIST_KEYS = (
     "directions",
     "reference_cues",
     "lowercase_name_words",
+    # event rules (see data/extract_lexicon.yaml)
+    "attack_cues",
+    "negations",
+    "generic_markers",
+    "background_markers",
+    "prior_markers",
+    "additive_markers",
+    "partitive_markers",
+    "speaker_words",
+    "origin_words",
+    "route_words",
+    "movement_verbs",
+    "place_nouns",
+    "background_agreement_markers",
 )
 _MAP_KEYS = ("categories", "actors", "demonyms", "admin_suffixes")
 
@@ -76,15 +90,52 @@ class Lexicon:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
         self.categories: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
+        # Per category, the cues that count only before a place ("seized the Rasafa oilfield").
+        self.place_after: dict[str, re.Pattern[str] | None] = {}
         for key, spec in (data.get("categories") or {}).items():
             self.categories[key] = (cue_pattern(spec.get("cues", [])), cue_pattern(spec.get("suppress", [])))
+            self.place_after[key] = cue_pattern(spec.get("place_after", []) or [])
+        # Event rules: phrases tried in a few words around a cue (see data/extract_lexicon.yaml).
+        words = {key: [str(w) for w in data.get(key, [])] for key in _EVENT_RULE_KEYS}
+        self.attack_cues = cue_pattern(words["attack_cues"])
+        self.negated = _before_cue(words["negations"], gap=2)
+        self.generic = _before_cue(words["generic_markers"], gap=2)
+        # both at once: one search per cue
+        self.no_event = _before_cue([*words["negations"], *words["generic_markers"]], gap=2)
+        # the marker words, found with the cues (event_finder): a cue with none before it needs
+        # none of the searches above ("n't" ends a word: looked for apart)
+        self.marker_words = [
+            w
+            for key in (
+                "negations",
+                "generic_markers",
+                "background_markers",
+                "background_agreement_markers",
+                "prior_markers",
+            )
+            for w in words[key]
+            if w != "n't"
+        ]
+        # "despite the November 27 ceasefire agreement": a noun phrase, no clause ("since they signed")
+        self.background = _before_cue(words["background_markers"], gap=4, no_clause=True)
+        self.background_agreement = _before_cue(words["background_agreement_markers"], gap=4, no_clause=True)
+        self.prior = _before_cue(words["prior_markers"], gap=4)
+        self.additive = _words_pattern(words["additive_markers"])
+        self.partitive = _before_cue(words["partitive_markers"], gap=1)
+        self.speakers = _words_pattern(words["speaker_words"])
+        # "from the Tel Ahmar base", "through the town of X": the words, then "the", a type word
+        self.origin_before = _before_cue(words["origin_words"], gap=0, tail=_TYPE_OF)
+        self.route_before = _before_cue(words["route_words"], gap=0, tail=_TYPE_OF)
+        self.movement = _before_cue(words["movement_verbs"], gap=3, tail=r"(?:to|toward|towards|into)\s+")
+        self.place_nouns = cue_pattern(words["place_nouns"])
         self.actors = [
             Actor(name, str(spec.get("kind", "")), cue_pattern(spec.get("cues", [])))
             for name, spec in (data.get("actors") or {}).items()
         ]
         self.future = cue_pattern(data.get("future_cues", []))
         self.speech = cue_pattern(data.get("speech_verbs", []))
-        self.references = cue_pattern(data.get("reference_cues", []))
+        # searched before every place of an event sentence: case variants, no IGNORECASE (faster)
+        self.references = _words_pattern(str(c) for c in data.get("reference_cues", []))
         self.demonyms = {str(k).casefold(): str(v or "") for k, v in (data.get("demonyms") or {}).items()}
         self.capitals = {str(c).casefold() for c in data.get("capitals", [])}
         self.locatives = {str(c).casefold() for c in data.get("locative_words", [])}
@@ -127,7 +178,9 @@ class Lexicon:
     def event_finder(self) -> PhraseFinder:
         """One finder for every category's cues and suppressors and the future words.
 
-        Keys: ``("cue", category)``, ``("suppress", category)`` and ``("future", "")``.
+        Keys: ``("cue", category)``, ``("suppress", category)``, ``("future", "")``,
+        ``("attack", "")`` (words that name an attack without saying how) and ``("marker", "")``
+        (negations, background and earlier-event words).
         """
         spec = self.data.get("categories") or {}
         patterns: dict[tuple[str, str], tuple[re.Pattern[str] | None, list[str]]] = {}
@@ -135,6 +188,8 @@ class Lexicon:
             patterns[("cue", key)] = (cues, list(spec[key].get("cues", [])))
             patterns[("suppress", key)] = (suppress, list(spec[key].get("suppress", []) or []))
         patterns[("future", "")] = (self.future, list(self.data.get("future_cues", [])))
+        patterns[("attack", "")] = (self.attack_cues, list(self.data.get("attack_cues", [])))
+        patterns[("marker", "")] = (cue_pattern(self.marker_words), self.marker_words)
         return PhraseFinder(patterns)
 
     @cached_property
@@ -142,6 +197,84 @@ class Lexicon:
         """One finder for the phrases of every actor, keyed by the actor's name."""
         spec = self.data.get("actors") or {}
         return PhraseFinder({a.name: (a.pattern, list(spec[a.name].get("cues", []))) for a in self.actors})
+
+
+_EVENT_RULE_KEYS = (
+    "attack_cues",
+    "negations",
+    "generic_markers",
+    "background_markers",
+    "prior_markers",
+    "additive_markers",
+    "partitive_markers",
+    "speaker_words",
+    "origin_words",
+    "route_words",
+    "movement_verbs",
+    "place_nouns",
+    "background_agreement_markers",
+)
+_PRONOUNS = r"(?:i|we|you|he|she|it|they|there|this|that)"
+_TYPE_OF = r"(?:the\s+)?(?:[a-z-]+\s+of\s+(?:the\s+)?)?"  # "the town of ", "the "
+
+
+def _phrases(words: Iterable[str]) -> str:
+    """Return an alternation of phrases, longest first; a space stands for white space or a hyphen."""
+    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in ordered)
+
+
+class Words:
+    """Whole-word matches of a list of words (any usual case), found without a look-behind.
+
+    A look-behind at the start of an expression makes ``re`` try every position (see
+    :class:`WordPattern`); the words are searched plainly and a match inside a word is skipped.
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        # lower case, Capitalised and Title Case spellings, matched exactly: without IGNORECASE,
+        # ``re`` skips ahead to the letters the words can start with
+        forms = {f for w in words for f in (w.lower(), w[:1].upper() + w[1:].lower(), w.title(), w)}
+        self.pattern = re.compile(rf"(?:{_phrases(forms)})(?![\w-])")
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
+        """Whether one of the words is in ``text[pos:endpos]``."""
+        return next(self.finditer(text, pos, endpos), None) is not None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[int]:
+        """Yield the start of each whole-word match in ``text[pos:endpos]``."""
+        end = len(text) if endpos is None else endpos
+        search = self.pattern.search
+        while (m := search(text, pos, end)) is not None:
+            start = m.start()
+            if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_-"):
+                yield start
+            pos = start + 1
+
+
+def _words_pattern(words: Iterable[str]) -> Words | None:
+    """Return whole-word matches of ``words`` (in lower, Capitalised or Title case)."""
+    words = [w.strip() for w in words if w.strip()]
+    return Words(words) if words else None
+
+
+def _before_cue(
+    words: Iterable[str], *, gap: int, no_clause: bool = False, tail: str = ""
+) -> re.Pattern[str] | None:
+    r"""Return a pattern for "one of ``words``, at most ``gap`` words, then the cue", up to the cue.
+
+    Searched with ``pattern.search(sentence, lo, cue_start)``: ``$`` is the cue's start. The words
+    in between are plain words (no punctuation); with ``no_clause`` the first is no pronoun (a
+    clause: "since they signed"), and ``tail`` must end the gap ("moved from X toward ").
+    """
+    body = _phrases(words)
+    if not body:
+        return None
+    # "n't" ends a word ("didn't raid"): no word boundary before it
+    lead = rf"(?:(?<![\w-])(?:{body})|n't)" if "n't" in body else rf"(?<![\w-])(?:{body})"
+    guard = rf"(?!{_PRONOUNS}\b)" if no_clause else ""
+    gap_words = rf"(?:{guard}[\w'’.-]+\s+){{0,{gap}}}" if gap else ""
+    return re.compile(rf"{lead}\s+{gap_words}{tail}$", re.IGNORECASE)
 
 
 _FEATURE_RUN = r"[A-Z][\w'’]*(?:[ -](?:al-|el-|ad-|as-|ar-)?[A-Z][\w'’]*){0,2}"
@@ -214,8 +347,13 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:
     for key, value in extra.items():
         if key in _LIST_KEYS:
             if not isinstance(value, list):
-                msg = f"{where}: {short_repr(key)} must be a list, got {type(value).__name__}"
-                raise ConfigurationError(msg)
+                raise ConfigurationError(f"{where}: {short_repr(key)} must be a list, got {type(value).__name__}")
+            flags = [v for v in value if isinstance(v, bool)]
+            if flags:  # YAML reads a bare on/no/yes as true/false: the word is lost
+                raise ConfigurationError(
+                    f"{where}: {short_repr(key)} holds {flags[0]!r}, a YAML boolean; quote words such as "
+                    '"on", "no" and "yes"'
+                )
             base[key] = [*base.get(key, []), *value]
         elif key in _MAP_KEYS:
             if not isinstance(value, Mapping):
@@ -246,6 +384,8 @@ def _read(path: Path) -> Mapping[str, Any]:
     for name, spec in (data.get("categories") or {}).items():
         if not isinstance(spec, Mapping) or not isinstance(spec.get("cues", []), list):
             raise ConfigurationError(f"{path}: category {short_repr(name)} needs a list of 'cues'")
+        if not isinstance(spec.get("place_after", []) or [], list):
+            raise ConfigurationError(f"{path}: category {short_repr(name)}: 'place_after' must be a list of cues")
     return data
 
 

@@ -4,6 +4,14 @@ Markdown markup and HTML tags are removed; the contents of ``<script>``, ``<styl
 elements are dropped (parsed with the standard library's :mod:`html.parser`, never executed).
 Every character of the clean text keeps its offset in the file as read (the decoded text), so
 spans found in the clean text point back into the file.
+
+A saved web page carries menus, "related stories", tickers and footers around its article: their
+headlines must not become events. The article's own text is found with trafilatura (a
+maintained main-content extractor; writing one would mean re-deriving its boilerplate rules), and
+only the blocks of the clean text that it keeps are read: the clean text stays the parser's, so
+its offsets still point into the page. The publication date comes from the page's metadata
+(JSON-LD ``datePublished``, ``article:published_time`` ..., read by htmldate through trafilatura),
+else from the first ``<meta>``/``<time>`` the parser saw.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from conflictmap.errors import InputError, short_repr
+from conflictmap.errors import ConfigurationError, InputError, short_repr
 
 __all__ = [
     "MAX_ARTICLE_CHARS",
@@ -322,14 +330,88 @@ class _TextExtractor(HTMLParser):
         self._add(unescape(f"&#{name};"), self._here(), same_length=False)
 
 
-def clean_html(source: str) -> tuple[str, array, str | None]:
-    """Return the visible text of an HTML page, its offsets, and the publication date in its markup.
+def clean_html(source: str, *, main: bool = True) -> tuple[str, array, str | None]:
+    """Return the text of an HTML page, its offsets, and the publication date in its markup.
 
     Scripts, styles and other non-text elements are dropped; block elements become paragraph
-    breaks; runs of spaces are kept (offsets stay exact).
+    breaks; runs of spaces are kept (offsets stay exact). With ``main`` only the blocks of the
+    page's main content are kept (see the module docstring); when no main content is found, the
+    whole visible text is.
     """
     parser = _TextExtractor(source)
     parser.feed(source)
     parser.close()
-    text = "".join(parser.chars)
-    return text, parser.offsets, parser.published
+    text, offsets, published = "".join(parser.chars), parser.offsets, parser.published
+    if main:
+        found = main_content(source, text, offsets)
+        if found is not None:
+            text, offsets, published = found[0], found[1], found[2] or published
+    return text, offsets, published
+
+
+def main_content(source: str, text: str, offsets: array) -> tuple[str, array, str | None] | None:
+    """Keep the blocks of ``text`` that trafilatura reads as the page's article.
+
+    Parameters
+    ----------
+    source
+        The page.
+    text, offsets
+        Its visible text in blocks separated by blank lines, with each character's offset in
+        ``source`` (:func:`clean_html` with ``main=False``).
+
+    Returns
+    -------
+    tuple or None
+        The kept blocks (blank lines between them), their offsets, and the publication date of
+        the page's metadata (``YYYY-MM-DD`` or ``None``); ``None`` when trafilatura finds no
+        article.
+    """
+    try:
+        import trafilatura
+    except ImportError as err:  # a declared dependency: without it menus and footers would be read
+        raise ConfigurationError(
+            "reading HTML articles needs the trafilatura package (a dependency of conflictmap): "
+            "pip install 'trafilatura>=2.0'"
+        ) from err
+    try:
+        doc = trafilatura.bare_extraction(
+            source, with_metadata=True, include_comments=False, include_tables=True, favor_precision=True
+        )
+    except Exception:  # a page the library cannot parse is read whole, as before it existed
+        return None
+    body = getattr(doc, "text", None) if doc is not None else None
+    if not body:
+        return None
+    lines = {_squash(line) for line in body.splitlines() if line.strip()}
+    title = getattr(doc, "title", None)
+    if title:
+        lines.add(_squash(title))
+    blob = " ".join(sorted(lines, key=len, reverse=True))
+    kept: list[tuple[int, int]] = []
+    for block in _BLOCK.finditer(text):  # paragraphs: text between blank (or white) lines
+        squashed = _squash(block.group())
+        if squashed in lines or (len(squashed) >= _LONG and squashed in blob):
+            start, end = block.span()
+            start += len(block.group()) - len(block.group().lstrip())
+            end -= len(block.group()) - len(block.group().rstrip())
+            kept.append((start, end))
+    if not kept:
+        return None
+    chars: list[str] = []
+    kept_offsets = array("l")
+    for start, end in kept:
+        if chars:  # a paragraph break, pointing at the end of the block before
+            chars.append("\n\n")
+            kept_offsets.extend((kept_offsets[-1], kept_offsets[-1]))
+        chars.append(text[start:end])
+        kept_offsets.extend(offsets[start:end])
+    return "".join(chars), kept_offsets, getattr(doc, "date", None) or None
+
+
+_BLOCK = re.compile(r"\S(?:[^\n]|\n(?!\s*\n))*")
+_LONG = 25  # a block this long that is part of the article's text is kept; a shorter must be a whole line
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())

@@ -127,3 +127,43 @@ def test_events_have_a_site_mention_evidence_a_past_date_and_known_actors(case):
             else [event["date"]]
         )
         assert all(isinstance(d, dt.date) and d <= published for d in dates), event
+
+
+# -- the real articles of ../shared/data/news-dev (read where they are, never copied) ----------------
+
+NEWS_DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "news-dev"
+NEWS_DEV_TYPES = {
+    "incursion", "airstrike", "shelling", "clashes", "unrest",
+    "diplomatic", "agreement", "statement", "other",
+}  # fmt: skip
+
+
+def _news_dev() -> list[Path]:
+    return sorted(NEWS_DEV.glob("[0-9][0-9].txt")) if NEWS_DEV.is_dir() else []
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("path", _news_dev() or [None], ids=lambda p: p.stem if p else "absent")
+def test_news_dev_labels_point_at_their_text(path):
+    if path is None:
+        pytest.skip(f"{NEWS_DEV} is not present")
+    import json
+
+    head, date_line, body = path.read_text(encoding="utf-8").split("\n", 2)
+    assert head.startswith("source: ") and date_line.startswith("date: ")
+    labels = json.loads(path.with_suffix(".labels.json").read_text(encoding="utf-8"))
+    assert labels["article"] in (path.name, path.stem)
+    last_end = 0
+    for place in labels["places"]:
+        assert body[place["start"] : place["end"]] == place["text"], place
+        assert place["start"] >= last_end, f"{place['text']!r} overlaps the label before it"
+        last_end = place["end"]
+        assert (place["lat"] is None) == (place["lon"] is None), place
+    texts = {place["text"] for place in labels["places"]}
+    for event in labels["events"]:
+        assert event["type"] in NEWS_DEV_TYPES, event
+        assert event["sentence"] in body, event["sentence"][:60]
+        assert event["site"] in texts, event
+        assert event["date"] is None or dt.date.fromisoformat(event["date"]), event
+    for item in labels.get("not_places", []):
+        assert body[item["start"] : item["start"] + len(item["text"])] == item["text"], item

@@ -235,7 +235,7 @@ def test_merge_takes_the_place_inside_an_area_and_an_own_date():
     town = _event("shelling", 11, nawa, sentence=2)
     (event,) = merge_events([area, town], [])
     assert event.site.place is nawa and event.first == dt.date(2025, 10, 11) and event.dated
-    assert event.notes == (100, 190)
+    assert event.notes == (200, 290)  # the first report that names the site (ACLED's notes)
 
 
 def test_undated_or_unplaced_reports_join_the_event_they_continue():
@@ -431,3 +431,69 @@ def test_arabic_script_and_countryside_phrases_are_mentions():
     assert found["ريف دمشق"] == "region:SY-RD"
     assert found["درعا"] == "gn:170905"  # the city of Daraa
     assert found["Daraa countryside"] == "region:SY-DR"
+
+
+# -- web pages: the article, not the menus around it (issue 11) ---------------------------------
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Israeli force enters two villages near Nawa | Example News</title>
+<script type="application/ld+json">
+{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Israeli force enters two villages",
+ "datePublished": "2025-09-22T08:15:00+03:00", "dateModified": "2025-09-23T10:00:00+03:00"}
+</script></head>
+<body>
+<header><div class="logo">Example News</div>
+<ul class="menu"><li><a href="/syria">Syria</a></li><li><a href="/lebanon">Lebanon</a></li></ul>
+<div class="ticker">Breaking: Turkish drone strikes hit villages near Kobani</div></header>
+<main><article>
+<h1>Israeli force enters two villages near Nawa</h1>
+<p>An Israeli force of four vehicles entered the villages of Jamleh and Saysoun in the western
+countryside of Daraa at dawn on Sunday, residents said.</p>
+<p>The force searched two homes before withdrawing toward the Golan, according to a local council
+member, who said no one was detained during the operation.</p>
+</article>
+<aside class="related"><h3>Related stories</h3><ul>
+<li><a href="/a1">Israeli airstrikes hit army depots near Damascus</a></li>
+<li><a href="/a2">Clashes erupt in Sweida city as truce collapses</a></li></ul></aside>
+</main>
+<footer><p>&copy; 2025 Example News. Offices in Beirut, Amman and Istanbul.</p></footer>
+</body></html>"""
+
+
+def test_a_web_page_is_read_for_its_article_not_its_menus_and_related_stories():
+    from conflictmap.extract.text import article_from_text
+
+    article = article_from_text(_PAGE, format="html")
+    assert article.text.startswith("Israeli force enters two villages near Nawa\n\nAn Israeli force")
+    for furniture in ("Example News", "Breaking", "Related stories", "Damascus", "Sweida", "Offices"):
+        assert furniture not in article.text, furniture
+    # offsets still point into the page as read
+    at = article.text.index("Saysoun")
+    start, end = article.span(at, at + len("Saysoun"))
+    assert _PAGE[start:end] == "Saysoun"
+
+
+def test_a_web_page_gives_its_publication_date_from_json_ld():
+    from conflictmap.extract.text import article_from_text
+
+    article = article_from_text(_PAGE, format="html")
+    assert article.published == "2025-09-22"  # datePublished, not dateModified
+    meta = _PAGE.replace("<title>", '<meta property="article:published_time" content="2025-09-23"><title>')
+    assert article_from_text(meta.replace('"datePublished"', '"x"'), format="html").published == "2025-09-23"
+    events, _ = extract_events(article)
+    assert sorted(events["location"]) == ["Jamleh", "Saysoun"]  # one event per village
+    assert set(events["event_date"].dt.date) == {dt.date(2025, 9, 21)}  # the Sunday before
+
+
+def test_related_stories_give_no_events_and_evidence_points_into_the_page():
+    events, _ = extract_events(_PAGE, format="html")
+    assert set(events["category"]) == {"incursion"}  # no airstrike, clashes from the headlines
+    for spans in events["evidence"]:
+        start, end = json.loads(spans)[0]
+        assert "entered the villages" in _PAGE[start:end]
+
+
+def test_a_page_without_an_article_keeps_its_whole_text():
+    text, _offsets, _ = clean_html("<html><body><p>Troops entered Nawa.</p></body></html>")
+    assert text.strip() == "Troops entered Nawa."

@@ -1,0 +1,196 @@
+"""Events as real reports tell them (issue 11): one event per place and day, events beyond the
+first sentence, background that is no event. Every sentence here was written for these tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conflictmap.errors import ConfigurationError
+from conflictmap.extract import extract_events, load_lexicon
+
+HEAD = "Published 2025-10-16\n\n"  # a Thursday
+
+
+def _events(*sentences: str):
+    events, _ = extract_events(HEAD + " ".join(sentences) + "\n")
+    return events
+
+
+def _by_place(events) -> dict[str, str]:
+    return dict(zip(events["location"], events["category"], strict=True))
+
+
+# -- one event per place --------------------------------------------------------------------------
+
+
+def test_entering_two_villages_is_two_events_and_the_governorate_is_no_site():
+    events = _events(
+        "An Israeli force entered the villages of Jamleh and Saysoun in the western countryside "
+        "of Daraa on Tuesday."
+    )
+    assert sorted(events["location"]) == ["Jamleh", "Saysoun"]
+    assert set(events["category"]) == {"incursion"}
+    assert set(events["event_date"].dt.date) == {dt.date(2025, 10, 14)}
+
+
+def test_a_list_of_villages_hit_is_an_event_at_each():
+    events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
+    assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
+    assert set(events["category"]) == {"shelling"}
+
+
+def test_raiding_one_village_then_moving_on_to_another_is_two_events():
+    events = _events("Israeli troops raided Kudna before moving on to Jasim on Monday.")
+    assert sorted(events["location"]) == ["Jasim", "Kudna"]
+
+
+def test_forces_moving_from_one_place_toward_another_are_an_event_where_they_went():
+    events = _events("An Israeli patrol moved from Kudna toward Jasim on Monday.")
+    assert list(events["location"]) == ["Jasim"]  # Kudna is where it came from
+
+
+def test_reference_points_are_no_sites():
+    events = _events("Israeli drones struck Jasim, a town 20 km east of Nawa, on Monday.")
+    assert list(events["location"]) == ["Jasim"]
+    events = _events("Clashes broke out on Monday in Sirrin, north of Raqqa.")
+    assert list(events["location"]) == ["Sirrin"]
+
+
+def test_residents_of_a_place_do_not_place_the_event_there():
+    events = _events(
+        "An Israeli patrol advanced toward Jasim on Monday before residents of Nawa blocked the road."
+    )
+    assert list(events["location"]) == ["Jasim"]
+
+
+def test_a_meeting_has_one_venue_and_its_participants_countries_are_not_it():
+    events = _events("The foreign ministers of Syria and Lebanon met in Beirut on Thursday.")
+    assert _by_place(events) == {"Beirut": "diplomatic"}
+
+
+# -- events beyond the first sentence --------------------------------------------------------------
+
+
+def test_follow_up_sentences_without_a_lead_cue_are_events():
+    events = _events(
+        "Israeli troops entered Kudna on Monday.",
+        "A second column of armoured vehicles reached the outskirts of Jasim.",
+        "Shots were also heard near the checkpoint.",
+    )
+    assert _by_place(events)["Jasim"] == "incursion"
+    assert "clashes" in set(events["category"])
+    assert len(events[events["category"] == "incursion"]) == 2
+
+
+def test_a_patrol_that_came_under_fire_and_called_in_a_drone_is_two_events():
+    events = _events("On Monday an Israeli patrol came under fire near Jasim and called in a drone.")
+    assert sorted(events["category"]) == ["airstrike", "clashes"]
+
+
+def test_one_of_a_group_of_strikes_at_a_place_of_its_own_is_its_own_event():
+    events = _events(
+        "Turkish warplanes carried out several airstrikes in the countryside of Kobani on Saturday.",
+        "One of the airstrikes destroyed a school in the town of Sirrin.",
+    )
+    assert sorted(events["location"]) == ["Kobani", "Sirrin"]
+
+
+def test_another_unit_is_another_event_not_a_report_of_the_first():
+    events = _events(
+        "Israeli forces carried out incursions in the Quneitra countryside on Sunday.",
+        "Troops entered Kudna.",
+        "Another unit advanced into Jubata al-Khashab.",
+    )
+    assert {"Kudna", "Jubata al-Khashab"} <= set(events["location"])
+    kudna = events[events["location"] == "Kudna"].iloc[0]
+    # the region's report gave its place to the village: the notes are the sentence naming it
+    assert kudna["notes"] == "Troops entered Kudna."
+
+
+def test_an_earlier_event_that_a_report_follows_keeps_its_own_day():
+    events = _events(
+        "Israeli troops entered Jamleh on Wednesday.",
+        "The raid followed an Israeli incursion into Jamleh on Monday.",
+    )
+    assert sorted(events["event_date"].dt.date) == [dt.date(2025, 10, 13), dt.date(2025, 10, 15)]
+
+
+def test_a_place_named_again_as_the_village_is_that_village():
+    events = _events(
+        "Israeli troops entered Kudna on Monday.",
+        "Three days earlier, a drone strike hit a car in the village.",
+    )
+    assert sorted(zip(events["category"], events["location"], strict=True)) == [
+        ("airstrike", "Kudna"),
+        ("incursion", "Kudna"),
+    ]
+
+
+def test_a_quotation_that_continues_the_sentence_is_read():
+    events = _events("The correspondent added that “the force reached the outskirts of Jasim and withdrew.”")
+    assert list(events["location"]) == ["Jasim"]
+    quoted = _events('The governor said: "We will not let them raid Jasim again."')
+    assert "incursion" not in set(quoted["category"])
+
+
+# -- what is no event ------------------------------------------------------------------------------
+
+
+def test_background_and_generic_mentions_are_no_events():
+    events = _events(
+        "Israeli troops raided Kudna on Monday.",
+        "The raid took place despite last month's understanding.",
+        "Such raids have grown more frequent since last year.",
+    )
+    assert list(events["category"]) == ["incursion"]
+    assert len(events) == 1
+
+
+def test_a_truce_mentioned_as_background_is_no_agreement_but_one_reached_is():
+    events = _events("Clashes broke out in Sweida on Monday, breaching the ceasefire that began in July.")
+    assert "agreement" not in set(events["category"])
+    events = _events("Druze factions and government forces reached a truce in Sweida on Monday.")
+    assert "agreement" in set(events["category"])
+
+
+def test_negated_events_are_no_events():
+    events = _events("The force did not raid any homes in Kudna on Monday, and no shots were exchanged.")
+    assert len(events) == 0
+    events = _events("The troops withdrew from Jasim on Monday without clashes.")
+    assert "clashes" not in set(events["category"])
+
+
+def test_a_future_word_governs_its_own_clause_only():
+    events = _events(
+        "The minister will visit Washington on Friday for talks, after he met his counterpart in London "
+        "on Wednesday."
+    )
+    assert _by_place(events) == {"London": "diplomatic"}
+
+
+def test_a_takeover_needs_a_place_as_its_object():
+    events = _events("Government forces seized the Tabqa dam and captured stockpiles of arms on Sunday.")
+    assert "other" in set(events["category"])
+    events = _events("Troops raided Kudna on Monday and seized tons of weapons.")
+    assert set(events["category"]) == {"incursion"}
+
+
+def test_an_official_speaker_by_title_makes_a_statement():
+    events = _events("On Wednesday, the Governor of Sweida called on all parties to exercise restraint.")
+    assert list(events["category"]) == ["statement"]
+    events = _events("On Wednesday, residents of Sweida called on all parties to exercise restraint.")
+    assert "statement" not in set(events["category"])
+
+
+# -- the lexicon --------------------------------------------------------------------------------------
+
+
+def test_a_yaml_boolean_in_a_word_list_is_an_error(tmp_path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("negations: [no, never]\n", encoding="utf-8")  # YAML reads a bare `no` as false
+    with pytest.raises(ConfigurationError, match="quote words"):
+        load_lexicon([extra])
+    extra.write_text('negations: ["no", never]\n', encoding="utf-8")
+    assert load_lexicon([extra]).negated.search("did never ")
