@@ -631,9 +631,7 @@ def _fatalities(raw: pd.DataFrame, origin: Origin) -> pd.Series:
         values = pd.Series(pd.NA, index=values.index, dtype="Int64")
     bad = ~blank & (values.isna() | (values < 0) | (values % 1 != 0) | (values > MAX_COUNT))
     if (i := _first(bad)) is not None:
-        raise origin.fail(
-            i, "fatalities", given.iloc[i], f"expected a whole number from 0 to {MAX_COUNT}"
-        )
+        raise origin.fail(i, "fatalities", given.iloc[i], f"expected a whole number from 0 to {MAX_COUNT}")
     return values.astype("Int64")
 
 

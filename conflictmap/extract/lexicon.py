@@ -347,7 +347,9 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:
     for key, value in extra.items():
         if key in _LIST_KEYS:
             if not isinstance(value, list):
-                raise ConfigurationError(f"{where}: {short_repr(key)} must be a list, got {type(value).__name__}")
+                raise ConfigurationError(
+                    f"{where}: {short_repr(key)} must be a list, got {type(value).__name__}"
+                )
             flags = [v for v in value if isinstance(v, bool)]
             if flags:  # YAML reads a bare on/no/yes as true/false: the word is lost
                 raise ConfigurationError(
@@ -385,7 +387,9 @@ def _read(path: Path) -> Mapping[str, Any]:
         if not isinstance(spec, Mapping) or not isinstance(spec.get("cues", []), list):
             raise ConfigurationError(f"{path}: category {short_repr(name)} needs a list of 'cues'")
         if not isinstance(spec.get("place_after", []) or [], list):
-            raise ConfigurationError(f"{path}: category {short_repr(name)}: 'place_after' must be a list of cues")
+            raise ConfigurationError(
+                f"{path}: category {short_repr(name)}: 'place_after' must be a list of cues"
+            )
     return data
 
 

@@ -119,7 +119,9 @@ def _within_files(folder: Path) -> dict[str, Path]:
     }
     points = {
         "type": "FeatureCollection",
-        "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [36, 33]}}],
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [36, 33]}}
+        ],
     }
     files = {
         "polygon.geojson": json.dumps(polygon),
@@ -204,7 +206,9 @@ json_values = st.recursive(
         st.floats(allow_nan=False, allow_infinity=False),
         st.text(max_size=20),
     ),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 FIELDS = [
@@ -255,7 +259,9 @@ def csv_documents(draw: st.DrawFn) -> str:
     columns = draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=6, unique=True))
     cell = st.one_of(
         st.text(alphabet=st.characters(codec="utf-8"), max_size=12),
-        st.sampled_from(['"', '""', '"a,b', "1e30", "-5", "2.5", "9" * 25, "inf", "2025-01-01", "0999-01-01"]),
+        st.sampled_from(
+            ['"', '""', '"a,b', "1e30", "-5", "2.5", "9" * 25, "inf", "2025-01-01", "0999-01-01"]
+        ),
         _numbers(),
     )
     rows = [",".join(columns)]

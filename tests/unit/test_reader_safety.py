@@ -302,7 +302,8 @@ def test_feature_with_a_crs_of_its_own_is_refused(write):
 def test_bad_fatalities_in_csv(write, value):
     err = _fails(write("f.csv", f"event_date,location,fatalities\n2025-01-01,Daraa,{value}\n"))
     assert (err.row, err.field, err.value) == ("line 2", "fatalities", value)
-    assert f"field 'fatalities' = {value!r}: expected a whole number from 0 to 9223372036854775807" in str(err)
+    expected = f"field 'fatalities' = {value!r}: expected a whole number from 0 to {2**63 - 1}"
+    assert expected in str(err)
 
 
 @pytest.mark.parametrize("value", [10**30, 2**63, -(10**30), True, 2.5, "1e400", [1, 2], {"a": 1}])
