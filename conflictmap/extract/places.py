@@ -28,7 +28,7 @@ __all__ = ["find_mentions", "resolve_mentions"]
 # Outside the countries of interest only well-known places are taken from a bare name: a
 # country, a region, or a town of this size (or a capital).
 FOREIGN_MIN_POPULATION = 50_000
-_PLURAL_ADMIN = re.compile(r"^\s+and\s+(?:the\s+)?[A-Z][\w'’ -]*?\s+(provinces|governorates|countryside)\b")
+_PLURAL_ADMIN = re.compile(r"\s+and\s+(?:the\s+)?[A-Z][\w'’ -]*?\s+(provinces|governorates|countryside)\b")
 _ADMIN_LIST_BEFORE = re.compile(
     r"(?:provinces|governorates)\s+of\s+(?:the\s+)?$|rural\s+areas\s+of\s+$|"
     r"(?:provinces|governorates)\s+of\s+[A-Z][\w'’ -]*,?\s+and\s+$"
@@ -880,7 +880,8 @@ def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
     plural = _PLURAL_ADMIN.match(text, m.end)
     if plural:
         return f"{written} {'countryside' if plural.group(1) == 'countryside' else 'province'}"
-    if _ADMIN_LIST_BEFORE.search(text, max(0, m.start - 60), m.start):
+    tail = text[max(0, m.start - 6) : m.start]
+    if ("of" in tail or "and" in tail) and _ADMIN_LIST_BEFORE.search(text, max(0, m.start - 60), m.start):
         return f"{written} province"
     if m.direction:
         return f"{m.direction} {written}"

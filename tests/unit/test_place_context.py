@@ -291,3 +291,13 @@ def test_an_arabic_name_is_read_in_the_context_of_the_english_text():
 
 def test_a_dateline_place_abroad_is_a_place():
     assert texts("GENEVA, Switzerland (Wire) - Talks on Syria resumed on Monday.")[0] == "GENEVA"
+
+
+def test_a_plural_admin_word_makes_each_name_of_the_list_a_unit():
+    # "the Daraa and Sweida provinces": Daraa is the province as well, not the city.
+    found = mentions("Clashes spread across the Daraa and Sweida provinces on Friday.")
+
+    assert [(m["text"], m["place"]["place_id"]) for m in found] == [
+        ("Daraa", "region:SY-DR"),
+        ("Sweida provinces", "region:SY-SU"),
+    ]
