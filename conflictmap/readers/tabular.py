@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -16,7 +20,15 @@ from conflictmap.readers._json import parse_json
 from conflictmap.readers._text import csv_records, shorten
 from conflictmap.validate import Origin, build_events, normalize_columns
 
-__all__ = ["parse_json", "read_csv_events", "read_json_events", "read_yaml_events"]
+__all__ = [
+    "json_records",
+    "parse_json",
+    "read_csv_events",
+    "read_json_events",
+    "read_yaml_events",
+    "records_frame",
+    "yaml_records",
+]
 
 
 def read_csv_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
@@ -29,6 +41,12 @@ def read_csv_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd
 
 def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     """Read a YAML list of events (or a mapping whose ``events`` key holds the list)."""
+    records, labels = yaml_records(text, path=path)
+    return _from_records(records, labels, path, registry)
+
+
+def yaml_records(text: str, *, path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Parse a YAML list of events into records and a ``"line N"`` label for each."""
     try:
         node, doc = compose_yaml(text)
     except YAMLAliasError as err:
@@ -44,14 +62,19 @@ def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gp
     labels = [f"line {item.start_mark.line + 1}" for item in items] if items else []
     if len(labels) != len(records):
         labels = [f"event {i + 1}" for i in range(len(records))]
-    return _from_records(records, labels, path, registry)
+    return records, labels
 
 
 def read_json_events(data: Any, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     """Read parsed JSON: a list of event objects or ``{"events": [...]}``."""
-    records = _record_list(data, path)
-    labels = [f"events[{i}]" for i in range(len(records))]
+    records, labels = json_records(data, path=path)
     return _from_records(records, labels, path, registry)
+
+
+def json_records(data: Any, *, path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Take the records of parsed JSON, with an ``"events[i]"`` label for each."""
+    records = _record_list(data, path)
+    return records, [f"events[{i}]" for i in range(len(records))]
 
 
 def _events_node(node: yaml.Node | None) -> list[yaml.Node] | None:
@@ -84,7 +107,38 @@ def _record_list(doc: Any, path: Path) -> list[dict[str, Any]]:
 def _from_records(
     records: list[dict[str, Any]], labels: list[str], path: Path, registry: CategoryRegistry
 ) -> gpd.GeoDataFrame:
-    raw = pd.DataFrame.from_records(records)
     origin = Origin(str(path), labels)
-    raw = normalize_columns(raw.astype(object).where(raw.notna(), None), origin=origin)
+    raw = normalize_columns(records_frame(records), origin=origin)
     return build_events(raw, origin=origin, registry=registry)
+
+
+def records_frame(records: Sequence[Mapping[Any, Any]], columns: Sequence[Any] = ()) -> pd.DataFrame:
+    """Return parsed records as a frame of object columns, one per key, in order of appearance.
+
+    A missing key or a NaN is None. Values are kept as parsed, where
+    ``DataFrame.from_records`` would turn the integers of a column with a gap into floats (an
+    id ``12345`` read as ``"12345.0"``): so a record reads the same whatever the other records
+    beside it, in its file or in the other files read with it. Date-times become
+    ``pandas.Timestamp``, as ``from_records`` makes them in a column of date-times only.
+
+    Parameters
+    ----------
+    records
+        The records.
+    columns
+        Columns to have even when no record has the key (a CSV header), first.
+    """
+    keys = list(dict.fromkeys([*columns, *(key for record in records for key in record)]))
+    data = {
+        key: np.fromiter((_value(record.get(key)) for record in records), dtype=object, count=len(records))
+        for key in keys
+    }
+    return pd.DataFrame(data, index=pd.RangeIndex(len(records)), columns=pd.Index(keys, dtype=object))
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return pd.Timestamp(value)
+    return value
