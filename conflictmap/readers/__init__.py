@@ -7,9 +7,10 @@ and ``.txt`` files whose first line is not a table header) go to :mod:`conflictm
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from conflictmap.errors import (
     SchemaError,
     short_repr,
 )
-from conflictmap.readers._text import check_readable, csv_records, read_text
+from conflictmap.readers._text import check_readable, check_text, csv_records, read_text, text_lines
 from conflictmap.readers.acled import ACLED_MARKERS, read_acled
 from conflictmap.readers.spatial import geojson_records, read_gpkg_events, read_parquet_events
 from conflictmap.readers.tabular import (
@@ -117,11 +118,15 @@ def _read(path: Path, *, format: str | None, encoding: str, registry: CategoryRe
         return read_gpkg_events(path, registry=registry)
     if fmt == "parquet":
         return read_parquet_events(path, registry=registry)
+    if fmt == "csv":
+        check_text(path, encoding=encoding)
+        with contextlib.closing(text_lines(path, encoding=encoding)) as lines:
+            fmt = _csv_flavour("".join(_first_lines(lines)), path)
+        if fmt == "csv":  # streamed: a big file's text is never held whole
+            return read_csv_events(text_lines(path, encoding=encoding), path=path, registry=registry)
     text = read_text(path, encoding=encoding)
-    reader: Callable[..., gpd.GeoDataFrame]
-    if fmt in ("csv", "acled", "ucdp"):
-        fmt = _csv_flavour(text, path) if fmt == "csv" else fmt
-        reader = {"csv": read_csv_events, "acled": read_acled, "ucdp": read_ucdp}[fmt]
+    if fmt in ("acled", "ucdp"):
+        reader = read_acled if fmt == "acled" else read_ucdp
         return reader(text, path=path, registry=registry)
     records, labels = _text_records(text, path=path, fmt=fmt)
     origin = Origin(str(path), labels)
@@ -365,8 +370,17 @@ def _read_article(path: Path, *, encoding: str, registry: CategoryRegistry) -> g
     return events
 
 
+def _first_lines(lines: Iterable[str]) -> Iterator[str]:
+    """Yield lines up to the first that ends in LF (the header, unless lines end in a lone CR)."""
+    for line in lines:
+        yield line
+        if "\n" in line:
+            return
+
+
 def _csv_flavour(text: str, path: Path) -> str:
-    header, _, _ = csv_records(text.split("\n", 1)[0] + "\n", path=path)
+    end = text.find("\n")
+    header, _, _ = csv_records((text if end < 0 else text[:end]) + "\n", path=path)
     columns = {h.lower() for h in header}
     if columns >= ACLED_MARKERS:
         return "acled"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,16 @@ from conflictmap._yaml import YAMLAliasError, compose_yaml
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
 from conflictmap.readers._json import parse_json
-from conflictmap.readers._text import csv_records, shorten
-from conflictmap.validate import Origin, build_events, normalize_columns
+from conflictmap.readers._text import LineLabels, csv_blocks, shorten
+from conflictmap.validate import (
+    Checked,
+    Origin,
+    build_events,
+    check_records,
+    column_names,
+    finish_events,
+    normalize_columns,
+)
 
 __all__ = [
     "json_records",
@@ -31,12 +39,84 @@ __all__ = [
 ]
 
 
-def read_csv_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
-    """Read a CSV of events with latitude/longitude, a WKT ``geometry`` or place names only."""
-    header, rows, labels = csv_records(text, path=path)
-    origin = Origin(str(path), labels)
+# Rows checked at a time. A row as Python strings takes some 600 bytes, ten times its text, and
+# its checks as much again: a big file is checked block by block, and only its checked events
+# (compact columns) are kept.
+BLOCK_ROWS = 100_000
+
+
+def read_csv_events(
+    text: str | Iterable[str], *, path: Path, registry: CategoryRegistry, block_rows: int = BLOCK_ROWS
+) -> gpd.GeoDataFrame:
+    """Read a CSV of events with latitude/longitude, a WKT ``geometry`` or place names only.
+
+    ``text`` is the CSV text or its lines (:func:`~conflictmap.readers._text.text_lines`, which
+    reads a big file without holding its text).
+
+    The rows are checked ``block_rows`` at a time, with the events and the error of checking
+    them all at once: the text's own errors first, wherever they are; then, of the first error
+    of each block, the one that checking all rows at once meets first (re-checked together).
+    """
+    header, blocks = csv_blocks(text, path=path, size=block_rows)
+    if len(set(column_names(header))) != len(header):
+        # Columns meaning the same field are merged, with a check and a notice, by
+        # normalize_columns once for the whole file: such a file is checked in one block.
+        blocks = iter([_one_block(blocks)])
+    checked: list[Checked] = []
+    failed: list[tuple[list[str], str | None, SchemaError]] = []  # each block's first bad row
+    for rows, lines in blocks:  # reading on after an error: an error of the text comes first
+        if len(set(header)) != len(header) or (failed and failed[-1][1] is None):
+            continue  # repeated or missing columns: reported once the text is read
+        labels = LineLabels(lines)
+        try:
+            block = _checked_block(rows, header, Origin(str(path), labels), registry, continues=bool(checked))
+        except SchemaError as err:
+            row = rows[labels.position(err.row)] if err.row else []
+            failed.append((row, err.row, err.with_traceback(None)))  # its frames hold the block
+            checked.clear()
+        else:
+            if not failed:
+                checked.append(block)
+        del rows  # before the next block is read
+    if failed:
+        raise _first_error(failed, header=header, path=path, registry=registry)
+    return finish_events(checked)
+
+
+def _one_block(blocks: Iterable[tuple[list[list[str]], list[int]]]) -> tuple[list[list[str]], list[int]]:
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for block_rows, block_lines in blocks:
+        rows += block_rows
+        lines += block_lines
+    return rows, lines
+
+
+def _checked_block(
+    rows: list[list[str]], header: list[str], origin: Origin, registry: CategoryRegistry, *, continues: bool
+) -> Checked:
     raw = normalize_columns(pd.DataFrame(rows, columns=header, dtype=object), origin=origin)
-    return build_events(raw, origin=origin, registry=registry)
+    return check_records(raw, origin=origin, registry=registry, continues=continues)
+
+
+def _first_error(
+    failed: list[tuple[list[str], str | None, SchemaError]],
+    *,
+    header: list[str],
+    path: Path,
+    registry: CategoryRegistry,
+) -> SchemaError:
+    """Of the first error of each block, the one checking all the rows at once raises."""
+    if len(failed) == 1 or failed[0][1] is None:
+        return failed[0][2]
+    rows = [row for row, _, _ in failed]
+    try:
+        _checked_block(
+            rows, header, Origin(str(path), [str(label) for _, label, _ in failed]), registry, continues=False
+        )
+    except SchemaError as err:
+        return err
+    return failed[0][2]  # not reached: each of these rows fails alone
 
 
 def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
