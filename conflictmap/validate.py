@@ -680,8 +680,21 @@ def _points(raw: pd.DataFrame, origin: Origin) -> np.ndarray:
             raise origin.fail(i, name, _plain(raw[name].iloc[i]), f"outside -{limit}..{limit}{hint}")
     present = ~lat_blank
     geoms = np.full(len(raw), None, dtype=object)
-    geoms[present.to_numpy()] = shapely.points(lon[present].to_numpy(), lat[present].to_numpy())
+    geoms[present.to_numpy()] = _shared_points(lon[present].to_numpy(float), lat[present].to_numpy(float))
     return geoms
+
+
+def _shared_points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Points at x, y: one shapely object per distinct position, shared by the records there.
+
+    A point takes some 200 bytes, three times a CSV row; events cluster at few places, and
+    shapely geometries are immutable. Positions are told apart by their bits (0.0 is not -0.0).
+    """
+    xy = np.column_stack([x, y]).view(np.uint64)
+    distinct, inverse = np.unique(xy, axis=0, return_inverse=True)
+    if len(distinct) == len(xy):
+        return shapely.points(x, y)
+    return shapely.points(distinct.view(np.float64))[inverse.ravel()]
 
 
 def _valid_shapes(values: np.ndarray) -> np.ndarray:
@@ -884,9 +897,12 @@ def _event_ids(
         return given
     derived = derived.set_axis(given.index[missing])
     rows = np.flatnonzero(missing.to_numpy())
-    counts = derived.groupby([files[rows], derived.to_numpy()] if several else derived).cumcount()
-    derived = derived.where(counts == 0, derived + "-" + (counts + 1).astype("str"))
-    if several:
+    if _repeats(derived):  # grouping hashes every id: only when some content repeats
+        counts = derived.groupby([files[rows], derived.to_numpy()] if several else derived).cumcount()
+        derived = derived.where(counts == 0, derived + "-" + (counts + 1).astype("str"))
+    if not present.any():
+        clash = pd.Series(False, index=derived.index)
+    elif several:
         ids = pd.MultiIndex.from_arrays([files[present.to_numpy()], given[present].to_numpy()])
         clash = pd.Series(
             pd.MultiIndex.from_arrays([files[rows], derived.to_numpy()]).isin(ids), index=derived.index

@@ -172,3 +172,17 @@ def test_checking_and_streaming_a_file_as_reading_its_text(tmp_path, content, en
     assert outcome(lambda: check_text(path, encoding=encoding)) == error
     if text is not None:
         assert list(text_lines(path, encoding=encoding)) == list(io.StringIO(text, newline=""))
+
+
+def test_events_at_one_place_share_its_point(write):
+    import numpy as np
+
+    from conflictmap import read_events
+
+    events = read_events(write("p.csv", "event_date,latitude,longitude,category\n2025-01-01,33.5,36.3,other\n"
+                                        "2025-01-02,33.5,36.3,other\n2025-01-03,1.0,-0.0,other\n"
+                                        "2025-01-04,1.0,0.0,other\n"))
+    points = events.geometry.to_numpy()
+    assert points[0] is points[1] and points[0].equals(points[1])
+    assert points[2] is not points[3]  # -0.0 is kept as written
+    assert np.signbit(points[2].x) and not np.signbit(points[3].x)
