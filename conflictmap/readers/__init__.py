@@ -124,14 +124,16 @@ def _read(path: Path, *, format: str | None, encoding: str, registry: CategoryRe
             fmt = _csv_flavour("".join(_first_lines(lines)), path)
         if fmt == "csv":  # streamed: a big file's text is never held whole
             return read_csv_events(text_lines(path, encoding=encoding), path=path, registry=registry)
-    text = read_text(path, encoding=encoding)
     if fmt in ("acled", "ucdp"):
         reader = read_acled if fmt == "acled" else read_ucdp
-        return reader(text, path=path, registry=registry)
-    records, labels = _text_records(text, path=path, fmt=fmt)
+        return reader(read_text(path, encoding=encoding), path=path, registry=registry)
+    # No name holds the text, the parsed document or the records once they are used: a big
+    # file's text, its parsed objects and its records each take several times its size.
+    records, labels = _text_records(read_text(path, encoding=encoding), path=path, fmt=fmt)
+    raw = records_frame(records)
+    del records
     origin = Origin(str(path), labels)
-    raw = normalize_columns(records_frame(records), origin=origin)
-    return build_events(raw, origin=origin, registry=registry)
+    return build_events(normalize_columns(raw, origin=origin), origin=origin, registry=registry)
 
 
 def _text_records(text: str, *, path: Path, fmt: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -139,6 +141,7 @@ def _text_records(text: str, *, path: Path, fmt: str) -> tuple[list[dict[str, An
     if fmt == "yaml":
         return yaml_records(text, path=path)
     doc = parse_json(text, path=path)
+    del text
     if isinstance(doc, dict) and doc.get("type") in ("FeatureCollection", "Feature"):
         return geojson_records(doc, path=path)
     if fmt == "geojson":
