@@ -62,6 +62,8 @@ def filter_events(
     if categories is not None:
         keys = resolve_categories(categories, registry=registry or default_registry())
         keep &= events["category"].isin(keys)
+    if keep.all():
+        return events.copy(deep=False)  # copy on write: no need to copy every column
     return events[keep]
 
 

@@ -281,23 +281,30 @@ def _geojson_chunks(events: gpd.GeoDataFrame) -> Iterator[str]:
     Coordinates are longitude first, rounded to 6 decimals, polygons wound counter-clockwise
     (RFC 7946 section 3.1.6); there is no ``crs`` member; unlocated events have a null geometry.
     """
-    geometry = _rounded(events.geometry)
-    shapes = shapely.to_geojson(shapely.orient_polygons(geometry.to_numpy()))
-    props = _properties(events)
-    ids = events["event_id"].to_numpy()
     yield '{"type": "FeatureCollection", "features": ['
-    for i, (record, shape) in enumerate(zip(props, shapes, strict=True)):
-        sep = ",\n" if i else "\n"
-        try:
-            text = json.dumps(record, ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError) as err:  # a value of an extra column JSON cannot write
-            msg = f"event {ids[i]!r}: cannot write its properties as JSON: {err}"
-            raise ExportError(msg) from err
-        yield (
-            f'{sep}{{"type": "Feature", "id": {json.dumps(ids[i], ensure_ascii=False)}, '
-            f'"properties": {text}, "geometry": {shape if shape is not None else "null"}}}'
-        )
+    for start in range(0, len(events), _SLICE):
+        part = events.iloc[start : start + _SLICE]
+        geometry = _rounded(part.geometry)
+        shapes = shapely.to_geojson(shapely.orient_polygons(geometry.to_numpy()))
+        props = _properties(part)
+        ids = part["event_id"].to_numpy()
+        for i, (record, shape) in enumerate(zip(props, shapes, strict=True)):
+            sep = ",\n" if i or start else "\n"
+            try:
+                text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+            except (TypeError, ValueError) as err:  # a value of an extra column JSON cannot write
+                msg = f"event {ids[i]!r}: cannot write its properties as JSON: {err}"
+                raise ExportError(msg) from err
+            yield (
+                f'{sep}{{"type": "Feature", "id": {json.dumps(ids[i], ensure_ascii=False)}, '
+                f'"properties": {text}, "geometry": {shape if shape is not None else "null"}}}'
+            )
     yield "\n]}\n"
+
+
+# Events written at a time: writing makes Python objects for every value of an event (some
+# 2 kB), which for millions of events at once would take gigabytes.
+_SLICE = 50_000
 
 
 def _properties(events: gpd.GeoDataFrame) -> list[dict[str, Any]]:
@@ -374,7 +381,10 @@ def _write_csv(events: gpd.GeoDataFrame, path: Path) -> None:
     # Rows end in CRLF, as RFC 4180 has it: the csv module quotes a field only when it holds a
     # character of the line terminator, so with a bare LF a lone CR in a text was left
     # unquoted, and every CSV reader (ours, pandas, spreadsheets) broke the row at it.
-    to_csv_frame(events).to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        for start in range(0, max(len(events), 1), _SLICE):  # an empty table still has its header
+            part = to_csv_frame(events.iloc[start : start + _SLICE])
+            part.to_csv(fh, index=False, header=not start, lineterminator="\r\n")
 
 
 # -- GeoPackage and GeoParquet -----------------------------------------------------------------

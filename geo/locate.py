@@ -81,7 +81,7 @@ def locate_events(
     """
     chain = chain or GeocoderChain()
     regions = regions or default_regions()
-    out = events.copy()
+    out = events.copy(deep=False)  # columns are replaced, never changed in place (copy on write)
     report = LocateReport()
     todo = ~out["located"].to_numpy(dtype=bool) & out["location"].notna().to_numpy()
     if todo.any():
@@ -160,11 +160,24 @@ def _unit_name(res: Resolution, regions: RegionRegistry) -> str:
 
 def _text(series: pd.Series) -> np.ndarray:
     """Return a text column as an object array with "" for missing values."""
-    return series.astype(object).where(series.notna(), "").to_numpy(dtype=object)
+    return _objects(series, missing="")
+
+
+def _objects(series: pd.Series, *, missing: object = None) -> np.ndarray:
+    """Return a column as an object array, ``missing`` where a value is missing.
+
+    Built from the distinct values: a column of five million cells holds a few hundred
+    distinct texts, and one Python string per cell would take some 250 MB.
+    """
+    codes, uniques = pd.factorize(series)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    values[:-1] = np.asarray(uniques, dtype=object)
+    values[-1] = missing
+    return values[codes]  # code -1 (missing) takes the last
 
 
 def _set(out: gpd.GeoDataFrame, name: str, rows: np.ndarray, values: np.ndarray) -> None:
-    column = out[name].astype(object).to_numpy().copy()
+    column = _objects(out[name])
     column[rows] = values
     out[name] = pd.array(column, dtype="str")
 
@@ -173,27 +186,51 @@ def _fill_missing(out: gpd.GeoDataFrame, name: str, rows: np.ndarray, values: np
     """Write ``values`` into those of ``rows`` whose cell is empty."""
     take = (_text(out[name])[rows] == "") & (values != "")
     if take.any():
-        column = out[name].astype(object).to_numpy().copy()
+        column = _objects(out[name])
         column[rows[take]] = values[take]
         out[name] = pd.array(column, dtype="str")
+
+
+# Events looked up at a time: each distinct point makes a shapely point (some 200 bytes), and
+# finding them sorts the coordinates.
+_LOOKUP_BLOCK = 100_000
+
+
+def _admin_units(shapes: np.ndarray, regions: RegionRegistry) -> tuple[np.ndarray, np.ndarray]:
+    """Country code and admin-1 name ("" where none) at the point on surface of each shape.
+
+    Each distinct point is looked up once: events share few distinct places.
+    """
+    xy = np.empty((len(shapes), 2))
+    points = shapely.get_type_id(shapes) == 0  # a point is its own point on surface
+    xy[points] = shapely.get_coordinates(shapes[points])
+    inside = shapely.point_on_surface(shapes[~points])
+    xy[~points] = np.column_stack([shapely.get_x(inside), shapely.get_y(inside)])
+    unique_xy, inverse = np.unique(xy, axis=0, return_inverse=True)
+    admin1, country = regions.admin_units_at(unique_xy[:, 0], unique_xy[:, 1])
+    inverse = inverse.ravel()
+    return (
+        np.array([c or "" for c in country], dtype=object)[inverse],
+        np.array([u or "" for u in admin1], dtype=object)[inverse],
+    )
 
 
 def _complete_admin_units(out: gpd.GeoDataFrame, regions: RegionRegistry) -> int:
     """Fill ``admin1``/``country`` of located events from their (representative) point.
 
-    Events share few distinct places, so each distinct point is looked up once.
+    Events share few distinct places, so each distinct point (of a slice of events) is looked
+    up once.
     """
     need = out["located"].to_numpy(dtype=bool) & (out["admin1"].isna() | out["country"].isna()).to_numpy()
     if not need.any():
         return 0
     rows = np.flatnonzero(need)
-    points = shapely.point_on_surface(np.asarray(out.geometry.array, dtype=object)[rows])
-    xy = np.column_stack([shapely.get_x(points), shapely.get_y(points)])
-    unique_xy, inverse = np.unique(xy, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    admin1, country = regions.admin_units_at(unique_xy[:, 0], unique_xy[:, 1])
-    codes = np.array([c or "" for c in country], dtype=object)[inverse]
-    units = np.array([u or "" for u in admin1], dtype=object)[inverse]
+    geometry = np.asarray(out.geometry.array, dtype=object)
+    codes = np.empty(len(rows), dtype=object)
+    units = np.empty(len(rows), dtype=object)
+    for start in range(0, len(rows), _LOOKUP_BLOCK):  # the sorting and points of a slice stay small
+        part = slice(start, start + _LOOKUP_BLOCK)
+        codes[part], units[part] = _admin_units(geometry[rows[part]], regions)
     empty_before = (_text(out["country"])[rows] == "") | (_text(out["admin1"])[rows] == "")
     _fill_missing(out, "country", rows, codes)
     # Only name the unit when it belongs to the event's country (coarse borders, the Golan).

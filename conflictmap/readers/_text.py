@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
 
 from conflictmap.errors import InputError, SchemaError, short_repr
 
-__all__ = ["check_readable", "csv_records", "read_text", "shorten"]
+__all__ = [
+    "LineLabels",
+    "check_readable",
+    "check_text",
+    "csv_blocks",
+    "csv_records",
+    "read_text",
+    "shorten",
+    "text_lines",
+]
 
 
 def shorten(text: object, limit: int = 300) -> str:
@@ -44,9 +56,8 @@ def read_text(path: Path, *, encoding: str = "utf-8") -> str:
     if _looks_binary(data, encoding):
         msg = f"{path}: looks like a binary file (it contains NUL bytes), not text"
         raise InputError(msg)
-    name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     try:
-        text = data.decode(name)
+        text = data.decode(_codec(encoding))
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         byte = data[err.start : err.start + 1].hex()
@@ -78,11 +89,56 @@ def _looks_binary(data: bytes, encoding: str) -> bool:
         return True
     try:
         codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-    except UnicodeDecodeError:
+    except UnicodeError:  # UnicodeDecodeError, or UTF-16 without its byte-order mark
         return True
     except LookupError:
         return False  # the caller reports the unknown encoding
     return False
+
+
+def check_text(path: Path, *, encoding: str = "utf-8") -> None:
+    """Make the checks of :func:`read_text` reading the file in pieces, without keeping its text.
+
+    On a problem, :func:`read_text` reads the file and raises its error (naming the line and
+    the byte): only a bad file pays for holding its whole text.
+    """
+    check_readable(path)
+    try:
+        decoder = codecs.getincrementaldecoder(_codec(encoding))()
+        blank = True
+        with path.open("rb") as fh:
+            chunk = fh.read(8192)
+            if _looks_binary(chunk, encoding):
+                raise ValueError("NUL")
+            while chunk:
+                piece = decoder.decode(chunk)  # every piece: its bytes may not decode
+                blank = blank and not piece.strip()
+                chunk = fh.read(1 << 20)
+        piece = decoder.decode(b"", final=True)
+        if blank and not piece.strip():
+            raise ValueError("blank")
+    except (ValueError, LookupError):  # UnicodeDecodeError is a ValueError
+        read_text(path, encoding=encoding)  # raises the error with its details
+
+
+def text_lines(path: Path, *, encoding: str = "utf-8") -> Iterator[str]:
+    """Yield the lines of a text file as :func:`read_text` would decode it, with their endings.
+
+    Lines end at LF, CRLF or a lone CR, as in ``io.StringIO(text, newline="")``. Check the
+    file with :func:`check_text` first: decoding errors are not reported here. UTF-8 is read
+    as it goes; other encodings are decoded whole, as :func:`read_text` does (a file stream
+    decodes some differently: UTF-16 without a byte-order mark).
+    """
+    name = _codec(encoding)
+    if name != "utf-8-sig":
+        yield from _lines(read_text(path, encoding=encoding))
+        return
+    with path.open(encoding=name, newline="") as fh:
+        yield from fh
+
+
+def _codec(encoding: str) -> str:
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
 def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], list[str]]:
@@ -93,16 +149,103 @@ def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], l
     quoted field that runs over lines shaped like rows of the table (see :func:`_check_span`),
     or one still open at the end of the data; both name the line where the quote opened.
     """
-    first = text.split("\n", 1)[0]
+    header, blocks = csv_blocks(text, path=path)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for block_rows, block_lines in blocks:
+        rows += block_rows
+        lines += block_lines
+    return header, rows, [f"line {line}" for line in lines]
+
+
+Block = tuple[list[list[str]], list[int]]
+
+
+def csv_blocks(
+    text: str | Iterable[str], *, path: Path, size: int | None = None
+) -> tuple[list[str], Iterator[Block]]:
+    """Split CSV text into a header and blocks of rows, as :func:`csv_records` does.
+
+    Parameters
+    ----------
+    text
+        The CSV text, or its lines with their endings (:func:`text_lines`).
+    path
+        The file, for error messages.
+    size
+        Rows per block; all rows in one block by default.
+
+    Returns
+    -------
+    header : list of str
+        The column names.
+    blocks : iterator
+        ``(rows, lines)`` pairs: rows padded to the header's length, and the line where each
+        row starts. There is always at least one block (maybe empty). The errors of the text
+        are raised as the blocks are taken, in the order of the text; repeated column names
+        once every row is read.
+    """
+    # Lines handed to the CSV reader one by one: io.StringIO would hold the whole text a
+    # second time, as 4-byte code points.
+    lines = iter(_lines(text) if isinstance(text, str) else text)
+    head = []  # up to the first LF, where the delimiter is taken from
+    for line in lines:
+        head.append(line)
+        if "\n" in line:
+            break
+    first = "".join(head).split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
-    _allow_fields_of(len(text))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    _allow_fields_of(len(text) if isinstance(text, str) else path.stat().st_size)
+    taken = _Taken(itertools.chain(head, lines))
+    reader = csv.reader(taken, delimiter=delimiter)
     try:
-        line, row = 1, next(reader)
-        header = [h.strip() for h in row]
-        need = len(header) - 1  # delimiters in a row
-        rows, labels = [], []
-        for line, row in _numbered(reader):  # the last row stays bound: see _check_closed
+        row = next(reader)
+    except csv.Error as err:
+        msg = f"{path}: line {reader.line_num}: not valid CSV: {shorten(err)}"
+        raise InputError(msg) from err
+    header = [h.strip() for h in row]
+    return header, _blocks(reader, taken, header, row, delimiter=delimiter, path=path, size=size)
+
+
+class _Taken:
+    """Lines handed to the CSV reader, keeping those of the record being read (:func:`_check_closed`)."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.record: list[str] = []
+
+    def __iter__(self) -> _Taken:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.record.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        """Return the lines taken since the last call."""
+        record, self.record = self.record, []
+        return record
+
+
+def _blocks(
+    reader: Any,
+    taken: _Taken,
+    header: list[str],
+    row: list[str],
+    *,
+    delimiter: str,
+    path: Path,
+    size: int | None,
+) -> Iterator[Block]:
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    blocks = 0
+    need = len(header) - 1  # delimiters in a row
+    line, record = 1, taken.take()  # the last record read and its text, for _check_closed
+    try:
+        for line, row in _numbered(reader):
+            record = taken.take()
             # A record over several lines may hold swallowed rows, if its cells hold their delimiters.
             if reader.line_num > line and "".join(row).count(delimiter) >= need:
                 _check_span(row, line=line, header=header, delimiter=delimiter, path=path)
@@ -112,16 +255,30 @@ def csv_records(text: str, *, path: Path) -> tuple[list[str], list[list[str]], l
                 msg = f"{len(row)} fields, but the header has {len(header)}"
                 raise SchemaError(msg, path=str(path), row=f"line {line}")
             rows.append(row + [""] * (len(header) - len(row)))
-            labels.append(f"line {line}")
+            lines.append(line)
+            if size and len(rows) == size:
+                blocks += 1
+                yield rows, lines
+                rows, lines = [], []
     except csv.Error as err:
         msg = f"{path}: line {reader.line_num}: not valid CSV: {shorten(err)}"
         raise InputError(msg) from err
-    _check_closed(text, row, line=line, header=header, delimiter=delimiter, path=path)
+    _check_closed("".join(record), row, line=line, header=header, delimiter=delimiter, path=path)
+    if rows or not blocks:
+        yield rows, lines
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         msg = f"{path}: line 1: repeated column names {short_repr(dupes)}"
         raise SchemaError(msg)
-    return header, rows, labels
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """Yield the lines of ``text`` with their endings, as ``io.StringIO(text, newline="")`` does."""
+    for match in _LINE.finditer(text):
+        yield match.group()
 
 
 def _allow_fields_of(size: int) -> None:
@@ -177,7 +334,7 @@ def _check_span(row: list[str], *, line: int, header: list[str], delimiter: str,
 
 
 def _check_closed(
-    text: str, row: list[str], *, line: int, header: list[str], delimiter: str, path: Path
+    record: str, row: list[str], *, line: int, header: list[str], delimiter: str, path: Path
 ) -> None:
     """Fail when the last record ends inside a quoted field ("unexpected end of data").
 
@@ -185,14 +342,16 @@ def _check_closed(
     strict one fails without saying where the quote opened. In that state the raw text ends
     with the opening quote (after a delimiter or a line break) and the field's value with its
     quotes doubled: checked on the last field only, so a well-formed file costs nothing.
+    ``record`` is the text of the last record (its lines), which starts at the start of the
+    text or after a line break: that is all of the text this needs.
     """
     if not row:
         return
     cell = row[-1]
     raw = '"' + cell.replace('"', '""')
-    if not text.endswith(raw):
+    if not record.endswith(raw):
         return
-    before = text[-len(raw) - 1 : -len(raw)] if len(text) > len(raw) else ""
+    before = record[-len(raw) - 1 : -len(raw)] if len(record) > len(raw) else ""
     if before not in ("", "\n", "\r", delimiter):
         return
     opened = line + sum(_breaks(c) for c in row[:-1])
@@ -222,3 +381,29 @@ def _date_column(header: list[str]) -> int | None:
 
 def _name(header: list[str], index: int) -> str:
     return header[index] if index < len(header) else f"column {index + 1}"
+
+
+class LineLabels(Sequence[str]):
+    """``"line N"`` labels made when asked for, from line numbers.
+
+    Five million label strings would take some 300 MB; their numbers take 40.
+    """
+
+    def __init__(self, lines: Sequence[int] | np.ndarray) -> None:
+        self._lines = np.asarray(lines, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> LineLabels: ...
+    def __getitem__(self, index: int | slice) -> str | LineLabels:
+        if isinstance(index, slice):
+            return LineLabels(self._lines[index])
+        return f"line {self._lines[index]}"
+
+    def position(self, label: str) -> int:
+        """Return the position of ``label`` (``"line N"``)."""
+        return int(np.flatnonzero(self._lines == int(label.removeprefix("line ")))[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,28 @@ import pyproj
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
 from conflictmap.readers._text import shorten
+from conflictmap.readers.tabular import records_frame
 from conflictmap.schema import WGS84
-from conflictmap.validate import Origin, build_events, normalize_columns, parse_geometry
+from conflictmap.validate import Origin, build_events, column_names, normalize_columns, parse_geometry
 
-__all__ = ["read_geojson_events", "read_gpkg_events", "read_parquet_events"]
+__all__ = ["geojson_records", "read_geojson_events", "read_gpkg_events", "read_parquet_events"]
 
 
 def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     """Read a parsed GeoJSON FeatureCollection (or a single Feature)."""
+    records, labels = geojson_records(doc, path=path)
+    origin = Origin(str(path), labels)
+    raw = normalize_columns(records_frame(records), origin=origin)
+    return build_events(raw, origin=origin, registry=registry)
+
+
+def geojson_records(doc: Any, *, path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Take the records of a parsed FeatureCollection, with a ``"features[i]"`` label for each.
+
+    A record holds the feature's properties, its ``id`` as ``event_id`` when the properties
+    give none (nor under an alias), and its geometry as ``geometry``: the GeoJSON mapping, or a
+    shapely geometry in EPSG:4326 when a legacy ``crs`` member names another CRS.
+    """
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not (isinstance(doc, dict) and doc.get("type") == "FeatureCollection"):
@@ -51,26 +66,37 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
         record["geometry"] = feature.get("geometry")
         _check_same_crs(feature, crs, path=path, where=f"features[{i}]")
         records.append(record)
-    origin = Origin(str(path), [f"features[{i}]" for i in range(len(records))])
+    labels = [f"features[{i}]" for i in range(len(records))]
     if crs is not None:
-        _reproject(records, crs, origin=origin)
-    # Object columns keep JSON's values as parsed: ints and nulls would make a float64 column,
-    # which rounds whole numbers beyond 2**53.
-    raw = pd.DataFrame(records, dtype=object)
-    raw = normalize_columns(raw.where(raw.notna(), None), origin=origin)
-    return build_events(_with_feature_ids(raw, ids), origin=origin, registry=registry)
+        _reproject(records, crs, origin=Origin(str(path), labels))
+    _add_feature_ids(records, ids)
+    return records, labels
 
 
-def _with_feature_ids(raw: pd.DataFrame, ids: list[Any]) -> pd.DataFrame:
-    """Take a feature's ``id`` member as its event_id where the properties give none (nor an alias)."""
+def _add_feature_ids(records: list[dict[str, Any]], ids: list[Any]) -> None:
+    """Take a feature's ``id`` member as its event_id where the properties give none (nor an alias).
+
+    Done on the records, not on their frame, so that the records of many files can be checked
+    together (:func:`conflictmap.readers.read_many`).
+    """
     if all(i is None for i in ids):
-        return raw
-    ids_ = pd.Series(ids, index=raw.index, dtype=object)
-    if "event_id" not in raw.columns:
-        return raw.assign(event_id=ids_)
-    given = raw["event_id"]
-    blank = given.isna() | given.map(lambda v: isinstance(v, str) and not v.strip())
-    return raw.assign(event_id=given.where(~blank, ids_))
+        return
+    is_id: dict[Any, bool] = {}  # key -> whether it names event_id
+    for record, given in zip(records, ids, strict=True):
+        if given is None:
+            continue
+        for key in record:
+            if key not in is_id:
+                is_id[key] = column_names([key])[0] == "event_id"
+        if all(_blank(value) for key, value in record.items() if is_id[key]):
+            record["event_id"] = given
+
+
+def _blank(value: object) -> bool:
+    """Whether a parsed JSON value gives nothing: null, NaN or blank text."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 # A legacy ``crs`` member (GeoJSON 2008; RFC 7946 removed it and fixed WGS84 longitude/latitude)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -13,22 +17,116 @@ from conflictmap._yaml import YAMLAliasError, compose_yaml
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
 from conflictmap.readers._json import parse_json
-from conflictmap.readers._text import csv_records, shorten
-from conflictmap.validate import Origin, build_events, normalize_columns
+from conflictmap.readers._text import LineLabels, csv_blocks, shorten
+from conflictmap.validate import (
+    Checked,
+    Origin,
+    build_events,
+    check_records,
+    column_names,
+    finish_events,
+    normalize_columns,
+)
 
-__all__ = ["parse_json", "read_csv_events", "read_json_events", "read_yaml_events"]
+__all__ = [
+    "json_records",
+    "parse_json",
+    "read_csv_events",
+    "read_json_events",
+    "read_yaml_events",
+    "records_frame",
+    "yaml_records",
+]
 
 
-def read_csv_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
-    """Read a CSV of events with latitude/longitude, a WKT ``geometry`` or place names only."""
-    header, rows, labels = csv_records(text, path=path)
-    origin = Origin(str(path), labels)
+# Rows checked at a time. A row as Python strings takes some 600 bytes, ten times its text, and
+# its checks as much again: a big file is checked block by block, and only its checked events
+# (compact columns) are kept.
+BLOCK_ROWS = 100_000
+
+
+def read_csv_events(
+    text: str | Iterable[str], *, path: Path, registry: CategoryRegistry, block_rows: int = BLOCK_ROWS
+) -> gpd.GeoDataFrame:
+    """Read a CSV of events with latitude/longitude, a WKT ``geometry`` or place names only.
+
+    ``text`` is the CSV text or its lines (:func:`~conflictmap.readers._text.text_lines`, which
+    reads a big file without holding its text).
+
+    The rows are checked ``block_rows`` at a time, with the events and the error of checking
+    them all at once: the text's own errors first, wherever they are; then, of the first error
+    of each block, the one that checking all rows at once meets first (re-checked together).
+    """
+    header, blocks = csv_blocks(text, path=path, size=block_rows)
+    if len(set(column_names(header))) != len(header):
+        # Columns meaning the same field are merged, with a check and a notice, by
+        # normalize_columns once for the whole file: such a file is checked in one block.
+        blocks = iter([_one_block(blocks)])
+    checked: list[Checked] = []
+    failed: list[tuple[list[str], str | None, SchemaError]] = []  # each block's first bad row
+    for rows, lines in blocks:  # reading on after an error: an error of the text comes first
+        if len(set(header)) != len(header) or (failed and failed[-1][1] is None):
+            continue  # repeated or missing columns: reported once the text is read
+        labels = LineLabels(lines)
+        try:
+            block = _checked_block(rows, header, Origin(str(path), labels), registry, continues=bool(checked))
+        except SchemaError as err:
+            row = rows[labels.position(err.row)] if err.row else []
+            failed.append((row, err.row, err.with_traceback(None)))  # its frames hold the block
+            checked.clear()
+        else:
+            if not failed:
+                checked.append(block)
+        del rows  # before the next block is read
+    if failed:
+        raise _first_error(failed, header=header, path=path, registry=registry)
+    return finish_events(checked)
+
+
+def _one_block(blocks: Iterable[tuple[list[list[str]], list[int]]]) -> tuple[list[list[str]], list[int]]:
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for block_rows, block_lines in blocks:
+        rows += block_rows
+        lines += block_lines
+    return rows, lines
+
+
+def _checked_block(
+    rows: list[list[str]], header: list[str], origin: Origin, registry: CategoryRegistry, *, continues: bool
+) -> Checked:
     raw = normalize_columns(pd.DataFrame(rows, columns=header, dtype=object), origin=origin)
-    return build_events(raw, origin=origin, registry=registry)
+    return check_records(raw, origin=origin, registry=registry, continues=continues)
+
+
+def _first_error(
+    failed: list[tuple[list[str], str | None, SchemaError]],
+    *,
+    header: list[str],
+    path: Path,
+    registry: CategoryRegistry,
+) -> SchemaError:
+    """Of the first error of each block, the one checking all the rows at once raises."""
+    if len(failed) == 1 or failed[0][1] is None:
+        return failed[0][2]
+    rows = [row for row, _, _ in failed]
+    try:
+        _checked_block(
+            rows, header, Origin(str(path), [str(label) for _, label, _ in failed]), registry, continues=False
+        )
+    except SchemaError as err:
+        return err
+    return failed[0][2]  # not reached: each of these rows fails alone
 
 
 def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     """Read a YAML list of events (or a mapping whose ``events`` key holds the list)."""
+    records, labels = yaml_records(text, path=path)
+    return _from_records(records, labels, path, registry)
+
+
+def yaml_records(text: str, *, path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Parse a YAML list of events into records and a ``"line N"`` label for each."""
     try:
         node, doc = compose_yaml(text)
     except YAMLAliasError as err:
@@ -44,14 +142,19 @@ def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gp
     labels = [f"line {item.start_mark.line + 1}" for item in items] if items else []
     if len(labels) != len(records):
         labels = [f"event {i + 1}" for i in range(len(records))]
-    return _from_records(records, labels, path, registry)
+    return records, labels
 
 
 def read_json_events(data: Any, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     """Read parsed JSON: a list of event objects or ``{"events": [...]}``."""
-    records = _record_list(data, path)
-    labels = [f"events[{i}]" for i in range(len(records))]
+    records, labels = json_records(data, path=path)
     return _from_records(records, labels, path, registry)
+
+
+def json_records(data: Any, *, path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Take the records of parsed JSON, with an ``"events[i]"`` label for each."""
+    records = _record_list(data, path)
+    return records, [f"events[{i}]" for i in range(len(records))]
 
 
 def _events_node(node: yaml.Node | None) -> list[yaml.Node] | None:
@@ -84,7 +187,38 @@ def _record_list(doc: Any, path: Path) -> list[dict[str, Any]]:
 def _from_records(
     records: list[dict[str, Any]], labels: list[str], path: Path, registry: CategoryRegistry
 ) -> gpd.GeoDataFrame:
-    raw = pd.DataFrame.from_records(records)
     origin = Origin(str(path), labels)
-    raw = normalize_columns(raw.astype(object).where(raw.notna(), None), origin=origin)
+    raw = normalize_columns(records_frame(records), origin=origin)
     return build_events(raw, origin=origin, registry=registry)
+
+
+def records_frame(records: Sequence[Mapping[Any, Any]], columns: Sequence[Any] = ()) -> pd.DataFrame:
+    """Return parsed records as a frame of object columns, one per key, in order of appearance.
+
+    A missing key or a NaN is None. Values are kept as parsed, where
+    ``DataFrame.from_records`` would turn the integers of a column with a gap into floats (an
+    id ``12345`` read as ``"12345.0"``): so a record reads the same whatever the other records
+    beside it, in its file or in the other files read with it. Date-times become
+    ``pandas.Timestamp``, as ``from_records`` makes them in a column of date-times only.
+
+    Parameters
+    ----------
+    records
+        The records.
+    columns
+        Columns to have even when no record has the key (a CSV header), first.
+    """
+    keys = list(dict.fromkeys([*columns, *(key for record in records for key in record)]))
+    data = {
+        key: np.fromiter((_value(record.get(key)) for record in records), dtype=object, count=len(records))
+        for key in keys
+    }
+    return pd.DataFrame(data, index=pd.RangeIndex(len(records)), columns=pd.Index(keys, dtype=object))
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return pd.Timestamp(value)
+    return value

@@ -258,3 +258,33 @@ def test_gpkg_keeps_polygons_next_to_multipolygons(events, tmp_path):
     frame = pd.concat([area, multi], ignore_index=True)
     write_events(frame, tmp_path / "areas.gpkg")
     assert read_events(tmp_path / "areas.gpkg").geom_type.tolist() == ["Polygon", "MultiPolygon"]
+
+
+@pytest.mark.parametrize("ext", ["csv", "geojson"])
+def test_written_in_slices_as_in_one_piece(write, tmp_path, monkeypatch, ext):
+    from conflictmap import writers
+
+    events = read_events(write("ev.yaml", YAML + """
+    - event_id: x1
+      event_date: 2025-03-03
+      location: Inkhil
+      latitude: 33.0
+      longitude: 36.1
+      category: other
+      tally: 3
+    - event_id: x2
+      event_date: 2025-03-03T10:30:00
+      location: Nawa
+      category: other
+      tally: many
+      fatalities: 0
+    """))
+    whole, sliced = tmp_path / f"whole.{ext}", tmp_path / f"sliced.{ext}"
+    write_events(events, whole)
+    monkeypatch.setattr(writers, "_SLICE", 2)
+    write_events(events, sliced)
+    assert sliced.read_bytes() == whole.read_bytes()
+    write_events(events.iloc[:0], sliced)
+    monkeypatch.setattr(writers, "_SLICE", 50_000)
+    write_events(events.iloc[:0], whole)
+    assert sliced.read_bytes() == whole.read_bytes()
