@@ -52,6 +52,7 @@ lint: install
 bench: install browser
 	$(BIN)/pip install --quiet ".[bench]"
 	$(BIN)/python bench/read_write.py
+	$(BIN)/python bench/read_many.py
 	$(BIN)/python bench/geocode.py
 	$(BIN)/python bench/region_filter.py
 	$(BIN)/python bench/accuracy.py
