@@ -22,6 +22,21 @@ from conflictmap.resources import data_path
 
 __all__ = ["Lexicon", "cue_pattern", "default_lexicon", "load_lexicon"]
 
+_EVENT_RULE_KEYS = (
+    "attack_cues",
+    "negations",
+    "generic_markers",
+    "background_markers",
+    "prior_markers",
+    "additive_markers",
+    "partitive_markers",
+    "speaker_words",
+    "origin_words",
+    "route_words",
+    "movement_verbs",
+    "place_nouns",
+    "background_agreement_markers",
+)
 _LIST_KEYS = (
     "future_cues",
     "speech_verbs",
@@ -41,19 +56,7 @@ _LIST_KEYS = (
     "reference_cues",
     "lowercase_name_words",
     # event rules (see data/extract_lexicon.yaml)
-    "attack_cues",
-    "negations",
-    "generic_markers",
-    "background_markers",
-    "prior_markers",
-    "additive_markers",
-    "partitive_markers",
-    "speaker_words",
-    "origin_words",
-    "route_words",
-    "movement_verbs",
-    "place_nouns",
-    "background_agreement_markers",
+    *_EVENT_RULE_KEYS,
 )
 _MAP_KEYS = ("categories", "actors", "demonyms", "admin_suffixes")
 
@@ -199,21 +202,6 @@ class Lexicon:
         return PhraseFinder({a.name: (a.pattern, list(spec[a.name].get("cues", []))) for a in self.actors})
 
 
-_EVENT_RULE_KEYS = (
-    "attack_cues",
-    "negations",
-    "generic_markers",
-    "background_markers",
-    "prior_markers",
-    "additive_markers",
-    "partitive_markers",
-    "speaker_words",
-    "origin_words",
-    "route_words",
-    "movement_verbs",
-    "place_nouns",
-    "background_agreement_markers",
-)
 _PRONOUNS = r"(?:i|we|you|he|she|it|they|there|this|that)"
 _TYPE_OF = r"(?:the\s+)?(?:[a-z-]+\s+of\s+(?:the\s+)?)?"  # "the town of ", "the "
 
