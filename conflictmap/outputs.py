@@ -15,6 +15,7 @@ import contextlib
 import errno
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -81,13 +82,16 @@ class OutputSet:
             raise ExportError(msg)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+            # Ctrl-C or SIGTERM between creating the file and recording it would leave it behind:
+            # hold those signals until the group knows the name (they are delivered just after).
+            with _signals_held():
+                fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+                tmp = Path(name)
+                self._staged[path] = tmp
         except OSError as err:
             msg = f"{path}: cannot write here: {err.strerror or err}"
             raise ExportError(msg) from err
         os.close(fd)
-        tmp = Path(name)
-        self._staged[path] = tmp
         tmp.unlink()  # some writers (GPKG) refuse to open an existing file
         return tmp
 
@@ -251,6 +255,21 @@ def _backup(path: Path) -> Path | None:
     except OSError:  # a file system without hard links: copy
         shutil.copy2(path, backup, follow_symlinks=False)
     return backup
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the block (where the platform can), then deliver them."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # no pthread_sigmask (Windows)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _remove(path: Path | None) -> None:
