@@ -14,10 +14,10 @@ from typing import Any
 import folium
 import folium.plugins
 from branca.element import MacroElement
-from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from conflictmap.errors import ConfigurationError
+from layers.assets import MINIMAP, add_vendored
 from layers.element import safe_json
 from layers.inline import add_inline_assets
 from layers.literal import Fullscreen, LiteralMacroElement, MiniMap, TileLayer
@@ -86,7 +86,7 @@ def minimap_for(basemap: folium.TileLayer | OfflineBasemap | None) -> MacroEleme
     raise TypeError(msg)
 
 
-class VectorMiniMap(JSCSSMixin, LiteralMacroElement):
+class VectorMiniMap(LiteralMacroElement):
     """Leaflet-MiniMap showing the offline basemap's countries instead of tiles.
 
     Parameters
@@ -106,8 +106,6 @@ class VectorMiniMap(JSCSSMixin, LiteralMacroElement):
         {% endmacro %}
         """
     )
-    default_js = folium.plugins.MiniMap.default_js
-    default_css = folium.plugins.MiniMap.default_css
 
     def __init__(self, basemap: OfflineBasemap) -> None:
         super().__init__()
@@ -123,6 +121,7 @@ class VectorMiniMap(JSCSSMixin, LiteralMacroElement):
         if self.basemap not in order or order.index(self.basemap) > order.index(self):
             msg = "add the OfflineBasemap to the map before its VectorMiniMap"
             raise TypeError(msg)
+        add_vendored(self, *MINIMAP)
         super().render(**kwargs)
 
 

@@ -273,26 +273,41 @@ window.conflictmap = window.conflictmap || (function () {
   }
 
   /* ---------- symbols ---------- */
-  var glyphs = {};
-  function glyph(icon) {
-    /* The Font Awesome character of an icon name, read from its stylesheet, so no table of code
-       points is kept here. */
-    if (!(icon in glyphs)) {
-      var i = el("i", "fa fa-" + icon);
-      i.style.position = "absolute";
-      i.style.visibility = "hidden";
-      document.body.appendChild(i);
-      var content = window.getComputedStyle(i, "::before").content || "";
-      document.body.removeChild(i);
-      glyphs[icon] = content.length >= 3 && content !== "none" ? content.slice(1, -1) : "";
+  /* Category icons are SVG symbols in the page (layers/icons.py, id "cm-icon-" + name): markers
+     <use> them and canvas symbols fill their path, so no icon font is loaded or waited for. */
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var iconShapes = {};
+  function iconShape(icon) {
+    if (!(icon in iconShapes)) {
+      var symbol = document.getElementById("cm-icon-" + icon);
+      var path = symbol && symbol.querySelector("path");
+      var box = symbol ? (symbol.getAttribute("viewBox") || "").split(" ").map(Number) : [];
+      iconShapes[icon] = path && box.length === 4
+        ? {path: new Path2D(path.getAttribute("d")), width: box[2], height: box[3]} : null;
     }
-    return glyphs[icon];
+    return iconShapes[icon];
   }
-  var fontsReady = false;
-  var fontsSettled = null;        /* a promise: canvas symbols wait for the icon font once */
+  function svgNode(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+  /* A map pin in the category's colour with its white icon, 35 x 45 px, the tip at (17, 43). */
+  var PIN = "M17.5 1C8.4 1 1 8.2 1 17.2c0 11.5 14.3 24.8 15.6 26a1.3 1.3 0 0 0 1.8 0C19.7 42 34 28.7 34 17.2 34 8.2 26.6 1 17.5 1z";
+  function markerIcon(style, shift) {
+    var svg = svgNode("svg", {width: 35, height: 45, viewBox: "0 0 35 45", "aria-hidden": "true"});
+    svg.appendChild(svgNode("path", {d: PIN, fill: style.color, stroke: "#ffffff", "stroke-width": 1.5}));
+    svg.appendChild(svgNode("use", {href: "#cm-icon-" + style.icon, x: 9.5, y: 9.5, width: 16, height: 16,
+                                    fill: "#ffffff"}));
+    return L.divIcon({
+      html: svg, className: "cm-marker cm-marker-" + style.marker_color, iconSize: [35, 45],
+      iconAnchor: [17 - shift[0], 43 + shift[1]], popupAnchor: [1 + shift[0], -32 - shift[1]],
+      tooltipAnchor: [shift[0], -30 - shift[1]]
+    });
+  }
   var sprites = {};
   function sprite(style) {
-    var key = style.color + style.icon + fontsReady;
+    var key = style.color + style.icon;
     if (sprites[key]) { return sprites[key]; }
     var ratio = window.devicePixelRatio || 1, r = SYMBOL_RADIUS, size = 2 * r + 4;
     var c = document.createElement("canvas");
@@ -306,30 +321,16 @@ window.conflictmap = window.conflictmap || (function () {
     ctx.lineWidth = 1.5;
     ctx.strokeStyle = "#ffffff";
     ctx.stroke();
-    var ch = fontsReady ? glyph(style.icon) : "";
-    if (ch) {
+    var shape = iconShape(style.icon);
+    if (shape) {
+      var scale = (r + 1) / Math.max(shape.width, shape.height);
+      ctx.translate((size - shape.width * scale) / 2, (size - shape.height * scale) / 2);
+      ctx.scale(scale, scale);
       ctx.fillStyle = "#ffffff";
-      ctx.font = "900 " + (r + 1) + "px 'Font Awesome 6 Free'";
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      ctx.fillText(ch, size / 2, size / 2 + 0.5);
+      ctx.fill(shape.path);
     }
     sprites[key] = {canvas: c, size: size};
     return sprites[key];
-  }
-  function loadFonts() {
-    if (fontsSettled) { return fontsSettled; }
-    if (!document.fonts || !document.fonts.load) {
-      fontsSettled = Promise.resolve();
-      return fontsSettled;
-    }
-    var loaded = document.fonts.load("900 9px 'Font Awesome 6 Free'", "\uf072")
-      .then(function (faces) { fontsReady = faces.length > 0; })
-      .catch(function () { fontsReady = false; });
-    /* never wait more than 1.5 s: symbols without glyphs are better than no symbols */
-    var timeout = new Promise(function (resolve) { window.setTimeout(resolve, 1500); });
-    fontsSettled = Promise.race([loaded, timeout]);
-    return fontsSettled;
   }
 
   /* ---------- canvas of point symbols (many events) ---------- */
@@ -374,16 +375,14 @@ window.conflictmap = window.conflictmap || (function () {
       this.redraw();
     },
     redraw: function () {
-      /* Draw at most once per animation frame, and not before the icon font is settled: at
-         100,000 events a draw takes a fraction of a second, and page set-up asks for several. */
+      /* Draw at most once per animation frame: at 100,000 events a draw takes a fraction of a
+         second, and page set-up asks for several. */
       var self = this;
       if (this._frame) { return; }
       this._frame = true;
-      loadFonts().then(function () {
-        L.Util.requestAnimFrame(function () {
-          self._frame = false;
-          self._draw();
-        });
+      L.Util.requestAnimFrame(function () {
+        self._frame = false;
+        self._draw();
       });
     },
     _draw: function () {
@@ -579,11 +578,7 @@ window.conflictmap = window.conflictmap || (function () {
         var i = events[0], shift = offsets[k], pile = events.length > 1;
         var style = pile ? store.data.styles[mostFrequent(store, events)] : store.style(i);
         var info = store.info(i);
-        var icon = L.AwesomeMarkers.icon({icon: style.icon, prefix: "fa", markerColor: style.marker_color});
-        icon.options.iconAnchor = [17 - shift[0], 42 + shift[1]];
-        icon.options.popupAnchor = [1 + shift[0], -32 - shift[1]];
-        icon.options.tooltipAnchor = [shift[0], -30 - shift[1]];
-        var marker = L.marker(store.latlng(i), {icon: icon, riseOnHover: true});
+        var marker = L.marker(store.latlng(i), {icon: markerIcon(style, shift), riseOnHover: true});
         var unit = {events: events, marker: marker, circle: null, shown: false, badge: null};
         if (pile) {
           marker.bindPopup(function () { return listPopup(store, unit.visible); }, popupOptions());
@@ -595,7 +590,7 @@ window.conflictmap = window.conflictmap || (function () {
           marker.bindPopup(function () { return popup(store.info(i), style); }, popupOptions());
           marker.bindTooltip(tooltip(info), {direction: "top"});
         }
-        /* awesome-markers are <div>s, which Leaflet gives no alt text: name them for screen readers */
+        /* the markers are <div>s, which Leaflet gives no alt text: name them for screen readers */
         marker.on("add", function () {
           var node = marker.getElement();
           node.setAttribute("role", "button");
@@ -821,15 +816,13 @@ window.conflictmap = window.conflictmap || (function () {
     return s;
   }
   function finish(s) {
-    /* Once the icon font is settled and every canvas has drawn, say that the map is ready
-       (data-cm-ready on <html>; tests and benchmarks wait for it). */
-    loadFonts().then(function () {
-      (s._groups || []).forEach(function (g) { g.redraw(); });
+    /* Once every canvas has drawn, say that the map is ready (data-cm-ready on <html>; tests
+       and benchmarks wait for it). */
+    (s._groups || []).forEach(function (g) { g.redraw(); });
+    L.Util.requestAnimFrame(function () {
       L.Util.requestAnimFrame(function () {
-        L.Util.requestAnimFrame(function () {
-          s.ready = true;
-          document.documentElement.setAttribute("data-cm-ready", "1");
-        });
+        s.ready = true;
+        document.documentElement.setAttribute("data-cm-ready", "1");
       });
     });
   }

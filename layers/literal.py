@@ -24,7 +24,7 @@ scripts). Output is otherwise the same as branca's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import folium
 import folium.map
@@ -91,7 +91,35 @@ class LiteralMacroElement(MacroElement):
 
 
 class Map(folium.Map, LiteralMacroElement):
-    """``folium.Map`` rendered by :class:`LiteralMacroElement`."""
+    """``folium.Map`` rendered by :class:`LiteralMacroElement`, with only the assets it uses.
+
+    folium's default scripts and stylesheets (Leaflet, jQuery, Bootstrap, Font Awesome,
+    awesome-markers, glyphicons, all from CDNs) are replaced by the pinned Leaflet of
+    :mod:`layers.assets`, written into the page or linked from a CDN.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for ``folium.Map``.
+    assets
+        ``"inline"`` (default: a self-contained page) or ``"cdn"``; elements of this map that
+        need a library (fullscreen, minimap) follow it.
+    """
+
+    default_js: ClassVar[list[tuple[str, str]]] = []
+    default_css: ClassVar[list[tuple[str, str]]] = []
+
+    def __init__(self, *args: Any, assets: str = "inline", **kwargs: Any) -> None:
+        from layers.assets import check_mode  # layers.assets builds on this module
+
+        self.assets = check_mode(assets)
+        super().__init__(*args, **kwargs)
+
+    def render(self, **kwargs: Any) -> None:  # noqa: D102 - branca's render protocol
+        from layers.assets import LEAFLET, add_vendored
+
+        add_vendored(self, *LEAFLET)  # first in the page header: everything else builds on it
+        super().render(**kwargs)
 
 
 class FeatureGroup(folium.FeatureGroup, LiteralMacroElement):
@@ -114,8 +142,26 @@ class TileLayer(folium.TileLayer, LiteralMacroElement):
 
 
 class Fullscreen(folium.plugins.Fullscreen, LiteralMacroElement):
-    """``folium.plugins.Fullscreen`` rendered by :class:`LiteralMacroElement`."""
+    """``folium.plugins.Fullscreen`` rendered by :class:`LiteralMacroElement`, plugin vendored."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = []
+    default_css: ClassVar[list[tuple[str, str]]] = []
+
+    def render(self, **kwargs: Any) -> None:  # noqa: D102 - branca's render protocol
+        from layers.assets import FULLSCREEN, add_vendored
+
+        add_vendored(self, *FULLSCREEN)
+        super().render(**kwargs)
 
 
 class MiniMap(folium.plugins.MiniMap, LiteralMacroElement):
-    """``folium.plugins.MiniMap`` rendered by :class:`LiteralMacroElement`."""
+    """``folium.plugins.MiniMap`` rendered by :class:`LiteralMacroElement`, plugin vendored."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = []
+    default_css: ClassVar[list[tuple[str, str]]] = []
+
+    def render(self, **kwargs: Any) -> None:  # noqa: D102 - branca's render protocol
+        from layers.assets import MINIMAP, add_vendored
+
+        add_vendored(self, *MINIMAP)
+        super().render(**kwargs)

@@ -19,9 +19,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from conflictmap.categories import CategoryRegistry, default_registry
-from conflictmap.errors import SchemaError
+from conflictmap.errors import ConfigurationError, SchemaError
 from conflictmap.schema import COLUMNS
+from layers.assets import AssetMode, check_mode
 from layers.element import EventGroup, EventLinks, EventScript, EventStore, Legend, StyledGeoJson, TimeSlider
+from layers.icons import IconSprite, icon_shape
 from layers.literal import FeatureGroup, FitBounds, LayerControl, Map, RawHtml
 from layers.payload import build_payload
 from layers.styles import PRECISION_RADIUS_M
@@ -41,6 +43,8 @@ _CORE_OUTLIERS = 5
 # at 100,000 events where DOM markers would not.
 MARKER_LIMIT = 1000
 
+_PIN_ICON = "location-dot"  # the legend's key for an exact place, drawn as a marker
+
 Renderer = Literal["auto", "markers", "canvas"]
 
 
@@ -55,6 +59,7 @@ def event_map(
     links: bool = True,
     choropleth: bool = True,
     controls: bool = True,
+    assets: AssetMode = "inline",
 ) -> folium.Map:
     """Draw events on a folium map.
 
@@ -88,6 +93,11 @@ def event_map(
         Add the toggleable layer of event counts per admin-1 unit (off when the map opens).
     controls
         Add fullscreen, minimap and place search.
+    assets
+        ``"inline"`` (default): Leaflet, its plugins, styles and icons are written into the
+        page, which then makes no request but for basemap tiles (none with ``"offline"`` or no
+        tiles), also when saved again with ``fmap.save()``. ``"cdn"``: a smaller page loading
+        the same pinned libraries from jsDelivr (:mod:`layers.assets`).
 
     Returns
     -------
@@ -105,7 +115,7 @@ def event_map(
     located = events[events["located"] & events.geometry.notna()]
     mode = renderer if renderer != "auto" else ("markers" if len(located) <= MARKER_LIMIT else "canvas")
 
-    fmap = Map(tiles=None, control_scale=True, prefer_canvas=False)
+    fmap = Map(tiles=None, control_scale=True, prefer_canvas=False, assets=check_mode(assets))
     basemap = add_basemap(fmap, tiles=tiles)
     fmap.add_child(EventScript())
     units = event_units(located) if choropleth and len(located) else None
@@ -118,6 +128,7 @@ def event_map(
         fmap.add_child(_outline_layer(outlines))
     if choropleth and len(located):
         fmap.add_child(region_counts_layer(located, show=False, store=store, units=units))
+    fmap.add_child(IconSprite(_icons(located, registry, mode=mode)))
     present = set(located["category"].map(registry.layer_of))
     for index, layer_name in enumerate(registry.layers):
         if layer_name in present:
@@ -153,6 +164,18 @@ def _check_events(events: gpd.GeoDataFrame) -> None:
     if events.crs is not None and events.crs.to_epsg() != 4326:
         msg = f"events must be in EPSG:4326, not {events.crs}; call .to_crs('EPSG:4326')"
         raise SchemaError(msg)
+
+
+def _icons(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, mode: str) -> list[str]:
+    """Icon names the page draws: those of the categories present, and the legend's pin."""
+    names = []
+    for key in located["category"].dropna().unique():
+        try:
+            icon_shape(registry[key].icon)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"category {key!r}: {exc}") from None
+        names.append(registry[key].icon)
+    return [*names, _PIN_ICON] if mode == "markers" and names else names
 
 
 def _links_color(registry: CategoryRegistry) -> str:
@@ -238,6 +261,10 @@ def _title_html(events: gpd.GeoDataFrame, title: str | None, *, remote: gpd.GeoD
     return f'<div class="cm-title"><h1>{heading}</h1><p>{html.escape(" · ".join(parts))}</p></div>'
 
 
+def _icon_svg(name: str) -> str:
+    return f'<svg class="cm-icon" aria-hidden="true"><use href="#cm-icon-{html.escape(name)}"/></svg>'
+
+
 def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, links: bool, mode: str) -> str:
     counts = located["category"].value_counts()
     rows = []
@@ -250,7 +277,7 @@ def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, links
             cat = registry[key]
             rows.append(
                 f'<li data-category="{html.escape(key)}"><span class="cm-swatch" '
-                f'style="background:{cat.color}"><i class="fa fa-{html.escape(cat.icon)}"></i>'
+                f'style="background:{cat.color}">{_icon_svg(cat.icon)}'
                 f"</span>{html.escape(cat.label)} <b>{int(counts[key]):,}</b></li>"
             )
         rows.append("</ul>")
@@ -261,7 +288,7 @@ def _legend_html(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, links
     kinds = []
     if (point & (precision <= 1)).any():
         key = (
-            '<span class="cm-key-pin"><i class="fa fa-location-dot"></i></span>'
+            '<span class="cm-key-pin">' + _icon_svg(_PIN_ICON) + "</span>"
             if mode == "markers"
             else '<span class="cm-key-point"></span>'
         )
