@@ -76,6 +76,14 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     help="One marker per event, or symbols on a canvas (fast at 100,000 events); "
     "auto: markers up to 1,000 events.",
 )
+@click.option(
+    "--assets",
+    type=click.Choice(["inline", "cdn"]),
+    default="inline",
+    show_default=True,
+    help="inline: Leaflet, its plugins, styles and icons inside the page, which then works with no "
+    "network (tiles aside); cdn: a smaller page loading them from jsDelivr.",
+)
 @filter_options
 @region_options
 @locate_options
@@ -88,6 +96,7 @@ def map_command(
     title: str | None,
     tiles: str,
     renderer: str,
+    assets: str,
     **opts: Any,
 ) -> None:
     """Draw events from INPUT files (event data or articles) on an HTML map.
@@ -105,7 +114,14 @@ def map_command(
         if geojson:
             write_events(events, geojson, format="geojson")
         write_map(
-            events, output, title=title, tiles=tiles, registry=registry, spatial=spatial, renderer=renderer
+            events,
+            output,
+            title=title,
+            tiles=tiles,
+            registry=registry,
+            spatial=spatial,
+            renderer=renderer,
+            assets=assets,
         )
         summary.outputs += [_shown(output), *([_shown(geojson)] if geojson else [])]
         summary.written = len(events)

@@ -147,11 +147,12 @@ def write_map(
     registry: CategoryRegistry | None = None,
     spatial: SpatialFilter | None = None,
     renderer: str = "auto",
+    assets: str = "inline",
 ) -> None:
     """Draw events with :func:`layers.event_map` and save the HTML atomically.
 
-    The areas of ``spatial`` (regions, box, polygons) are drawn as outlines; ``renderer`` is
-    passed on to :func:`layers.event_map`. A ``path`` of ``"-"`` writes the page (UTF-8) to
+    The areas of ``spatial`` (regions, box, polygons) are drawn as outlines; ``renderer`` and
+    ``assets`` are passed on to :func:`layers.event_map`. A ``path`` of ``"-"`` writes the page (UTF-8) to
     standard output. Inside :func:`conflictmap.outputs.atomic_outputs` the file is committed with
     the group's other outputs.
     """
@@ -165,6 +166,7 @@ def write_map(
         registry=registry,
         outlines=outlines,
         renderer=renderer,  # type: ignore[arg-type]
+        assets=assets,  # type: ignore[arg-type]
     )
     if is_stdout(path):
         sys.stdout.flush()

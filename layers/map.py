@@ -18,13 +18,16 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from conflictmap.attribution import boundary_credits, event_credits
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.errors import ConfigurationError, SchemaError
 from conflictmap.schema import COLUMNS
 from layers.assets import AssetMode, check_mode
+from layers.credits import Credits
 from layers.element import EventGroup, EventLinks, EventScript, EventStore, Legend, StyledGeoJson, TimeSlider
 from layers.icons import IconSprite, icon_shape
 from layers.literal import FeatureGroup, FitBounds, LayerControl, Map, RawHtml
+from layers.offline_basemap import OfflineBasemap
 from layers.payload import build_payload
 from layers.styles import PRECISION_RADIUS_M
 
@@ -147,6 +150,13 @@ def event_map(
     core, remote = _core(located, payload.anchors)
     _fit(fmap, core, [geom for _, geom in outlines])
     fmap.get_root().html.add_child(RawHtml(_title_html(events, title, remote=remote)), name="cm_title")
+    credits = event_credits(located)
+    if not isinstance(basemap, OfflineBasemap) and (
+        (choropleth and len(located)) or outlines or located.geometry.geom_type.ne("Point").any()
+    ):
+        credits += boundary_credits()  # the offline basemap credits its boundaries itself
+    if credits:
+        fmap.add_child(Credits(list(dict.fromkeys(credits))))
     legend = _legend_html(located, registry, links=links and payload.n_links > 0, mode=mode)
     if legend:
         fmap.add_child(Legend(legend))

@@ -12,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from conflictmap.attribution import DATASET_COLUMN
 from conflictmap.categories import FALLBACK, CategoryRegistry
 from conflictmap.countries import iso_a2
 from conflictmap.errors import DataWarning, SchemaError, short_repr
@@ -20,6 +21,7 @@ from conflictmap.validate import Origin, build_events, merge_columns
 
 __all__ = ["ACLED_MARKERS", "read_acled"]
 
+DATASET = "acled"  # its credit: data/attributions.yaml
 ACLED_MARKERS = frozenset({"event_id_cnty", "event_type", "sub_event_type"})
 _KEPT = (
     "event_id",
@@ -63,6 +65,7 @@ def read_acled(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoD
     for name in _EXTRAS:
         if name in acled.columns:
             raw[name] = acled[name].replace("", None)
+    raw[DATASET_COLUMN] = DATASET  # maps credit ACLED for these rows (conflictmap.attribution)
     return build_events(raw, origin=origin, registry=registry)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from conflictmap.attribution import DATASET_COLUMN
 from conflictmap.categories import FALLBACK, CategoryRegistry
 from conflictmap.countries import iso_a2
 from conflictmap.errors import DataWarning, SchemaError, short_repr
@@ -21,6 +22,7 @@ from conflictmap.validate import Origin, build_events, merge_columns
 
 __all__ = ["UCDP_MARKERS", "read_ucdp"]
 
+DATASET = "ucdp"  # its credit: data/attributions.yaml
 UCDP_MARKERS = frozenset({"where_prec", "date_prec", "type_of_violence"})
 WHERE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 3, "6": 4, "7": 4}
 DATE_PREC = {"1": 1, "2": 2, "3": 2, "4": 2, "5": 3}
@@ -75,6 +77,7 @@ def read_ucdp(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDa
             "source": ged.get("source_office"),
             "fatalities": ged.get("best"),
             "conflict_name": ged.get("conflict_name"),
+            DATASET_COLUMN: DATASET,  # maps credit UCDP GED for these rows (conflictmap.attribution)
         }
     )
     return build_events(raw, origin=origin, registry=registry)
