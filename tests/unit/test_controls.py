@@ -11,6 +11,7 @@ import pytest
 from conflictmap.errors import ConfigurationError
 from layers.basemaps import add_basemap
 from layers.controls import PlaceSearch, VectorMiniMap, add_controls, minimap_for, search_entry
+from layers.literal import Map
 from layers.offline_basemap import OfflineBasemap
 
 SUWAYDA = {"name": "As-Suwayda", "bounds": [[32.3, 36.3], [33.2, 37.2]], "kind": "governorate"}
@@ -18,7 +19,7 @@ PARIS = {"name": "Paris", "lat": 48.857, "lon": 2.352}
 
 
 def _map(tiles: str | None) -> tuple[folium.Map, folium.TileLayer | OfflineBasemap | None]:
-    fmap = folium.Map(location=[33, 36], zoom_start=7, tiles=None)
+    fmap = Map(location=[33, 36], zoom_start=7, tiles=None)
     return fmap, add_basemap(fmap, tiles=tiles)
 
 
@@ -28,9 +29,11 @@ def test_tile_basemap_gets_scale_fullscreen_and_a_tile_minimap() -> None:
     html = fmap.get_root().render()
     assert "L.control.scale().addTo(" in html
     assert "L.control.fullscreen(" in html
-    assert "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js" in html
+    # the plugins are written into the page (layers.assets), not linked
+    assert "/* leaflet.fullscreen/Control.FullScreen.js */" in html
     assert "new L.Control.MiniMap(" in html
-    assert "leaflet-minimap/3.6.1/Control.MiniMap.js" in html
+    assert "/* leaflet-minimap/Control.MiniMap.min.js */" in html
+    assert "cdn.jsdelivr.net" not in html and "cdnjs" not in html
     assert html.count('"https://tile.openstreetmap.org/{z}/{x}/{y}.png"') == 2  # map and minimap
     assert "window.conflictmapSearch.control(" in html
 
@@ -50,7 +53,7 @@ def test_no_basemap_no_minimap() -> None:
     add_controls(fmap, basemap=basemap)
     html = fmap.get_root().render()
     assert minimap_for(None) is None
-    assert "MiniMap(" not in html and "Control.MiniMap.js" not in html
+    assert "MiniMap(" not in html and "leaflet-minimap/" not in html
     assert "L.control.fullscreen(" in html and "L.control.scale()" in html
 
 
