@@ -39,9 +39,13 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def node_modules() -> Path:
-    """Asset tree served instead of CDNs; skips the browser suite when not installed."""
+    """Asset tree served instead of CDNs to plain folium pages; skips those tests when not installed.
+
+    conflictmap's own maps are self-contained and need none of it (``open_map`` refuses every
+    request unless asked with ``cdn=True``).
+    """
     path = offline.node_modules_dir()
     if not (path / "leaflet" / "package.json").is_file():
         _unavailable(f"{path} not installed (npm ci --prefix tests/browser/assets)")
@@ -49,7 +53,7 @@ def node_modules() -> Path:
 
 
 @pytest.fixture(scope="session")
-def chromium(node_modules: Path) -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     """Session-wide headless Chromium; skips when the executable is absent."""
     executable = offline.chromium_path()
     if not os.access(executable, os.X_OK):
@@ -61,10 +65,12 @@ def chromium(node_modules: Path) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_map(
-    chromium: Browser, node_modules: Path, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., MapPage]]:
-    """Open folium HTML files offline: ``open_map(html_path, tiles="abort") -> MapPage``.
+def open_map(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., MapPage]]:
+    """Open folium HTML files offline: ``open_map(html_path, tiles="abort", cdn=False) -> MapPage``.
+
+    Every request but for local files is refused (tiles aborted, or answered with a blank image
+    with ``tiles="blank"``); ``cdn=True`` serves CDN URLs from ``node_modules`` instead, for plain
+    folium pages. ``MapPage.routes.requested`` lists the URLs the page tried to fetch.
 
     At teardown, fails unless every opened page had no console errors and no missed URLs;
     tests expecting errors opt out with ``@pytest.mark.allow_console_errors``.
@@ -72,10 +78,11 @@ def open_map(
     contexts: list[BrowserContext] = []
     opened: list[MapPage] = []
 
-    def _open(html_path: str | Path, *, tiles: offline.TileMode = "abort") -> MapPage:
+    def _open(html_path: str | Path, *, tiles: offline.TileMode = "abort", cdn: bool = False) -> MapPage:
         context = chromium.new_context(viewport={"width": 1280, "height": 800})
         contexts.append(context)
-        routes = offline.install_routes(context, tiles=tiles, node_modules=node_modules)
+        assets = request.getfixturevalue("node_modules") if cdn else None
+        routes = offline.install_routes(context, tiles=tiles, node_modules=assets, serve_cdn=cdn)
         page = context.new_page()
         map_page = MapPage(page, routes, offline.watch_errors(page))
         try:

@@ -86,6 +86,7 @@ class RouteLog:
     served: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     tiles: int = 0
+    requested: list[str] = field(default_factory=list)  # every URL that would reach the network
 
 
 @dataclass
@@ -168,7 +169,11 @@ def _resolve(url: str, node_modules: Path) -> Asset | None:
 
 
 def install_routes(
-    context: BrowserContext, *, tiles: TileMode = "abort", node_modules: Path | None = None
+    context: BrowserContext,
+    *,
+    tiles: TileMode = "abort",
+    node_modules: Path | None = None,
+    serve_cdn: bool = True,
 ) -> RouteLog:
     """Route every request of a browser context offline.
 
@@ -180,6 +185,9 @@ def install_routes(
         Abort tile requests, or answer them with a transparent 1x1 PNG.
     node_modules : Path, optional
         Asset tree; defaults to :func:`node_modules_dir`.
+    serve_cdn : bool
+        Answer CDN URLs from `node_modules` (plain folium pages); when False every request but
+        for local files is refused, as on a machine with no network (conflictmap's own pages).
 
     Returns
     -------
@@ -192,7 +200,9 @@ def install_routes(
         url = route.request.url
         if urlsplit(url).scheme in {"file", "data", "blob", "about"}:
             route.continue_()
-        elif asset := resolve(url, root):
+            return
+        log.requested.append(url)
+        if serve_cdn and (asset := resolve(url, root)):
             log.served.append(url)
             route.fulfill(body=asset.body, content_type=asset.content_type, headers=_HEADERS)
         elif is_tile(url):

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synthetic_events import synthetic_events  # noqa: E402
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-MARKERS = ".leaflet-marker-pane .awesome-marker"
+MARKERS = ".leaflet-marker-pane .cm-marker"
 AREAS = ".leaflet-overlay-pane path.cm-area-path"
 POPUP = ".leaflet-popup-pane .leaflet-popup-content"
 READY = "() => document.documentElement.getAttribute('data-cm-ready') === '1'"

@@ -21,7 +21,7 @@ from conflictmap.pipeline import write_map
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "data" / "events" / "seed-article.geojson"
 CLI = Path(sys.executable).parent / "conflictmap"
-MARKERS = ".leaflet-marker-pane .awesome-marker"
+MARKERS = ".leaflet-marker-pane .cm-marker"
 PATHS = ".leaflet-overlay-pane path.cm-area-path"
 POPUP = ".leaflet-popup-pane .leaflet-popup-content"
 TILES_SETTLED = """() => {
@@ -155,7 +155,7 @@ def test_seed_map_layers_markers_and_legend(
     n_inc_areas = len({layer for layer in drawn if layer[1] == "Incursions"})
     assert (len(incursions), n_inc_areas) == (2, 1)
     inc_colors = {registry[k].marker_color for k in incursions["category"]}
-    inc_icons = ", ".join(f"{MARKERS}.awesome-marker-icon-{c}" for c in sorted(inc_colors))
+    inc_icons = ", ".join(f"{MARKERS}.cm-marker-{c}" for c in sorted(inc_colors))
     expect(page.locator(inc_icons)).to_have_count(len(incursions))
 
     checkbox = page.locator(".leaflet-control-layers-overlays label", has_text="Incursions")

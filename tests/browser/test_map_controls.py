@@ -18,6 +18,7 @@ from offline import MapPage
 from layers.basemaps import add_basemap
 from layers.choropleth import region_counts_layer
 from layers.controls import add_controls
+from layers.literal import Map
 
 SUWAYDA_BOUNDS = [[32.3, 36.3], [33.2, 37.2]]
 EVIL = "</script><img src=x onerror=alert(1)>"
@@ -44,7 +45,7 @@ def _events() -> gpd.GeoDataFrame:
 
 
 def _save(tmp_path: Path, tiles: str, *, choropleth: bool = True) -> tuple[Path, str]:
-    fmap = folium.Map(location=[33.5, 36.5], zoom_start=7, tiles=None)
+    fmap = Map(location=[33.5, 36.5], zoom_start=7, tiles=None)  # self-contained: no CDN
     basemap = add_basemap(fmap, tiles=tiles)
     if choropleth:
         region_counts_layer(_events()).add_to(fmap)

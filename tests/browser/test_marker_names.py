@@ -12,9 +12,9 @@ def test_markers_carry_their_category_and_place_for_screen_readers(open_map, tmp
     html = tmp_path / "seed.html"
     write_map(events, html)
     page = open_map(html).page
-    page.wait_for_function("document.querySelectorAll('.awesome-marker[aria-label]').length === 10")
+    page.wait_for_function("document.querySelectorAll('.cm-marker[aria-label]').length === 10")
     labels = page.eval_on_selector_all(
-        ".awesome-marker[aria-label]", "nodes => nodes.map(n => n.getAttribute('aria-label'))"
+        ".cm-marker[aria-label]", "nodes => nodes.map(n => n.getAttribute('aria-label'))"
     )
     assert Counter(label.split(",")[0] for label in labels) == Counter(
         {

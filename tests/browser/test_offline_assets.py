@@ -1,4 +1,8 @@
-"""The offline asset routing serves everything a default folium map needs."""
+"""The offline asset routing serves everything a default folium map needs.
+
+Only plain folium pages need it (and bench/map_scale.py's ``GeoDataFrame.explore()`` baseline):
+conflictmap's maps are self-contained (tests/browser/test_no_network.py).
+"""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ def marker_map(tmp_path: Path) -> Path:
 
 def test_marker_and_popup_render_offline(open_map: Callable[..., MapPage], marker_map: Path) -> None:
     """A marker map renders, its popup opens, and only tiles hit the network."""
-    shown = open_map(marker_map)
+    shown = open_map(marker_map, cdn=True)
     page = shown.page
 
     icon = page.locator(".leaflet-marker-pane .awesome-marker")
