@@ -31,10 +31,12 @@ demo: install
 	$(BIN)/conflictmap map $(OUT)/articles.geojson --title "Events extracted from 14 invented wire reports" \
 		-o $(OUT)/articles.html -q
 	$(BIN)/conflictmap geocode Sweida "the Quneitra countryside" "Jabal al-Sheikh" "near Beit Jinn" Paris
-	@echo "Open $(OUT)/map.html, $(OUT)/southern-syria.html and $(OUT)/articles.html in a browser."
+	@echo "Open $(OUT)/map.html, $(OUT)/southern-syria.html and $(OUT)/articles.html in a browser"
+	@echo "(self-contained; southern-syria.html makes no request at all)."
 
-# Debian's Chromium (never a browser download) and the npm packages that serve Leaflet's
-# CDN assets to the browser tests offline.
+# Debian's Chromium (never a browser download) and the npm packages that serve folium's CDN
+# assets to the browser tests of plain folium pages and bench/map_scale.py's baselines
+# (conflictmap's own maps are self-contained and are tested with every request refused).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

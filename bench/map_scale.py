@@ -7,11 +7,11 @@ location precision, two years of dates), measured in one run:
 
 - build: seconds from the GeoDataFrame to the saved HTML file;
 - size: the HTML file in MB;
-- draw: seconds from opening the file in headless Chromium (offline: the CDN assets are served
-  from tests/browser/assets/node_modules, tiles answered blank) until the events are drawn.
-  conflictmap says so itself (``data-cm-ready`` on <html>, set after the canvas symbols are
-  drawn with their icon font); FastMarkerCluster is drawn when its cluster icons are in the
-  page; explore() when all its paths are.
+- draw: seconds from opening the file in headless Chromium (offline, tiles answered blank; the
+  baselines' CDN assets are served from tests/browser/assets/node_modules, conflictmap's page
+  carries its own) until the events are drawn. conflictmap says so itself (``data-cm-ready``
+  on <html>, set after the canvas symbols are drawn); FastMarkerCluster is drawn when its
+  cluster icons are in the page; explore() when all its paths are.
 
 The events are points (exact or near a place), so that the baselines draw the same points; a
 last run draws events of which about 12% are region- or country-level, whose polygons only
