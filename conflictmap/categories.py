@@ -23,9 +23,9 @@ __all__ = ["MARKER_COLORS", "Category", "CategoryRegistry", "default_registry", 
 FALLBACK = "other"
 _REQUIRED = ("label", "layer", "color", "marker_color", "icon")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-# A Font Awesome icon name: lower-case words joined by hyphens. The name goes into a class
-# attribute of the marker (Leaflet.awesome-markers writes it as HTML) and of the legend, so
-# nothing else may pass.
+# A Font Awesome icon name: lower-case words joined by hyphens. The name goes into the id of an
+# SVG symbol and the href that uses it (layers/icons.py, the legend's HTML), so nothing else may
+# pass; whether Font Awesome Free has such an icon is checked when a map draws it.
 _ICON = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # The marker colours Leaflet.awesome-markers has a style for (folium.Icon.color_options; a unit
 # test keeps the two equal). Kept here so that reading events does not import folium.
