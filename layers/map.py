@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.errors import SchemaError
 from conflictmap.schema import COLUMNS
+from layers.cluster import ClusterScript
 from layers.element import EventGroup, EventLinks, EventScript, EventStore, Legend, StyledGeoJson, TimeSlider
 from layers.literal import FeatureGroup, FitBounds, LayerControl, Map, RawHtml
 from layers.payload import build_payload
@@ -108,6 +109,7 @@ def event_map(
     fmap = Map(tiles=None, control_scale=True, prefer_canvas=False)
     basemap = add_basemap(fmap, tiles=tiles)
     fmap.add_child(EventScript())
+    fmap.add_child(ClusterScript())
     units = event_units(located) if choropleth and len(located) else None
     payload = build_payload(
         located, registry=registry, mode=mode, units=None if units is None else units["region_id"]
