@@ -8,7 +8,7 @@ the :class:`layers.element.EventStore`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from folium.elements import JSCSSMixin
 from jinja2 import Template
@@ -22,14 +22,16 @@ __all__ = ["SUPERCLUSTER_LICENSE", "SUPERCLUSTER_URL", "SUPERCLUSTER_VERSION", "
 # tests/browser/assets/package.json.
 SUPERCLUSTER_VERSION = "9.1.0"
 SUPERCLUSTER_LICENSE = "ISC"
-SUPERCLUSTER_URL = f"https://cdn.jsdelivr.net/npm/supercluster@{SUPERCLUSTER_VERSION}/dist/supercluster.min.js"
+SUPERCLUSTER_URL = (
+    f"https://cdn.jsdelivr.net/npm/supercluster@{SUPERCLUSTER_VERSION}/dist/supercluster.min.js"
+)
 
 
 class ClusterScript(JSCSSMixin, LiteralMacroElement):
     """Clustering of nearby events and labels at the edge for links leading out of view."""
 
     _template = Template("")
-    default_js = [("supercluster", SUPERCLUSTER_URL)]
+    default_js: ClassVar[list[tuple[str, str]]] = [("supercluster", SUPERCLUSTER_URL)]
 
     def __init__(self) -> None:
         super().__init__()

@@ -229,6 +229,22 @@ def watch_errors(page: Page) -> list[str]:
     return errors
 
 
+def show_every_place(page: Page, *, center: tuple[float, float] | None = None) -> None:
+    """Zoom an event map in until no place is clustered (``layers/cluster.js``), at once.
+
+    With Leaflet markers every place is in the page then, in view or not: tests that count one
+    marker per event call this first. ``center`` is ``(lat, lon)``; the map's centre by default.
+    """
+    page.evaluate(
+        """(center) => {
+            const map = window.conflictmap.stores[0].map;
+            map.setView(center || map.getCenter(), window.conflictmapClusters.MAX_ZOOM + 1, {animate: false});
+        }""",
+        list(center) if center else None,
+    )
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-marker-pane .cm-cluster').length === 0")
+
+
 def folium_asset_urls(*, plugins: bool = False) -> dict[str, str]:
     """Return ``{url: owner class}`` for folium.Map's default JS/CSS, optionally plugins' too."""
     owners: list[tuple[str, type]] = [("Map", folium.Map)]
