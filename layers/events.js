@@ -107,6 +107,8 @@ window.conflictmap = window.conflictmap || (function () {
     this._hitLayers = [];
     this.groupOn = new Uint8Array(data.groups.length);
     this._canvas = null;
+    this._layoutListeners = [];
+    this.clusters = null;           /* layers/cluster.js: which places are drawn one by one */
     this.ready = false;
   }
   function minOf(a) { var m = Infinity; for (var i = 0; i < a.length; i++) { if (a[i] < m) { m = a[i]; } } return m; }
@@ -153,10 +155,17 @@ window.conflictmap = window.conflictmap || (function () {
     return [t.mode === "window" ? t.at - t.window + 1 : this.first, t.at];
   };
   Store.prototype.onChange = function (fn) { this._listeners.push(fn); };
+  /* Whether the renderer draws event i itself, or a cluster stands for it at this zoom. */
+  Store.prototype.placeShown = function (i) {
+    return !this.clusters || this.clusters.shown[this.clusters.placeOf[i]] === 1;
+  };
+  Store.prototype.onLayout = function (fn) { this._layoutListeners.push(fn); };
+  Store.prototype._layout = function () { this._layoutListeners.forEach(function (fn) { fn(); }); };
   /* Canvas mode: one canvas draws the events of every group that is on, oldest first, so that
      the newest events are on top whatever their group. */
   Store.prototype.setGroup = function (group, on) {
     this.groupOn[group] = on ? 1 : 0;
+    if (this.clusters) { this.clusters.invalidate(); }
     if (this.data.mode !== "canvas") { return; }
     if (!this._canvas) { this._canvas = new PointCanvas(this, this._order()); }
     var any = this.groupOn.some(function (v) { return v; });
@@ -341,6 +350,8 @@ window.conflictmap = window.conflictmap || (function () {
       this._px = new Float32Array(indices.length);
       this._py = new Float32Array(indices.length);
       this._drawn = new Uint8Array(indices.length);
+      this._slot = new Int32Array(store.n);   /* event -> its position in indices */
+      for (var k = 0; k < indices.length; k++) { this._slot[indices[k]] = k; }
     },
     onAdd: function (map) {
       var pane = map.getPane(MARKER_PANE) || map.createPane(MARKER_PANE);
@@ -403,7 +414,7 @@ window.conflictmap = window.conflictmap || (function () {
       for (k = 0; k < idx.length; k++) {
         i = idx[k];
         var metres = store.data.area[i] < 0 ? radii[store.data.prec[i]] : 0;
-        if (!metres || !store.visible[i] || !store.groupOn[store.group(i)]) { continue; }
+        if (!metres || !store.visible[i] || !store.groupOn[store.group(i)] || !store.placeShown(i)) { continue; }
         var r = metres / (metresPerPixel * Math.cos(store.lat[i] * Math.PI / 180));
         if (r < SYMBOL_RADIUS + 2) { continue; }
         x = store.mx[i] * world - ox;
@@ -426,7 +437,7 @@ window.conflictmap = window.conflictmap || (function () {
       for (k = 0; k < idx.length; k++) {
         i = idx[k];
         this._drawn[k] = 0;
-        if (!store.visible[i] || !on[group[cat[i]]]) { continue; }
+        if (!store.visible[i] || !on[group[cat[i]]] || !store.placeShown(i)) { continue; }
         x = store.mx[i] * world - ox;
         y = store.my[i] * world - oy;
         if (x < -margin || y < -margin || x > size.x + margin || y > size.y + margin) { continue; }
@@ -444,11 +455,17 @@ window.conflictmap = window.conflictmap || (function () {
       this._drawnAt = map.getCenter();
     },
     hits: function (point, found) {
-      var r2 = HIT_RADIUS * HIT_RADIUS;
-      for (var k = 0; k < this._idx.length; k++) {
-        if (!this._drawn[k]) { continue; }
-        var dx = this._px[k] - point.x, dy = this._py[k] - point.y, d2 = dx * dx + dy * dy;
-        if (d2 <= r2) { found.push([this._idx[k], d2]); }
+      /* the places near the point come from the clusters' k-d tree (layers/cluster.js) */
+      var r2 = HIT_RADIUS * HIT_RADIUS, clusters = this._store.clusters, slot = this._slot;
+      var places = clusters.near(point, HIT_RADIUS + 2);
+      for (var p = 0; p < places.length; p++) {
+        var list = clusters.places[places[p]];
+        for (var j = 0; j < list.length; j++) {
+          var k = slot[list[j]];
+          if (!this._drawn[k]) { continue; }
+          var dx = this._px[k] - point.x, dy = this._py[k] - point.y, d2 = dx * dx + dy * dy;
+          if (d2 <= r2) { found.push([this._idx[k], d2]); }
+        }
       }
     }
   });
@@ -517,6 +534,7 @@ window.conflictmap = window.conflictmap || (function () {
       if (store.data.mode === "markers") { this._markers = this._buildMarkers(indices); }
       this._update();
       store.onChange(this._update.bind(this));
+      store.onLayout(this._update.bind(this));
     },
     onAdd: function (map) {
       L.LayerGroup.prototype.onAdd.call(this, map);
@@ -620,7 +638,7 @@ window.conflictmap = window.conflictmap || (function () {
       if (this._markers) {
         this._markers.forEach(function (m) {
           m.visible = m.events.filter(function (i) { return store.visible[i]; });
-          var show = m.visible.length > 0;
+          var show = m.visible.length > 0 && store.placeShown(m.events[0]);
           if (m.badge && show) { renderPile(m); }
           if (show === m.shown) { return; }
           if (show) {
@@ -667,10 +685,12 @@ window.conflictmap = window.conflictmap || (function () {
                                            fillOpacity: 1, className: "cm-link-end"});
         var group = L.featureGroup([line, end]);
         group.bindTooltip(function () { return el("span", "cm-tooltip", link.label); }, {sticky: true});
-        return {layer: group, events: link.events, shown: false};
+        return {layer: group, events: link.events, shown: false, link: link, line: line};
       });
       this._update();
       store.onChange(this._update.bind(this));
+      /* links leading out of view say where to at the edge (layers/link_ends.js) */
+      if (window.conflictmapLinkEnds) { this.ends = window.conflictmapLinkEnds.attach(this, store, color); }
     },
     _update: function () {
       showWhileVisible(this, this._links, this._store);
@@ -812,6 +832,8 @@ window.conflictmap = window.conflictmap || (function () {
   function store(data, map) {
     var s = new Store(data, map);
     stores.push(s);
+    /* clusters first: they listen to the time control before the layers that draw from them */
+    if (window.conflictmapClusters) { s.clusters = window.conflictmapClusters.attach(s); }
     s._watchPointer();
     return s;
   }

@@ -23,6 +23,7 @@ from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.errors import ConfigurationError, SchemaError
 from conflictmap.schema import COLUMNS
 from layers.assets import AssetMode, check_mode
+from layers.cluster import ClusterScript
 from layers.credits import Credits
 from layers.element import EventGroup, EventLinks, EventScript, EventStore, Legend, StyledGeoJson, TimeSlider
 from layers.icons import IconSprite, icon_shape
@@ -121,6 +122,7 @@ def event_map(
     fmap = Map(tiles=None, control_scale=True, prefer_canvas=False, assets=check_mode(assets))
     basemap = add_basemap(fmap, tiles=tiles)
     fmap.add_child(EventScript())
+    fmap.add_child(ClusterScript())
     units = event_units(located) if choropleth and len(located) else None
     payload = build_payload(
         located, registry=registry, mode=mode, units=None if units is None else units["region_id"]

@@ -287,6 +287,8 @@ def _links(events: gpd.GeoDataFrame, anchors: np.ndarray, registry: CategoryRegi
                 "from": [lat, lon],
                 "to": [country.capital_lat, country.capital_lon],
                 "label": f"{venue} → {country.capital} ({country.name})",
+                # the names of its two ends, for the label where it leaves the view
+                "ends": [venue, f"{country.capital} ({country.name})"],
                 "events": np.unique(rows.to_numpy()).tolist(),
             }
         )

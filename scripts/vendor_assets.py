@@ -34,8 +34,8 @@ CDN = "https://cdn.jsdelivr.net/npm/{package}@{version}/{path}"
 FONTAWESOME = "@fortawesome/fontawesome-free"
 
 # package -> (directory under layers/vendor, files to copy: (path in the package, path in the
-# vendor directory)). Only what the pages use: Leaflet, the fullscreen and minimap controls, and
-# the images their stylesheets point at (inlined as data: URIs in self-contained pages).
+# vendor directory)). Only what the pages use: Leaflet, the fullscreen and minimap controls,
+# Supercluster, and the images their stylesheets point at (inlined as data: URIs in self-contained pages).
 PACKAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "leaflet": (
         "leaflet",
@@ -68,6 +68,11 @@ PACKAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("dist/images/toggle.png", "images/toggle.png"),
             ("LICENSE.txt", "LICENSE.txt"),
         ],
+    ),
+    # Mapbox's point clustering (its build bundles kdbush, also ISC): the clusters of layers/cluster.js.
+    "supercluster": (
+        "supercluster",
+        [("dist/supercluster.min.js", "supercluster.min.js"), ("LICENSE", "LICENSE")],
     ),
     FONTAWESOME: ("fontawesome-free", [("LICENSE.txt", "LICENSE.txt")]),
 }

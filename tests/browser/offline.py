@@ -239,6 +239,24 @@ def watch_errors(page: Page) -> list[str]:
     return errors
 
 
+def show_every_place(page: Page, *, center: tuple[float, float] | None = None) -> None:
+    """Zoom an event map in until no place is clustered (``layers/cluster.js``), at once.
+
+    With Leaflet markers every place is in the page then, in view or not: tests that count one
+    marker per event call this first. ``center`` is ``(lat, lon)``; the map's centre by default.
+    """
+    page.evaluate(
+        """(center) => {
+            const map = window.conflictmap.stores[0].map;
+            map.setView(center || map.getCenter(), window.conflictmapClusters.MAX_ZOOM + 1, {animate: false});
+        }""",
+        list(center) if center else None,
+    )
+    # on a canvas, a place with several events stays one symbol (a pile), not a cluster
+    clusters = ".leaflet-marker-pane .cm-cluster:not(.cm-cluster-pile)"
+    page.wait_for_function("(s) => document.querySelectorAll(s).length === 0", arg=clusters)
+
+
 def folium_asset_urls(*, plugins: bool = False) -> dict[str, str]:
     """Return ``{url: owner class}`` for folium.Map's default JS/CSS, optionally plugins' too."""
     owners: list[tuple[str, type]] = [("Map", folium.Map)]

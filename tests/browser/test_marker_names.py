@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from offline import show_every_place
+
 import conflictmap
 from conflictmap.pipeline import write_map
 from conflictmap.resources import data_path
@@ -12,6 +14,8 @@ def test_markers_carry_their_category_and_place_for_screen_readers(open_map, tmp
     html = tmp_path / "seed.html"
     write_map(events, html)
     page = open_map(html).page
+    page.wait_for_function("() => document.documentElement.getAttribute('data-cm-ready') === '1'")
+    show_every_place(page)  # no marker in a cluster
     page.wait_for_function("document.querySelectorAll('.cm-marker[aria-label]').length === 10")
     labels = page.eval_on_selector_all(
         ".cm-marker[aria-label]", "nodes => nodes.map(n => n.getAttribute('aria-label'))"
