@@ -1,9 +1,10 @@
 """The browser code that keeps crowded maps readable: clusters, and where off-view links lead.
 
 :class:`ClusterScript` puts Supercluster (vendored from its pinned npm package by
-``scripts/vendor_assets.py``, inline or from its CDN as the map's ``assets`` mode says) and ``cluster.js``/``cluster.css`` in the page once; the event store
-(``events.js``) clusters its places with them when they are there. Add it to the map before
-the :class:`layers.element.EventStore`.
+``scripts/vendor_assets.py``, inline or from its CDN as the map's ``assets`` mode says) and
+``cluster.js``/``cluster.css`` in the page once; the event store (``events.js``) clusters its
+places with them when they are there. Add it to the map before the
+:class:`layers.element.EventStore`.
 """
 
 from __future__ import annotations
