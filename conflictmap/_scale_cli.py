@@ -16,9 +16,19 @@ from conflictmap.errors import ConfigurationError, MapperError
 from conflictmap.partition import DEFAULT_ROWS, PARTITION_BY
 from conflictmap.pipeline import RunSummary
 
-__all__ = ["aggregate_command", "engine_options", "partition_command", "run_dask_filter"]
+__all__ = [
+    "COUNTS_ABOVE",
+    "aggregate_command",
+    "draw_counts_instead",
+    "engine_options",
+    "map_counts",
+    "partition_command",
+    "run_dask_filter",
+]
 
 EXIT_BAD_INPUT = 2
+# A browser holds about a million events on the canvas map; beyond it, `map` draws counts.
+COUNTS_ABOVE = 1_000_000
 
 _engine_opt = click.option(
     "--engine",
@@ -288,3 +298,51 @@ def _aggregate_dask(
         return summary.lines(filters.registry)
 
     _guarded(obj, run)
+
+
+def save_map(fmap: Any, path: str | Path) -> None:
+    """Save a folium map atomically, or to standard output for ``-``."""
+    from conflictmap.outputs import atomic_output, is_stdout
+
+    if is_stdout(path):
+        sys.stdout.flush()
+        fmap.save(sys.stdout.buffer, close_file=False)
+        sys.stdout.buffer.flush()
+        return
+    with atomic_output(Path(path)) as tmp, tmp.open("wb") as fh:
+        fmap.save(fh, close_file=False)
+
+
+def map_counts(obj: dict[str, Any], path: str, output: Path, *, title: str | None, tiles: str) -> None:
+    """``map COUNTS``: draw a counts file of ``aggregate`` as a choropleth."""
+    from conflictmap.counts_io import read_counts
+    from conflictmap.outputs import atomic_outputs, check_outputs
+    from layers.counts import counts_map
+
+    def run() -> list[str]:
+        check_outputs([("-o", output)], [("input", path)])
+        counts = read_counts(path)
+        with atomic_outputs():
+            save_map(counts_map(counts, title=title, tiles=tiles), output)
+        return [f"Drew {counts.events:,} events of {len(counts.table):,} counts of {path}; wrote {output}"]
+
+    _guarded(obj, run)
+
+
+def draw_counts_instead(
+    events: Any, output: Path, geojson: Path | None, *, title: str | None, tiles: str
+) -> list[str]:
+    """Draw events per province and month when there are more than a browser can hold."""
+    from conflictmap.writers import write_events
+    from layers.counts import counts_map
+
+    counts = aggregate_events(events, by="admin1", every="month")
+    note = (
+        f"{len(events):,} events are more than a browser can draw (over {COUNTS_ABOVE:,}): "
+        "counts per province and month instead (conflictmap aggregate)."
+    )
+    click.echo(f"Note: {note}", err=True)
+    if geojson:
+        write_events(events, geojson, format="geojson")
+    save_map(counts_map(counts, title=title, tiles=tiles, note=note), output)
+    return [str(output), *([str(geojson)] if geojson else [])]

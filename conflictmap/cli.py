@@ -17,8 +17,17 @@ import click
 from conflictmap import __version__
 from conflictmap._extract_cli import extract_command
 from conflictmap._options import filter_options, inputs_arg, locate_options, region_options
-from conflictmap._scale_cli import aggregate_command, engine_options, partition_command, run_dask_filter
+from conflictmap._scale_cli import (
+    COUNTS_ABOVE,
+    aggregate_command,
+    draw_counts_instead,
+    engine_options,
+    map_counts,
+    partition_command,
+    run_dask_filter,
+)
 from conflictmap.categories import CategoryRegistry, load_registry
+from conflictmap.counts_io import is_counts_file
 from conflictmap.errors import ConfigurationError, MapperError
 from conflictmap.filters import check_period, resolve_categories
 from conflictmap.outputs import atomic_outputs, check_outputs, is_stdout
@@ -97,11 +106,18 @@ def map_command(
     circles and regions, diplomatic links, a choropleth of events per province, place search.
     """
     _warn_if_not_html(output)
+    if len(inputs) == 1 and is_counts_file(inputs[0]):
+        map_counts(obj, inputs[0], output, title=title, tiles=tiles)
+        return
 
     def work(
         registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
     ) -> RunSummary:
         events, summary = summary_events()
+        if len(events) > COUNTS_ABOVE:
+            summary.outputs += draw_counts_instead(events, output, geojson, title=title, tiles=tiles)
+            summary.written = len(events)
+            return summary
         # The GeoJSON first, so that a page on standard output comes after every file is ready.
         if geojson:
             write_events(events, geojson, format="geojson")
