@@ -55,6 +55,7 @@ bench: install browser
 	$(BIN)/pip install --quiet ".[bench]"
 	$(BIN)/python bench/read_write.py
 	$(BIN)/python bench/read_many.py
+	$(BIN)/python bench/dask_scale.py --sizes 1,5
 	$(BIN)/python bench/geocode.py
 	$(BIN)/python bench/region_filter.py
 	$(BIN)/python bench/accuracy.py

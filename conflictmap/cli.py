@@ -17,7 +17,17 @@ import click
 from conflictmap import __version__
 from conflictmap._extract_cli import extract_command
 from conflictmap._options import filter_options, inputs_arg, locate_options, region_options
+from conflictmap._scale_cli import (
+    COUNTS_ABOVE,
+    aggregate_command,
+    draw_counts_instead,
+    engine_options,
+    map_counts,
+    partition_command,
+    run_dask_filter,
+)
 from conflictmap.categories import CategoryRegistry, load_registry
+from conflictmap.counts_io import is_counts_file
 from conflictmap.errors import ConfigurationError, MapperError
 from conflictmap.filters import check_period, resolve_categories
 from conflictmap.outputs import atomic_outputs, check_outputs, is_stdout
@@ -105,11 +115,18 @@ def map_command(
     circles and regions, diplomatic links, a choropleth of events per province, place search.
     """
     _warn_if_not_html(output)
+    if len(inputs) == 1 and is_counts_file(inputs[0]):
+        map_counts(obj, inputs[0], output, title=title, tiles=tiles)
+        return
 
     def work(
         registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
     ) -> RunSummary:
         events, summary = summary_events()
+        if len(events) > COUNTS_ABOVE:
+            summary.outputs += draw_counts_instead(events, output, geojson, title=title, tiles=tiles)
+            summary.written = len(events)
+            return summary
         # The GeoJSON first, so that a page on standard output comes after every file is ready.
         if geojson:
             write_events(events, geojson, format="geojson")
@@ -191,6 +208,7 @@ def _write_work(output: str, output_format: str | None) -> Callable[..., RunSumm
 @cli.command("export")
 @inputs_arg
 @_output_options
+@engine_options
 @filter_options
 @region_options
 @locate_options
@@ -198,13 +216,16 @@ def _write_work(output: str, output_format: str | None) -> Callable[..., RunSumm
 def export_command(
     obj: dict[str, Any], inputs: tuple[str, ...], output: str, output_format: str | None, **opts: Any
 ) -> None:
-    """Convert and filter events from INPUT files into one file."""
+    """Convert and filter events from INPUT files into one file (--engine dask: a dataset, see filter)."""
+    if _dask_engine(obj, inputs, output, output_format, opts):
+        return
     _run(obj, inputs, opts, _write_work(output, output_format), outputs=[("-o", output)])
 
 
 @cli.command("filter")
 @inputs_arg
 @_output_options
+@engine_options
 @filter_options
 @region_options
 @locate_options
@@ -215,9 +236,28 @@ def filter_command(
     """Write the events of INPUT files that pass the filters (--region, --bbox, --near/--km, --within).
 
     The same as ``export``, named for what it is used for. Events with only a place name are
-    located first, so that they can be filtered too.
+    located first, so that they can be filtered too. With --engine dask, INPUT is a partitioned
+    GeoParquet dataset (directories, globs or files) and -o a new directory (one Parquet file
+    per input file, written by the workers) or, for a result that fits in memory, one file.
     """
+    if _dask_engine(obj, inputs, output, output_format, opts):
+        return
     _run(obj, inputs, opts, _write_work(output, output_format), outputs=[("-o", output)])
+
+
+def _dask_engine(
+    obj: dict[str, Any], inputs: tuple[str, ...], output: str, output_format: str | None, opts: dict[str, Any]
+) -> bool:
+    """Run export/filter with --engine dask when asked (True), else drop the engine options."""
+    engine = opts.pop("engine")
+    opts["scheduler"], opts["workers"] = opts.pop("scheduler"), opts.pop("workers")
+    if engine != "dask":
+        if opts["scheduler"] or opts["workers"]:
+            raise click.UsageError("--scheduler and --workers go with --engine dask")
+        del opts["scheduler"], opts["workers"]
+        return False
+    run_dask_filter(obj, inputs, output, output_format, opts)
+    return True
 
 
 @cli.command("geocode")
@@ -279,6 +319,8 @@ def categories_command(category_files: tuple[str, ...]) -> None:
 
 
 cli.add_command(extract_command)
+cli.add_command(partition_command)
+cli.add_command(aggregate_command)
 
 
 def _run(

@@ -41,7 +41,9 @@ window.conflictmapChoropleth = window.conflictmapChoropleth || (function () {
     function update() {
       var counts = {};
       for (var i = 0; i < store.n; i++) {
-        if (store.visible[i] && codes[i] >= 0) { counts[units[codes[i]]] = (counts[units[codes[i]]] || 0) + 1; }
+        if (store.visible[i] && codes[i] >= 0) {
+          counts[units[codes[i]]] = (counts[units[codes[i]]] || 0) + store.weight(i);
+        }
       }
       layer.eachLayer(function (l) {
         var p = l.feature.properties, n = counts[p.id] || 0;

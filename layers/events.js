@@ -215,9 +215,18 @@ window.conflictmap = window.conflictmap || (function () {
     return this._areaGroups[area] || 1;
   };
   Store.prototype.redraw = function () { if (this._canvas) { this._canvas.redraw(); } };
+  /* A store of counts (layers/counts.py) holds one row per unit and period, each weighing its
+     number of events; a store of events weighs 1 per event. */
+  Store.prototype.weight = function (i) { return this.data.weight ? this.data.weight[i] : 1; };
+  Store.prototype.total = function () {
+    if (!this.data.weight) { return this.n; }
+    var c = 0;
+    for (var i = 0; i < this.n; i++) { c += this.data.weight[i]; }
+    return c;
+  };
   Store.prototype.visibleCount = function () {
     var c = 0;
-    for (var i = 0; i < this.n; i++) { c += this.visible[i]; }
+    for (var i = 0; i < this.n; i++) { if (this.visible[i]) { c += this.weight(i); } }
     return c;
   };
   /* Canvas hit testing: events drawn within HIT_RADIUS of a container point, nearest first. */
@@ -782,7 +791,7 @@ window.conflictmap = window.conflictmap || (function () {
     _binCounts: function () {
       var store = this._store, bins = Math.floor((store.last - store.first) / this._bin) + 1;
       var counts = new Array(bins).fill(0);
-      for (var i = 0; i < store.n; i++) { counts[Math.floor((store.t0[i] - store.first) / this._bin)] += 1; }
+      for (var i = 0; i < store.n; i++) { counts[Math.floor((store.t0[i] - store.first) / this._bin)] += store.weight(i); }
       return counts;
     },
     _set: function (time) {
@@ -813,7 +822,7 @@ window.conflictmap = window.conflictmap || (function () {
         ? formatDay(Math.max(range[0], store.first)) + " – " + formatDay(t.at)
         : formatDay(t.at);
       var shown = store.visibleCount();
-      this._count.textContent = shown.toLocaleString("en") + " of " + store.n.toLocaleString("en") +
+      this._count.textContent = shown.toLocaleString("en") + " of " + store.total().toLocaleString("en") +
         " events shown";
       var ctx = this._hist.getContext("2d"), w = this._hist.width, h = this._hist.height;
       var counts = this._counts, peak = Math.max.apply(null, counts.concat([1])), bw = w / counts.length;

@@ -11,7 +11,7 @@ from conflictmap.schema import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 # conda-forge names that differ from PyPI names.
-CONDA_NAMES = {"pyyaml": "pyyaml"}
+CONDA_NAMES = {"pyyaml": "pyyaml", "h3": "h3-py"}  # conda-forge names that differ
 
 
 def _name(requirement: str) -> str:
@@ -26,7 +26,8 @@ def test_environment_yml_lists_the_runtime_dependencies_of_pyproject():
     assert conda == pypi
     pins = {_name(d): d.replace(" ", "") for d in env["dependencies"] if isinstance(d, str)}
     for dep in project["dependencies"]:
-        assert pins[_name(dep)] == dep.replace(" ", ""), dep
+        conda_name = CONDA_NAMES.get(_name(dep), _name(dep))
+        assert pins[conda_name] == conda_name + dep.replace(" ", "")[len(_name(dep)) :], dep
 
 
 def test_shipped_data_is_found():
