@@ -86,6 +86,7 @@ def test_seed_page_is_self_contained_and_inlines_only_vendored_files(seed_page: 
     assert inlined == [
         "leaflet/leaflet.css",
         "leaflet/leaflet.js",
+        "supercluster/supercluster.min.js",
         "leaflet.fullscreen/Control.FullScreen.css",
         "leaflet.fullscreen/Control.FullScreen.js",
         "leaflet-minimap/Control.MiniMap.min.css",
@@ -117,10 +118,10 @@ def test_cdn_page_links_the_pinned_files_with_their_hashes(seed: gpd.GeoDataFram
     page = event_map(seed, assets="cdn").get_root().render()
     files = {r["cdn"]: r for r in _files().values() if "cdn" in r}
     links = re.findall(r'<(?:script src|link rel="stylesheet" href)="([^"]+)" integrity="([^"]+)"', page)
-    assert len(links) == 6
+    assert len(links) == 7
     for url, integrity in links:
         assert files[url]["sha384"] == integrity
-    assert len(re.findall(r"<script[^>]+src=|<link[^>]+href=", page)) == 6  # nothing else linked
+    assert len(re.findall(r"<script[^>]+src=|<link[^>]+href=", page)) == 7  # nothing else linked
     assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
     assert len(page.encode()) < 150_000
 
