@@ -36,7 +36,7 @@ window.conflictmapLinkEnds = window.conflictmapLinkEnds || (function () {
       });
     return {point: L.point(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t), side: side};
   }
-  var MERGE_PX = 60;    /* labels naming the same place nearer than this are one */
+  var MERGE_PX = 160;   /* labels naming the same place nearer than this are one (two talks in Paris: one label) */
   /* The label's offset from its point: inward from the edge it stands on, and inside the view. */
   function place(label, cross, size) {
     /* within the view, never across its edge */
