@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import geopandas as gpd
 import pandas as pd
@@ -218,6 +219,27 @@ def read_parquet_events(path: Path, *, registry: CategoryRegistry) -> gpd.GeoDat
     return _from_frame(frame, path=path, registry=registry)
 
 
+class RowLabels(Sequence[str]):
+    """``"row N"`` labels of a table's records, made when asked for (1,000,000 strings take 70 MB)."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [f"row {i + 1}" for i in range(self._count)[index]]
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        return f"row {index % self._count + 1}"
+
+
 def _from_frame(frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     if frame.empty:
         msg = f"{path}: the file holds no events"
@@ -227,6 +249,8 @@ def _from_frame(frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry) 
             frame = frame.to_crs(WGS84)
         frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geometry"})
         frame["geometry"] = list(frame["geometry"])
-    origin = Origin(str(path), [f"row {i + 1}" for i in range(len(frame))])
-    raw = normalize_columns(frame.astype(object).where(frame.notna(), None), origin=origin)
+    origin = Origin(str(path), RowLabels(len(frame)))
+    # Typed columns (dates, numbers, text) are checked as they are, never turned into Python
+    # objects row by row: 1,000,000 events of a GeoParquet file are validated column by column.
+    raw = normalize_columns(frame, origin=origin)
     return build_events(raw, origin=origin, registry=registry)
