@@ -16,10 +16,12 @@ from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
 from conflictmap.readers._text import shorten
 from conflictmap.readers.tabular import records_frame
-from conflictmap.schema import WGS84
+from conflictmap.schema import WGS84, empty_events
 from conflictmap.validate import Origin, build_events, column_names, normalize_columns, parse_geometry
 
-__all__ = ["geojson_records", "read_geojson_events", "read_gpkg_events", "read_parquet_events"]
+__all__ = ["Bounds", "geojson_records", "read_geojson_events", "read_gpkg_events", "read_parquet_events"]
+
+Bounds = tuple[float, float, float, float]  # west, south, east, north in degrees, west <= east
 
 
 def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
@@ -203,10 +205,40 @@ def _nullable_integers(arrow_type: Any) -> Any:
     return pd.api.types.pandas_dtype(f"{sign}{arrow_type.bit_width}")
 
 
-def read_parquet_events(path: Path, *, registry: CategoryRegistry) -> gpd.GeoDataFrame:
-    """Read GeoParquet, or plain Parquet with latitude/longitude columns."""
+def read_parquet_events(
+    path: Path, *, registry: CategoryRegistry, bounds: Bounds | None = None
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Read GeoParquet, or plain Parquet with latitude/longitude columns.
+
+    Parameters
+    ----------
+    path
+        The file.
+    registry
+        Category registry.
+    bounds
+        ``(west, south, east, north)``: in a GeoParquet file with a covering bbox column
+        (GeoParquet 1.1, which our writer writes), only the rows whose box meets it, or that
+        have no geometry, are read; Parquet row groups whose statistics exclude it are skipped.
+
+    Returns
+    -------
+    events : geopandas.GeoDataFrame
+        The events read, validated.
+    skipped : int
+        Rows left out by ``bounds`` (not read, not validated).
+    """
+    import pyarrow.parquet as pq
+
     try:
-        frame = gpd.read_parquet(path)
+        schema = pq.read_schema(path)
+        total = pq.read_metadata(path).num_rows
+    except Exception as err:  # pyarrow raises ArrowInvalid, OSError and friends
+        msg = f"{path}: not a readable Parquet file: {shorten(err)}"
+        raise InputError(msg) from err
+    where = _covering_filter(schema, bounds) if bounds is not None else None
+    try:
+        frame = gpd.read_parquet(path, filters=where) if where is not None else gpd.read_parquet(path)
     except ValueError:
         try:
             frame = pd.read_parquet(path)
@@ -216,7 +248,56 @@ def read_parquet_events(path: Path, *, registry: CategoryRegistry) -> gpd.GeoDat
     except Exception as err:
         msg = f"{path}: not a readable Parquet file: {shorten(err)}"
         raise InputError(msg) from err
-    return _from_frame(frame, path=path, registry=registry)
+    skipped = total - len(frame)
+    if where is not None:
+        frame = frame.drop(columns=[_covering_column(schema)], errors="ignore")
+        if frame.empty:  # every row lay outside: an empty result, not an empty file
+            return empty_events(), skipped
+    return _from_frame(frame, path=path, registry=registry), skipped
+
+
+def _geo_metadata(schema: Any) -> dict[str, Any] | None:
+    import json
+
+    raw = (schema.metadata or {}).get(b"geo")
+    try:
+        meta = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def _covering_column(schema: Any) -> str | None:
+    """Return the name of the GeoParquet 1.1 covering bbox column of the primary geometry, if any."""
+    meta = _geo_metadata(schema)
+    try:
+        covering = meta["columns"][meta["primary_column"]]["covering"]["bbox"]  # type: ignore[index]
+        paths = [covering[key] for key in ("xmin", "ymin", "xmax", "ymax")]
+    except (KeyError, TypeError):
+        return None
+    parents = {tuple(path[:-1]) for path in paths}
+    if len(parents) != 1 or not all(isinstance(part, str) for path in paths for part in path):
+        return None
+    (parent,) = parents
+    return parent[0] if len(parent) == 1 and parent[0] in schema.names else None
+
+
+def _covering_filter(schema: Any, bounds: Bounds) -> Any:
+    """Return a pyarrow filter keeping the rows whose covering box meets ``bounds`` or that have none."""
+    import pyarrow.compute as pc
+
+    column = _covering_column(schema)
+    if column is None:
+        return None
+    west, south, east, north = (float(v) for v in bounds)
+    box = pc.field(column, "xmin")
+    meets = (
+        (box <= east)
+        & (pc.field(column, "xmax") >= west)
+        & (pc.field(column, "ymin") <= north)
+        & (pc.field(column, "ymax") >= south)
+    )
+    return meets | box.is_null()  # no geometry: a place name may still locate it inside
 
 
 class RowLabels(Sequence[str]):
