@@ -813,7 +813,7 @@ def _valid_shapes(values: np.ndarray) -> np.ndarray:
     Vectorised, for frames built in Python (extracted events); everything else goes through
     :func:`_shape`, one by one, which also says what is wrong.
     """
-    is_geom = np.fromiter((isinstance(v, BaseGeometry) for v in values), dtype=bool, count=len(values))
+    is_geom = shapely.is_geometry(values)
     ok = np.zeros(len(values), dtype=bool)
     if not is_geom.any():
         return ok

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, overload
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 
@@ -329,7 +330,7 @@ def _from_frame(frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry) 
         if frame.crs is not None and not frame.crs.equals(WGS84):
             frame = frame.to_crs(WGS84)
         frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geometry"})
-        frame["geometry"] = list(frame["geometry"])
+        frame["geometry"] = np.asarray(frame["geometry"].array, dtype=object)  # not row by row
     origin = Origin(str(path), RowLabels(len(frame)))
     # Typed columns (dates, numbers, text) are checked as they are, never turned into Python
     # objects row by row: 1,000,000 events of a GeoParquet file are validated column by column.
