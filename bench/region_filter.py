@@ -46,6 +46,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -161,8 +162,11 @@ def end_to_end(args: argparse.Namespace) -> bool:
     """Time the CLI's filter and the geopandas script on one GeoParquet file; True when the bar is met."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        events = folder / "events.parquet"
-        synthetic_parquet(events, args.events)
+        events = args.parquet or folder / "events.parquet"
+        if args.parquet is None:
+            synthetic_parquet(events, args.events)
+        else:
+            args.events = pq.read_metadata(events).num_rows
         region = folder / "southern-syria.geojson"
         area = default_regions().find("southern Syria").geometry
         gpd.GeoDataFrame(geometry=[area], crs="EPSG:4326").to_file(region)
@@ -191,10 +195,12 @@ def end_to_end(args: argparse.Namespace) -> bool:
         kept = pd.read_parquet(ours, columns=["event_id"])["event_id"]
         reference = pd.read_parquet(theirs, columns=["event_id"])["event_id"]
         same = set(kept) == set(reference) and len(kept) == len(reference)
-    ratio = times["geopandas script"] / times["conflictmap filter"]
+    ratio = times["geopandas script"][0] / times["conflictmap filter"][0]
+    cpu_ratio = times["geopandas script"][1] / times["conflictmap filter"][1]
     print(f"End to end, {args.events:,} events in one GeoParquet file, --region 'southern Syria':")
-    for label, seconds in times.items():
-        print(f"  {label:<20}{seconds:8.2f} s  {args.events / seconds:12,.0f} events/s")
+    for label, (seconds, cpu) in times.items():
+        print(f"  {label:<20}{seconds:8.2f} s  {args.events / seconds:12,.0f} events/s  (CPU {cpu:.2f} s)")
+    print(f"  load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs; CPU-time ratio {cpu_ratio:.2f}x")
     verdict = "the same events" if same else "DIFFERENT EVENTS"
     print(f"  kept: ours {len(kept):,}, geopandas {len(reference):,}: {verdict}")
     ok = same and ratio >= CLI_TARGET
@@ -210,6 +216,7 @@ def main() -> int:
     parser.add_argument("--sjoin-repeat", type=int, default=3, help="runs of each sjoin; the best counts")
     parser.add_argument("--cli-repeat", type=int, default=3, help="runs of each command; the best counts")
     parser.add_argument("--skip-masks", action="store_true", help="only the end-to-end comparison")
+    parser.add_argument("--parquet", type=Path, help="events file of the end-to-end runs (default: made)")
     parser.add_argument("--skip-cli", action="store_true", help="only the comparison of the masks")
     args = parser.parse_args()
     failed = False

@@ -135,7 +135,7 @@ def load_events(
         filtered_out=read - len(kept),
         unlocated=len(unlocated),
         unlocated_names=Counter(unlocated["location"].fillna("(no place name)")),
-        by_category=Counter(kept["category"]),
+        by_category=Counter(kept["category"].value_counts().to_dict()),  # not row by row
         spatial=plan.describe(),
     )
     if result.report is not None:
