@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from conflictmap.categories import CategoryRegistry
 from conflictmap.errors import InputError, SchemaError
@@ -249,12 +250,28 @@ def read_parquet_events(
     except Exception as err:
         msg = f"{path}: not a readable Parquet file: {shorten(err)}"
         raise InputError(msg) from err
+    if bounds is not None and where is None and isinstance(frame, gpd.GeoDataFrame):
+        frame = frame[_meets(frame, bounds)]  # no bbox column: the same cut, from the geometries
     skipped = total - len(frame)
-    if where is not None:
+    if bounds is not None:
         frame = frame.drop(columns=[_covering_column(schema)], errors="ignore")
         if frame.empty:  # every row lay outside: an empty result, not an empty file
             return empty_events(), skipped
     return _from_frame(frame, path=path, registry=registry), skipped
+
+
+def _meets(frame: gpd.GeoDataFrame, bounds: Bounds) -> np.ndarray:
+    """Mask of the rows whose geometry's box meets ``bounds``, or that have no geometry.
+
+    In the file's own CRS when it is not WGS84 the rows are all kept (reprojected later).
+    """
+    if frame.crs is not None and not frame.crs.equals(WGS84):
+        return np.ones(len(frame), dtype=bool)
+    west, south, east, north = bounds
+    box = shapely.bounds(np.asarray(frame.geometry.array, dtype=object))
+    with np.errstate(invalid="ignore"):
+        meets = (box[:, 0] <= east) & (box[:, 2] >= west) & (box[:, 1] <= north) & (box[:, 3] >= south)
+    return meets | np.isnan(box[:, 0])
 
 
 # Arrow decodes a file on one thread here: the first read of a process (the CLI reads once) of
@@ -289,12 +306,32 @@ def _covering_column(schema: Any) -> str | None:
     return parent[0] if len(parent) == 1 and parent[0] in schema.names else None
 
 
+def _lon_lat(schema: Any) -> bool:
+    """Whether the primary geometry is in longitude/latitude degrees (its covering box too).
+
+    GeoParquet says so with no ``crs`` member (OGC:CRS84); a null one is an unknown CRS.
+    """
+    meta = _geo_metadata(schema)
+    try:
+        column = meta["columns"][meta["primary_column"]]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return False
+    if "crs" not in column:
+        return True
+    try:
+        return column["crs"] is not None and pyproj.CRS.from_user_input(column["crs"]).equals(
+            WGS84, ignore_axis_order=True
+        )
+    except pyproj.exceptions.CRSError:
+        return False
+
+
 def _covering_filter(schema: Any, bounds: Bounds) -> Any:
     """Return a pyarrow filter keeping the rows whose covering box meets ``bounds`` or that have none."""
     import pyarrow.compute as pc
 
     column = _covering_column(schema)
-    if column is None:
+    if column is None or not _lon_lat(schema):
         return None
     west, south, east, north = (float(v) for v in bounds)
     box = pc.field(column, "xmin")

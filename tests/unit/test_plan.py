@@ -140,11 +140,22 @@ def test_parquet_read_with_bounds_keeps_what_meets_them_and_the_unlocated(tmp_pa
     pd.testing.assert_frame_equal(read, whole[meets.to_numpy()].reset_index(drop=True))
 
 
-def test_a_file_without_covering_bbox_is_read_whole(tmp_path, events):
+def test_a_file_without_covering_bbox_is_cut_by_its_geometries(tmp_path, events):
+    frame = events.copy()
+    frame.loc[[5, 17], "geometry"] = None
+    frame.loc[[5, 17], "located"] = False
     path = tmp_path / "plain.parquet"
-    events.to_parquet(path, index=False)  # GeoParquet 1.0, no bbox column
-    read, skipped = read_parquet_events(path, registry=default_registry(), bounds=(36, 32.5, 36.6, 33.2))
-    assert skipped == 0 and len(read) == len(events)
+    frame.to_parquet(path, index=False)  # GeoParquet 1.0, no bbox column
+    bounds = (36.0, 32.5, 36.6, 33.2)
+    read, skipped = read_parquet_events(path, registry=default_registry(), bounds=bounds)
+    meets = frame.geometry.isna() | frame.geometry.envelope.intersects(shapely.box(*bounds))
+    assert read["event_id"].tolist() == frame.loc[meets, "event_id"].tolist()
+    assert skipped == len(frame) - int(meets.sum()) > 0
+    for covering in (False, True):  # another CRS: read whole, reprojected, box or no box
+        moved = tmp_path / f"3857-{covering}.parquet"
+        frame.to_crs("EPSG:3857").to_parquet(moved, index=False, write_covering_bbox=covering)
+        read, skipped = read_parquet_events(moved, registry=default_registry(), bounds=bounds)
+        assert skipped == 0 and len(read) == len(frame)
 
 
 @pytest.mark.parametrize("region", ["southern Syria", "Aleppo", "Lebanon"])
