@@ -198,3 +198,30 @@ def test_time_zones_and_out_of_range_dates_in_typed_columns(tmp_path):
     assert read["event_date"].tolist() == [pd.Timestamp("2025-01-01T21:30"), pd.Timestamp("2025-01-02T01:00")]
     assert read["category"].tolist() == ["airstrike", "airstrike"]
     assert read["fatalities"].tolist() == [3, pd.NA]
+
+
+def test_admin_units_at_answers_as_a_spatial_join():
+    """The prepared-grid lookup of admin-1 units gives the STRtree join's answers, outline included."""
+    regions = default_regions()
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(34, 43, 20_000), rng.uniform(29, 38, 20_000)
+    x[:3] = np.nan
+    unit = next(r for r in regions if r.kind == "admin1" and r.country == "SY")
+    corner = shapely.get_coordinates(unit.geometry)[:50]  # vertices: on the outline
+    x[3:53], y[3:53] = corner[:, 0], corner[:, 1]
+    admin1, country = regions.admin_units_at(x, y)
+    points = shapely.points(x, y)
+    tree, units = regions._admin1
+    expected_unit: list[set[str]] = [set() for _ in x]
+    for p, u in zip(*tree.query(points, predicate="intersects"), strict=True):
+        expected_unit[p].add(units[u].name)
+    for i, names in enumerate(expected_unit):
+        assert (admin1[i] in names) if names else admin1[i] is None
+    assert sum(a is not None for a in admin1) > 5000
+    missing = [i for i, names in enumerate(expected_unit) if not names]
+    tree, units = regions._countries
+    found: list[set[str]] = [set() for _ in missing]
+    for p, u in zip(*tree.query(points[missing], predicate="intersects"), strict=True):
+        found[p].add(units[u].country)
+    for k, i in enumerate(missing):
+        assert (country[i] in found[k]) if found[k] else country[i] is None
