@@ -1,15 +1,25 @@
 """Read and write speed of the event readers and writers on synthetic events.
 
-Usage: python bench/read_write.py [--events 100000]
+Usage: python bench/read_write.py [--events 100000] [--export-events 1000000] [--cli-repeat 3]
+                                  [--parquet FILE] [--skip-steps] [--skip-export]
 
 Prints seconds per step and, as a baseline measured in the same run, geopandas.read_file and
 GeoDataFrame.to_file on the same GeoJSON (ratios > 1 mean conflictmap is slower: it validates
 every field and derives nothing lazily).
+
+End to end (issue 14): ``conflictmap export events.parquet -o events.geojson`` on 1,000,000
+synthetic events in one GeoParquet file (bench/synthetic_events.py ``synthetic_parquet``, as
+bench/region_filter.py uses) against ``gpd.read_parquet(...).to_file(..., engine="pyogrio")``,
+each in a fresh process, the best of ``--cli-repeat`` runs taking turns; both files must hold
+the same number of features. Exit code 1 when the CLI is slower.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,6 +27,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from end_to_end import CLI, best_times, python_script
+from synthetic_events import synthetic_parquet
 
 from conflictmap import read_events, write_events
 from conflictmap.categories import default_registry
@@ -24,18 +40,21 @@ from conflictmap.categories import default_registry
 
 def synthetic_csv(path: Path, n: int) -> None:
     rng = np.random.default_rng(7)
-    frame = pd.DataFrame({
-        "event_id": [f"b{i}" for i in range(n)],
-        "event_date": (pd.Timestamp("2024-12-08") + pd.to_timedelta(rng.integers(0, 400, n), "D"))
-        .strftime("%Y-%m-%d"),
-        "category": rng.choice(list(default_registry()), n),
-        "location": rng.choice(["Daraa", "Quneitra", "Suwayda", "Damascus", "Beit Jinn"], n),
-        "latitude": rng.uniform(32.3, 37.2, n).round(5),
-        "longitude": rng.uniform(35.8, 42.3, n).round(5),
-        "country": "SY",
-        "notes": "Synthetic event for the benchmark",
-        "fatalities": rng.integers(0, 5, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "event_id": [f"b{i}" for i in range(n)],
+            "event_date": (
+                pd.Timestamp("2024-12-08") + pd.to_timedelta(rng.integers(0, 400, n), "D")
+            ).strftime("%Y-%m-%d"),
+            "category": rng.choice(list(default_registry()), n),
+            "location": rng.choice(["Daraa", "Quneitra", "Suwayda", "Damascus", "Beit Jinn"], n),
+            "latitude": rng.uniform(32.3, 37.2, n).round(5),
+            "longitude": rng.uniform(35.8, 42.3, n).round(5),
+            "country": "SY",
+            "notes": "Synthetic event for the benchmark",
+            "fatalities": rng.integers(0, 5, n),
+        }
+    )
     frame.to_csv(path, index=False)
 
 
@@ -47,10 +66,63 @@ def timed(label: str, func, results: dict[str, float]):
     return value
 
 
-def main() -> None:
+def features_in(path: Path) -> int:
+    """Count the features of a GeoJSON file written one feature a line (ours) or pretty (GDAL's)."""
+    with path.open(encoding="utf-8") as fh:
+        return len(json.load(fh)["features"])
+
+
+def export_end_to_end(args: argparse.Namespace) -> bool:
+    """Time the CLI's export to GeoJSON and read_parquet().to_file(); True when the bar is met."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        events = args.parquet or folder / "events.parquet"
+        if args.parquet is None:
+            synthetic_parquet(events, args.export_events)
+        n = pq.read_metadata(events).num_rows
+        ours, theirs = folder / "ours.geojson", folder / "gpd.geojson"
+        script = (
+            "import geopandas as gpd\n"
+            f"gpd.read_parquet({str(events)!r}).to_file({str(theirs)!r}, engine='pyogrio')\n"
+        )
+        commands = {
+            "conflictmap export": [*CLI, "-q", "export", str(events), "-o", str(ours)],
+            "read_parquet.to_file": python_script(script),
+        }
+        times = best_times(commands, repeat=args.cli_repeat)
+        counts = features_in(ours), features_in(theirs)
+    ratio = times["read_parquet.to_file"][0] / times["conflictmap export"][0]
+    print(f"End to end, {n:,} events in one GeoParquet file to GeoJSON:")
+    for label, (seconds, cpu) in times.items():
+        print(f"  {label:<22}{seconds:8.2f} s  {n / seconds:12,.0f} events/s  (CPU {cpu:.2f} s)")
+    print(
+        f"  load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs; "
+        f"features {counts[0]:,} / {counts[1]:,}"
+    )
+    ok = counts[0] == counts[1] == n and ratio >= 1
+    print(f"{'OK' if ok else 'FAIL'}: read_parquet.to_file / conflictmap export = {ratio:.2f}x (target 1x)")
+    return ok
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
-    n = parser.parse_args().events
+    parser.add_argument("--export-events", type=int, default=1_000_000)
+    parser.add_argument("--cli-repeat", type=int, default=3, help="runs of each command; the best counts")
+    parser.add_argument("--parquet", type=Path, help="events file of the export runs (default: made)")
+    parser.add_argument("--skip-steps", action="store_true", help="only the end-to-end export")
+    parser.add_argument("--skip-export", action="store_true", help="only the steps")
+    args = parser.parse_args()
+    ok = True
+    if not args.skip_export:
+        ok = export_end_to_end(args)
+        print()
+    if not args.skip_steps:
+        steps(args.events)
+    return 0 if ok else 1
+
+
+def steps(n: int) -> None:
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -60,15 +132,23 @@ def main() -> None:
         for ext in ("geojson", "csv", "gpkg", "parquet"):
             timed(f"write {ext}", lambda e=ext: write_events(events, folder / f"out.{e}"), results)
             timed(f"read {ext} (validated)", lambda e=ext: read_events(folder / f"out.{e}"), results)
-        baseline = timed("baseline gpd.read_file geojson",
-                         lambda: gpd.read_file(folder / "out.geojson"), results)
-        timed("baseline to_file geojson",
-              lambda: baseline.to_file(folder / "base.geojson", driver="GeoJSON"), results)
-    print(f"ratio read geojson / gpd.read_file:  "
-          f"{results['read geojson (validated)'] / results['baseline gpd.read_file geojson']:.2f}")
-    print(f"ratio write geojson / to_file:       "
-          f"{results['write geojson'] / results['baseline to_file geojson']:.2f}")
+        baseline = timed(
+            "baseline gpd.read_file geojson", lambda: gpd.read_file(folder / "out.geojson"), results
+        )
+        timed(
+            "baseline to_file geojson",
+            lambda: baseline.to_file(folder / "base.geojson", driver="GeoJSON"),
+            results,
+        )
+    print(
+        f"ratio read geojson / gpd.read_file:  "
+        f"{results['read geojson (validated)'] / results['baseline gpd.read_file geojson']:.2f}"
+    )
+    print(
+        f"ratio write geojson / to_file:       "
+        f"{results['write geojson'] / results['baseline to_file geojson']:.2f}"
+    )
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,6 +1,17 @@
-"""Region filtering speed: geo.spatial.mask_in_area against geopandas.sjoin on 1,000,000 points.
+"""Region filtering speed: the CLI and geo.spatial.mask_in_area against geopandas on 1,000,000 events.
 
-Usage: python bench/region_filter.py [--events 1000000] [--repeat 3] [--sjoin-repeat 3]
+Usage: python bench/region_filter.py [--events 1000000] [--repeat 3] [--sjoin-repeat 3] [--skip-masks]
+                                     [--skip-cli] [--cli-repeat 3]
+
+End to end (issue 14): ``conflictmap filter events.parquet --region "southern Syria" -o
+south.parquet`` on 1,000,000 synthetic point events in one GeoParquet file
+(bench/synthetic_events.py ``synthetic_parquet``: written by conflictmap, admin-1 left empty),
+against the plain geopandas script a user would write (read_parquet, sjoin with the region,
+to_parquet), each in a fresh process, the best of ``--cli-repeat`` runs taking turns. Both must
+keep the same events (sjoin's "intersects" is ours for points: the outline counts as inside).
+Exit code 1 when the CLI is less than 2x faster.
+
+The masks:
 
 Random points (fixed seed) over Syria's bounding box are filtered against "southern Syria" and each
 of the 14 governorates with ``mask_in_area`` and, as the baseline,
@@ -27,6 +38,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,15 +46,23 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import shapely
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from end_to_end import CLI, best_times, python_script
+from synthetic_events import synthetic_parquet
+
 from conflictmap.resources import data_path
+from geo.regions import default_regions
 from geo.spatial import PreparedArea, PreparedPoints, mask_in_area, mask_in_bbox, mask_near
 
 SHARED_ADMIN1 = Path(__file__).resolve().parents[2] / "shared/data/boundaries/syria_admin1.geojson"
 SOUTH = ("SY-DR", "SY-SU", "SY-QU")
 SYRIA_BOX = (35.5, 32.3, 42.5, 37.4)
 TARGET = 5.0
+CLI_TARGET = 2.0  # the CLI end to end against the plain geopandas script
 
 
 def load_areas() -> tuple[str, dict[str, shapely.Geometry]]:
@@ -138,12 +158,78 @@ def other_masks(points: gpd.GeoDataFrame, prepared: PreparedPoints, repeat: int)
         print(f"{label}: fresh {fresh_s:.4f} s, prepared {prepared_s:.4f} s ({int(kept.sum()):,} kept)")
 
 
+def end_to_end(args: argparse.Namespace) -> bool:
+    """Time the CLI's filter and the geopandas script on one GeoParquet file; True when the bar is met."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        events = args.parquet or folder / "events.parquet"
+        if args.parquet is None:
+            synthetic_parquet(events, args.events)
+        else:
+            args.events = pq.read_metadata(events).num_rows
+        region = folder / "southern-syria.geojson"
+        area = default_regions().find("southern Syria").geometry
+        gpd.GeoDataFrame(geometry=[area], crs="EPSG:4326").to_file(region)
+        ours, theirs = folder / "south.parquet", folder / "south-gpd.parquet"
+        script = (
+            "import geopandas as gpd\n"
+            f"events = gpd.read_parquet({str(events)!r})\n"
+            f"region = gpd.read_file({str(region)!r})\n"
+            "kept = gpd.sjoin(events, region, predicate='intersects').drop(columns='index_right')\n"
+            f"kept.to_parquet({str(theirs)!r})\n"
+        )
+        commands = {
+            "conflictmap filter": [
+                *CLI,
+                "-q",
+                "filter",
+                str(events),
+                "--region",
+                "southern Syria",
+                "-o",
+                str(ours),
+            ],
+            "geopandas script": python_script(script),
+        }
+        times = best_times(commands, repeat=args.cli_repeat)
+        kept = pd.read_parquet(ours, columns=["event_id"])["event_id"]
+        reference = pd.read_parquet(theirs, columns=["event_id"])["event_id"]
+        same = set(kept) == set(reference) and len(kept) == len(reference)
+    ratio = times["geopandas script"][0] / times["conflictmap filter"][0]
+    cpu_ratio = times["geopandas script"][1] / times["conflictmap filter"][1]
+    print(f"End to end, {args.events:,} events in one GeoParquet file, --region 'southern Syria':")
+    for label, (seconds, cpu) in times.items():
+        print(f"  {label:<20}{seconds:8.2f} s  {args.events / seconds:12,.0f} events/s  (CPU {cpu:.2f} s)")
+    print(f"  load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs; CPU-time ratio {cpu_ratio:.2f}x")
+    verdict = "the same events" if same else "DIFFERENT EVENTS"
+    print(f"  kept: ours {len(kept):,}, geopandas {len(reference):,}: {verdict}")
+    ok = same and ratio >= CLI_TARGET
+    label = "OK" if ok else "FAIL"
+    print(f"{label}: geopandas script / conflictmap filter = {ratio:.2f}x (target {CLI_TARGET:.0f}x)")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of ours; the best counts")
     parser.add_argument("--sjoin-repeat", type=int, default=3, help="runs of each sjoin; the best counts")
+    parser.add_argument("--cli-repeat", type=int, default=3, help="runs of each command; the best counts")
+    parser.add_argument("--skip-masks", action="store_true", help="only the end-to-end comparison")
+    parser.add_argument("--parquet", type=Path, help="events file of the end-to-end runs (default: made)")
+    parser.add_argument("--skip-cli", action="store_true", help="only the comparison of the masks")
     args = parser.parse_args()
+    failed = False
+    if not args.skip_cli:
+        failed |= not end_to_end(args)
+        print()
+    if not args.skip_masks:
+        failed |= masks(args)
+    return 1 if failed else 0
+
+
+def masks(args: argparse.Namespace) -> bool:
+    """Compare the masks with sjoin; True when a ratio misses its target."""
     source, areas = load_areas()
     rng = np.random.default_rng(20260107)
     west, south, east, north = SYRIA_BOX
@@ -177,7 +263,7 @@ def main() -> int:
         verdict = ("OK" if minimum >= TARGET else "FAIL") if judged else "(not judged)"
         failed |= judged and minimum < TARGET
         print(f"{verdict}: smallest {label} ratio {minimum:.1f}x (target {TARGET:.0f}x)")
-    return 1 if failed else 0
+    return failed
 
 
 if __name__ == "__main__":

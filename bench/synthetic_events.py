@@ -117,3 +117,25 @@ def _towns() -> pd.DataFrame:
         if place.country == "SY" and place.kind == "populated place" and (place.population or 0) > 5000:
             rows.append({"name": place.name, "lat": place.lat, "lon": place.lon})
     return pd.DataFrame(rows)
+
+
+def synthetic_parquet(path, n: int, *, seed: int = 11) -> None:
+    """Write ``n`` synthetic point events as the issue's user had them: one GeoParquet file.
+
+    Points only (as ACLED's are), all inside Syria's bounding box (a point in the sea off the
+    coast would be refused as swapped latitude/longitude), ``admin1`` left empty so that the
+    CLI fills it in from coordinates, written by ``conflictmap.write_events`` (GeoParquet 1.1
+    with a covering bbox column).
+    """
+    from conflictmap import write_events
+    from conflictmap.countries import country_by_code
+
+    syria = country_by_code("SY")
+    events = synthetic_events(int(n * 1.06) + 100, seed=seed, areas=False)
+    x, y = shapely.get_x(events.geometry.to_numpy()), shapely.get_y(events.geometry.to_numpy())
+    inside = (x >= syria.west) & (x <= syria.east) & (y >= syria.south) & (y <= syria.north)
+    events = events[inside].iloc[:n].reset_index(drop=True)
+    if len(events) < n:
+        raise RuntimeError(f"only {len(events)} synthetic events inside Syria's box, wanted {n}")
+    events["admin1"] = pd.Series(None, index=events.index, dtype="str")
+    write_events(events, path)

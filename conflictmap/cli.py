@@ -32,8 +32,8 @@ from conflictmap.errors import ConfigurationError, MapperError
 from conflictmap.filters import check_period, resolve_categories
 from conflictmap.outputs import atomic_outputs, check_outputs, is_stdout
 from conflictmap.pipeline import RunSummary, load_events, write_map
+from conflictmap.plan import Plan
 from conflictmap.writers import WRITE_FORMATS, output_format, write_events
-from geo.filters import SpatialFilter
 
 EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
@@ -119,9 +119,7 @@ def map_command(
         map_counts(obj, inputs[0], output, title=title, tiles=tiles)
         return
 
-    def work(
-        registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
-    ) -> RunSummary:
+    def work(registry: CategoryRegistry, summary_events: Callable[..., Any], plan: Plan) -> RunSummary:
         events, summary = summary_events()
         if len(events) > COUNTS_ABOVE:
             summary.outputs += draw_counts_instead(events, output, geojson, title=title, tiles=tiles)
@@ -136,7 +134,7 @@ def map_command(
             title=title,
             tiles=tiles,
             registry=registry,
-            spatial=spatial,
+            spatial=plan.spatial,
             renderer=renderer,
             assets=assets,
         )
@@ -193,9 +191,7 @@ def _output_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _write_work(output: str, output_format: str | None) -> Callable[..., RunSummary]:
     """Return the work of export and filter: write the events that passed to one file."""
 
-    def work(
-        registry: CategoryRegistry, summary_events: Callable[..., Any], spatial: SpatialFilter
-    ) -> RunSummary:
+    def work(registry: CategoryRegistry, summary_events: Callable[..., Any], plan: Plan) -> RunSummary:
         events, summary = summary_events()
         write_events(events, output, format=output_format)
         summary.written = len(events)
@@ -327,15 +323,16 @@ def _run(
     obj: dict[str, Any],
     inputs: tuple[str, ...],
     opts: dict[str, Any],
-    work: Callable[[CategoryRegistry, Callable[..., Any], SpatialFilter], RunSummary],
+    work: Callable[[CategoryRegistry, Callable[..., Any], Plan], RunSummary],
     *,
     outputs: LabelledPaths,
 ) -> None:
     """Run a command's work, turning library errors into messages and exit code 2.
 
     The options are checked before any input is read: no output may be an input or another
-    output, the period and the spatial filters must make sense. The work's outputs are committed
-    together when it succeeds (see :func:`conflictmap.outputs.atomic_outputs`).
+    output, the period and the spatial filters must make sense; they become the run's
+    :class:`~conflictmap.plan.Plan`. The work's outputs are committed together when it succeeds
+    (see :func:`conflictmap.outputs.atomic_outputs`).
     """
     from conflictmap import _geocode_cli
 
@@ -343,11 +340,11 @@ def _run(
     with _collected_warnings() as caught:
         try:
             check_outputs(outputs, _files_read(inputs, opts))
-            check_period(since=opts["since"], until=opts["until"])
+            since, until = check_period(since=opts["since"], until=opts["until"])
             spatial = _geocode_cli.spatial_from_options(opts)
             registry = load_registry(opts.pop("category_files"))
-            if opts["categories"]:
-                resolve_categories(opts["categories"], registry=registry)
+            keys = resolve_categories(opts["categories"], registry=registry) if opts["categories"] else None
+            plan = Plan(since, until, frozenset(keys) if keys is not None else None, spatial)
             with (
                 _progress(len(inputs), quiet=quiet) as advance,
                 _geocode_cli.chain_from_options(opts) as chain,
@@ -357,9 +354,7 @@ def _run(
                 def summary_events() -> Any:
                     return load_events(
                         inputs,
-                        since=opts["since"],
-                        until=opts["until"],
-                        categories=opts["categories"],
+                        plan=plan,
                         format=opts["input_format"],
                         encoding=opts["encoding"],
                         registry=registry,
@@ -367,10 +362,9 @@ def _run(
                         locate=not opts["no_geocode"],
                         chain=chain,
                         country=opts["country"],
-                        spatial=spatial,
                     )
 
-                summary = work(registry, summary_events, spatial)
+                summary = work(registry, summary_events, plan)
         except MapperError as err:
             _print_warnings(caught)
             click.echo(f"Error: {err}", err=True)

@@ -15,6 +15,7 @@ __all__ = [
     "GeocodingError",
     "InputError",
     "MapperError",
+    "RecordErrors",
     "RegionNotFound",
     "SchemaError",
     "short_repr",
@@ -83,6 +84,50 @@ class SchemaError(MapperError, ValueError):
             field=self.field,
             value=self.value,
         )
+
+
+class RecordErrors(SchemaError):
+    """Several records do not fit the event model: every problem of a validation, at once.
+
+    The attributes of :class:`SchemaError` (``path``, ``row``, ``field``, ``value``, ``reason``)
+    are those of the first problem, so that code written for one error keeps working; the
+    message starts with the first problem's and lists the others, one a line.
+
+    Parameters
+    ----------
+    problems
+        The problems listed, in file and row order (at most :data:`MAX_LISTED` are kept).
+    total
+        How many problems were found in all (``total - len(problems)`` are not listed).
+    """
+
+    MAX_LISTED = 50
+
+    def __init__(self, problems: list[SchemaError], *, total: int | None = None) -> None:
+        if not problems:
+            raise ValueError("RecordErrors needs at least one problem")
+        self.problems = problems[: self.MAX_LISTED]
+        self.total = max(total if total is not None else len(problems), len(self.problems))
+        first = self.problems[0]
+        super().__init__(first.reason, path=first.path, row=first.row, field=first.field, value=first.value)
+
+    def _format(self) -> str:
+        lines = [SchemaError._format(problem) for problem in getattr(self, "problems", [])] or [
+            super()._format()
+        ]
+        if len(lines) == 1 and self.total == 1:
+            return lines[0]
+        rest = self.total - len(lines)
+        if rest:
+            lines.append(f"... and {rest} more ({self.total} problems in all)")
+        else:
+            lines.append(f"({self.total} problems in all)")
+        return "\n".join(lines)
+
+    def located(self, *, path: str | None = None, row: str | None = None) -> SchemaError:
+        """Return a copy whose first problem names the file and the row (see :meth:`SchemaError.located`)."""
+        first = self.problems[0].located(path=path, row=row)
+        return RecordErrors([first, *self.problems[1:]], total=self.total)
 
 
 class GeocodingError(MapperError):

@@ -7,9 +7,10 @@ import difflib
 from collections.abc import Iterable
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from conflictmap.categories import CategoryRegistry, default_registry
+from conflictmap.categories import CategoryRegistry
 from conflictmap.dates import YEARS, parse_dates
 from conflictmap.errors import ConfigurationError, short_repr
 
@@ -51,17 +52,13 @@ def filter_events(
         On a date that cannot be parsed, ``since`` later than ``until``, or an unknown category,
         with the closest names.
     """
-    keep = pd.Series(True, index=events.index)
-    start = events["event_date"]
-    end = events["date_end"].fillna(start)
-    lower, upper = check_period(since=since, until=until)
-    if lower is not None:
-        keep &= end >= lower
-    if upper is not None:
-        keep &= start <= upper
-    if categories is not None:
-        keys = resolve_categories(categories, registry=registry or default_registry())
-        keep &= events["category"].isin(keys)
+    from conflictmap.plan import Plan  # the plan builds on this module's checks
+
+    names = None if categories is None else list(categories)
+    plan = Plan.build(since=since, until=until, categories=names, registry=registry)
+    keep = plan.attribute_mask(events)
+    if names is not None and not names:
+        keep = np.zeros(len(events), dtype=bool)  # no category asked for: none kept
     if keep.all():
         return events.copy(deep=False)  # copy on write: no need to copy every column
     return events[keep]

@@ -1,5 +1,7 @@
-"""The main job as a library call: read inputs, locate and filter them, report what happened.
+"""The main job as a library call: read inputs, execute a plan on them, report what happened.
 
+The data flow is read (:mod:`conflictmap.readers`) → plan (:class:`conflictmap.plan.Plan`) →
+execute (:mod:`conflictmap.engines`) → write (:mod:`conflictmap.writers`, :func:`write_map`).
 The CLI commands are thin wrappers around :func:`load_events` and :func:`write_map`.
 """
 
@@ -14,13 +16,13 @@ from pathlib import Path
 import geopandas as gpd
 
 from conflictmap.categories import CategoryRegistry, default_registry
+from conflictmap.engines import execute
 from conflictmap.errors import short_repr
-from conflictmap.filters import filter_events
 from conflictmap.outputs import atomic_output, is_stdout
+from conflictmap.plan import Plan
 from conflictmap.readers import read_many
 from geo.filters import SpatialFilter
 from geo.geocoder import GeocoderChain
-from geo.locate import locate_events
 
 __all__ = ["RunSummary", "load_events", "write_map"]
 
@@ -73,9 +75,7 @@ class RunSummary:
 def load_events(
     inputs: Sequence[str | Path],
     *,
-    since: str | None = None,
-    until: str | None = None,
-    categories: Sequence[str] | None = None,
+    plan: Plan | None = None,
     format: str | None = None,
     encoding: str = "utf-8",
     registry: CategoryRegistry | None = None,
@@ -83,16 +83,16 @@ def load_events(
     locate: bool = True,
     chain: GeocoderChain | None = None,
     country: str | None = None,
-    spatial: SpatialFilter | None = None,
 ) -> tuple[gpd.GeoDataFrame, RunSummary]:
-    """Read inputs, locate them, apply the filters, and count what happened.
+    """Read inputs, execute the plan on them, and count what happened: read → plan → execute.
 
     Parameters
     ----------
     inputs
         Event files of any supported format, concatenated in order.
-    since, until, categories
-        Filters, as for :func:`conflictmap.filters.filter_events`.
+    plan
+        The filters (see :class:`conflictmap.plan.Plan`); None keeps every event. Readers skip
+        what its bounds exclude (GeoParquet), and those events count as read and filtered out.
     format, encoding
         As for :func:`conflictmap.readers.read_events`.
     registry
@@ -101,11 +101,10 @@ def load_events(
         Progress callback, called after each input with its path and event count.
     locate
         Geocode events that have a place name but no geometry, and fill in admin-1 units and
-        countries from coordinates (see :func:`geo.locate.locate_events`).
+        countries from coordinates (see :func:`geo.locate.locate_events`), for the events the
+        time and category filters keep.
     chain, country
         Geocoders (the offline gazetteer by default) and the context country.
-    spatial
-        Region filters (see :class:`geo.filters.SpatialFilter`).
 
     Returns
     -------
@@ -114,27 +113,34 @@ def load_events(
     summary : RunSummary
         Counts so far (``written`` and ``outputs`` are filled by the caller).
     """
+    plan = plan or Plan()
     registry = registry or default_registry()
-    events = read_many(inputs, format=format, encoding=encoding, registry=registry, on_file=on_file)
-    report = None
-    if locate:
-        events, report = locate_events(events, chain=chain, country=country)
-    kept = filter_events(events, since=since, until=until, categories=categories or None, registry=registry)
-    if spatial is not None and spatial.active:
-        kept = kept[spatial.mask(kept)]
+    skipped = Counter[str]()
+    events = read_many(
+        inputs,
+        format=format,
+        encoding=encoding,
+        registry=registry,
+        on_file=on_file,
+        bounds=plan.bounds(),
+        on_skipped=lambda path, n: skipped.update({str(path): n}),
+    )
+    result = execute(plan, events, locate=locate, chain=chain, country=country)
+    kept = result.events
     unlocated = kept[~kept["located"]]
+    read = len(events) + skipped.total()
     summary = RunSummary(
         inputs=[str(p) for p in inputs],
-        read=len(events),
-        filtered_out=len(events) - len(kept),
+        read=read,
+        filtered_out=read - len(kept),
         unlocated=len(unlocated),
         unlocated_names=Counter(unlocated["location"].fillna("(no place name)")),
-        by_category=Counter(kept["category"]),
-        spatial=spatial.describe() if spatial is not None else "",
+        by_category=Counter(kept["category"].value_counts().to_dict()),  # not row by row
+        spatial=plan.describe(),
     )
-    if report is not None:
-        summary.geocoded = report.geocoded
-        summary.geocode_failures = report.failures
+    if result.report is not None:
+        summary.geocoded = result.report.geocoded
+        summary.geocode_failures = result.report.failures
     return kept, summary
 
 

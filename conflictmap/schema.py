@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from conflictmap.dates import DATE_DTYPE
@@ -89,5 +90,6 @@ def conform(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     for name in extras:
         data[name] = frame[name]
     out = pd.DataFrame(data).reset_index(drop=True)
-    geometry = gpd.GeoSeries(list(frame["geometry"]), crs=WGS84)
+    # The geometries as one object array (iterating a GeoSeries makes one call per row).
+    geometry = gpd.GeoSeries(np.asarray(frame["geometry"].array, dtype=object), crs=WGS84)
     return gpd.GeoDataFrame(out, geometry=geometry, crs=WGS84)

@@ -24,8 +24,8 @@ from shapely.geometry.base import BaseGeometry
 
 from conflictmap.categories import FALLBACK, CategoryRegistry, default_registry
 from conflictmap.countries import country_by_code, iso_a2
-from conflictmap.dates import ACLED_STYLES, ISO_STYLES, parse_dates
-from conflictmap.errors import DataWarning, SchemaError, short_repr
+from conflictmap.dates import ACLED_STYLES, DATE_DTYPE, ISO_STYLES, YEARS, parse_dates
+from conflictmap.errors import DataWarning, RecordErrors, SchemaError, short_repr
 from conflictmap.schema import GEOMETRY_TYPES, TEXT_COLUMNS, conform
 
 __all__ = [
@@ -346,6 +346,58 @@ class _Tally:
         return out
 
 
+class _Problems:
+    """The records that do not fit, collected check by check and raised together.
+
+    Each check gives the mask of its bad records (a columnar check finds all of them at once),
+    the field, and how to tell the value and what is allowed; only the problems listed in the
+    error are turned into messages.
+    """
+
+    def __init__(self, origin: Origin) -> None:
+        self.origin = origin
+        self._found: list[tuple[np.ndarray, str, Callable[[int], object], Callable[[int], str]]] = []
+
+    def add(
+        self,
+        mask: pd.Series | np.ndarray,
+        field: str,
+        value: pd.Series | Callable[[int], object] | None,
+        reason: str | Callable[[int], str],
+    ) -> np.ndarray:
+        """Record the records of ``mask`` as bad; return the mask (a NumPy array) for the caller."""
+        bad = np.asarray(mask, dtype=bool)
+        rows = np.flatnonzero(bad)
+        if rows.size:
+            if isinstance(value, pd.Series):
+                series = value
+                value_of: Callable[[int], object] = lambda i: _plain(series.iloc[i])  # noqa: E731
+            else:
+                value_of = value if callable(value) else (lambda _i: None)
+            reason_of = reason if callable(reason) else (lambda _i, text=reason: text)
+            self._found.append((rows, field, value_of, reason_of))
+        return bad
+
+    def add_error(self, index: int, error: SchemaError) -> None:
+        """Record a problem found in one record, as :meth:`Origin.fail` built it."""
+        self._found.append(
+            (np.array([index]), error.field or "", lambda _i: error.value, lambda _i: error.reason)
+        )
+
+    def raise_any(self) -> None:
+        """Raise :class:`RecordErrors` naming the problems in record order, if there are any."""
+        if not self._found:
+            return
+        rows = np.concatenate([found[0] for found in self._found])
+        checks = np.concatenate([np.full(len(found[0]), k) for k, found in enumerate(self._found)])
+        order = np.lexsort((checks, rows))[: RecordErrors.MAX_LISTED]  # by record, then by check
+        listed = []
+        for at in order.tolist():
+            i, (_, field, value_of, reason_of) = int(rows[at]), self._found[int(checks[at])]
+            listed.append(self.origin.fail(i, field, value_of(i), reason_of(i)))
+        raise RecordErrors(listed, total=len(rows))
+
+
 def check_records(
     raw: pd.DataFrame,
     *,
@@ -368,12 +420,16 @@ def check_records(
 
     Raises
     ------
+    RecordErrors
+        Every record that does not fit (up to :attr:`RecordErrors.MAX_LISTED` listed, with the
+        count of the rest), each naming file, row, field, value and what is allowed.
     SchemaError
-        At the first record that does not fit, naming file, row, field and value.
+        The columns do not give a date and a location.
     """
     registry = registry or default_registry()
     raw = raw.reset_index(drop=True)
     check_columns(list(raw.columns), path=origin.path)
+    problems = _Problems(origin)
     out = pd.DataFrame(index=raw.index)
     missing = None  # one all-missing text column for all that are: its copies share its memory
     for name in TEXT_COLUMNS:
@@ -382,14 +438,15 @@ def check_records(
             missing = column if missing is None else missing
             column = missing.copy()
         out[name] = column
-    _dates(raw, out, origin)
+    _dates(raw, out, problems)
     out["category"], tallies = _categories(out, registry, origin)
-    geometry = _geometry(raw, origin)
-    out["country"] = _countries(out["country"], origin)
-    _check_swapped(geometry, out["country"], origin)
+    geometry = _geometry(raw, problems)
+    out["country"] = _countries(out["country"], problems)
+    _check_swapped(geometry, out["country"], problems)
     out["located"] = geometry.notna().to_numpy()
-    out["geo_precision"] = _geo_precision(raw, geometry, origin)
-    out["fatalities"] = _fatalities(raw, origin)
+    out["geo_precision"] = _geo_precision(raw, geometry, problems)
+    out["fatalities"] = _fatalities(raw, problems)
+    problems.raise_any()
     missing = np.flatnonzero(out["event_id"].isna().to_numpy())
     derived = pd.Series(
         content_ids(out.iloc[missing], geometry.iloc[missing]), index=out.index[missing], dtype="str"
@@ -509,6 +566,8 @@ def _extra(values: pd.Series, files: np.ndarray | None = None) -> pd.Series:
     """
     if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
         return values.str.strip().replace("", np.nan)
+    if not pd.api.types.is_object_dtype(values):  # numbers, date-times, booleans: kept as typed
+        return values
     text = values.map(lambda v: isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)))
     if text.all():
         return values.map(_cell_text, na_action="ignore").astype("str").replace("", np.nan)
@@ -534,6 +593,11 @@ def _first(mask: pd.Series | np.ndarray) -> int | None:
 
 
 def _is_blank(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.StringDtype):
+        spaces = (series.str.strip() == "").to_numpy(dtype=bool, na_value=False)
+        return pd.Series(series.isna().to_numpy() | spaces, index=series.index)
+    if not pd.api.types.is_object_dtype(series.dtype):  # numbers, date-times: no text to be blank
+        return series.isna()
     return series.isna() | series.map(lambda v: isinstance(v, str) and not v.strip())
 
 
@@ -577,51 +641,89 @@ def _short_text(value: object, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _dates(raw: pd.DataFrame, out: pd.DataFrame, origin: Origin) -> None:
-    styles = ", ".join(ISO_STYLES + (ACLED_STYLES if origin.acled_dates else ()))
-    start, granularity = parse_dates(raw["event_date"], acled=origin.acled_dates)
-    blank = _is_blank(raw["event_date"])
-    if (i := _first(blank)) is not None:
-        raise origin.fail(i, "event_date", None, "an event needs a date; the cell is empty")
-    if (i := _first(start.isna())) is not None:
-        raise origin.fail(i, "event_date", raw["event_date"].iloc[i], f"not a date; allowed styles: {styles}")
+def _dates(raw: pd.DataFrame, out: pd.DataFrame, problems: _Problems) -> None:
+    acled = problems.origin.acled_dates
+    styles = ", ".join(ISO_STYLES + (ACLED_STYLES if acled else ()))
+    start, granularity = _parsed_dates(raw["event_date"], acled=acled)
+    blank = problems.add(
+        _is_blank(raw["event_date"]), "event_date", None, "an event needs a date; the cell is empty"
+    )
+    problems.add(
+        ~blank & start.isna().to_numpy(),
+        "event_date",
+        raw["event_date"],
+        f"not a date; allowed styles: {styles}",
+    )
     out["event_date"] = start
     if "date_end" in raw.columns:
-        end, _ = parse_dates(raw["date_end"], acled=origin.acled_dates)
+        end, _ = _parsed_dates(raw["date_end"], acled=acled)
         bad = end.isna() & ~_is_blank(raw["date_end"])
-        if (i := _first(bad)) is not None:
-            raise origin.fail(i, "date_end", raw["date_end"].iloc[i], f"not a date; allowed styles: {styles}")
-        if (i := _first(end < start)) is not None:
-            raise origin.fail(
-                i, "date_end", raw["date_end"].iloc[i], f"ends before event_date {start.iloc[i]:%Y-%m-%d}"
-            )
+        problems.add(bad, "date_end", raw["date_end"], f"not a date; allowed styles: {styles}")
+        problems.add(
+            end < start,
+            "date_end",
+            raw["date_end"],
+            lambda i: f"ends before event_date {start.iloc[i]:%Y-%m-%d}",
+        )
         out["date_end"] = end
     else:
         out["date_end"] = pd.Series(pd.NaT, index=raw.index, dtype=start.dtype)
     out["time_precision"] = _small_int(
-        raw, "time_precision", (1, 2, 3), origin, default=granularity.fillna(1)
+        raw, "time_precision", (1, 2, 3), problems, default=granularity.fillna(1)
     ).astype("int8")
 
 
+# Kinds of column (pandas.api.types.infer_dtype) whose distinct values are distinct as cells: a
+# column mixing kinds (1 and 1.0 and True hash alike) is parsed cell by cell.
+_DISTINCT_KINDS = frozenset({"string", "empty", "date", "datetime"})
+
+
+def _parsed_dates(values: pd.Series, *, acled: bool) -> tuple[pd.Series, pd.Series]:
+    """:func:`conflictmap.dates.parse_dates`, without per-row work on 1,000,000 rows.
+
+    A column that already holds date-times (Parquet, GeoPackage) is taken as it is, in UTC
+    (what formatting it to ISO text and parsing it back gave, at day granularity); text is
+    parsed once per distinct value (a file holds a few thousand distinct dates).
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        dates = values.dt.tz_convert(None) if values.dt.tz is not None else values
+        dates = dates.astype(DATE_DTYPE)
+        first, last = YEARS
+        years = dates.dt.year
+        dates = dates.where(years.isna() | ((years >= first) & (years <= last)))  # as ISO text says
+        granularity = pd.Series(1, index=values.index, dtype="Int8").where(dates.notna(), pd.NA)
+        return dates, granularity
+    if pd.api.types.infer_dtype(values, skipna=True) not in _DISTINCT_KINDS:
+        return parse_dates(values, acled=acled)
+    codes, uniques = pd.factorize(values)
+    dates, granularity = parse_dates(pd.Series(np.asarray(uniques, dtype=object), dtype=object), acled=acled)
+    dates = pd.concat([dates, pd.Series([pd.NaT], dtype=DATE_DTYPE)], ignore_index=True)
+    granularity = pd.concat([granularity, pd.Series([pd.NA], dtype="Int8")], ignore_index=True)
+    return (
+        pd.Series(dates.to_numpy()[codes], index=values.index, dtype=DATE_DTYPE),
+        pd.Series(granularity.array.take(codes), index=values.index, dtype="Int8"),
+    )
+
+
 def _small_int(
-    raw: pd.DataFrame, name: str, allowed: tuple[int, ...], origin: Origin, *, default: pd.Series
+    raw: pd.DataFrame, name: str, allowed: tuple[int, ...], problems: _Problems, *, default: pd.Series
 ) -> pd.Series:
     if name not in raw.columns:
         return default
     given = raw[name]
     blank = _is_blank(given)
     numbers = _numbers(given.where(~blank))
-    bad = ~blank & ~numbers.isin(allowed)
-    if (i := _first(bad)) is not None:
-        raise origin.fail(i, name, given.iloc[i], f"allowed values: {', '.join(map(str, allowed))}")
-    return numbers.where(~blank, default)
+    bad = problems.add(
+        ~blank & ~numbers.isin(allowed), name, given, f"allowed values: {', '.join(map(str, allowed))}"
+    )
+    return numbers.where(~blank & ~bad, default)
 
 
 def _categories(
     out: pd.DataFrame, registry: CategoryRegistry, origin: Origin
 ) -> tuple[pd.Series, list[_Tally]]:
     given = out["category"]
-    keys = given.map(registry.resolve, na_action="ignore").astype(object)
+    keys = _map_distinct(given, registry.resolve)
     codes = origin.file_codes()
     tallies = [_Tally() for _ in origin.paths]
     unknown = given.notna() & keys.isna()
@@ -640,18 +742,20 @@ def _categories(
     return keys.fillna(FALLBACK).astype("str"), tallies
 
 
-def _geometry(raw: pd.DataFrame, origin: Origin) -> gpd.GeoSeries:
+def _geometry(raw: pd.DataFrame, problems: _Problems) -> gpd.GeoSeries:
     geoms = np.full(len(raw), None, dtype=object)
     if "latitude" in raw.columns:
-        geoms = _points(raw, origin)
+        geoms = _points(raw, problems)
     if "geometry" in raw.columns:
-        given = raw["geometry"].to_numpy()
+        given = raw["geometry"].to_numpy(dtype=object)
         known = _valid_shapes(given)
-        for i, value in enumerate(given):
-            if known[i]:
-                geoms[i] = value  # checked all at once by _valid_shapes
+        geoms[known] = given[known]  # checked all at once by _valid_shapes
+        for i in np.flatnonzero(~known & ~pd.isna(given)).tolist():  # the others one by one
+            try:
+                shape = _shape(given[i], i, problems.origin)
+            except SchemaError as err:
+                problems.add_error(i, err)
                 continue
-            shape = _shape(value, i, origin)
             if shape is not None:
                 geoms[i] = shape
     series = gpd.GeoSeries(geoms, index=raw.index)
@@ -659,26 +763,32 @@ def _geometry(raw: pd.DataFrame, origin: Origin) -> gpd.GeoSeries:
     return series.where(~empty, None)
 
 
-def _points(raw: pd.DataFrame, origin: Origin) -> np.ndarray:
+def _points(raw: pd.DataFrame, problems: _Problems) -> np.ndarray:
     coords = {}
+    failed = np.zeros(len(raw), dtype=bool)
     for name in ("latitude", "longitude"):
         given = raw[name]
         blank = _is_blank(given)
         values = _numbers(given.where(~blank)).astype("float64")
-        if (i := _first(~blank & values.isna())) is not None:
-            raise origin.fail(i, name, given.iloc[i], "not a number; expected decimal degrees")
+        failed |= problems.add(~blank & values.isna(), name, given, "not a number; expected decimal degrees")
         coords[name] = (values, blank)
     (lat, lat_blank), (lon, lon_blank) = coords["latitude"], coords["longitude"]
-    if (i := _first(lat_blank != lon_blank)) is not None:
-        field = "latitude" if lat_blank.iloc[i] else "longitude"
-        raise origin.fail(i, field, None, "is empty while the other coordinate is given")
+    one = (lat_blank != lon_blank).to_numpy()
+    problems.add(one & lat_blank.to_numpy(), "latitude", None, "is empty while the other coordinate is given")
+    problems.add(
+        one & lon_blank.to_numpy(), "longitude", None, "is empty while the other coordinate is given"
+    )
+    failed |= one
     for name, values, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
-        if (i := _first(values.abs() > limit)) is not None:
+
+        def reason(i: int, name: str = name, limit: int = limit) -> str:
             hint = ""
             if name == "latitude" and abs(lon.iloc[i]) <= 90:
                 hint = f" (latitude and longitude may be swapped: longitude is {lon.iloc[i]})"
-            raise origin.fail(i, name, _plain(raw[name].iloc[i]), f"outside -{limit}..{limit}{hint}")
-    present = ~lat_blank
+            return f"outside -{limit}..{limit}{hint}"
+
+        failed |= problems.add(values.abs() > limit, name, raw[name], reason)
+    present = ~lat_blank & ~failed
     geoms = np.full(len(raw), None, dtype=object)
     geoms[present.to_numpy()] = _shared_points(lon[present].to_numpy(float), lat[present].to_numpy(float))
     return geoms
@@ -703,7 +813,7 @@ def _valid_shapes(values: np.ndarray) -> np.ndarray:
     Vectorised, for frames built in Python (extracted events); everything else goes through
     :func:`_shape`, one by one, which also says what is wrong.
     """
-    is_geom = np.fromiter((isinstance(v, BaseGeometry) for v in values), dtype=bool, count=len(values))
+    is_geom = shapely.is_geometry(values)
     ok = np.zeros(len(values), dtype=bool)
     if not is_geom.any():
         return ok
@@ -803,16 +913,30 @@ def _shape(value: object, index: int, origin: Origin) -> BaseGeometry | None:
     return shape
 
 
-def _countries(given: pd.Series, origin: Origin) -> pd.Series:
-    codes = given.map(iso_a2, na_action="ignore")
-    if (i := _first(given.notna() & codes.isna())) is not None:
-        raise origin.fail(
-            i, "country", given.iloc[i], "unknown country; give an ISO 3166-1 code (SY, SYR) or English name"
-        )
+def _countries(given: pd.Series, problems: _Problems) -> pd.Series:
+    codes = _map_distinct(given, iso_a2)
+    problems.add(
+        given.notna() & codes.isna(),
+        "country",
+        given,
+        "unknown country; give an ISO 3166-1 code (SY, SYR) or English name",
+    )
     return codes.astype("str")
 
 
-def _check_swapped(geometry: gpd.GeoSeries, country: pd.Series, origin: Origin) -> None:
+def _map_distinct(values: pd.Series, func: Callable[[str], str | None]) -> pd.Series:
+    """``func`` of each cell of a text column, called once per distinct text; missing stays None.
+
+    A column of 1,000,000 categories or countries holds a few dozen distinct texts.
+    """
+    codes, uniques = pd.factorize(values)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [func(value) for value in uniques]
+    mapped[-1] = None
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _check_swapped(geometry: gpd.GeoSeries, country: pd.Series, problems: _Problems) -> None:
     points = (geometry.notna() & (geometry.geom_type == "Point") & country.notna()).to_numpy()
     rows = np.flatnonzero(points)
     if not len(rows):
@@ -820,39 +944,39 @@ def _check_swapped(geometry: gpd.GeoSeries, country: pd.Series, origin: Origin) 
     xy = shapely.get_coordinates(geometry.to_numpy()[rows])
     x, y = xy[:, 0], xy[:, 1]
     codes = country.to_numpy()[rows]
+    where = np.zeros(len(geometry), dtype=np.intp)  # row -> position among the points checked
+    where[rows] = np.arange(len(rows))
     # Per country, not per row: a file has few countries and many events.
-    first: tuple[int, Any] | None = None
     for code in pd.unique(codes):
         known = country_by_code(code)
         if known is None:
             continue
         inside = (known.south <= y) & (y <= known.north) & (known.west <= x) & (x <= known.east)
         swapped = (known.south <= x) & (x <= known.north) & (known.west <= y) & (y <= known.east)
-        bad = np.flatnonzero((codes == code) & ~inside & swapped)
-        if len(bad) and (first is None or bad[0] < first[0]):
-            first = (int(bad[0]), known)
-    if first is not None:
-        k, known = first
-        raise origin.fail(
-            int(rows[k]),
-            "latitude",
-            float(y[k]),
-            f"latitude {y[k]} / longitude {x[k]} lies outside "
-            f"{known.name} ({known.iso_a2}), but swapped it lies inside: "
-            "latitude and longitude look swapped",
-        )
+        bad = np.zeros(len(geometry), dtype=bool)
+        bad[rows] = (codes == code) & ~inside & swapped
+
+        def reason(i: int, known: Any = known) -> str:
+            k = where[i]
+            return (
+                f"latitude {y[k]} / longitude {x[k]} lies outside "
+                f"{known.name} ({known.iso_a2}), but swapped it lies inside: "
+                "latitude and longitude look swapped"
+            )
+
+        problems.add(bad, "latitude", lambda i: float(y[where[i]]), reason)
 
 
-def _geo_precision(raw: pd.DataFrame, geometry: gpd.GeoSeries, origin: Origin) -> pd.Series:
+def _geo_precision(raw: pd.DataFrame, geometry: gpd.GeoSeries, problems: _Problems) -> pd.Series:
     kinds = geometry.geom_type
     default = pd.Series(pd.NA, index=raw.index, dtype="Int8")
     default[kinds == "Point"] = 1
     default[kinds.isin(["Polygon", "MultiPolygon"])] = 3
-    given = _small_int(raw, "geo_precision", (1, 2, 3, 4), origin, default=default)
+    given = _small_int(raw, "geo_precision", (1, 2, 3, 4), problems, default=default)
     return given.astype("Int8").where(geometry.notna(), pd.NA)
 
 
-def _fatalities(raw: pd.DataFrame, origin: Origin) -> pd.Series:
+def _fatalities(raw: pd.DataFrame, problems: _Problems) -> pd.Series:
     if "fatalities" not in raw.columns:
         return pd.Series(pd.NA, index=raw.index, dtype="Int64")
     given = raw["fatalities"]
@@ -862,9 +986,10 @@ def _fatalities(raw: pd.DataFrame, origin: Origin) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):  # JSON true/false is not a count
         values = pd.Series(pd.NA, index=values.index, dtype="Int64")
     bad = ~blank & (values.isna() | (values < 0) | (values % 1 != 0) | (values > MAX_COUNT))
-    if (i := _first(bad)) is not None:
-        raise origin.fail(i, "fatalities", given.iloc[i], f"expected a whole number from 0 to {MAX_COUNT}")
-    return values.astype("Int64")
+    bad = problems.add(
+        bad.fillna(True), "fatalities", given, f"expected a whole number from 0 to {MAX_COUNT}"
+    )
+    return values.where(~bad, pd.NA).astype("Int64")
 
 
 def _event_ids(

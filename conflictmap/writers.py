@@ -314,11 +314,24 @@ def _properties(events: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 
 
 def _json_values(series: pd.Series) -> list[Any]:
-    """Return a column as JSON-ready Python values: ISO dates, ints, None for missing."""
+    """Return a column as JSON-ready Python values: ISO dates, ints, None for missing.
+
+    Typed columns are converted whole (NumPy and pandas make the Python values); dates are
+    formatted once per distinct date. Only columns of Python objects are looked at value by value.
+    """
     if pd.api.types.is_datetime64_any_dtype(series):
-        return [format_date(v) for v in series]
-    if pd.api.types.is_bool_dtype(series):
-        return [bool(v) for v in series]
+        codes, uniques = pd.factorize(series)
+        texts = np.array([*(format_date(v) for v in uniques), None], dtype=object)
+        return texts[codes].tolist()  # code -1 (missing) takes the last
+    if pd.api.types.is_bool_dtype(series) and not series.hasnans:
+        return series.to_numpy(dtype=bool).tolist()
+    if (
+        pd.api.types.is_integer_dtype(series)
+        or pd.api.types.is_float_dtype(series)
+        or (pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series))
+    ):
+        # Python ints, floats and strs, None where missing (NaN included, as JSON has no NaN).
+        return series.astype(object).where(series.notna(), None).tolist()
     if pd.api.types.is_integer_dtype(series):
         return [None if pd.isna(v) else int(v) for v in series]
     return [None if _missing(v) else _plain(v) for v in series.astype(object)]
@@ -398,8 +411,15 @@ def _write_gpkg(events: gpd.GeoDataFrame, path: Path) -> None:
     )
 
 
+# Rows per Parquet row group: a reader filtering by place skips the groups whose bbox statistics
+# lie outside its area (events written in place order, as a partitioned dataset is, skip most).
+PARQUET_ROW_GROUP = 100_000
+
+
 def _write_parquet(events: gpd.GeoDataFrame, path: Path) -> None:
-    events.to_parquet(path, index=False)
+    # GeoParquet 1.1 covering bbox column: readers (ours, GDAL, DuckDB) filter by area on it
+    # without decoding a geometry.
+    events.to_parquet(path, index=False, write_covering_bbox=True, row_group_size=PARQUET_ROW_GROUP)
 
 
 _WRITERS: dict[str, Callable[[gpd.GeoDataFrame, Path], None]] = {

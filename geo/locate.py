@@ -21,7 +21,7 @@ from geo.geocoder import GeocoderChain, geometry_of
 from geo.regions import RegionRegistry, default_regions
 from geo.resolve import Resolution
 
-__all__ = ["LocateReport", "locate_events"]
+__all__ = ["LocateReport", "complete_admin_units", "locate_events"]
 
 
 @dataclass
@@ -56,6 +56,7 @@ def locate_events(
     chain: GeocoderChain | None = None,
     country: str | None = None,
     regions: RegionRegistry | None = None,
+    admin_units: bool = True,
 ) -> tuple[gpd.GeoDataFrame, LocateReport]:
     """Geocode unlocated events and fill in admin-1 units and countries.
 
@@ -70,6 +71,9 @@ def locate_events(
         unambiguous places when omitted.
     regions
         Region polygons; the shipped ones by default.
+    admin_units
+        Also fill in ``admin1`` and ``country`` from coordinates; an engine that filters by
+        region first does it afterwards, on the events kept (:func:`complete_admin_units`).
 
     Returns
     -------
@@ -86,8 +90,25 @@ def locate_events(
     todo = ~out["located"].to_numpy(dtype=bool) & out["location"].notna().to_numpy()
     if todo.any():
         _geocode(out, np.flatnonzero(todo), chain, country, regions, report)
-    report.completed = _complete_admin_units(out, regions)
+    if admin_units:
+        report.completed = _complete_admin_units(out, regions)
     return out, report
+
+
+def complete_admin_units(
+    events: gpd.GeoDataFrame, *, regions: RegionRegistry | None = None
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Fill in the empty ``admin1`` and ``country`` of located events from their coordinates.
+
+    Returns
+    -------
+    events : geopandas.GeoDataFrame
+        A copy (columns replaced, never changed in place).
+    completed : int
+        Events that gained what was missing.
+    """
+    out = events.copy(deep=False)
+    return out, _complete_admin_units(out, regions or default_regions())
 
 
 _SEP = "\x1f"  # joins name, country and admin-1 into one key; never part of a name

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import shutil
 import sys
@@ -35,10 +34,12 @@ import geopandas as gpd
 import pandas as pd
 
 from conflictmap.aggregate import Counts, combine_counts, count_events, finish_counts
-from conflictmap.categories import CategoryRegistry
+from conflictmap.categories import CategoryRegistry, default_registry
+from conflictmap.engines.pandas import execute
 from conflictmap.errors import ConfigurationError, InputError, MapperError
-from conflictmap.filters import filter_events
+from conflictmap.filters import check_period, resolve_categories
 from conflictmap.partition import output_directory, write_part
+from conflictmap.plan import Plan
 from conflictmap.schema import empty_events
 from geo.filters import SpatialFilter
 
@@ -66,36 +67,20 @@ class PartitionFilters:
     locate: bool = True
     country: str | None = None
 
+    def plan(self) -> Plan:
+        """Return the run's :class:`~conflictmap.plan.Plan` (dates, categories resolved and checked)."""
+        since, until = check_period(since=self.since, until=self.until)
+        keys = (
+            resolve_categories(list(self.categories), registry=self.registry or default_registry())
+            if self.categories
+            else None
+        )
+        categories = frozenset(keys) if keys is not None else None
+        return Plan(since, until, categories, self.spatial or SpatialFilter())
+
     def search_box(self) -> tuple[float, float, float, float] | None:
         """Return a box holding everything the spatial filters can keep, for the bbox read; None: all."""
-        spatial = self.spatial
-        if spatial is None or not spatial.active:
-            return None
-        if spatial.regions:
-            boxes = [r.bbox for r in spatial.regions]
-            return (
-                min(b[0] for b in boxes),
-                min(b[1] for b in boxes),
-                max(b[2] for b in boxes),
-                max(b[3] for b in boxes),
-            )
-        if spatial.bbox is not None:
-            west, south, east, north = spatial.bbox
-            return spatial.bbox if west <= east else None  # across the antimeridian: read all
-        if spatial.within is not None:
-            return tuple(spatial.within.bounds)  # type: ignore[return-value]
-        if spatial.near is not None and spatial.km is not None:
-            lat, lon, _ = spatial.near
-            # A degree of latitude is at least 110.5 km; pad by 1% and 0.01° for rounding.
-            dlat = spatial.km / 110.5 * 1.01 + 0.01
-            south, north = lat - dlat, lat + dlat
-            if south <= -89 or north >= 89:
-                return None
-            dlon = dlat / math.cos(math.radians(max(abs(south), abs(north))))
-            if lon - dlon < -180 or lon + dlon > 180:
-                return None
-            return (lon - dlon, south, lon + dlon, north)
-        return None
+        return self.plan().bounds()
 
 
 @dataclass
@@ -161,9 +146,9 @@ def read_partition(
 def _filter_partition(gdf: gpd.GeoDataFrame, filters: PartitionFilters) -> tuple[gpd.GeoDataFrame, Counter]:
     """Locate and filter the events of one partition as the in-memory pipeline does.
 
-    The one place the Dask engine applies filters: the public filter API today
-    (:func:`conflictmap.filter_events`, :meth:`geo.filters.SpatialFilter.mask`); the plan
-    object of ``conflictmap.plan`` replaces this body.
+    The same engine as in memory (:func:`conflictmap.engines.pandas.execute`) executes the
+    run's plan on the partition: time and category first, then locating what is left, the
+    spatial filters, and admin-1 units for the events kept.
 
     Returns
     -------
@@ -171,22 +156,9 @@ def _filter_partition(gdf: gpd.GeoDataFrame, filters: PartitionFilters) -> tuple
     geocoded : collections.Counter
         Events located from place names, by source.
     """
-    geocoded: Counter[str] = Counter()
-    if filters.locate and len(gdf):
-        from geo.locate import locate_events
-
-        gdf, report = locate_events(gdf, country=filters.country)
-        geocoded = report.geocoded
-    kept = filter_events(
-        gdf,
-        since=filters.since,
-        until=filters.until,
-        categories=filters.categories or None,
-        registry=filters.registry,
-    )
-    if filters.spatial is not None and filters.spatial.active:
-        kept = kept[filters.spatial.mask(kept)]
-    return kept, geocoded
+    done = execute(filters.plan(), gdf, locate=filters.locate and len(gdf) > 0, country=filters.country)
+    geocoded: Counter[str] = done.report.geocoded if done.report is not None else Counter()
+    return done.events, geocoded
 
 
 def _filter_task(path: str, filters: PartitionFilters, out: str | None) -> PartSummary:

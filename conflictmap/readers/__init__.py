@@ -29,7 +29,7 @@ from conflictmap.errors import (
 )
 from conflictmap.readers._text import check_readable, check_text, csv_records, read_text, text_lines
 from conflictmap.readers.acled import ACLED_MARKERS, read_acled
-from conflictmap.readers.spatial import geojson_records, read_gpkg_events, read_parquet_events
+from conflictmap.readers.spatial import Bounds, geojson_records, read_gpkg_events, read_parquet_events
 from conflictmap.readers.tabular import (
     json_records,
     parse_json,
@@ -68,6 +68,8 @@ def read_events(
     format: str | None = None,
     encoding: str = "utf-8",
     registry: CategoryRegistry | None = None,
+    bounds: Bounds | None = None,
+    on_skipped: Callable[[Path, int], None] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one events file.
 
@@ -82,6 +84,13 @@ def read_events(
         Text encoding of text formats; a UTF-8 byte-order mark is always accepted.
     registry
         Category registry; the shipped one by default.
+    bounds
+        ``(west, south, east, north)``: the reader may leave out events whose bounding box lies
+        outside it (a GeoParquet file with a covering bbox column: row groups that cannot match
+        are not read, and the rows left out are not validated). Events without a geometry are
+        always read (a place name may locate them inside). See :meth:`conflictmap.plan.Plan.bounds`.
+    on_skipped
+        Called with the path and the number of events left out by ``bounds``, when any were.
 
     Returns
     -------
@@ -98,7 +107,9 @@ def read_events(
     path = Path(path)
     registry = registry or default_registry()
     try:
-        return _read(path, format=format, encoding=encoding, registry=registry)
+        return _read(
+            path, format=format, encoding=encoding, registry=registry, bounds=bounds, on_skipped=on_skipped
+        )
     except RecursionError as err:  # data nested deeper than the stack, in any format
         raise _too_deep(path) from err
 
@@ -107,7 +118,15 @@ def _too_deep(path: Path | str) -> InputError:
     return InputError(f"{path}: values nested too deeply (lists or mappings inside each other) to read")
 
 
-def _read(path: Path, *, format: str | None, encoding: str, registry: CategoryRegistry) -> gpd.GeoDataFrame:
+def _read(
+    path: Path,
+    *,
+    format: str | None,
+    encoding: str,
+    registry: CategoryRegistry,
+    bounds: Bounds | None = None,
+    on_skipped: Callable[[Path, int], None] | None = None,
+) -> gpd.GeoDataFrame:
     fmt = _format_of(path, format)
     check_readable(path)
     if fmt == "csv" and path.suffix.lower() == ".txt" and format is None:
@@ -117,7 +136,10 @@ def _read(path: Path, *, format: str | None, encoding: str, registry: CategoryRe
     if fmt == "gpkg":
         return read_gpkg_events(path, registry=registry)
     if fmt == "parquet":
-        return read_parquet_events(path, registry=registry)
+        events, skipped = read_parquet_events(path, registry=registry, bounds=bounds)
+        if skipped and on_skipped is not None:
+            on_skipped(path, skipped)
+        return events
     if fmt == "csv":
         check_text(path, encoding=encoding)
         with contextlib.closing(text_lines(path, encoding=encoding)) as lines:
@@ -157,6 +179,8 @@ def read_many(
     encoding: str = "utf-8",
     registry: CategoryRegistry | None = None,
     on_file: Callable[[Path, int], None] | None = None,
+    bounds: Bounds | None = None,
+    on_skipped: Callable[[Path, int], None] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read several files, of mixed formats, into one collection.
 
@@ -175,11 +199,20 @@ def read_many(
         As for :func:`read_events`; ``format`` applies to every file.
     on_file
         Called after each file with its path and number of events (progress reporting).
+    bounds, on_skipped
+        As for :func:`read_events`.
     """
     paths = [Path(p) for p in paths]
     registry = registry or default_registry()
     if len(paths) == 1:
-        events = read_events(paths[0], format=format, encoding=encoding, registry=registry)
+        events = read_events(
+            paths[0],
+            format=format,
+            encoding=encoding,
+            registry=registry,
+            bounds=bounds,
+            on_skipped=on_skipped,
+        )
         if on_file:
             on_file(paths[0], len(events))
         return events
@@ -206,7 +239,16 @@ def read_many(
             raise
         if small is None:
             check_batch()
-            frames.append(read_events(path, format=format, encoding=encoding, registry=registry))
+            frames.append(
+                read_events(
+                    path,
+                    format=format,
+                    encoding=encoding,
+                    registry=registry,
+                    bounds=bounds,
+                    on_skipped=on_skipped,
+                )
+            )
             count = len(frames[-1])
         else:
             batch.append(small)

@@ -15,7 +15,7 @@ import yaml
 
 from conflictmap._yaml import YAMLAliasError, compose_yaml
 from conflictmap.categories import CategoryRegistry
-from conflictmap.errors import InputError, SchemaError
+from conflictmap.errors import InputError, RecordErrors, SchemaError
 from conflictmap.readers._json import parse_json
 from conflictmap.readers._text import LineLabels, csv_blocks, shorten
 from conflictmap.validate import (
@@ -54,8 +54,8 @@ def read_csv_events(
     reads a big file without holding its text).
 
     The rows are checked ``block_rows`` at a time, with the events and the error of checking
-    them all at once: the text's own errors first, wherever they are; then, of the first error
-    of each block, the one that checking all rows at once meets first (re-checked together).
+    them all at once: the text's own errors first, wherever they are; then the problems of
+    every block, in order (see :func:`_all_errors`).
     """
     header, blocks = csv_blocks(text, path=path, size=block_rows)
     if len(set(column_names(header))) != len(header):
@@ -63,23 +63,22 @@ def read_csv_events(
         # normalize_columns once for the whole file: such a file is checked in one block.
         blocks = iter([_one_block(blocks)])
     checked: list[Checked] = []
-    failed: list[tuple[list[str], str | None, SchemaError]] = []  # each block's first bad row
+    failed: list[SchemaError] = []  # each failed block's error
     for rows, lines in blocks:  # reading on after an error: an error of the text comes first
-        if len(set(header)) != len(header) or (failed and failed[-1][1] is None):
+        if len(set(header)) != len(header) or (failed and failed[-1].row is None):
             continue  # repeated or missing columns: reported once the text is read
         labels = LineLabels(lines)
         try:
             block = _checked_block(rows, header, Origin(str(path), labels), registry, continues=bool(checked))
         except SchemaError as err:
-            row = rows[labels.position(err.row)] if err.row else []
-            failed.append((row, err.row, err.with_traceback(None)))  # its frames hold the block
+            failed.append(err.with_traceback(None))  # its frames hold the block
             checked.clear()
         else:
             if not failed:
                 checked.append(block)
         del rows  # before the next block is read
     if failed:
-        raise _first_error(failed, header=header, path=path, registry=registry)
+        raise _all_errors(failed)
     return finish_events(checked)
 
 
@@ -99,24 +98,21 @@ def _checked_block(
     return check_records(raw, origin=origin, registry=registry, continues=continues)
 
 
-def _first_error(
-    failed: list[tuple[list[str], str | None, SchemaError]],
-    *,
-    header: list[str],
-    path: Path,
-    registry: CategoryRegistry,
-) -> SchemaError:
-    """Of the first error of each block, the one checking all the rows at once raises."""
-    if len(failed) == 1 or failed[0][1] is None:
-        return failed[0][2]
-    rows = [row for row, _, _ in failed]
-    try:
-        _checked_block(
-            rows, header, Origin(str(path), [str(label) for _, label, _ in failed]), registry, continues=False
-        )
-    except SchemaError as err:
-        return err
-    return failed[0][2]  # not reached: each of these rows fails alone
+def _all_errors(failed: list[SchemaError]) -> SchemaError:
+    """Return the error checking all the rows at once raises: the problems of every block, in order.
+
+    A block's error that names no row is about the file (its columns), and the first block meets
+    it first.
+    """
+    if len(failed) == 1 or failed[0].row is None:
+        return failed[0]
+    problems: list[SchemaError] = []
+    total = 0
+    for err in failed:
+        listed = err.problems if isinstance(err, RecordErrors) else [err]
+        problems += listed
+        total += err.total if isinstance(err, RecordErrors) else 1
+    return RecordErrors(problems, total=total)
 
 
 def read_yaml_events(text: str, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:

@@ -101,9 +101,7 @@ def test_filter_engine_dask_keeps_what_the_memory_filter_keeps(
     filters = PartitionFilters(since=since, categories=categories, spatial=built)
     summaries, _ = filter_dataset(dataset_files([dataset]), tmp_path / "out", filters=filters, client=client)
     kept = pd.concat([read_events(f) for f in dataset_files([tmp_path / "out"])], ignore_index=True)
-    expected, _ = load_events(
-        [_one_file(events, tmp_path)], since=since, categories=categories, spatial=built
-    )
+    expected, _ = load_events([_one_file(events, tmp_path)], plan=filters.plan())
     assert _ids(kept) == _ids(expected)
     assert sum(s.kept for s in summaries) == len(expected)
     assert sum(s.rows for s in summaries) == len(events)
