@@ -16,7 +16,8 @@ import click
 
 from conflictmap import __version__
 from conflictmap._extract_cli import extract_command
-from conflictmap._options import filter_options, inputs_arg, locate_options, region_options
+from conflictmap._options import filter_options, locate_options, region_options
+from conflictmap._store_cli import incidents_opt, ingest_command, store_group, store_opt
 from conflictmap.categories import CategoryRegistry, load_registry
 from conflictmap.errors import ConfigurationError, MapperError
 from conflictmap.filters import check_period, resolve_categories
@@ -31,6 +32,15 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 LabelledPaths = Sequence[tuple[str, str | Path | None]]  # ("-o", path), ("input", path), ...
+# INPUT files, or none with --store (checked in _run).
+inputs_arg = click.argument("inputs", nargs=-1, type=click.Path(dir_okay=True, path_type=str))
+
+
+def _store_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Attach --store, --incidents and --incident-rule to a command that reads events."""
+    from conflictmap._store_cli import rule_opt
+
+    return store_opt(incidents_opt(rule_opt(func)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,6 +86,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     help="One marker per event, or symbols on a canvas (fast at 100,000 events); "
     "auto: markers up to 1,000 events.",
 )
+@_store_options
 @filter_options
 @region_options
 @locate_options
@@ -175,6 +186,7 @@ def _write_work(output: str, output_format: str | None) -> Callable[..., RunSumm
 @cli.command("export")
 @inputs_arg
 @_output_options
+@_store_options
 @filter_options
 @region_options
 @locate_options
@@ -189,6 +201,7 @@ def export_command(
 @cli.command("filter")
 @inputs_arg
 @_output_options
+@_store_options
 @filter_options
 @region_options
 @locate_options
@@ -263,6 +276,8 @@ def categories_command(category_files: tuple[str, ...]) -> None:
 
 
 cli.add_command(extract_command)
+cli.add_command(ingest_command)
+cli.add_command(store_group)
 
 
 def _run(
@@ -284,6 +299,9 @@ def _run(
     quiet = obj["quiet"] or opts.pop("command_quiet")
     with _collected_warnings() as caught:
         try:
+            store, incidents = opts.get("store"), opts.get("incidents")
+            if bool(inputs) == (store is not None):
+                raise ConfigurationError("give INPUT files or --store URL (one of them)")
             check_outputs(outputs, _files_read(inputs, opts))
             check_period(since=opts["since"], until=opts["until"])
             spatial = _geocode_cli.spatial_from_options(opts)
@@ -297,6 +315,8 @@ def _run(
             ):
 
                 def summary_events() -> Any:
+                    if store is not None or incidents:
+                        return _store_or_incidents(inputs, opts, registry=registry, spatial=spatial, chain=chain)
                     return load_events(
                         inputs,
                         since=opts["since"],
@@ -321,6 +341,34 @@ def _run(
     if not quiet:
         for line in summary.lines(registry):
             click.echo(line, err=True)
+
+
+def _store_or_incidents(
+    inputs: tuple[str, ...], opts: dict[str, Any], *, registry: CategoryRegistry, spatial: SpatialFilter, chain: Any
+) -> Any:
+    """The events of --store (filters pushed down), as incidents with --incidents."""
+    from conflictmap._store_cli import incident_rows, load_from_store
+
+    incident_ids = None
+    if opts.get("store") is not None:
+        events, summary, incident_ids = load_from_store(opts, registry=registry, spatial=spatial)
+    else:
+        events, summary = load_events(
+            inputs,
+            since=opts["since"],
+            until=opts["until"],
+            categories=opts["categories"],
+            format=opts["input_format"],
+            encoding=opts["encoding"],
+            registry=registry,
+            locate=not opts["no_geocode"],
+            chain=chain,
+            country=opts["country"],
+            spatial=spatial,
+        )
+    if opts.get("incidents"):
+        events = incident_rows(events, incident_ids, registry=registry, rule_file=opts.get("incident_rule"))
+    return events, summary
 
 
 def _files_read(inputs: Sequence[str], opts: dict[str, Any]) -> LabelledPaths:
