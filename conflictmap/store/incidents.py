@@ -120,15 +120,16 @@ def link_reports(
     pairs = candidate_pairs(reports, rule=rule, is_new=is_new)
     components = _components(n, pairs)
     given = reports["incident_id"].to_numpy(dtype=object)
-    out = np.empty(n, dtype=object)
+    # A fresh incident per component, named by this run's prefix and the component's root row.
+    out = np.char.add(f"inc-{uuid.uuid4().hex[:12]}-", components.astype(str)).astype(object)
     merged: dict[str, str] = {}
-    order = np.argsort(components, kind="stable")
-    bounds = np.flatnonzero(np.diff(components[order])) + 1
-    for members in np.split(order, bounds):
-        known = sorted({g for g in given[members] if isinstance(g, str)})
-        chosen = known[0] if known else f"inc-{uuid.uuid4().hex[:20]}"
-        merged.update({old: chosen for old in known[1:]})
-        out[members] = chosen
+    known = np.flatnonzero(pd.notna(given))
+    if len(known):  # components with stored reports keep (the smallest of) their incident ids
+        frame = pd.DataFrame({"component": components[known], "incident": given[known]})
+        for component, ids in frame.groupby("component")["incident"]:
+            names = sorted(set(ids))
+            merged.update({old: names[0] for old in names[1:]})
+            out[components == component] = names[0]
     return pd.Series(out, index=reports.index, dtype=object), merged
 
 
@@ -270,20 +271,22 @@ def _actor_words(reports: pd.DataFrame, ignore: frozenset[str]) -> list[frozense
 
 
 def _components(n: int, pairs: np.ndarray) -> np.ndarray:
-    """Connected components of the graph of ``pairs`` (union-find with path halving)."""
-    parent = np.arange(n)
+    """Connected components of the graph of ``pairs``: each row's smallest connected row.
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in pairs.tolist():
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return np.array([find(i) for i in range(n)]) if len(pairs) else parent
+    Label propagation over the edges (numpy), as many rounds as the longest chain of links.
+    """
+    labels = np.arange(n)
+    if not len(pairs):
+        return labels
+    a, b = pairs[:, 0], pairs[:, 1]
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        before = labels.copy()
+        np.minimum.at(labels, a, low)
+        np.minimum.at(labels, b, low)
+        labels = labels[labels]  # jump to the label's label
+        if np.array_equal(labels, before):
+            return labels
 
 
 def collapse_incidents(events: gpd.GeoDataFrame, incident_ids: Iterable[str]) -> gpd.GeoDataFrame:
