@@ -21,19 +21,32 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conflictmap import default_registry, read_events  # noqa: E402
-from conflictmap.store.incidents import IncidentRule, candidate_pairs, load_rule  # noqa: E402
-from conflictmap.store.rows import encode_rows  # noqa: E402
+from conflictmap import default_registry, read_events
+from conflictmap.store.incidents import IncidentRule, candidate_pairs, load_rule
+from conflictmap.store.rows import encode_rows
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "events"
-FILES = {"ACLED": "acled_middle_east_2020-04-27_2020-05-09.csv", "UCDP": "ucdp_ged231_sample_uncertainUCDP.csv"}
+FILES = {
+    "ACLED": "acled_middle_east_2020-04-27_2020-05-09.csv",
+    "UCDP": "ucdp_ged231_sample_uncertainUCDP.csv",
+}
 PAIRS = Path(__file__).with_name("incident_pairs.csv")
 
 
 def reports_of(path: Path, rule: IncidentRule) -> pd.DataFrame:
     events = read_events(path)
     rows = encode_rows(events, registry=default_registry(), km=rule.max_km, days=rule.max_days_apart)
-    cols = ["event_id", "event_date", "date_end", "layer", "geo_precision", "country", "admin1", "actor1", "actor2"]
+    cols = [
+        "event_id",
+        "event_date",
+        "date_end",
+        "layer",
+        "geo_precision",
+        "country",
+        "admin1",
+        "actor1",
+        "actor2",
+    ]
     reports = rows[cols].copy()
     reports["incident_id"] = None
     reports["geometry"] = np.asarray(events.geometry.array, dtype=object)
@@ -60,21 +73,27 @@ def main() -> None:
         reports = reports_of(SHARED / file, rule)
         labelled += [(a, b, name, "distinct") for a, b in sorted(pairs_of(reports, loose))]
     if args.write_pairs:
-        pd.DataFrame(labelled, columns=["event_id_a", "event_id_b", "dataset", "label"]).to_csv(PAIRS, index=False)
+        pd.DataFrame(labelled, columns=["event_id_a", "event_id_b", "dataset", "label"]).to_csv(
+            PAIRS, index=False
+        )
     table = pd.read_csv(PAIRS)
     print(f"{len(table)} labelled pairs ({table['label'].value_counts().to_dict()})")
     for name, file in FILES.items():
         reports = reports_of(SHARED / file, rule)
         subset = table[table["dataset"] == name]
-        labels = {(a, b): lab for a, b, lab in subset[["event_id_a", "event_id_b", "label"]].itertuples(index=False)}
+        labels = {
+            (a, b): lab for a, b, lab in subset[["event_id_a", "event_id_b", "label"]].itertuples(index=False)
+        }
         for title, which in (("shipped rule", rule), ("point-level part only", points_only)):
             linked = pairs_of(reports, which)
             judged = [labels[p] for p in linked if p in labels]
             same = judged.count("same")
             precision = same / len(judged) if judged else float("nan")
             print(
-                f"{name} ({len(reports)} rows, {len(subset)} labelled pairs), {title}: links {len(linked)} pairs, "
-                f"{len(judged)} labelled: {same} same incident, {len(judged) - same} distinct; precision {precision:.2f}"
+                f"{name} ({len(reports)} rows, {len(subset)} labelled pairs), {title}: "
+                f"links {len(linked)} pairs, "
+                f"{len(judged)} labelled: {same} same incident, {len(judged) - same} distinct; "
+                f"precision {precision:.2f}"
             )
 
 

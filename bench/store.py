@@ -24,10 +24,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conflictmap import read_events  # noqa: E402
-from conflictmap.store import ingest_files, open_store, store_query  # noqa: E402
-from conflictmap.store.cluster import throwaway_cluster  # noqa: E402
-from geo.filters import SpatialFilter  # noqa: E402
+from conflictmap import read_events
+from conflictmap.store import ingest_files, open_store, store_query
+from conflictmap.store.cluster import throwaway_cluster
+from geo.filters import SpatialFilter
 
 CATEGORIES = ["clashes", "shelling", "airstrike", "unrest", "other"]
 
@@ -80,7 +80,9 @@ def bench_ingest(url_base: str, csv: Path, n: int) -> None:
     ours = time.perf_counter() - t0
     store.close()
     print(f"1. {n:,} events: GeoDataFrame.to_postgis {baseline:.1f} s ({n / baseline:,.0f} rows/s)")
-    print(f"   conflictmap ingest (read, validate, locate, link, write) {ours:.1f} s ({n / ours:,.0f} rows/s)")
+    print(
+        f"   conflictmap ingest (read, validate, locate, link, write) {ours:.1f} s ({n / ours:,.0f} rows/s)"
+    )
     print(f"   ratio ingest / to_postgis: {ours / baseline:.2f} (bar: <= 1.00)")
 
 
@@ -94,14 +96,19 @@ def bench_region_query(url_base: str, csv: Path, n: int, size: int) -> None:
     # (in SQL: ingesting 4 more files would only repeat part 1).
     with psycopg.connect(url, autocommit=True) as conn:
         copies = size // n - 1
-        cols = [r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' AND column_name NOT IN "
-            "('fid', 'event_id', 'geom') ORDER BY ordinal_position"
-        )]
+        cols = [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
+                "AND column_name NOT IN "
+                "('fid', 'event_id', 'geom') ORDER BY ordinal_position"
+            )
+        ]
         for k in range(1, copies + 1):
             conn.execute(
                 f"INSERT INTO events (event_id, {', '.join(cols)}, geom) SELECT event_id || '-copy{k}', "
-                f"{', '.join(cols)}, ST_Translate(geom, 0, {k * 0.001}) FROM events WHERE event_id NOT LIKE '%-copy%'"
+                f"{', '.join(cols)}, ST_Translate(geom, 0, {k * 0.001}) "
+                "FROM events WHERE event_id NOT LIKE '%-copy%'"
             )
         conn.execute("VACUUM ANALYZE events")
         total = conn.execute("SELECT count(*) FROM events").fetchone()[0]
@@ -111,15 +118,27 @@ def bench_region_query(url_base: str, csv: Path, n: int, size: int) -> None:
     t0 = time.perf_counter()
     rows = store.select(query)
     took = time.perf_counter() - t0
-    print(f"2. region query on a store of {total:,} events: {len(rows):,} rows ({len(rows) / total:.2%}) in {took:.2f} s "
-          f"(bar: < 1 s); plan:")
+    print(
+        f"2. region query on a store of {total:,} events: {len(rows):,} rows "
+        f"({len(rows) / total:.2%}) in {took:.2f} s "
+        f"(bar: < 1 s); plan:"
+    )
     print("   " + store.explain(query).replace("\n", "\n   "))
     store.close()
 
 
 def bench_sigkill(url_base: str, csv: Path, n: int) -> None:
     url = fresh_db(url_base, "killed")
-    cmd = [sys.executable, "-c", "from conflictmap.cli import main; main()", "-q", "ingest", str(csv), "--store", url]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from conflictmap.cli import main; main()",
+        "-q",
+        "ingest",
+        str(csv),
+        "--store",
+        url,
+    ]
     open_store(url).migrate()
     proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     time.sleep(float(os.environ.get("BENCH_KILL_AFTER", "40")))
@@ -127,10 +146,15 @@ def bench_sigkill(url_base: str, csv: Path, n: int) -> None:
     proc.wait()
     store = open_store(url)
     after_kill = store.info().reports
-    subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    subprocess.run(
+        cmd, check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    )
     after_rerun = store.info().reports
     store.close()
-    print(f"3. SIGKILL during the ingest of {n:,} events: {after_kill:,} stored (0 or all); after a rerun {after_rerun:,}")
+    print(
+        f"3. SIGKILL during the ingest of {n:,} events: {after_kill:,} stored (0 or all); "
+        f"after a rerun {after_rerun:,}"
+    )
 
 
 def main() -> None:

@@ -40,7 +40,9 @@ rule_opt = click.option(
 
 @click.command("ingest")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
-@click.option("--store", required=True, metavar="URL", help="GeoPackage path or postgresql://USER@HOST:PORT/DB.")
+@click.option(
+    "--store", required=True, metavar="URL", help="GeoPackage path or postgresql://USER@HOST:PORT/DB."
+)
 @rule_opt
 @input_format_opt
 @encoding_opt
@@ -100,7 +102,9 @@ def store_group() -> None:
 
 
 @store_group.command("info")
-@click.option("--store", required=True, metavar="URL", help="GeoPackage path or postgresql://USER@HOST:PORT/DB.")
+@click.option(
+    "--store", required=True, metavar="URL", help="GeoPackage path or postgresql://USER@HOST:PORT/DB."
+)
 def info_command(store: str) -> None:
     """Print a store's schema version (migrating it forward) and its counts per source, category, month."""
     from conflictmap.store import open_store
@@ -137,7 +141,11 @@ def load_from_store(
     from conflictmap.store import open_store, read_store, store_query
 
     query = store_query(
-        since=opts["since"], until=opts["until"], categories=opts["categories"], spatial=spatial, registry=registry
+        since=opts["since"],
+        until=opts["until"],
+        categories=opts["categories"],
+        spatial=spatial,
+        registry=registry,
     )
     backend = open_store(opts["store"])
     try:
@@ -161,7 +169,11 @@ def load_from_store(
 
 
 def incident_rows(
-    events: gpd.GeoDataFrame, incident_ids: list[str] | None, *, registry: CategoryRegistry, rule_file: str | None
+    events: gpd.GeoDataFrame,
+    incident_ids: list[str] | None,
+    *,
+    registry: CategoryRegistry,
+    rule_file: str | None,
 ) -> gpd.GeoDataFrame:
     """One row per incident: from the store's links, or linking the events read from files now."""
     import numpy as np
@@ -172,7 +184,19 @@ def incident_rows(
     if incident_ids is None:
         rule = load_rule(rule_file)
         rows = encode_rows(events, registry=registry, km=rule.max_km, days=rule.max_days_apart)
-        reports = rows[["event_id", "event_date", "date_end", "layer", "geo_precision", "country", "admin1", "actor1", "actor2"]].copy()
+        reports = rows[
+            [
+                "event_id",
+                "event_date",
+                "date_end",
+                "layer",
+                "geo_precision",
+                "country",
+                "admin1",
+                "actor1",
+                "actor2",
+            ]
+        ].copy()
         reports["incident_id"] = None
         reports["geometry"] = np.asarray(events.geometry.array, dtype=object)
         linked, _ = link_reports(reports, rule=rule, is_new=np.ones(len(reports), dtype=bool))

@@ -316,7 +316,9 @@ def _run(
 
                 def summary_events() -> Any:
                     if store is not None or incidents:
-                        return _store_or_incidents(inputs, opts, registry=registry, spatial=spatial, chain=chain)
+                        return _store_or_incidents(
+                            inputs, opts, registry=registry, spatial=spatial, chain=chain
+                        )
                     return load_events(
                         inputs,
                         since=opts["since"],
@@ -344,9 +346,14 @@ def _run(
 
 
 def _store_or_incidents(
-    inputs: tuple[str, ...], opts: dict[str, Any], *, registry: CategoryRegistry, spatial: SpatialFilter, chain: Any
+    inputs: tuple[str, ...],
+    opts: dict[str, Any],
+    *,
+    registry: CategoryRegistry,
+    spatial: SpatialFilter,
+    chain: Any,
 ) -> Any:
-    """The events of --store (filters pushed down), as incidents with --incidents."""
+    """Return the events of --store (filters pushed down), as incidents with --incidents."""
     from conflictmap._store_cli import incident_rows, load_from_store
 
     incident_ids = None

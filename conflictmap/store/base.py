@@ -109,7 +109,7 @@ class StoreBackend(abc.ABC):
 
     @abc.abstractmethod
     def candidates(self, *, region_precision: int) -> pd.DataFrame:
-        """Stored reports (not staged) within the staged rows' search windows (indexed).
+        """Return the stored reports (not staged) within the staged rows' search windows (indexed).
 
         Columns :data:`CANDIDATE_COLUMNS` and ``geom`` (WKB).
         """
@@ -124,18 +124,18 @@ class StoreBackend(abc.ABC):
 
     @abc.abstractmethod
     def select(self, query: StoreQuery) -> pd.DataFrame:
-        """Stored reports passing the pushed-down filters, in ingest order.
+        """Return the stored reports passing the pushed-down filters, in ingest order.
 
         Columns of the model, ``extras``, ``incident_id`` and ``geom`` (WKB).
         """
 
     @abc.abstractmethod
     def info(self) -> StoreInfo:
-        """Counts per source file, source, category and month, and the schema version."""
+        """Return the counts per source file, source, category and month, and the schema version."""
 
 
 def or_boxes(boxes: Sequence[tuple[float, float, float, float]], test: str) -> tuple[str, list[float]]:
-    """SQL ``(test OR test ...)`` for alternative boxes, ``test`` with four ``%s`` (w, s, e, n)."""
+    """Return SQL ``(test OR test ...)`` for alternative boxes, ``test`` with four ``%s`` (w, s, e, n)."""
     clause = "(" + " OR ".join([test] * len(boxes)) + ")"
     return clause, [v for box in boxes for v in box]
 

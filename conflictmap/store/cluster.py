@@ -78,7 +78,18 @@ def throwaway_cluster(*, database: str = "conflictmap", folder: Path | None = No
     port = _free_port()
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
     subprocess.run(
-        [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(parent / "log"), "start"],
+        [
+            *run_as,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(parent / "log"),
+            "start",
+        ],
         check=True,
         capture_output=True,
     )

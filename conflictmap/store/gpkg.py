@@ -38,7 +38,10 @@ _TYPES = {
     "geo_precision": "INTEGER",
     "fatalities": "INTEGER",
     "located": "BOOLEAN",
-    **{name: "DOUBLE" for name in ("minx", "miny", "maxx", "maxy", "win_minx", "win_miny", "win_maxx", "win_maxy")},
+    **{
+        name: "DOUBLE"
+        for name in ("minx", "miny", "maxx", "maxy", "win_minx", "win_miny", "win_maxx", "win_maxy")
+    },
 }
 _COLUMNS_SQL = ", ".join(f"{name} {_TYPES.get(name, 'TEXT')}" for name in STORED)
 _MODEL = [name for name in STORED if name not in ("incident_id", "source_file", "ingested_at")]
@@ -76,24 +79,32 @@ MIGRATIONS: dict[int, list[str]] = {
         """INSERT INTO gpkg_geometry_columns VALUES ('events_history', 'geom', 'GEOMETRY', 4326, 0, 0)""",
     ],
 }
+_WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+    'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],'
+    'UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],'
+    'AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
 _GPKG_BASE = [
     "PRAGMA application_id = 1196444487",  # 'GPKG'
     "PRAGMA user_version = 10300",
     """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
        organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL,
        description TEXT)""",
-    """INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
+    f"""INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
        ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', NULL),
        ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', NULL),
-       ('WGS 84 geodetic', 4326, 'EPSG', 4326, 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]', NULL)""",
-    """CREATE TABLE IF NOT EXISTS gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
+       ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{_WGS84_WKT}', NULL)""",
+    """CREATE TABLE IF NOT EXISTS gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY,
+       data_type TEXT NOT NULL,
        identifier TEXT UNIQUE, description TEXT DEFAULT '',
        last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER)""",
     """CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
        geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
        CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name))""",
-    """CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
+    """CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT,
+       extension_name TEXT NOT NULL,
        definition TEXT NOT NULL, scope TEXT NOT NULL)""",
     "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
@@ -140,7 +151,7 @@ class GeoPackageStore(StoreBackend):
         return int(row[0]) if row else 0
 
     def schema_version(self) -> int:
-        """The schema version of the store (0: empty)."""
+        """Return the schema version of the store (0: empty)."""
         return self._version()
 
     def migrate(self, *, upto: int = SCHEMA_VERSION) -> tuple[int, int]:
@@ -201,7 +212,7 @@ class GeoPackageStore(StoreBackend):
         return [row[0] for row in self._conn.execute("SELECT event_id FROM staged ORDER BY ord")]
 
     def candidates(self, *, region_precision: int) -> pd.DataFrame:
-        """Stored reports in the staged rows' windows: the R-tree, then region matches."""
+        """Return the stored reports in the staged rows' windows: the R-tree, then region matches."""
         cols = ", ".join(f"e.{name}" for name in CANDIDATE_COLUMNS)
         dates = "e.event_date <= s.win_end AND coalesce(e.date_end, e.event_date) >= s.win_start"
         same_region = (
@@ -211,7 +222,8 @@ class GeoPackageStore(StoreBackend):
         sql = f"""
             SELECT {cols}, e.geom FROM events e WHERE e.fid IN (
               SELECT r.id FROM staged s JOIN rtree_events_geom r
-                ON r.minx <= s.win_maxx AND r.maxx >= s.win_minx AND r.miny <= s.win_maxy AND r.maxy >= s.win_miny
+                ON r.minx <= s.win_maxx AND r.maxx >= s.win_minx
+                AND r.miny <= s.win_maxy AND r.maxy >= s.win_miny
                 JOIN events e ON e.fid = r.id AND {dates}
               UNION
               SELECT e.fid FROM staged s JOIN events e ON e.geo_precision >= :p AND {same_region} AND {dates}
@@ -226,7 +238,9 @@ class GeoPackageStore(StoreBackend):
 
     def write(self, incidents: pd.DataFrame, *, source_file: str) -> tuple[int, int]:
         """Insert or replace the staged rows with their incident ids, and index them in the R-tree."""
-        self._conn.execute("CREATE TEMPORARY TABLE IF NOT EXISTS incident_map (event_id TEXT PRIMARY KEY, incident_id TEXT)")
+        self._conn.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS incident_map (event_id TEXT PRIMARY KEY, incident_id TEXT)"
+        )
         self._conn.execute("DELETE FROM incident_map")
         self._conn.executemany(
             "INSERT INTO incident_map VALUES (?, ?)",
@@ -258,11 +272,12 @@ class GeoPackageStore(StoreBackend):
     def relabel(self, merged: dict[str, str]) -> None:
         """Move the reports of merged incidents to the incident they joined."""
         self._conn.executemany(
-            "UPDATE events SET incident_id = ? WHERE incident_id = ?", [(new, old) for old, new in merged.items()]
+            "UPDATE events SET incident_id = ? WHERE incident_id = ?",
+            [(new, old) for old, new in merged.items()],
         )
 
     def select(self, query: StoreQuery) -> pd.DataFrame:
-        """Reports passing the filters: dates and categories in SQL, boxes through the R-tree."""
+        """Return the reports passing the filters: dates and categories in SQL, boxes through the R-tree."""
         parts, params = ["1"], []
         if query.lower is not None:
             parts.append("coalesce(date_end, event_date) >= ?")
@@ -285,7 +300,7 @@ class GeoPackageStore(StoreBackend):
         return frame
 
     def info(self) -> StoreInfo:
-        """Counts per source file, source, category and month."""
+        """Return the counts per source file, source, category and month."""
 
         def pairs(sql: str) -> list[tuple[str, int]]:
             return [(str(a), int(b)) for a, b in self._conn.execute(sql).fetchall()]
@@ -301,7 +316,8 @@ class GeoPackageStore(StoreBackend):
             history=one("SELECT count(*) FROM events_history"),
             by_source_file=pairs("SELECT source_file, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1"),
             by_source=pairs(
-                "SELECT coalesce(source, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"
+                "SELECT coalesce(source, '(none)'), count(*) FROM events "
+                "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"
             ),
             by_category=pairs("SELECT category, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1"),
             by_month=pairs("SELECT substr(event_date, 1, 7), count(*) FROM events GROUP BY 1 ORDER BY 1"),
@@ -309,7 +325,7 @@ class GeoPackageStore(StoreBackend):
 
 
 def _plain(records: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
-    """numpy scalars as Python values (sqlite3 binds only those)."""
+    """Numpy scalars as Python values (sqlite3 binds only those)."""
     for record in records:
         yield tuple(v.item() if isinstance(v, np.generic) else v for v in record)
 
@@ -327,7 +343,7 @@ def _decoded_dates(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _gpkg_blob(wkb: bytes | None) -> bytes | None:
-    """A GeoPackage geometry: the 'GP' header (SRS 4326, an envelope unless a point), then WKB."""
+    """Return a GeoPackage geometry: the 'GP' header (SRS 4326, an envelope unless a point), then WKB."""
     if wkb is None:
         return None
     wkb = bytes(wkb)
@@ -341,7 +357,7 @@ def _gpkg_blob(wkb: bytes | None) -> bytes | None:
 
 
 def _wkb(blob: bytes | None) -> bytes | None:
-    """The WKB of a GeoPackage geometry."""
+    """Return the WKB of a GeoPackage geometry."""
     if blob is None:
         return None
     flags = blob[3]

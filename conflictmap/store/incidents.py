@@ -72,7 +72,8 @@ def load_rule(path: str | Path | None = None) -> IncidentRule:
         raise ConfigurationError(f"{path}: an incident rule is a mapping of thresholds")
     unknown = set(doc) - _RULE_KEYS
     if unknown:
-        msg = f"{path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; allowed: {', '.join(sorted(_RULE_KEYS))}"
+        keys = ", ".join(sorted(map(str, unknown)))
+        msg = f"{path}: unknown key(s) {keys}; allowed: {', '.join(sorted(_RULE_KEYS))}"
         raise ConfigurationError(msg)
     values: dict[str, Any] = {}
     for key in ("max_km", "max_days_apart", "max_span_days"):
@@ -152,8 +153,13 @@ def candidate_pairs(reports: pd.DataFrame, *, rule: IncidentRule, is_new: np.nda
     is_point[present] = shapely.get_type_id(geoms[present]) == 0
     regional = present & short & ((precision >= rule.region_precision) | ~is_point)
     local = present & short & ~regional
-    found = [_grid_pairs(reports, geoms, start, local, is_new, rule), _region_pairs(reports, geoms, regional, local | regional, is_new, rule)]
-    pairs = np.concatenate([p for p in found if len(p)]) if any(len(p) for p in found) else np.empty((0, 2), int)
+    found = [
+        _grid_pairs(reports, geoms, start, local, is_new, rule),
+        _region_pairs(reports, geoms, regional, local | regional, is_new, rule),
+    ]
+    pairs = (
+        np.concatenate([p for p in found if len(p)]) if any(len(p) for p in found) else np.empty((0, 2), int)
+    )
     if not len(pairs):
         return pairs
     pairs = np.unique(np.sort(pairs, axis=1), axis=0)
@@ -173,7 +179,12 @@ def candidate_pairs(reports: pd.DataFrame, *, rule: IncidentRule, is_new: np.nda
 
 
 def _grid_pairs(
-    reports: pd.DataFrame, geoms: np.ndarray, day: np.ndarray, local: np.ndarray, is_new: np.ndarray, rule: IncidentRule
+    reports: pd.DataFrame,
+    geoms: np.ndarray,
+    day: np.ndarray,
+    local: np.ndarray,
+    is_new: np.ndarray,
+    rule: IncidentRule,
 ) -> np.ndarray:
     rows = np.flatnonzero(local)
     if not len(rows) or not is_new[rows].any():
@@ -271,7 +282,7 @@ def _actor_words(reports: pd.DataFrame, ignore: frozenset[str]) -> list[frozense
 
 
 def _components(n: int, pairs: np.ndarray) -> np.ndarray:
-    """Connected components of the graph of ``pairs``: each row's smallest connected row.
+    """Return the connected components of the graph of ``pairs``: each row's smallest connected row.
 
     Label propagation over the edges (numpy), as many rounds as the longest chain of links.
     """

@@ -58,7 +58,13 @@ def ingest_files(
     results = []
     for path in paths:
         events, _summary = load_events(
-            [path], format=format, encoding=encoding, registry=registry, locate=locate, chain=chain, country=country
+            [path],
+            format=format,
+            encoding=encoding,
+            registry=registry,
+            locate=locate,
+            chain=chain,
+            country=country,
         )
         result = ingest_events(events, store=store, registry=registry, rule=rule, source_file=str(path))
         results.append(result)
@@ -101,13 +107,25 @@ def ingest_events(
 
 
 def _reports(fresh: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
-    """New reports first, then the stored candidates, in the columns the rule reads."""
-    columns = ["event_id", "event_date", "date_end", "layer", "geo_precision", "country", "admin1", "actor1", "actor2"]
+    """Return the new reports first, then the stored candidates, in the columns the rule reads."""
+    columns = [
+        "event_id",
+        "event_date",
+        "date_end",
+        "layer",
+        "geo_precision",
+        "country",
+        "admin1",
+        "actor1",
+        "actor2",
+    ]
     new = fresh[columns].copy()
     new["incident_id"] = None
     new["geometry"] = shapely.from_wkb(np.asarray(fresh["geom"], dtype=object))
     old = stored[[*columns, "incident_id"]].copy()
-    old["geometry"] = shapely.from_wkb(np.asarray([None if g is None else bytes(g) for g in stored["geom"]], dtype=object))
+    old["geometry"] = shapely.from_wkb(
+        np.asarray([None if g is None else bytes(g) for g in stored["geom"]], dtype=object)
+    )
     for name in ("event_date", "date_end"):
         old[name] = pd.to_datetime(old[name]).astype("datetime64[us]")
         new[name] = new[name].astype("datetime64[us]")

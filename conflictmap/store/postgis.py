@@ -74,7 +74,7 @@ MIGRATIONS: dict[int, list[str]] = {
            FOR EACH ROW EXECUTE FUNCTION events_keep_old()""",
     ],
 }
-assert max(MIGRATIONS) == SCHEMA_VERSION  # noqa: S101  (a schema change adds a step)
+assert max(MIGRATIONS) == SCHEMA_VERSION
 
 
 class PostgisStore(StoreBackend):
@@ -98,7 +98,7 @@ class PostgisStore(StoreBackend):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """A transaction holding the writers' advisory lock."""
+        """Open a transaction holding the writers' advisory lock."""
         with self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
             self._in_tx = True
@@ -108,7 +108,9 @@ class PostgisStore(StoreBackend):
                 self._in_tx = False
 
     def _version(self) -> int:
-        self._conn.execute("CREATE TABLE IF NOT EXISTS store_meta (key text PRIMARY KEY, value text NOT NULL)")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS store_meta (key text PRIMARY KEY, value text NOT NULL)"
+        )
         row = self._conn.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
         return int(row[0]) if row else 0
 
@@ -135,7 +137,7 @@ class PostgisStore(StoreBackend):
         return found, now
 
     def schema_version(self) -> int:
-        """The schema version of the store (0: empty)."""
+        """Return the schema version of the store (0: empty)."""
         return self._version()
 
     def stage(self, rows: pd.DataFrame) -> None:
@@ -155,12 +157,13 @@ class PostgisStore(StoreBackend):
     def keep_changed(self) -> list[str]:
         """Drop staged rows already stored with the same content; return the ids of the rest."""
         self._conn.execute(
-            "DELETE FROM staged s USING events e WHERE e.event_id = s.event_id AND e.content_hash = s.content_hash"
+            "DELETE FROM staged s USING events e "
+            "WHERE e.event_id = s.event_id AND e.content_hash = s.content_hash"
         )
         return [row[0] for row in self._conn.execute("SELECT event_id FROM staged ORDER BY ord")]
 
     def candidates(self, *, region_precision: int) -> pd.DataFrame:
-        """Stored reports in the staged rows' windows: the GiST index, then region matches."""
+        """Return the stored reports in the staged rows' windows: the GiST index, then region matches."""
         cols = ", ".join(f"e.{name}" for name in CANDIDATE_COLUMNS)
         dates = "e.event_date <= s.win_end AND coalesce(e.date_end, e.event_date) >= s.win_start"
         fresh = "NOT EXISTS (SELECT 1 FROM staged x WHERE x.event_id = e.event_id)"
@@ -174,9 +177,11 @@ class PostgisStore(StoreBackend):
                 ON e.geom && ST_MakeEnvelope(s.win_minx, s.win_miny, s.win_maxx, s.win_maxy, 4326)
                AND {dates}
               UNION
-              SELECT e.fid FROM staged s JOIN events e ON e.geo_precision >= %(p)s AND {same_region} AND {dates}
+              SELECT e.fid FROM staged s JOIN events e
+                ON e.geo_precision >= %(p)s AND {same_region} AND {dates}
               UNION
-              SELECT e.fid FROM staged s JOIN events e ON s.geo_precision >= %(p)s AND {same_region} AND {dates}
+              SELECT e.fid FROM staged s JOIN events e
+                ON s.geo_precision >= %(p)s AND {same_region} AND {dates}
             ) AND {fresh}
         """
         rows = self._conn.execute(sql, {"p": region_precision}).fetchall()
@@ -185,11 +190,14 @@ class PostgisStore(StoreBackend):
     def write(self, incidents: pd.DataFrame, *, source_file: str) -> tuple[int, int]:
         """Insert or replace the staged rows (one statement), with their incident ids."""
         self._conn.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS incident_map (event_id text, incident_id text) ON COMMIT DROP"
+            "CREATE TEMPORARY TABLE IF NOT EXISTS incident_map (event_id text, incident_id text) "
+            "ON COMMIT DROP"
         )
         self._conn.execute("TRUNCATE incident_map")
         with self._conn.cursor().copy("COPY incident_map FROM STDIN (FORMAT csv)") as copy:
-            table = pa.Table.from_pandas(incidents[["event_id", "incident_id"]].astype(str), preserve_index=False)
+            table = pa.Table.from_pandas(
+                incidents[["event_id", "incident_id"]].astype(str), preserve_index=False
+            )
             copy.write(_arrow_csv(table))
         model = ", ".join(_MODEL)
         updates = ", ".join(f"{name} = excluded.{name}" for name in (*STORED, "geom") if name != "event_id")
@@ -212,7 +220,7 @@ class PostgisStore(StoreBackend):
             self._conn.execute("UPDATE events SET incident_id = %s WHERE incident_id = %s", (new, old))
 
     def select(self, query: StoreQuery) -> pd.DataFrame:
-        """Reports passing the filters: dates and categories in SQL, boxes through the GiST index."""
+        """Return the reports passing the filters: dates, categories in SQL, boxes by the GiST index."""
         where, params = where_clause(query)
         names = [*_MODEL_READ]
         sql = f"SELECT {', '.join(names)}, ST_AsBinary(geom) FROM events WHERE {where} ORDER BY fid"
@@ -220,13 +228,13 @@ class PostgisStore(StoreBackend):
         return pd.DataFrame(rows, columns=[*names, "geom"])
 
     def explain(self, query: StoreQuery) -> str:
-        """The query plan of :meth:`select` (EXPLAIN ANALYZE)."""
+        """Return the query plan of :meth:`select` (EXPLAIN ANALYZE)."""
         where, params = where_clause(query)
         sql = f"EXPLAIN ANALYZE SELECT fid FROM events WHERE {where} ORDER BY fid"
         return "\n".join(row[0] for row in self._conn.execute(sql, params))
 
     def info(self) -> StoreInfo:
-        """Counts per source file, source, category and month."""
+        """Return the counts per source file, source, category and month."""
         one = self._conn.execute
         months = "to_char(event_date, 'YYYY-MM')"
         return StoreInfo(
@@ -235,9 +243,14 @@ class PostgisStore(StoreBackend):
             reports=one("SELECT count(*) FROM events").fetchone()[0],
             incidents=one("SELECT count(DISTINCT incident_id) FROM events").fetchone()[0],
             history=one("SELECT count(*) FROM events_history").fetchone()[0],
-            by_source_file=_pairs(one("SELECT source_file, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1")),
+            by_source_file=_pairs(
+                one("SELECT source_file, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1")
+            ),
             by_source=_pairs(
-                one("SELECT coalesce(source, '(none)'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20")
+                one(
+                    "SELECT coalesce(source, '(none)'), count(*) FROM events "
+                    "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"
+                )
             ),
             by_category=_pairs(one("SELECT category, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1")),
             by_month=_pairs(one(f"SELECT {months}, count(*) FROM events GROUP BY 1 ORDER BY 1")),
@@ -248,7 +261,7 @@ _MODEL_READ = [*_MODEL[: _MODEL.index("layer")], "incident_id"]
 
 
 def where_clause(query: StoreQuery) -> tuple[str, list[object]]:
-    """The WHERE clause of a store query (PostgreSQL placeholders)."""
+    """Return the WHERE clause of a store query (PostgreSQL placeholders)."""
     parts, params = ["true"], []
     if query.lower is not None:
         parts.append("coalesce(date_end, event_date) >= %s")
@@ -271,14 +284,16 @@ def _pairs(cursor: object) -> list[tuple[str, int]]:
 
 
 def _csv(rows: pd.DataFrame, start: int) -> bytes:
-    """The rows as PostgreSQL CSV: strings quoted, missing values unquoted and empty (NULL)."""
+    """Return the rows as PostgreSQL CSV: strings quoted, missing values unquoted and empty (NULL)."""
     data = {"ord": np.arange(start, start + len(rows), dtype=np.int64)}
     for name in STAGED:
         column = rows[name]
         if name == "geom":
             data[name] = pa.array([b.hex() if b is not None else None for b in column], type=pa.string())
         elif name in ("event_date", "date_end", "win_start", "win_end"):
-            data[name] = pa.array(column.to_numpy("datetime64[us]"), type=pa.timestamp("us"), from_pandas=True)
+            data[name] = pa.array(
+                column.to_numpy("datetime64[us]"), type=pa.timestamp("us"), from_pandas=True
+            )
         else:
             data[name] = pa.array(column, from_pandas=True)
     return _arrow_csv(pa.table(data))

@@ -42,7 +42,11 @@ def store_query(
         if spatial.bbox is not None:
             west, south, east, north = spatial.bbox
             # A box across the antimeridian (west > east) is two boxes.
-            boxes.append(((west, south, east, north),) if west <= east else ((west, south, 180, north), (-180, south, east, north)))
+            boxes.append(
+                ((west, south, east, north),)
+                if west <= east
+                else ((west, south, 180, north), (-180, south, east, north))
+            )
         if spatial.near is not None and spatial.km is not None:
             lat, lon, _ = spatial.near
             dy = spatial.km / KM_PER_DEGREE * 1.01  # a margin over the spherical approximation

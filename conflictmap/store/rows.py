@@ -110,7 +110,7 @@ def _extras_json(events: gpd.GeoDataFrame, extras: Sequence[str]) -> pd.Series:
 
 
 def _hashes(rows: pd.DataFrame, wkb: np.ndarray) -> list[str]:
-    """A content hash per row: every model column, the extras and the geometry."""
+    """Return a content hash per row: every model column, the extras and the geometry."""
     parts = []
     for name in (*COLUMNS, "extras"):
         column = rows[name]

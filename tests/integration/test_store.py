@@ -79,7 +79,9 @@ def events_csv(path: Path, rows: list[tuple[str, str, str, float, float, str]]) 
 
 
 @pytest.mark.shared_data
-def test_shared_events_once_and_region_as_from_files(shared_events: Path, store_url: str, tmp_path: Path) -> None:
+def test_shared_events_once_and_region_as_from_files(
+    shared_events: Path, store_url: str, tmp_path: Path
+) -> None:
     acled, ucdp = str(shared_events / ACLED), str(shared_events / UCDP)
     cm("ingest", acled, ucdp, "--store", store_url)
     store = open_store(store_url)
@@ -121,7 +123,13 @@ def test_same_incident_from_two_sources(store_url: str, tmp_path: Path) -> None:
 
 
 def test_changed_row_replaces_and_history_keeps_old(store_url: str, tmp_path: Path) -> None:
-    first = events_csv(tmp_path / "v1.csv", [("x-1", "2025-03-09", "shelling", 33.1, 35.8, "A"), ("x-2", "2025-03-10", "clashes", 33.5, 36.2, "A")])
+    first = events_csv(
+        tmp_path / "v1.csv",
+        [
+            ("x-1", "2025-03-09", "shelling", 33.1, 35.8, "A"),
+            ("x-2", "2025-03-10", "clashes", 33.5, 36.2, "A"),
+        ],
+    )
     cm("ingest", str(first), "--store", store_url)
     second = events_csv(tmp_path / "v2.csv", [("x-1", "2025-03-09", "shelling", 33.1, 35.8, "A; B")])
     proc = cm("ingest", str(second), "--store", store_url, quiet=False)
@@ -142,7 +150,10 @@ def test_bad_row_exit_2_and_nothing_of_that_file(store_url: str, tmp_path: Path)
     good = events_csv(tmp_path / "good.csv", [("g-1", "2025-03-09", "shelling", 33.1, 35.8, "A")])
     bad = events_csv(
         tmp_path / "bad.csv",
-        [("b-1", "2025-03-09", "shelling", 33.1, 35.8, "A"), ("b-2", "2025-03-09", "shelling", 133.1, 35.8, "A")],
+        [
+            ("b-1", "2025-03-09", "shelling", 33.1, 35.8, "A"),
+            ("b-2", "2025-03-09", "shelling", 133.1, 35.8, "A"),
+        ],
     )
     proc = cm("ingest", str(good), str(bad), "--store", store_url, check=False)
     assert proc.returncode == 2
@@ -157,7 +168,16 @@ def test_concurrent_overlapping_ingests_store_union_once(store_url: str, tmp_pat
     cm("store", "info", "--store", store_url)  # create the schema first: both then race on rows only
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", "from conflictmap.cli import main; main()", "-q", "ingest", str(p), "--store", store_url],
+            [
+                sys.executable,
+                "-c",
+                "from conflictmap.cli import main; main()",
+                "-q",
+                "ingest",
+                str(p),
+                "--store",
+                store_url,
+            ],
             stderr=subprocess.PIPE,
             text=True,
         )
@@ -171,11 +191,30 @@ def test_concurrent_overlapping_ingests_store_union_once(store_url: str, tmp_pat
 
 def test_sigkill_mid_ingest_leaves_none_or_all(store_url: str, tmp_path: Path) -> None:
     n = 60_000
-    rows = [(f"k-{i}", f"2025-0{1 + i % 9}-1{i % 9}", "clashes", 30 + (i % 1000) * 0.01, 40 + i // 1000 * 0.01, "S") for i in range(n)]
+    rows = [
+        (
+            f"k-{i}",
+            f"2025-0{1 + i % 9}-1{i % 9}",
+            "clashes",
+            30 + (i % 1000) * 0.01,
+            40 + i // 1000 * 0.01,
+            "S",
+        )
+        for i in range(n)
+    ]
     path = events_csv(tmp_path / "big.csv", rows)
     cm("store", "info", "--store", store_url)
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from conflictmap.cli import main; main()", "-q", "ingest", str(path), "--store", store_url]
+        [
+            sys.executable,
+            "-c",
+            "from conflictmap.cli import main; main()",
+            "-q",
+            "ingest",
+            str(path),
+            "--store",
+            store_url,
+        ]
     )
     time.sleep(4.0)  # reading and validating are done by then; the transaction is under way
     proc.send_signal(signal.SIGKILL)
