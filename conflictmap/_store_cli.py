@@ -12,7 +12,7 @@ import geopandas as gpd
 
 from conflictmap._options import categories_file_opt, encoding_opt, input_format_opt, locate_options
 from conflictmap.categories import CategoryRegistry, load_registry
-from conflictmap.errors import MapperError
+from conflictmap.errors import InputError, MapperError
 from conflictmap.pipeline import RunSummary
 from geo.filters import SpatialFilter
 
@@ -110,6 +110,7 @@ def info_command(store: str) -> None:
     from conflictmap.store import open_store
 
     try:
+        check_store_exists(store)
         backend = open_store(store)
         try:
             found, now = backend.migrate()
@@ -134,6 +135,16 @@ def info_command(store: str) -> None:
             click.echo(f"  {count:>9}  {name}")
 
 
+def check_store_exists(url: str) -> None:
+    """Refuse a GeoPackage store that does not exist (reading must not create an empty one)."""
+    from pathlib import Path
+
+    from conflictmap.store import is_postgres_url
+
+    if not is_postgres_url(url) and not Path(url).exists():
+        raise InputError(f"store {url}: no such file (create it with conflictmap ingest ... --store {url})")
+
+
 def load_from_store(
     opts: dict[str, Any], *, registry: CategoryRegistry, spatial: SpatialFilter
 ) -> tuple[gpd.GeoDataFrame, RunSummary, list[str]]:
@@ -147,11 +158,10 @@ def load_from_store(
         spatial=spatial,
         registry=registry,
     )
+    check_store_exists(opts["store"])
     backend = open_store(opts["store"])
     try:
         if backend.schema_version() == 0:
-            from conflictmap.errors import InputError
-
             raise InputError(f"store {opts['store']}: empty (run conflictmap ingest first)")
         events, incident_ids = read_store(backend, query, spatial=spatial)
     finally:

@@ -390,6 +390,7 @@ def _files_read(inputs: Sequence[str], opts: dict[str, Any]) -> LabelledPaths:
         *(("--categories file", path) for path in opts.get("category_files") or ()),
         ("--overrides file", overrides),
         ("--within file", opts.get("within")),
+        *([("--store", store)] if (store := opts.get("store")) and "://" not in store else []),
     ]
 
 

@@ -233,3 +233,22 @@ def test_schema_migrates_forward(store_url: str) -> None:
         assert store.info().history == 0  # the table version 2 added
     finally:
         store.close()
+
+
+def test_missing_store_and_output_over_store_exit_2(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.gpkg"
+    proc = cm("export", "--store", str(missing), "-o", str(tmp_path / "out.csv"), check=False)
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+    assert not missing.exists()  # reading never creates a store
+    store = str(tmp_path / "events.gpkg")
+    cm(
+        "ingest",
+        str(events_csv(tmp_path / "a.csv", [("a-1", "2025-03-09", "shelling", 33.1, 35.8, "A")])),
+        "--store",
+        store,
+    )
+    proc = cm("export", "--store", store, "-o", store, check=False)
+    assert proc.returncode == 2 and "same file" in proc.stderr
+    assert count(store) == 1
+    proc = cm("export", "-o", str(tmp_path / "out.csv"), check=False)
+    assert proc.returncode == 2 and "--store" in proc.stderr
