@@ -220,12 +220,25 @@ class PostgisStore(StoreBackend):
             self._conn.execute("UPDATE events SET incident_id = %s WHERE incident_id = %s", (new, old))
 
     def select(self, query: StoreQuery) -> pd.DataFrame:
-        """Return the reports passing the filters: dates, categories in SQL, boxes by the GiST index."""
+        """Return the reports passing the filters: dates, categories in SQL, boxes by the GiST index.
+
+        The rows come back as CSV through ``COPY ... TO STDOUT`` and are parsed by pyarrow: 50,000
+        rows in a fraction of the time psycopg takes to build them as Python tuples.
+        """
+        import psycopg
+
         where, params = where_clause(query)
         names = [*_MODEL_READ]
-        sql = f"SELECT {', '.join(names)}, ST_AsBinary(geom) FROM events WHERE {where} ORDER BY fid"
-        rows = self._conn.execute(sql, params).fetchall()
-        return pd.DataFrame(rows, columns=[*names, "geom"])
+        select = (
+            f"SELECT {', '.join(names)}, encode(ST_AsBinary(geom), 'hex') AS geom FROM events "
+            f"WHERE {where} ORDER BY fid"
+        )
+        literal = psycopg.ClientCursor(self._conn).mogrify(select, params)  # COPY takes no parameters
+        sink = io.BytesIO()
+        with self._conn.cursor().copy(f"COPY ({literal}) TO STDOUT (FORMAT csv, HEADER)") as copy:
+            for block in copy:
+                sink.write(block)
+        return _read_csv(sink.getvalue(), [*names, "geom"])
 
     def explain(self, query: StoreQuery) -> str:
         """Return the query plan of :meth:`select` (EXPLAIN ANALYZE)."""
@@ -297,6 +310,35 @@ def _csv(rows: pd.DataFrame, start: int) -> bytes:
         else:
             data[name] = pa.array(column, from_pandas=True)
     return _arrow_csv(pa.table(data))
+
+
+_ARROW_TYPES = {
+    "event_date": pa.timestamp("us"),
+    "date_end": pa.timestamp("us"),
+    "time_precision": pa.int8(),
+    "geo_precision": pa.int8(),
+    "fatalities": pa.int64(),
+    "located": pa.bool_(),
+}
+
+
+def _read_csv(data: bytes, names: list[str]) -> pd.DataFrame:
+    """Parse the CSV of ``COPY TO``: unquoted empty fields are NULL, quoted ones empty text."""
+    if not data:
+        return pd.DataFrame(columns=names)
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: _ARROW_TYPES.get(name, pa.string()) for name in names},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.int8(): pd.Int8Dtype()}.get)
+    frame["geom"] = [bytes.fromhex(h) if isinstance(h, str) else None for h in frame["geom"]]
+    return frame
 
 
 def _arrow_csv(table: pa.Table) -> bytes:
