@@ -172,8 +172,11 @@ def candidate_pairs(reports: pd.DataFrame, *, rule: IncidentRule, is_new: np.nda
         keep &= layer[i] == layer[j]
     pairs = pairs[keep]
     if rule.actors == "shared_word" and len(pairs):
-        words = _actor_words(reports, rule.ignore_words)
-        ok = [not words[a] or not words[b] or bool(words[a] & words[b]) for a, b in pairs]
+        involved = np.unique(pairs)
+        words = dict(
+            zip(involved.tolist(), _actor_words(reports.iloc[involved], rule.ignore_words), strict=True)
+        )
+        ok = [not words[a] or not words[b] or bool(words[a] & words[b]) for a, b in pairs.tolist()]
         pairs = pairs[np.asarray(ok, dtype=bool)]
     return pairs
 
@@ -201,6 +204,7 @@ def _grid_pairs(
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     new = np.flatnonzero(is_new[rows])
+    new = new[np.argsort(keys[new], kind="stable")]  # sorted probes: binary searches walk memory in order
     found = []
     for ox in (-1, 0, 1):
         for oy in (-1, 0, 1):

@@ -90,9 +90,10 @@ def ingest_events(
         result.unchanged = len(rows) - len(changed)
         if not changed:
             return result
-        fresh = rows[rows["event_id"].isin(changed)].reset_index(drop=True)
+        keep = rows["event_id"].isin(changed).to_numpy()
+        fresh = rows[keep].reset_index(drop=True)
         stored = store.candidates(region_precision=rule.region_precision)
-        reports = _reports(fresh, stored)
+        reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object)[keep], stored)
         is_new = np.zeros(len(reports), dtype=bool)
         is_new[: len(fresh)] = True
         incident_ids, merged = link_reports(reports, rule=rule, is_new=is_new)
@@ -106,8 +107,8 @@ def ingest_events(
     return result
 
 
-def _reports(fresh: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
-    """Return the new reports first, then the stored candidates, in the columns the rule reads."""
+def _reports(fresh: pd.DataFrame, shapes: np.ndarray, stored: pd.DataFrame) -> pd.DataFrame:
+    """Return the new reports (``shapes``: their geometries) first, then the stored candidates."""
     columns = [
         "event_id",
         "event_date",
@@ -121,7 +122,7 @@ def _reports(fresh: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
     ]
     new = fresh[columns].copy()
     new["incident_id"] = None
-    new["geometry"] = shapely.from_wkb(np.asarray(fresh["geom"], dtype=object))
+    new["geometry"] = shapes
     old = stored[[*columns, "incident_id"]].copy()
     old["geometry"] = shapely.from_wkb(
         np.asarray([None if g is None else bytes(g) for g in stored["geom"]], dtype=object)
