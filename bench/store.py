@@ -141,8 +141,20 @@ def bench_sigkill(url_base: str, csv: Path, n: int) -> None:
         url,
     ]
     open_store(url).migrate()
+    import psycopg
+
     proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
-    time.sleep(float(os.environ.get("BENCH_KILL_AFTER", "40")))
+    # Kill it while it writes: once the server runs its upsert (staged rows into events).
+    with psycopg.connect(url, autocommit=True) as conn:
+        while proc.poll() is None:
+            busy = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%%INSERT INTO events%%' "
+                "AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            if busy:
+                time.sleep(1.0)  # well inside the statement
+                break
+            time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     store = open_store(url)
@@ -153,7 +165,7 @@ def bench_sigkill(url_base: str, csv: Path, n: int) -> None:
     after_rerun = store.info().reports
     store.close()
     print(
-        f"3. SIGKILL during the ingest of {n:,} events: {after_kill:,} stored (0 or all); "
+        f"3. SIGKILL during the upsert of the ingest of {n:,} events: {after_kill:,} stored (0 or all); "
         f"after a rerun {after_rerun:,}"
     )
 

@@ -90,6 +90,7 @@ class PostgisStore(StoreBackend):
             msg = f"cannot connect to the store {url}: {str(err).strip().splitlines()[0]}"
             raise InputError(msg) from err
         self._conn.execute("SET client_min_messages = warning")
+        self._conn.execute("SET jit = off")  # compiling costs more than it saves on these queries
         self._in_tx = False
 
     def close(self) -> None:
