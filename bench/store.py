@@ -148,8 +148,8 @@ def bench_sigkill(url_base: str, csv: Path, n: int) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         while proc.poll() is None:
             busy = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%%INSERT INTO events%%' "
-                "AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                "AND query LIKE '%INSERT INTO events%' AND pid <> pg_backend_pid()"
             ).fetchone()[0]
             if busy:
                 time.sleep(1.0)  # well inside the statement
