@@ -71,6 +71,14 @@ def count(url: str) -> int:
         store.close()
 
 
+def migrate(url: str) -> None:
+    store = open_store(url)
+    try:
+        store.migrate()
+    finally:
+        store.close()
+
+
 def events_csv(path: Path, rows: list[tuple[str, str, str, float, float, str]]) -> Path:
     lines = ["event_id,event_date,category,latitude,longitude,source,actor1"]
     lines += [",".join([i, d, c, f"{lat}", f"{lon}", s, "Israeli army"]) for i, d, c, lat, lon, s in rows]
@@ -165,7 +173,7 @@ def test_concurrent_overlapping_ingests_store_union_once(store_url: str, tmp_pat
     rows = [(f"e-{i}", "2025-03-09", "clashes", 30 + i * 0.01, 40.0, "S") for i in range(3000)]
     one = events_csv(tmp_path / "one.csv", rows[:2000])
     two = events_csv(tmp_path / "two.csv", rows[1000:])
-    cm("store", "info", "--store", store_url)  # create the schema first: both then race on rows only
+    migrate(store_url)  # create the schema first: both then race on rows only
     procs = [
         subprocess.Popen(
             [
@@ -203,7 +211,7 @@ def test_sigkill_mid_ingest_leaves_none_or_all(store_url: str, tmp_path: Path) -
         for i in range(n)
     ]
     path = events_csv(tmp_path / "big.csv", rows)
-    cm("store", "info", "--store", store_url)
+    migrate(store_url)
     proc = subprocess.Popen(
         [
             sys.executable,
