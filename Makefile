@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 ASSETS := tests/browser/assets
 OUT    ?= out
 
-.PHONY: demo test install test-deps browser lint bench clean
+.PHONY: demo test install test-deps browser postgis lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,14 +44,20 @@ browser:
 	@[ -d $(ASSETS)/node_modules ] && [ $(ASSETS)/node_modules/.package-lock.json -nt $(ASSETS)/package-lock.json ] \
 		|| npm ci --prefix $(ASSETS) --no-audit --no-fund --loglevel=error
 
-test: install browser
+# Debian's PostgreSQL with PostGIS, which the store tests start as a throwaway cluster.
+postgis:
+	@ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; }
+
+test: install browser postgis
 	$(BIN)/pytest -n 2 -q
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check conflictmap geo layers
 
-bench: install browser
+bench: install browser postgis
 	$(BIN)/pip install --quiet ".[bench]"
 	$(BIN)/python bench/read_write.py
 	$(BIN)/python bench/read_many.py
@@ -60,6 +66,7 @@ bench: install browser
 	$(BIN)/python bench/region_filter.py
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/map_scale.py
+	$(BIN)/python bench/store.py
 
 clean:
 	rm -rf $(VENV) $(OUT) $(ASSETS)/node_modules build *.egg-info

@@ -16,7 +16,7 @@ import click
 
 from conflictmap import __version__
 from conflictmap._extract_cli import extract_command
-from conflictmap._options import filter_options, inputs_arg, locate_options, region_options
+from conflictmap._options import filter_options, locate_options, region_options
 from conflictmap._scale_cli import (
     COUNTS_ABOVE,
     aggregate_command,
@@ -26,6 +26,7 @@ from conflictmap._scale_cli import (
     partition_command,
     run_dask_filter,
 )
+from conflictmap._store_cli import incidents_opt, ingest_command, store_group, store_opt
 from conflictmap.categories import CategoryRegistry, load_registry
 from conflictmap.counts_io import is_counts_file
 from conflictmap.errors import ConfigurationError, MapperError
@@ -41,6 +42,15 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 LabelledPaths = Sequence[tuple[str, str | Path | None]]  # ("-o", path), ("input", path), ...
+# INPUT files, or none with --store (checked in _run).
+inputs_arg = click.argument("inputs", nargs=-1, type=click.Path(dir_okay=True, path_type=str))
+
+
+def _store_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Attach --store, --incidents and --incident-rule to a command that reads events."""
+    from conflictmap._store_cli import rule_opt
+
+    return store_opt(incidents_opt(rule_opt(func)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,6 +104,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     help="inline: Leaflet, its plugins, styles and icons inside the page, which then works with no "
     "network (tiles aside); cdn: a smaller page loading them from jsDelivr.",
 )
+@_store_options
 @filter_options
 @region_options
 @locate_options
@@ -205,6 +216,7 @@ def _write_work(output: str, output_format: str | None) -> Callable[..., RunSumm
 @inputs_arg
 @_output_options
 @engine_options
+@_store_options
 @filter_options
 @region_options
 @locate_options
@@ -222,6 +234,7 @@ def export_command(
 @inputs_arg
 @_output_options
 @engine_options
+@_store_options
 @filter_options
 @region_options
 @locate_options
@@ -317,6 +330,8 @@ def categories_command(category_files: tuple[str, ...]) -> None:
 cli.add_command(extract_command)
 cli.add_command(partition_command)
 cli.add_command(aggregate_command)
+cli.add_command(ingest_command)
+cli.add_command(store_group)
 
 
 def _run(
@@ -339,6 +354,9 @@ def _run(
     quiet = obj["quiet"] or opts.pop("command_quiet")
     with _collected_warnings() as caught:
         try:
+            store, incidents = opts.get("store"), opts.get("incidents")
+            if bool(inputs) == (store is not None):
+                raise ConfigurationError("give INPUT files or --store URL (one of them)")
             check_outputs(outputs, _files_read(inputs, opts))
             since, until = check_period(since=opts["since"], until=opts["until"])
             spatial = _geocode_cli.spatial_from_options(opts)
@@ -352,6 +370,8 @@ def _run(
             ):
 
                 def summary_events() -> Any:
+                    if store is not None or incidents:
+                        return _store_or_incidents(inputs, opts, registry=registry, plan=plan, chain=chain)
                     return load_events(
                         inputs,
                         plan=plan,
@@ -375,6 +395,36 @@ def _run(
             click.echo(line, err=True)
 
 
+def _store_or_incidents(
+    inputs: tuple[str, ...],
+    opts: dict[str, Any],
+    *,
+    registry: CategoryRegistry,
+    plan: Plan,
+    chain: Any,
+) -> Any:
+    """Return the events of --store (filters pushed down), as incidents with --incidents."""
+    from conflictmap._store_cli import incident_rows, load_from_store
+
+    incident_ids = None
+    if opts.get("store") is not None:
+        events, summary, incident_ids = load_from_store(opts, registry=registry, spatial=plan.spatial)
+    else:
+        events, summary = load_events(
+            inputs,
+            plan=plan,
+            format=opts["input_format"],
+            encoding=opts["encoding"],
+            registry=registry,
+            locate=not opts["no_geocode"],
+            chain=chain,
+            country=opts["country"],
+        )
+    if opts.get("incidents"):
+        events = incident_rows(events, incident_ids, registry=registry, rule_file=opts.get("incident_rule"))
+    return events, summary
+
+
 def _files_read(inputs: Sequence[str], opts: dict[str, Any]) -> LabelledPaths:
     """Return ``(what, path)`` of every file a command reads: inputs, categories, overrides, polygons."""
     from geo.resolve import OVERRIDES_FILENAME
@@ -387,6 +437,7 @@ def _files_read(inputs: Sequence[str], opts: dict[str, Any]) -> LabelledPaths:
         *(("--categories file", path) for path in opts.get("category_files") or ()),
         ("--overrides file", overrides),
         ("--within file", opts.get("within")),
+        *([("--store", store)] if (store := opts.get("store")) and "://" not in store else []),
     ]
 
 

@@ -1,0 +1,335 @@
+"""Which reports describe the same incident: the linking rule, as data, and the linking itself.
+
+Reports are linked, never merged or deleted: each gets an ``incident_id`` shared by the reports
+of one incident (the connected groups of the rule's pairs). The rule's thresholds live in a
+YAML file (``data/incident_rule.yaml``) that users can copy and change.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import yaml
+
+from conflictmap._yaml import load_yaml
+from conflictmap.errors import ConfigurationError, short_repr
+from conflictmap.resources import data_path
+
+__all__ = ["IncidentRule", "collapse_incidents", "link_reports", "load_rule"]
+
+_RULE_KEYS = {
+    "version",
+    "max_km",
+    "max_days_apart",
+    "max_span_days",
+    "region_precision",
+    "same_group",
+    "actors",
+    "ignore_words",
+}
+EARTH_KM = 6371.0088
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+@dataclass(frozen=True)
+class IncidentRule:
+    """Thresholds of the linking rule (see ``data/incident_rule.yaml`` for their meaning)."""
+
+    max_km: float = 10.0
+    max_days_apart: float = 1.0
+    max_span_days: float = 7.0
+    region_precision: int = 3
+    same_group: bool = True
+    actors: str = "shared_word"
+    ignore_words: frozenset[str] = frozenset()
+
+
+def load_rule(path: str | Path | None = None) -> IncidentRule:
+    """Read a rule file (the shipped one by default).
+
+    Raises
+    ------
+    ConfigurationError
+        An unknown key, a missing or non-positive threshold, an unknown ``actors`` mode.
+    """
+    path = Path(path) if path is not None else data_path("incident_rule.yaml")
+    try:
+        doc = load_yaml(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigurationError(f"cannot read the incident rule {path}: {err.strerror}") from err
+    except yaml.YAMLError as err:
+        raise ConfigurationError(f"incident rule {path}: not valid YAML: {err}") from err
+    if not isinstance(doc, dict):
+        raise ConfigurationError(f"{path}: an incident rule is a mapping of thresholds")
+    unknown = set(doc) - _RULE_KEYS
+    if unknown:
+        keys = ", ".join(sorted(map(str, unknown)))
+        msg = f"{path}: unknown key(s) {keys}; allowed: {', '.join(sorted(_RULE_KEYS))}"
+        raise ConfigurationError(msg)
+    values: dict[str, Any] = {}
+    for key in ("max_km", "max_days_apart", "max_span_days"):
+        values[key] = _number(doc.get(key, getattr(IncidentRule, key)), key, path)
+    values["region_precision"] = int(_number(doc.get("region_precision", 3), "region_precision", path))
+    values["same_group"] = bool(doc.get("same_group", True))
+    actors = doc.get("actors", "shared_word")
+    if actors not in ("shared_word", "any"):
+        raise ConfigurationError(f"{path}: actors: {short_repr(actors)}; allowed: shared_word, any")
+    values["actors"] = actors
+    values["ignore_words"] = frozenset(str(w).lower() for w in doc.get("ignore_words") or ())
+    return IncidentRule(**values)
+
+
+def _number(value: object, key: str, path: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ConfigurationError(f"{path}: {key}: {short_repr(value)} is not a number >= 0")
+    return float(value)
+
+
+def link_reports(
+    reports: pd.DataFrame, *, rule: IncidentRule, is_new: np.ndarray
+) -> tuple[pd.Series, dict[str, str]]:
+    """Link new reports to each other and to stored ones; give every new report an incident.
+
+    Parameters
+    ----------
+    reports
+        New reports and the stored reports near them, with the columns ``event_date``,
+        ``date_end``, ``layer``, ``geo_precision``, ``country``, ``admin1``, ``actor1``,
+        ``actor2``, ``geometry`` (shapely or None) and ``incident_id`` (None for new reports).
+    rule
+        The linking rule.
+    is_new
+        Which rows are new.
+
+    Returns
+    -------
+    incident_ids : pandas.Series
+        The incident of every row (new rows: linked or fresh; stored rows: possibly merged).
+    merged : dict
+        Stored incident ids that now belong to another incident (old -> new), to relabel.
+    """
+    n = len(reports)
+    pairs = candidate_pairs(reports, rule=rule, is_new=is_new)
+    components = _components(n, pairs)
+    given = reports["incident_id"].to_numpy(dtype=object)
+    # A fresh incident per component, named by this run's prefix and the component's root row.
+    out = np.char.add(f"inc-{uuid.uuid4().hex[:12]}-", components.astype(str)).astype(object)
+    merged: dict[str, str] = {}
+    known = np.flatnonzero(pd.notna(given))
+    if len(known):  # components with stored reports keep (the smallest of) their incident ids
+        frame = pd.DataFrame({"component": components[known], "incident": given[known]})
+        for component, ids in frame.groupby("component")["incident"]:
+            names = sorted(set(ids))
+            merged.update({old: names[0] for old in names[1:]})
+            out[components == component] = names[0]
+    return pd.Series(out, index=reports.index, dtype=object), merged
+
+
+def candidate_pairs(reports: pd.DataFrame, *, rule: IncidentRule, is_new: np.ndarray) -> np.ndarray:
+    """Pairs ``(i, j)`` of rows (positions) that the rule links, at least one of them new.
+
+    Point reports are paired through a grid of cells as wide as ``max_km`` and of one day (a
+    report is compared with those of the 3 x 3 neighbouring cells and the neighbouring days,
+    found by binary search in sorted keys: not all pairs); region-level reports by their
+    region. Every candidate is then checked exactly: distance, dates, group, actors.
+    """
+    start = reports["event_date"].to_numpy("datetime64[s]").astype("int64") / 86400.0
+    end_raw = reports["date_end"].to_numpy("datetime64[s]")
+    end = np.where(np.isnat(end_raw), start, end_raw.astype("int64") / 86400.0)
+    geoms = np.asarray(reports["geometry"], dtype=object)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    short = (end - start) <= rule.max_span_days
+    precision = reports["geo_precision"].astype("Float64").fillna(1).to_numpy(dtype=float)
+    is_point = np.zeros(len(reports), dtype=bool)
+    is_point[present] = shapely.get_type_id(geoms[present]) == 0
+    regional = present & short & ((precision >= rule.region_precision) | ~is_point)
+    local = present & short & ~regional
+    found = [
+        _grid_pairs(reports, geoms, start, local, is_new, rule),
+        _region_pairs(reports, geoms, regional, local | regional, is_new, rule),
+    ]
+    pairs = (
+        np.concatenate([p for p in found if len(p)]) if any(len(p) for p in found) else np.empty((0, 2), int)
+    )
+    if not len(pairs):
+        return pairs
+    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    i, j = pairs[:, 0], pairs[:, 1]
+    keep = is_new[i] | is_new[j]
+    keep &= (start[i] <= end[j] + rule.max_days_apart) & (start[j] <= end[i] + rule.max_days_apart)
+    if rule.same_group:
+        layer = reports["layer"].to_numpy(dtype=object)
+        keep &= layer[i] == layer[j]
+    pairs = pairs[keep]
+    if rule.actors == "shared_word" and len(pairs):
+        involved = np.unique(pairs)
+        words = dict(
+            zip(involved.tolist(), _actor_words(reports.iloc[involved], rule.ignore_words), strict=True)
+        )
+        ok = [not words[a] or not words[b] or bool(words[a] & words[b]) for a, b in pairs.tolist()]
+        pairs = pairs[np.asarray(ok, dtype=bool)]
+    return pairs
+
+
+def _grid_pairs(
+    reports: pd.DataFrame,
+    geoms: np.ndarray,
+    day: np.ndarray,
+    local: np.ndarray,
+    is_new: np.ndarray,
+    rule: IncidentRule,
+) -> np.ndarray:
+    rows = np.flatnonzero(local)
+    if not len(rows) or not is_new[rows].any():
+        return np.empty((0, 2), dtype=np.int64)
+    x, y = shapely.get_x(geoms[rows]), shapely.get_y(geoms[rows])
+    cell_y = rule.max_km / 111.32
+    lat_max = min(float(np.abs(y).max()), 89.0)
+    cell_x = cell_y / np.cos(np.radians(lat_max))  # the narrowest degree of longitude in the set
+    cx = np.floor(x / cell_x).astype(np.int64)
+    cy = np.floor(y / cell_y).astype(np.int64)
+    dd = np.floor(day[rows]).astype(np.int64)
+    reach = int(np.ceil(rule.max_days_apart))
+    keys = _key(cx, cy, dd)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    new = np.flatnonzero(is_new[rows])
+    new = new[np.argsort(keys[new], kind="stable")]  # sorted probes: binary searches walk memory in order
+    found = []
+    for ox in (-1, 0, 1):
+        for oy in (-1, 0, 1):
+            for od in range(-reach, reach + 1):
+                probe = _key(cx[new] + ox, cy[new] + oy, dd[new] + od)
+                lo = np.searchsorted(sorted_keys, probe, side="left")
+                hi = np.searchsorted(sorted_keys, probe, side="right")
+                counts = hi - lo
+                if not counts.any():
+                    continue
+                left = np.repeat(new, counts)
+                starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+                right = order[np.arange(counts.sum()) + starts]
+                found.append(np.column_stack([left, right]))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found)
+    a, b = pairs[:, 0], pairs[:, 1]
+    close = _km(y[a], x[a], y[b], x[b]) <= rule.max_km
+    return np.column_stack([rows[a[close]], rows[b[close]]])
+
+
+def _key(cx: np.ndarray, cy: np.ndarray, day: np.ndarray) -> np.ndarray:
+    # 2^21 cells of longitude and of latitude (cells of >= 10 m), 2^21 days: one int64.
+    return ((cx & 0x1FFFFF) << 42) | ((cy & 0x1FFFFF) << 21) | (day & 0x1FFFFF)
+
+
+def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance (haversine), km."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
+    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+
+
+def _region_pairs(
+    reports: pd.DataFrame,
+    geoms: np.ndarray,
+    regional: np.ndarray,
+    usable: np.ndarray,
+    is_new: np.ndarray,
+    rule: IncidentRule,
+) -> np.ndarray:
+    """Pairs of a region-level report and a report inside its region."""
+    regions = np.flatnonzero(regional)
+    if not len(regions):
+        return np.empty((0, 2), dtype=np.int64)
+    others = np.flatnonzero(usable)
+    found: list[np.ndarray] = []
+    polygons = regions[shapely.get_type_id(geoms[regions]) != 0]
+    if len(polygons):
+        tree = shapely.STRtree(geoms[others])
+        poly_idx, other_idx = tree.query(geoms[polygons], predicate="covers")
+        found.append(np.column_stack([polygons[poly_idx], others[other_idx]]))
+    named = np.setdiff1d(regions, polygons)
+    if len(named):
+        country = reports["country"].astype(object).fillna("").to_numpy(dtype=object)
+        admin1 = reports["admin1"].astype(object).fillna("").to_numpy(dtype=object)
+        precision = reports["geo_precision"].astype("Float64").fillna(1).to_numpy(dtype=float)
+        frame = pd.DataFrame({"row": others, "country": country[others], "admin1": admin1[others]})
+        for level in ("admin1", "country"):
+            side = named[(precision[named] >= 4) == (level == "country")]
+            side = side[country[side] != ""]
+            if level == "admin1":
+                side = side[admin1[side] != ""]
+            if not len(side):
+                continue
+            on = ["country", "admin1"] if level == "admin1" else ["country"]
+            left = pd.DataFrame({"region": side, "country": country[side], "admin1": admin1[side]})
+            joined = left.merge(frame, on=on)
+            found.append(joined[["region", "row"]].to_numpy(dtype=np.int64))
+    pairs = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+    return pairs[is_new[pairs[:, 0]] | is_new[pairs[:, 1]]] if len(pairs) else pairs
+
+
+def _actor_words(reports: pd.DataFrame, ignore: frozenset[str]) -> list[frozenset[str]]:
+    names = reports["actor1"].astype(object).fillna("") + " " + reports["actor2"].astype(object).fillna("")
+    return [frozenset(w for w in _WORD.findall(text.lower()) if w not in ignore) for text in names]
+
+
+def _components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Return the connected components of the graph of ``pairs``: each row's smallest connected row.
+
+    Label propagation over the edges (numpy), as many rounds as the longest chain of links.
+    """
+    labels = np.arange(n)
+    if not len(pairs):
+        return labels
+    a, b = pairs[:, 0], pairs[:, 1]
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        before = labels.copy()
+        np.minimum.at(labels, a, low)
+        np.minimum.at(labels, b, low)
+        labels = labels[labels]  # jump to the label's label
+        if np.array_equal(labels, before):
+            return labels
+
+
+def collapse_incidents(events: gpd.GeoDataFrame, incident_ids: Iterable[str]) -> gpd.GeoDataFrame:
+    """One row per incident: its most precise report, with ``sources`` and ``report_count``.
+
+    The most precise report is the one with the lowest ``geo_precision``, then the lowest
+    ``time_precision``, then the first. ``sources`` lists every source of the incident's
+    reports once, in order of appearance, separated by ``"; "``.
+    """
+    frame = events.copy(deep=False)
+    frame["incident_id"] = pd.Series(list(incident_ids), index=frame.index, dtype="str")
+    frame["_order"] = np.arange(len(frame))
+    ranked = frame.sort_values(
+        ["incident_id", "geo_precision", "time_precision", "_order"], na_position="last", kind="stable"
+    )
+    best = ranked.drop_duplicates("incident_id", keep="first")
+    sources = frame.sort_values("_order").groupby("incident_id", sort=False)["source"].agg(_joined_sources)
+    counts = frame.groupby("incident_id", sort=False).size()
+    best = best.sort_values("_order").drop(columns="_order")
+    best["sources"] = best["incident_id"].map(sources).astype("str")
+    best["report_count"] = best["incident_id"].map(counts).astype("Int64")
+    return best.reset_index(drop=True)
+
+
+def _joined_sources(values: pd.Series) -> str | None:
+    seen: dict[str, None] = {}
+    for value in values.dropna():
+        for part in str(value).split(";"):
+            if part.strip():
+                seen.setdefault(part.strip(), None)
+    return "; ".join(seen) or None

@@ -1,0 +1,136 @@
+"""Ingest event files into a store, one transaction per file: the same steps for every backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from conflictmap.categories import CategoryRegistry, default_registry
+from conflictmap.pipeline import load_events
+from conflictmap.store.base import StoreBackend
+from conflictmap.store.incidents import IncidentRule, link_reports, load_rule
+from conflictmap.store.rows import encode_rows
+from geo.geocoder import GeocoderChain
+
+__all__ = ["FileResult", "ingest_events", "ingest_files"]
+
+
+@dataclass
+class FileResult:
+    """What ingesting one file did."""
+
+    path: str
+    read: int = 0
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    linked: int = 0  # new or changed reports that joined an incident with other reports
+    notes: list[str] = field(default_factory=list)
+
+
+def ingest_files(
+    paths: Sequence[str | Path],
+    *,
+    store: StoreBackend,
+    registry: CategoryRegistry | None = None,
+    rule: IncidentRule | None = None,
+    locate: bool = True,
+    chain: GeocoderChain | None = None,
+    country: str | None = None,
+    encoding: str = "utf-8",
+    format: str | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
+    """Read, locate and validate each file as ``export`` does, then store it in one transaction.
+
+    A file with a bad row raises its :class:`~conflictmap.errors.SchemaError` before anything of
+    it is written; the files before it stay stored.
+    """
+    registry = registry or default_registry()
+    rule = rule or load_rule()
+    store.migrate()
+    results = []
+    for path in paths:
+        events, _summary = load_events(
+            [path],
+            format=format,
+            encoding=encoding,
+            registry=registry,
+            locate=locate,
+            chain=chain,
+            country=country,
+        )
+        result = ingest_events(events, store=store, registry=registry, rule=rule, source_file=str(path))
+        results.append(result)
+        if on_file:
+            on_file(result)
+    return results
+
+
+def ingest_events(
+    events: gpd.GeoDataFrame,
+    *,
+    store: StoreBackend,
+    registry: CategoryRegistry,
+    rule: IncidentRule,
+    source_file: str,
+) -> FileResult:
+    """Store validated events in one transaction: add new ones, replace changed ones, link incidents."""
+    rows = encode_rows(events, registry=registry, km=rule.max_km, days=rule.max_days_apart)
+    result = FileResult(path=source_file, read=len(rows))
+    with store.transaction():
+        store.stage(rows)
+        changed = store.keep_changed()
+        result.unchanged = len(rows) - len(changed)
+        if not changed:
+            return result
+        keep = rows["event_id"].isin(changed).to_numpy()
+        fresh = rows[keep].reset_index(drop=True)
+        stored = store.candidates(region_precision=rule.region_precision)
+        reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object)[keep], stored)
+        is_new = np.zeros(len(reports), dtype=bool)
+        is_new[: len(fresh)] = True
+        incident_ids, merged = link_reports(reports, rule=rule, is_new=is_new)
+        new_ids = incident_ids.iloc[: len(fresh)].to_numpy(dtype=object)
+        sizes = pd.Series(incident_ids).value_counts()
+        result.linked = int((pd.Series(new_ids).map(sizes) > 1).sum())
+        mapping = pd.DataFrame({"event_id": fresh["event_id"].to_numpy(dtype=object), "incident_id": new_ids})
+        result.added, result.replaced = store.write(mapping, source_file=source_file)
+        if merged:
+            store.relabel(merged)
+    return result
+
+
+def _reports(fresh: pd.DataFrame, shapes: np.ndarray, stored: pd.DataFrame) -> pd.DataFrame:
+    """Return the new reports (``shapes``: their geometries) first, then the stored candidates."""
+    columns = [
+        "event_id",
+        "event_date",
+        "date_end",
+        "layer",
+        "geo_precision",
+        "country",
+        "admin1",
+        "actor1",
+        "actor2",
+    ]
+    new = fresh[columns].copy()
+    new["incident_id"] = None
+    new["geometry"] = shapes
+    old = stored[[*columns, "incident_id"]].copy()
+    old["geometry"] = shapely.from_wkb(
+        np.asarray([None if g is None else bytes(g) for g in stored["geom"]], dtype=object)
+    )
+    for name in ("event_date", "date_end"):
+        old[name] = pd.to_datetime(old[name]).astype("datetime64[us]")
+        new[name] = new[name].astype("datetime64[us]")
+    old["geo_precision"] = old["geo_precision"].astype("Int8")
+    if not len(old):
+        return new.reset_index(drop=True)
+    return pd.concat([new, old], ignore_index=True)

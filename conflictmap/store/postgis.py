@@ -1,0 +1,348 @@
+"""The PostGIS backend: a team's store in PostgreSQL, written with psycopg 3 and COPY.
+
+Rows reach the server as CSV through ``COPY ... FROM STDIN`` into a temporary table (pyarrow
+writes the CSV in C++), then one ``INSERT ... ON CONFLICT`` moves them into ``events``. Writers
+take a transaction-level advisory lock, so concurrent ingests are serialized and each sees the
+others' committed reports when it links incidents; the unique constraint on ``event_id`` is what
+keeps an event from being stored twice.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from conflictmap.errors import ConfigurationError, InputError
+from conflictmap.store.base import (
+    CANDIDATE_COLUMNS,
+    SCHEMA_VERSION,
+    STORED,
+    StoreBackend,
+    StoreInfo,
+    StoreQuery,
+    or_boxes,
+)
+from conflictmap.store.rows import STAGED
+
+__all__ = ["PostgisStore"]
+
+_LOCK = 0x636D6170  # "cmap": the advisory lock of writers
+_TYPES = {
+    "event_date": "timestamp",
+    "date_end": "timestamp",
+    "time_precision": "smallint",
+    "geo_precision": "smallint",
+    "fatalities": "bigint",
+    "located": "boolean",
+    "ingested_at": "timestamptz",
+    "win_start": "timestamp",
+    "win_end": "timestamp",
+    **{name: "double precision" for name in ("minx", "miny", "maxx", "maxy")},
+    **{name: "double precision" for name in ("win_minx", "win_miny", "win_maxx", "win_maxy")},
+}
+_COLUMNS_SQL = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in STORED)
+_MODEL = [name for name in STORED if name not in ("incident_id", "source_file", "ingested_at")]
+# Steps from version k - 1 to k, applied in order to bring a store forward.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        f"""CREATE TABLE events (fid bigserial PRIMARY KEY, {_COLUMNS_SQL},
+            geom geometry(Geometry, 4326), CONSTRAINT events_event_id UNIQUE (event_id))""",
+        "CREATE INDEX events_geom ON events USING gist (geom)",
+        "CREATE INDEX events_date ON events (event_date)",
+        "CREATE INDEX events_category ON events (category, event_date)",
+        "CREATE INDEX events_incident ON events (incident_id)",
+        "CREATE INDEX events_region ON events (country, admin1, event_date) WHERE geo_precision >= 3",
+    ],
+    2: [
+        f"""CREATE TABLE events_history (fid bigint, {_COLUMNS_SQL}, geom geometry(Geometry, 4326),
+            replaced_at timestamptz NOT NULL, replaced_by_file text NOT NULL)""",
+        "CREATE INDEX events_history_event ON events_history (event_id)",
+        """CREATE FUNCTION events_keep_old() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF OLD.content_hash IS DISTINCT FROM NEW.content_hash THEN
+               INSERT INTO events_history SELECT OLD.*, now(), NEW.source_file;
+             END IF;
+             RETURN NEW;
+           END $$""",
+        """CREATE TRIGGER events_keep_old BEFORE UPDATE ON events
+           FOR EACH ROW EXECUTE FUNCTION events_keep_old()""",
+    ],
+}
+assert max(MIGRATIONS) == SCHEMA_VERSION
+
+
+class PostgisStore(StoreBackend):
+    """A store in a PostgreSQL database with PostGIS (``postgresql://USER@HOST:PORT/DB``)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg  # only needed for a PostGIS store
+
+        self.url = url
+        try:
+            self._conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as err:
+            msg = f"cannot connect to the store {url}: {str(err).strip().splitlines()[0]}"
+            raise InputError(msg) from err
+        self._conn.execute("SET client_min_messages = warning")
+        self._conn.execute("SET jit = off")  # compiling costs more than it saves on these queries
+        self._in_tx = False
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Open a transaction holding the writers' advisory lock."""
+        with self._conn.transaction():
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+            self._in_tx = True
+            try:
+                yield
+            finally:
+                self._in_tx = False
+
+    def _version(self) -> int:
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS store_meta (key text PRIMARY KEY, value text NOT NULL)"
+        )
+        row = self._conn.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self, *, upto: int = SCHEMA_VERSION) -> tuple[int, int]:
+        """Create the schema or bring it forward to ``upto``; return (version found, version now)."""
+        with self.transaction():
+            self._conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            found = self._version()
+            if found > SCHEMA_VERSION:
+                msg = (
+                    f"the store {self.url} has schema version {found}, newer than this conflictmap's "
+                    f"{SCHEMA_VERSION}: upgrade conflictmap"
+                )
+                raise ConfigurationError(msg)
+            for step in range(found + 1, upto + 1):
+                for statement in MIGRATIONS[step]:
+                    self._conn.execute(statement)
+            now = max(found, upto)
+            self._conn.execute(
+                "INSERT INTO store_meta VALUES ('schema_version', %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(now),),
+            )
+        return found, now
+
+    def schema_version(self) -> int:
+        """Return the schema version of the store (0: empty)."""
+        return self._version()
+
+    def stage(self, rows: pd.DataFrame) -> None:
+        """COPY the encoded rows into the temporary table ``staged``."""
+        columns = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in STAGED if name != "geom")
+        self._conn.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS staged (ord bigint, {columns}, geom geometry) "
+            "ON COMMIT DROP"
+        )
+        self._conn.execute("TRUNCATE staged")
+        names = ["ord", *STAGED]
+        with self._conn.cursor().copy(f"COPY staged ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
+            for start in range(0, len(rows), 100_000):
+                copy.write(_csv(rows.iloc[start : start + 100_000], start))
+        self._conn.execute("ANALYZE staged")
+
+    def keep_changed(self) -> list[str]:
+        """Drop staged rows already stored with the same content; return the ids of the rest."""
+        self._conn.execute(
+            "DELETE FROM staged s USING events e "
+            "WHERE e.event_id = s.event_id AND e.content_hash = s.content_hash"
+        )
+        return [row[0] for row in self._conn.execute("SELECT event_id FROM staged ORDER BY ord")]
+
+    def candidates(self, *, region_precision: int) -> pd.DataFrame:
+        """Return the stored reports in the staged rows' windows: the GiST index, then region matches."""
+        cols = ", ".join(f"e.{name}" for name in CANDIDATE_COLUMNS)
+        dates = "e.event_date <= s.win_end AND coalesce(e.date_end, e.event_date) >= s.win_start"
+        fresh = "NOT EXISTS (SELECT 1 FROM staged x WHERE x.event_id = e.event_id)"
+        same_region = (
+            "e.country = s.country AND (least(e.geo_precision, s.geo_precision) >= 4 "
+            "OR least(e.geo_precision, s.geo_precision) < 4 AND e.admin1 = s.admin1)"
+        )
+        sql = f"""
+            SELECT {cols}, ST_AsBinary(e.geom) FROM events e WHERE e.fid IN (
+              SELECT e.fid FROM staged s JOIN events e
+                ON e.geom && ST_MakeEnvelope(s.win_minx, s.win_miny, s.win_maxx, s.win_maxy, 4326)
+               AND {dates}
+              UNION
+              SELECT e.fid FROM staged s JOIN events e
+                ON e.geo_precision >= %(p)s AND {same_region} AND {dates}
+              UNION
+              SELECT e.fid FROM staged s JOIN events e
+                ON s.geo_precision >= %(p)s AND {same_region} AND {dates}
+            ) AND {fresh}
+        """
+        rows = self._conn.execute(sql, {"p": region_precision}).fetchall()
+        return pd.DataFrame(rows, columns=[*CANDIDATE_COLUMNS, "geom"])
+
+    def write(self, incidents: pd.DataFrame, *, source_file: str) -> tuple[int, int]:
+        """Insert or replace the staged rows (one statement), with their incident ids."""
+        self._conn.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS incident_map (event_id text, incident_id text) "
+            "ON COMMIT DROP"
+        )
+        self._conn.execute("TRUNCATE incident_map")
+        with self._conn.cursor().copy("COPY incident_map FROM STDIN (FORMAT csv)") as copy:
+            table = pa.Table.from_pandas(
+                incidents[["event_id", "incident_id"]].astype(str), preserve_index=False
+            )
+            copy.write(_arrow_csv(table))
+        model = ", ".join(_MODEL)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in (*STORED, "geom") if name != "event_id")
+        sql = f"""
+            WITH up AS (
+              INSERT INTO events ({model}, incident_id, source_file, ingested_at, geom)
+              SELECT {", ".join(f"s.{n}" for n in _MODEL)}, m.incident_id, %s, now(), ST_SetSRID(s.geom, 4326)
+              FROM staged s JOIN incident_map m USING (event_id) ORDER BY s.ord
+              ON CONFLICT (event_id) DO UPDATE SET {updates}
+              WHERE events.content_hash IS DISTINCT FROM excluded.content_hash
+              RETURNING (xmax = 0) AS added)
+            SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM up
+        """
+        added, replaced = self._conn.execute(sql, (source_file,)).fetchone()
+        return int(added), int(replaced)
+
+    def relabel(self, merged: dict[str, str]) -> None:
+        """Move the reports of merged incidents to the incident they joined."""
+        for old, new in merged.items():
+            self._conn.execute("UPDATE events SET incident_id = %s WHERE incident_id = %s", (new, old))
+
+    def select(self, query: StoreQuery) -> pd.DataFrame:
+        """Return the reports passing the filters: dates, categories in SQL, boxes by the GiST index.
+
+        The rows come back as CSV through ``COPY ... TO STDOUT`` and are parsed by pyarrow: 50,000
+        rows in a fraction of the time psycopg takes to build them as Python tuples.
+        """
+        import psycopg
+
+        where, params = where_clause(query)
+        names = [*_MODEL_READ]
+        select = (
+            f"SELECT {', '.join(names)}, encode(ST_AsBinary(geom), 'hex') AS geom FROM events "
+            f"WHERE {where} ORDER BY fid"
+        )
+        literal = psycopg.ClientCursor(self._conn).mogrify(select, params)  # COPY takes no parameters
+        sink = io.BytesIO()
+        with self._conn.cursor().copy(f"COPY ({literal}) TO STDOUT (FORMAT csv, HEADER)") as copy:
+            for block in copy:
+                sink.write(block)
+        return _read_csv(sink.getvalue(), [*names, "geom"])
+
+    def explain(self, query: StoreQuery) -> str:
+        """Return the query plan of :meth:`select` (EXPLAIN ANALYZE)."""
+        where, params = where_clause(query)
+        sql = f"EXPLAIN ANALYZE SELECT fid FROM events WHERE {where} ORDER BY fid"
+        return "\n".join(row[0] for row in self._conn.execute(sql, params))
+
+    def info(self) -> StoreInfo:
+        """Return the counts per source file, source, category and month."""
+        one = self._conn.execute
+        months = "to_char(event_date, 'YYYY-MM')"
+        return StoreInfo(
+            url=self.url,
+            schema_version=self._version(),
+            reports=one("SELECT count(*) FROM events").fetchone()[0],
+            incidents=one("SELECT count(DISTINCT incident_id) FROM events").fetchone()[0],
+            history=one("SELECT count(*) FROM events_history").fetchone()[0],
+            by_source_file=_pairs(
+                one("SELECT source_file, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1")
+            ),
+            by_source=_pairs(
+                one(
+                    "SELECT coalesce(source, '(none)'), count(*) FROM events "
+                    "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"
+                )
+            ),
+            by_category=_pairs(one("SELECT category, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1")),
+            by_month=_pairs(one(f"SELECT {months}, count(*) FROM events GROUP BY 1 ORDER BY 1")),
+        )
+
+
+_MODEL_READ = [*_MODEL[: _MODEL.index("layer")], "incident_id"]
+
+
+def where_clause(query: StoreQuery) -> tuple[str, list[object]]:
+    """Return the WHERE clause of a store query (PostgreSQL placeholders)."""
+    parts, params = ["true"], []
+    if query.lower is not None:
+        parts.append("coalesce(date_end, event_date) >= %s")
+        params.append(query.lower.to_pydatetime())
+    if query.upper is not None:
+        parts.append("event_date <= %s")
+        params.append(query.upper.to_pydatetime())
+    if query.categories is not None:
+        parts.append("category = ANY(%s)")
+        params.append(sorted(query.categories))
+    for boxes in query.boxes:
+        clause, values = or_boxes(boxes, "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
+        parts.append(clause)
+        params.extend(values)
+    return " AND ".join(parts), params
+
+
+def _pairs(cursor: object) -> list[tuple[str, int]]:
+    return [(str(a), int(b)) for a, b in cursor.fetchall()]  # type: ignore[attr-defined]
+
+
+def _csv(rows: pd.DataFrame, start: int) -> bytes:
+    """Return the rows as PostgreSQL CSV: strings quoted, missing values unquoted and empty (NULL)."""
+    data = {"ord": np.arange(start, start + len(rows), dtype=np.int64)}
+    for name in STAGED:
+        column = rows[name]
+        if name == "geom":
+            data[name] = pa.array([b.hex() if b is not None else None for b in column], type=pa.string())
+        elif name in ("event_date", "date_end", "win_start", "win_end"):
+            data[name] = pa.array(
+                column.to_numpy("datetime64[us]"), type=pa.timestamp("us"), from_pandas=True
+            )
+        else:
+            data[name] = pa.array(column, from_pandas=True)
+    return _arrow_csv(pa.table(data))
+
+
+_ARROW_TYPES = {
+    "event_date": pa.timestamp("us"),
+    "date_end": pa.timestamp("us"),
+    "time_precision": pa.int8(),
+    "geo_precision": pa.int8(),
+    "fatalities": pa.int64(),
+    "located": pa.bool_(),
+}
+
+
+def _read_csv(data: bytes, names: list[str]) -> pd.DataFrame:
+    """Parse the CSV of ``COPY TO``: unquoted empty fields are NULL, quoted ones empty text."""
+    if not data:
+        return pd.DataFrame(columns=names)
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: _ARROW_TYPES.get(name, pa.string()) for name in names},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.int8(): pd.Int8Dtype()}.get)
+    frame["geom"] = [bytes.fromhex(h) if isinstance(h, str) else None for h in frame["geom"]]
+    return frame
+
+
+def _arrow_csv(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False))
+    return sink.getvalue()

@@ -1,0 +1,262 @@
+"""The event store against a real GeoPackage file and a real PostgreSQL + PostGIS cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conflictmap.store import open_store
+from conflictmap.store.cluster import postgres_bin, throwaway_cluster
+
+ACLED = "acled_middle_east_2020-04-27_2020-05-09.csv"
+UCDP = "ucdp_ged231_sample_uncertainUCDP.csv"
+
+
+def _has_postgis() -> bool:
+    found = postgres_bin()
+    return found is not None and any(
+        Path("/usr/share/postgresql").glob(f"{found.parent.name}/extension/postgis.control")
+    )
+
+
+@pytest.fixture(scope="session")
+def postgis_cluster():
+    """One throwaway cluster for the run (a temporary folder, a free port); removed at the end."""
+    if not _has_postgis():
+        pytest.skip("PostgreSQL with PostGIS is not installed (make test installs it)")
+    with throwaway_cluster(database="template_store") as url:
+        yield url
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty store of each backend: a GeoPackage path, or a fresh PostGIS database."""
+    if request.param == "gpkg":
+        return str(tmp_path / "events.gpkg")
+    import psycopg
+
+    base = request.getfixturevalue("postgis_cluster")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = base.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template_store')
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def cm(*args: str, check: bool = True, quiet: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", "from conflictmap.cli import main; main()", *(["-q"] if quiet else []), *args],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def count(url: str) -> int:
+    store = open_store(url)
+    try:
+        return store.info().reports if store.schema_version() else 0
+    finally:
+        store.close()
+
+
+def migrate(url: str) -> None:
+    store = open_store(url)
+    try:
+        store.migrate()
+    finally:
+        store.close()
+
+
+def events_csv(path: Path, rows: list[tuple[str, str, str, float, float, str]]) -> Path:
+    lines = ["event_id,event_date,category,latitude,longitude,source,actor1"]
+    lines += [",".join([i, d, c, f"{lat}", f"{lon}", s, "Israeli army"]) for i, d, c, lat, lon, s in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.shared_data
+def test_shared_events_once_and_region_as_from_files(
+    shared_events: Path, store_url: str, tmp_path: Path
+) -> None:
+    acled, ucdp = str(shared_events / ACLED), str(shared_events / UCDP)
+    cm("ingest", acled, ucdp, "--store", store_url)
+    store = open_store(store_url)
+    info = store.info()
+    store.close()
+    assert dict(info.by_source_file) == {acled: 1168, ucdp: 1000}
+    cm("ingest", acled, ucdp, "--store", store_url)
+    assert count(store_url) == 2168
+    from_store, from_files = tmp_path / "store.geojson", tmp_path / "files.geojson"
+    cm("filter", "--store", store_url, "--region", "southern Syria", "-o", str(from_store))
+    cm("filter", acled, ucdp, "--region", "southern Syria", "-o", str(from_files))
+    features = json.loads(from_store.read_text())["features"]
+    assert len(features) == 61
+    assert from_store.read_bytes() == from_files.read_bytes()
+
+
+def test_same_incident_from_two_sources(store_url: str, tmp_path: Path) -> None:
+    # Quneitra and a point 3 km east of it, the same day, the same category.
+    a = events_csv(tmp_path / "a.csv", [("a-1", "2025-03-09", "shelling", 33.1260, 35.8240, "Outlet A")])
+    b = events_csv(tmp_path / "b.csv", [("b-1", "2025-03-09", "shelling", 33.1260, 35.8562, "Outlet B")])
+    far = events_csv(tmp_path / "c.csv", [("c-1", "2025-03-09", "shelling", 33.3260, 35.8240, "Outlet C")])
+    cm("ingest", str(a), str(b), str(far), "--store", store_url)
+    out = tmp_path / "incidents.csv"
+    cm("export", "--store", store_url, "--incidents", "-o", str(out), "--format", "csv")
+    import pandas as pd
+
+    incidents = pd.read_csv(out)
+    assert len(incidents) == 2
+    both = incidents[incidents["report_count"] == 2].iloc[0]
+    assert both["sources"] == "Outlet A; Outlet B"
+    assert incidents[incidents["report_count"] == 1].iloc[0]["sources"] == "Outlet C"
+    reports = tmp_path / "reports.csv"
+    cm("export", "--store", store_url, "-o", str(reports), "--format", "csv")
+    assert sorted(pd.read_csv(reports)["event_id"]) == ["a-1", "b-1", "c-1"]
+    # The same rule without a store, on the files.
+    from_files = tmp_path / "files.csv"
+    cm("export", str(a), str(b), str(far), "--incidents", "-o", str(from_files), "--format", "csv")
+    assert sorted(pd.read_csv(from_files)["report_count"]) == [1, 2]
+
+
+def test_changed_row_replaces_and_history_keeps_old(store_url: str, tmp_path: Path) -> None:
+    first = events_csv(
+        tmp_path / "v1.csv",
+        [
+            ("x-1", "2025-03-09", "shelling", 33.1, 35.8, "A"),
+            ("x-2", "2025-03-10", "clashes", 33.5, 36.2, "A"),
+        ],
+    )
+    cm("ingest", str(first), "--store", store_url)
+    second = events_csv(tmp_path / "v2.csv", [("x-1", "2025-03-09", "shelling", 33.1, 35.8, "A; B")])
+    proc = cm("ingest", str(second), "--store", store_url, quiet=False)
+    assert "added 0; replaced 1" in proc.stderr
+    assert count(store_url) == 2
+    store = open_store(store_url)
+    info = store.info()
+    store.close()
+    assert info.history == 1
+    out = tmp_path / "out.csv"
+    cm("export", "--store", store_url, "-o", str(out), "--format", "csv")
+    import pandas as pd
+
+    assert pd.read_csv(out).set_index("event_id").loc["x-1", "source"] == "A; B"
+
+
+def test_bad_row_exit_2_and_nothing_of_that_file(store_url: str, tmp_path: Path) -> None:
+    good = events_csv(tmp_path / "good.csv", [("g-1", "2025-03-09", "shelling", 33.1, 35.8, "A")])
+    bad = events_csv(
+        tmp_path / "bad.csv",
+        [
+            ("b-1", "2025-03-09", "shelling", 33.1, 35.8, "A"),
+            ("b-2", "2025-03-09", "shelling", 133.1, 35.8, "A"),
+        ],
+    )
+    proc = cm("ingest", str(good), str(bad), "--store", store_url, check=False)
+    assert proc.returncode == 2
+    assert "bad.csv" in proc.stderr and "latitude" in proc.stderr and "133.1" in proc.stderr
+    assert count(store_url) == 1  # the good file, none of the bad one
+
+
+def test_concurrent_overlapping_ingests_store_union_once(store_url: str, tmp_path: Path) -> None:
+    rows = [(f"e-{i}", "2025-03-09", "clashes", 30 + i * 0.01, 40.0, "S") for i in range(3000)]
+    one = events_csv(tmp_path / "one.csv", rows[:2000])
+    two = events_csv(tmp_path / "two.csv", rows[1000:])
+    migrate(store_url)  # create the schema first: both then race on rows only
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from conflictmap.cli import main; main()",
+                "-q",
+                "ingest",
+                str(p),
+                "--store",
+                store_url,
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in (one, two)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    assert count(store_url) == 3000
+
+
+def test_sigkill_mid_ingest_leaves_none_or_all(store_url: str, tmp_path: Path) -> None:
+    n = 60_000
+    rows = [
+        (
+            f"k-{i}",
+            f"2025-0{1 + i % 9}-1{i % 9}",
+            "clashes",
+            30 + (i % 1000) * 0.01,
+            40 + i // 1000 * 0.01,
+            "S",
+        )
+        for i in range(n)
+    ]
+    path = events_csv(tmp_path / "big.csv", rows)
+    migrate(store_url)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from conflictmap.cli import main; main()",
+            "-q",
+            "ingest",
+            str(path),
+            "--store",
+            store_url,
+        ]
+    )
+    time.sleep(4.0)  # reading and validating are done by then; the transaction is under way
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert count(store_url) in (0, n)
+    cm("ingest", str(path), "--store", store_url)
+    assert count(store_url) == n
+
+
+def test_schema_migrates_forward(store_url: str) -> None:
+    store = open_store(store_url)
+    try:
+        assert store.migrate(upto=1) == (0, 1)
+        assert store.schema_version() == 1
+        assert store.migrate() == (1, 2)
+        assert store.info().history == 0  # the table version 2 added
+    finally:
+        store.close()
+
+
+def test_missing_store_and_output_over_store_exit_2(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.gpkg"
+    proc = cm("export", "--store", str(missing), "-o", str(tmp_path / "out.csv"), check=False)
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+    assert not missing.exists()  # reading never creates a store
+    store = str(tmp_path / "events.gpkg")
+    cm(
+        "ingest",
+        str(events_csv(tmp_path / "a.csv", [("a-1", "2025-03-09", "shelling", 33.1, 35.8, "A")])),
+        "--store",
+        store,
+    )
+    proc = cm("export", "--store", store, "-o", store, check=False)
+    assert proc.returncode == 2 and "same file" in proc.stderr
+    assert count(store) == 1
+    proc = cm("export", "-o", str(tmp_path / "out.csv"), check=False)
+    assert proc.returncode == 2 and "--store" in proc.stderr
