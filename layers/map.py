@@ -245,12 +245,14 @@ def _fit(fmap: folium.Map, located: gpd.GeoDataFrame, areas: Sequence[BaseGeomet
         return
     # Leave room for the title box above, the zoom buttons and place search at the left, the
     # legend at the right, the time control at the bottom left and the marker pins, which stand
-    # 42 px above their point, so that no marker opens hidden under any of them.
-    fmap.add_child(
-        FitBounds(
-            [[south, west], [north, east]], padding_top_left=(225, 115), padding_bottom_right=(240, 175)
-        )
+    # 42 px above their point, so that no marker opens hidden under any of them. The opening
+    # view is set at once, not animated: the page is ready (data-cm-ready) with its clusters drawn
+    # for that view, not for the one before the zoom animation ends.
+    fit = FitBounds(
+        [[south, west], [north, east]], padding_top_left=(225, 115), padding_bottom_right=(240, 175)
     )
+    fit.options["animate"] = False
+    fmap.add_child(fit)
 
 
 def _title_html(events: gpd.GeoDataFrame, title: str | None, *, remote: gpd.GeoDataFrame) -> str:
