@@ -1,4 +1,8 @@
-"""Writers: an event collection out to GeoJSON (RFC 7946), CSV, GeoPackage or GeoParquet.
+"""Writers: events out to GeoJSON (RFC 7946), CSV, GeoPackage, GeoParquet, FlatGeobuf, Shapefile, KML.
+
+Any GeoDataFrame is written: one that is not an event collection is turned into events first
+(:func:`conflictmap.to_events`), and every writer writes longitude/latitude in EPSG:4326, from
+whatever CRS the frame is in (:func:`conflictmap.frames.as_events`).
 
 Every write goes to a temporary file beside the target, renamed into place at the end, so a
 failed write never leaves a truncated or half-written file.
@@ -37,7 +41,7 @@ from conflictmap.schema import COLUMNS, DTYPES
 
 __all__ = ["WRITE_FORMATS", "atomic_output", "to_geojson", "write_events"]
 
-WRITE_FORMATS = ("geojson", "csv", "gpkg", "parquet")
+WRITE_FORMATS = ("geojson", "csv", "gpkg", "parquet", "fgb", "shp", "kml")
 _EXTENSIONS = {
     ".geojson": "geojson",
     ".json": "geojson",
@@ -45,7 +49,13 @@ _EXTENSIONS = {
     ".gpkg": "gpkg",
     ".parquet": "parquet",
     ".geoparquet": "parquet",
+    ".fgb": "fgb",
+    ".shp": "shp",
+    ".kml": "kml",
 }
+# GDAL's formats whose text ends at a NUL and whose times keep milliseconds.
+_GDAL_FORMATS = ("gpkg", "fgb", "shp", "kml")
+_SHAPEFILE_TEXT_BYTES = 254  # a dBASE text field holds at most this many bytes
 PRECISION = 6  # decimal places kept in GeoJSON and CSV coordinates (about 0.1 m)
 _DATE_COLUMNS = tuple(n for n, d in DTYPES.items() if d.startswith("datetime"))
 
@@ -61,9 +71,11 @@ def write_events(
     Parameters
     ----------
     events
-        An event collection.
+        An event collection, or any GeoDataFrame (see :func:`conflictmap.to_events`), in any
+        CRS: coordinates are written as longitude/latitude (EPSG:4326).
     path
-        Target file; missing parent folders are created.
+        Target file; missing parent folders are created. A Shapefile is written with its
+        ``.shx``, ``.dbf``, ``.prj`` and ``.cpg`` beside it, all or none.
     format
         One of :data:`WRITE_FORMATS`; by default from the extension.
 
@@ -71,9 +83,14 @@ def write_events(
     ------
     ConfigurationError
         When the format is unknown or cannot be told from the extension.
+    CrsError
+        ``events`` has no CRS and its coordinates are not degrees.
     ExportError
         When the target cannot be written (a folder, no permission, disk full).
     """
+    from conflictmap.frames import as_events
+
+    events = as_events(events)
     if str(path) == "-":
         if format not in (None, "geojson"):
             msg = f"only GeoJSON can be written to standard output, not {short_repr(format)}"
@@ -87,6 +104,9 @@ def write_events(
         raise ExportError(msg)
     fmt = output_format(path, format)
     check_writable(events, format=fmt, target=str(path))
+    if fmt == "shp":
+        _write_shapefile(events, path)
+        return
     with atomic_output(path) as tmp:
         _WRITERS[fmt](events, tmp)
 
@@ -160,15 +180,15 @@ def _check_dates(events: gpd.GeoDataFrame, name: str, *, format: str, target: st
             f"years before {first} or after {last} have no four-digit ISO 8601 form, which every "
             f"reader expects",
         )
-    if format == "gpkg":
+    if format in ("gpkg", "fgb"):
         fraction = column.dt.microsecond % _GPKG_TIME_STEP + column.dt.nanosecond
         _refuse(
             events,
             name,
             column.notna() & (fraction != 0),
             target,
-            "GeoPackage keeps times to the millisecond, and this one is finer; write GeoJSON, CSV "
-            "or Parquet, or round the times",
+            f"{_FORMAT_NAMES[format]} keeps times to the millisecond, and this one is finer; write "
+            "GeoJSON, CSV or Parquet, or round the times",
         )
 
 
@@ -184,7 +204,19 @@ def _check_text(events: gpd.GeoDataFrame, name: str, *, format: str, target: str
             target,
             "not valid Unicode text (it holds a lone surrogate, which UTF-8 cannot encode)",
         )
-    if format == "gpkg":
+    if format == "shp":
+        too_long = column.map(
+            lambda v: isinstance(v, str) and len(v.encode("utf-8", "surrogatepass")) > _SHAPEFILE_TEXT_BYTES
+        )
+        _refuse(
+            events,
+            name,
+            too_long,
+            target,
+            f"a Shapefile text field holds at most {_SHAPEFILE_TEXT_BYTES} bytes, and this one is longer; "
+            "write GeoPackage or FlatGeobuf, which keep it whole",
+        )
+    if format in _GDAL_FORMATS:
         if isinstance(column.dtype, pd.StringDtype):
             bad = column.str.contains("\x00", regex=False, na=False)
         else:
@@ -194,9 +226,12 @@ def _check_text(events: gpd.GeoDataFrame, name: str, *, format: str, target: str
             name,
             bad,
             target,
-            "GeoPackage text cannot hold the NUL character (U+0000): GDAL ends the string at it; "
-            "write GeoJSON, CSV or Parquet, or remove the character",
+            f"{_FORMAT_NAMES[format]} text cannot hold the NUL character (U+0000): GDAL ends the "
+            "string at it; write GeoJSON, CSV or Parquet, or remove the character",
         )
+
+
+_FORMAT_NAMES = {"gpkg": "GeoPackage", "fgb": "FlatGeobuf", "shp": "Shapefile", "kml": "KML"}
 
 
 def _refuse(events: gpd.GeoDataFrame, name: str, bad: Any, target: str, why: str) -> None:
@@ -402,9 +437,80 @@ def _write_parquet(events: gpd.GeoDataFrame, path: Path) -> None:
     events.to_parquet(path, index=False)
 
 
+def _write_fgb(events: gpd.GeoDataFrame, path: Path) -> None:
+    # Arrow keeps nullable integers (fatalities) whole; "Unknown" keeps mixed types as they are.
+    events.to_file(
+        path,
+        driver="FlatGeobuf",
+        engine="pyogrio",
+        use_arrow=True,
+        geometry_type="Unknown",
+        promote_to_multi=False,
+        SPATIAL_INDEX="NO",  # an index reorders the features; ours keep the events' order
+    )
+
+
+def _with_text_dates(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Dates as ISO 8601 text: a Shapefile's date field has no time, KML's none at all."""
+    out = events.copy()
+    for name in out.columns:
+        if name != out.geometry.name and pd.api.types.is_datetime64_any_dtype(out[name]):
+            out[name] = pd.array([format_date(v) for v in out[name]], dtype="str")
+    return out
+
+
+def _write_kml(events: gpd.GeoDataFrame, path: Path) -> None:
+    from conflictmap.readers.ogr import KML_DRIVER
+
+    # Every column goes to the placemark's ExtendedData; KML is WGS84 by definition.
+    _with_text_dates(events).to_file(path, driver=KML_DRIVER, engine="pyogrio", layer="events")
+
+
+def _write_shapefile(events: gpd.GeoDataFrame, path: Path) -> None:
+    """Write a Shapefile and its companions in a staging folder, then rename them all into place.
+
+    One geometry type per file (Shapefile's rule), points or polygons, flat or all with Z; the
+    model's names longer than 10 characters get the short names the reader maps back
+    (:data:`conflictmap.readers.ogr.SHAPEFILE_NAMES`); an extra column's longer name is refused,
+    as GDAL would cut it.
+    """
+    import tempfile
+
+    from conflictmap.outputs import atomic_outputs
+    from conflictmap.readers.ogr import SHAPEFILE_NAMES
+
+    kinds = set(events.geometry.dropna().geom_type.replace({"Polygon": "MultiPolygon"}))
+    dims = set(events.geometry.dropna().has_z)
+    if len(kinds) > 1 or len(dims) > 1:
+        msg = (
+            f"{path}: a Shapefile holds one geometry type, and these events mix "
+            f"{' and '.join(sorted(kinds)) if len(kinds) > 1 else 'flat and 3D geometries'}; write "
+            "GeoPackage or FlatGeobuf, or write points and areas to two files"
+        )
+        raise ExportError(msg)
+    table = _with_text_dates(events).rename(columns=SHAPEFILE_NAMES)
+    long = [str(c) for c in table.columns if c != table.geometry.name and len(str(c).encode()) > 10]
+    if long:
+        msg = (
+            f"{path}: Shapefile column names have at most 10 characters; rename {', '.join(long[:5])} "
+            "or write GeoPackage or FlatGeobuf"
+        )
+        raise ExportError(msg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.") as folder:
+        staged = Path(folder) / f"{path.stem}.shp"
+        table.to_file(staged, driver="ESRI Shapefile", engine="pyogrio", ENCODING="UTF-8")
+        with atomic_outputs() as outputs:
+            for part in sorted(Path(folder).iterdir()):
+                with outputs.writing(path.with_suffix(part.suffix)) as tmp:
+                    os.replace(part, tmp)
+
+
 _WRITERS: dict[str, Callable[[gpd.GeoDataFrame, Path], None]] = {
     "geojson": _write_geojson,
     "csv": _write_csv,
     "gpkg": _write_gpkg,
     "parquet": _write_parquet,
+    "fgb": _write_fgb,
+    "kml": _write_kml,
 }
