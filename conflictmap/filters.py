@@ -31,7 +31,8 @@ def filter_events(
     Parameters
     ----------
     events
-        An event collection.
+        An event collection, or any GeoDataFrame (its dates and categories read as
+        :func:`conflictmap.to_events` reads them), in any CRS.
     since, until
         Inclusive bounds (ISO dates: ``2025-01-01``, ``2025-01``, ``2025``). An event with an end
         date is kept when its period overlaps the bounds; ``until=2025-01`` keeps all of January.
@@ -43,14 +44,21 @@ def filter_events(
     Returns
     -------
     geopandas.GeoDataFrame
-        The matching rows, in their original order.
+        The matching rows of ``events`` as given (same columns, same CRS), in their original
+        order. Undated events (no date column) match no period.
 
     Raises
     ------
     ConfigurationError
         On a date that cannot be parsed, ``since`` later than ``until``, or an unknown category,
         with the closest names.
+    CrsError
+        ``events`` has no CRS and its coordinates are not degrees.
     """
+    from conflictmap.frames import as_events
+
+    given = events
+    events = as_events(given, registry=registry)
     keep = pd.Series(True, index=events.index)
     start = events["event_date"]
     end = events["date_end"].fillna(start)
@@ -63,8 +71,8 @@ def filter_events(
         keys = resolve_categories(categories, registry=registry or default_registry())
         keep &= events["category"].isin(keys)
     if keep.all():
-        return events.copy(deep=False)  # copy on write: no need to copy every column
-    return events[keep]
+        return given.copy(deep=False)  # copy on write: no need to copy every column
+    return given[keep.to_numpy()]
 
 
 def check_period(
