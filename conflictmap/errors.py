@@ -16,8 +16,8 @@ __all__ = [
     "GeocodingError",
     "InputError",
     "MapperError",
-    "Reprojected",
     "RegionNotFound",
+    "Reprojected",
     "SchemaError",
     "short_repr",
 ]

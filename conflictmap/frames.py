@@ -47,7 +47,9 @@ ColumnChoice = str | Literal[False] | None
 _PLACEHOLDER_DATE = "2000-01-01"
 
 
-def to_wgs84(frame: gpd.GeoDataFrame, *, name: str = "GeoDataFrame", notice: bool = False) -> gpd.GeoDataFrame:
+def to_wgs84(
+    frame: gpd.GeoDataFrame, *, name: str = "GeoDataFrame", notice: bool = False
+) -> gpd.GeoDataFrame:
     """Return ``frame`` with its geometry in EPSG:4326 (longitude, latitude).
 
     Parameters
@@ -83,7 +85,8 @@ def to_wgs84(frame: gpd.GeoDataFrame, *, name: str = "GeoDataFrame", notice: boo
     try:
         moved = frame.to_crs(WGS84)
     except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError) as err:
-        msg = f"{name}: cannot reproject from {_crs_name(crs)} to EPSG:4326: {short_repr(str(err), limit=200)}"
+        why = short_repr(str(err), limit=200)
+        msg = f"{name}: cannot reproject from {_crs_name(crs)} to EPSG:4326: {why}"
         raise CrsError(msg) from err
     xy = moved.geometry.get_coordinates()
     if (bad := ~np.isfinite(xy.to_numpy()).all(axis=1)).any():
@@ -294,7 +297,9 @@ def _assign(
     return fields, [c for c in columns if c not in fields]
 
 
-def records_events(raw: pd.DataFrame, *, origin: Origin, registry: CategoryRegistry | None) -> gpd.GeoDataFrame:
+def records_events(
+    raw: pd.DataFrame, *, origin: Origin, registry: CategoryRegistry | None
+) -> gpd.GeoDataFrame:
     """Build events from a file's records, whose columns already have the model's names.
 
     A file with dates goes straight to :func:`~conflictmap.validate.build_events`. A file with
@@ -312,14 +317,15 @@ def records_events(raw: pd.DataFrame, *, origin: Origin, registry: CategoryRegis
             if found:
                 renames[found[0]] = field
     raw = raw.rename(columns=renames)
-    if "event_date" not in raw.columns:
+    events = _build(raw, origin=origin, registry=registry)
+    if events["event_date"].isna().all():  # said once the records are known to be valid
         warnings.warn(
             f"{origin.path}: no event dates (no date column, or every date empty): the events are "
             "undated; a map of them has no time control and --since/--until keep none",
             DataWarning,
             stacklevel=3,
         )
-    return _build(raw, origin=origin, registry=registry)
+    return events
 
 
 def _build(raw: pd.DataFrame, *, origin: Origin, registry: CategoryRegistry | None) -> gpd.GeoDataFrame:
@@ -331,8 +337,6 @@ def _build(raw: pd.DataFrame, *, origin: Origin, registry: CategoryRegistry | No
         raw = raw.assign(event_date=_PLACEHOLDER_DATE)
     if "category" not in raw.columns:
         raw = raw.assign(category=FALLBACK)  # the stated default: no notice for each event
-    if not ({"geometry", "location", "latitude"} & set(raw.columns)):
-        raw = raw.assign(geometry=None)  # unlocated: the frame gives no place at all
     events = build_events(raw, origin=origin, registry=registry)
     if undated:
         events["event_date"] = pd.Series(pd.NaT, index=events.index, dtype=events["event_date"].dtype)

@@ -260,7 +260,7 @@ EXTRA_COLUMNS_SHOWN = 40
 
 
 def _extras(events: gpd.GeoDataFrame) -> dict[str, Any]:
-    """The frame's own columns (beyond the model's), as text, for the popups: names and values.
+    """Return the frame's own columns (beyond the model's) as text for the popups: names and values.
 
     Only ever shown through ``textContent`` in the browser, so any text is safe.
     """

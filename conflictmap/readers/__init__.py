@@ -27,9 +27,9 @@ from conflictmap.errors import (
     SchemaError,
     short_repr,
 )
+from conflictmap.frames import records_events
 from conflictmap.readers._text import check_readable, check_text, csv_records, read_text, text_lines
 from conflictmap.readers.acled import ACLED_MARKERS, read_acled
-from conflictmap.frames import records_events
 from conflictmap.readers.ogr import read_ogr_events
 from conflictmap.readers.spatial import geojson_records, read_gpkg_events, read_parquet_events
 from conflictmap.readers.stdin import STDIN, from_stdin
@@ -46,7 +46,20 @@ from conflictmap.validate import Origin, build_events, check_columns, column_nam
 
 __all__ = ["READ_FORMATS", "read_events", "read_many"]
 
-READ_FORMATS = ("csv", "acled", "ucdp", "yaml", "json", "geojson", "gpkg", "parquet", "fgb", "shp", "kml", "article")
+READ_FORMATS = (
+    "csv",
+    "acled",
+    "ucdp",
+    "yaml",
+    "json",
+    "geojson",
+    "gpkg",
+    "parquet",
+    "fgb",
+    "shp",
+    "kml",
+    "article",
+)
 _EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "csv",

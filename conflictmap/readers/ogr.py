@@ -145,4 +145,3 @@ def _kml_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "description" in frame.columns and "notes" not in frame.columns:
         renames["description"] = "notes"
     return frame.rename(columns=renames) if renames else frame
-

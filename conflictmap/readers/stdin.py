@@ -48,7 +48,9 @@ def sniff_suffix(head: bytes) -> str:
     return ".json" if text[:1] in (b"{", b"[") else ".csv"
 
 
-def from_stdin(read: Callable[[Path, str | None], T], *, format: str | None, stream: BinaryIO | None = None) -> T:
+def from_stdin(
+    read: Callable[[Path, str | None], T], *, format: str | None, stream: BinaryIO | None = None
+) -> T:
     """Read standard input with ``read(path, format)`` on a temporary copy of it.
 
     Parameters
@@ -110,6 +112,10 @@ def _relabelled(err: MapperError, temporary: str) -> MapperError:
     if isinstance(err, SchemaError):
         path = STDIN_NAME if err.path == temporary else err.path
         return type(err)(
-            err.reason.replace(temporary, STDIN_NAME), path=path, row=err.row, field=err.field, value=err.value
+            err.reason.replace(temporary, STDIN_NAME),
+            path=path,
+            row=err.row,
+            field=err.field,
+            value=err.value,
         )
     return type(err)(str(err).replace(temporary, STDIN_NAME))
