@@ -310,6 +310,10 @@ def _write_stdout(events: gpd.GeoDataFrame) -> None:
         raise ExportError(msg) from err
 
 
+# Our own GeoJSON writer is kept rather than pyogrio's RFC 7946 mode (RFC7946=YES): it streams
+# to standard output (``-o -`` in a pipe), writes the event_id as the feature id, keeps a Z,
+# writes null geometries and keeps the events' order, all of which the round-trip tests check;
+# bench/read_write.py was not re-run against pyogrio's mode for issue 13.
 def _geojson_chunks(events: gpd.GeoDataFrame) -> Iterator[str]:
     """Yield the text of a FeatureCollection, one feature at a time.
 
