@@ -56,6 +56,7 @@ _EXTENSIONS = {
 # GDAL's formats whose text ends at a NUL and whose times keep milliseconds.
 _GDAL_FORMATS = ("gpkg", "fgb", "shp", "kml")
 _SHAPEFILE_TEXT_BYTES = 254  # a dBASE text field holds at most this many bytes
+_SHAPEFILE_EXACT_INTEGER = 2**53  # 64-bit integers are written in a number field GDAL reads as double
 PRECISION = 6  # decimal places kept in GeoJSON and CSV coordinates (about 0.1 m)
 _DATE_COLUMNS = tuple(n for n, d in DTYPES.items() if d.startswith("datetime"))
 
@@ -104,6 +105,10 @@ def write_events(
         raise ExportError(msg)
     fmt = output_format(path, format)
     check_writable(events, format=fmt, target=str(path))
+    if fmt == "kml":
+        _check_kml_altitudes(events, target=str(path))
+    if fmt == "fgb":
+        _fgb_geometry_type(events, target=str(path))
     if fmt == "shp":
         _write_shapefile(events, path)
         return
@@ -148,10 +153,14 @@ def check_writable(events: gpd.GeoDataFrame, *, format: str, target: str) -> Non
         Naming the target, the event, the field, the value and why. Refused are: text that
         is not valid Unicode (a lone surrogate, which UTF-8 cannot encode; every format);
         event dates outside the years 1 to 9999, which ISO 8601 writes with other than four
-        digits and no reader takes back (every format); a NUL character in GeoPackage text,
-        where GDAL ends the string at it; a time finer than the millisecond in GeoPackage,
-        whose dates keep milliseconds; a float that is infinite in GeoJSON, which JSON
-        cannot write.
+        digits and no reader takes back (every format); a NUL character in the text of GDAL's
+        formats, where GDAL ends the string at it; a time finer than the millisecond in
+        GeoPackage and FlatGeobuf, whose dates keep milliseconds; in a Shapefile, text over
+        254 bytes and an integer beyond 2**53 (read back as a double); a float that is
+        infinite in GeoJSON, which JSON cannot write; in KML (XML), a control character XML
+        1.0 cannot hold (the file would not be readable), a carriage return (XML reads it back
+        as a line feed) and the text ``]]>`` (which GDAL's KML writer leaves unescaped, making
+        the file unreadable).
     """
     for name in events.columns:
         if name == events.geometry.name:
@@ -159,6 +168,17 @@ def check_writable(events: gpd.GeoDataFrame, *, format: str, target: str) -> Non
         column = events[name]
         if pd.api.types.is_datetime64_any_dtype(column):
             _check_dates(events, name, format=format, target=target)
+        elif pd.api.types.is_integer_dtype(column) and format == "shp":
+            # A Shapefile's wide number field reads back as a double: exact only up to 2**53.
+            bad = column.abs().gt(_SHAPEFILE_EXACT_INTEGER).fillna(False).to_numpy(dtype=bool)
+            _refuse(
+                events,
+                name,
+                bad,
+                target,
+                f"a Shapefile number this large reads back as a float, exact only up to "
+                f"{_SHAPEFILE_EXACT_INTEGER:,}; write GeoPackage, FlatGeobuf or Parquet, which keep it",
+            )
         elif pd.api.types.is_float_dtype(column):
             if format == "geojson":
                 bad = np.isinf(column.to_numpy(dtype=float, na_value=np.nan))
@@ -229,6 +249,39 @@ def _check_text(events: gpd.GeoDataFrame, name: str, *, format: str, target: str
             f"{_FORMAT_NAMES[format]} text cannot hold the NUL character (U+0000): GDAL ends the "
             "string at it; write GeoJSON, CSV or Parquet, or remove the character",
         )
+    if format == "kml":
+        _check_xml_text(events, name, target=target)
+
+
+# Characters XML 1.0 cannot hold (NUL is refused with every GDAL format, above).
+_XML_ILLEGAL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _check_xml_text(events: gpd.GeoDataFrame, name: str, *, target: str) -> None:
+    """Refuse text KML cannot carry back: LIBKML writes it, and the file then does not read, or differs."""
+    text = events[name].astype(object)
+    instead = "write GeoJSON, CSV, GeoPackage or Parquet, which keep it"
+    _refuse(
+        events,
+        name,
+        text.map(lambda v: isinstance(v, str) and _XML_ILLEGAL.search(v) is not None),
+        target,
+        f"KML is XML, which cannot hold this control character (the file would not be readable); {instead}",
+    )
+    _refuse(
+        events,
+        name,
+        text.map(lambda v: isinstance(v, str) and "\r" in v),
+        target,
+        f"KML is XML, whose readers turn a carriage return (U+000D) into a line feed; {instead}",
+    )
+    _refuse(
+        events,
+        name,
+        text.map(lambda v: isinstance(v, str) and "]]>" in v),
+        target,
+        f"GDAL's KML writer does not escape the text ']]>', and the file would not be readable; {instead}",
+    )
 
 
 _FORMAT_NAMES = {"gpkg": "GeoPackage", "fgb": "FlatGeobuf", "shp": "Shapefile", "kml": "KML"}
@@ -441,6 +494,39 @@ def _write_parquet(events: gpd.GeoDataFrame, path: Path) -> None:
     events.to_parquet(path, index=False)
 
 
+def _fgb_geometry_type(events: gpd.GeoDataFrame, *, target: str) -> str:
+    """Return the layer type to write: "Unknown" keeps flat geometries of mixed types as they are.
+
+    FlatGeobuf says in its header, for the whole layer, whether coordinates have a Z, and an
+    "Unknown" layer has none (GDAL drops every Z); a layer with a Z must name its one type
+    ("Point Z"). So 3D geometries are written when all geometries are of one type and all have
+    a Z, and refused otherwise.
+
+    Raises
+    ------
+    ExportError
+        3D geometries next to flat ones, or of several types.
+    """
+    located = events.geometry.dropna()
+    has_z = located.has_z.to_numpy()
+    if not has_z.any():
+        return "Unknown"
+    kinds = sorted(set(located.geom_type))
+    if has_z.all() and len(kinds) == 1:
+        return f"{kinds[0]} Z"
+    what = (
+        "flat and 3D geometries"
+        if not has_z.all()
+        else f"3D geometries of several types ({', '.join(kinds)})"
+    )
+    msg = (
+        f"{target}: these events mix {what}: a FlatGeobuf file keeps a Z only when every geometry "
+        "has one, all of one type; write GeoPackage or GeoParquet, which keep them, or drop the Z "
+        "(shapely.force_2d)"
+    )
+    raise ExportError(msg)
+
+
 def _write_fgb(events: gpd.GeoDataFrame, path: Path) -> None:
     # Arrow keeps nullable integers (fatalities) whole; "Unknown" keeps mixed types as they are.
     events.to_file(
@@ -448,7 +534,7 @@ def _write_fgb(events: gpd.GeoDataFrame, path: Path) -> None:
         driver="FlatGeobuf",
         engine="pyogrio",
         use_arrow=True,
-        geometry_type="Unknown",
+        geometry_type=_fgb_geometry_type(events, target=str(path)),
         promote_to_multi=False,
         SPATIAL_INDEX="NO",  # an index reorders the features; ours keep the events' order
     )
@@ -461,6 +547,37 @@ def _with_text_dates(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if name != out.geometry.name and pd.api.types.is_datetime64_any_dtype(out[name]):
             out[name] = pd.array([format_date(v) for v in out[name]], dtype="str")
     return out
+
+
+def _check_kml_altitudes(events: gpd.GeoDataFrame, *, target: str) -> None:
+    """Refuse geometries whose Z (or lack of one) KML would not give back.
+
+    LIBKML writes a flat position with altitude 0 (``1,2,0``), so a KML file cannot tell a flat
+    geometry from one at altitude 0; the reader reads a file as flat when every altitude is 0
+    (:func:`conflictmap.readers.ogr._flat_if_zero`). Flat geometries next to 3D ones would come
+    back with a Z of 0, and 3D ones all at altitude 0 would come back flat: both are refused.
+    """
+    located = events.geometry.dropna()
+    has_z = located.has_z.to_numpy()
+    if not has_z.any():
+        return
+    instead = "write GeoPackage or FlatGeobuf, which keep them, or drop the Z (shapely.force_2d)"
+    if not has_z.all():
+        flat = events.loc[located.index[~has_z][0]]
+        third = events.loc[located.index[has_z][0]]
+        msg = (
+            f"{target}: event {_shown(flat['event_id'])} is flat and event {_shown(third['event_id'])} "
+            f"has a Z: KML writes a flat position with altitude 0, so the flat one would read back with "
+            f"a Z of 0; {instead}"
+        )
+        raise ExportError(msg)
+    z = shapely.get_coordinates(located.to_numpy(), include_z=True)[:, 2]
+    if not (z != 0).any():
+        msg = (
+            f"{target}: every Z is 0: KML writes flat positions with altitude 0 too, so these geometries "
+            f"would read back flat; {instead}"
+        )
+        raise ExportError(msg)
 
 
 def _write_kml(events: gpd.GeoDataFrame, path: Path) -> None:
@@ -503,7 +620,16 @@ def _write_shapefile(events: gpd.GeoDataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.") as folder:
         staged = Path(folder) / f"{path.stem}.shp"
-        table.to_file(staged, driver="ESRI Shapefile", engine="pyogrio", ENCODING="UTF-8")
+        # The type is named: left to GDAL, it is that of the first feature, and a first
+        # unlocated event made a file of lines out of the polygons after it.
+        kind = {"Point": "Point", "MultiPolygon": "Polygon"}[kinds.pop()] if kinds else "Point"
+        table.to_file(
+            staged,
+            driver="ESRI Shapefile",
+            engine="pyogrio",
+            geometry_type=f"{kind} Z" if any(dims) else kind,
+            ENCODING="UTF-8",
+        )
         with atomic_outputs() as outputs:
             for part in sorted(Path(folder).iterdir()):
                 with outputs.writing(path.with_suffix(part.suffix)) as tmp:

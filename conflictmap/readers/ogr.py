@@ -87,14 +87,17 @@ def read_ogr_events(path: Path, *, format: str, registry: CategoryRegistry) -> g
             raise InputError(msg)
         layer = "events"
     try:
-        frame = gpd.read_file(
-            path,
-            layer=layer,
-            engine="pyogrio",
-            driver=driver,
-            use_arrow=True,
-            arrow_to_pandas_kwargs={"types_mapper": _nullable_integers},
-        )
+        if format == "fgb":
+            frame = _read_fgb(path, layer=layer)
+        else:
+            frame = gpd.read_file(
+                path,
+                layer=layer,
+                engine="pyogrio",
+                driver=driver,
+                use_arrow=True,
+                arrow_to_pandas_kwargs={"types_mapper": _nullable_integers},
+            )
     except Exception as err:
         msg = f"{path}: not a readable {kind} file: {shorten(err)}"
         raise InputError(msg) from err
@@ -103,6 +106,28 @@ def read_ogr_events(path: Path, *, format: str, registry: CategoryRegistry) -> g
     elif format == "kml":
         frame = _kml_columns(frame)
     return _from_frame(frame, path=path, registry=registry)
+
+
+def _read_fgb(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
+    """Read a FlatGeobuf file: its columns through Arrow, its geometries feature by feature.
+
+    GDAL's Arrow stream of a FlatGeobuf layer with a null geometry (an unlocated event) hands
+    pyarrow a broken geometry column (seen with GDAL 3.12 and pyogrio 0.13): "Unexpected EOF
+    parsing WKB", or a crash of the process. So the columns come through Arrow (which keeps
+    64-bit integers whole, beside missing values) and the geometries through the other reader.
+    """
+    import pyogrio
+
+    columns = gpd.read_file(
+        path,
+        layer=layer,
+        engine="pyogrio",
+        use_arrow=True,
+        read_geometry=False,
+        arrow_to_pandas_kwargs={"types_mapper": _nullable_integers},
+    )
+    shapes = pyogrio.read_dataframe(path, layer=layer, columns=[], use_arrow=False)
+    return gpd.GeoDataFrame(columns, geometry=shapes.geometry.to_numpy(), crs=shapes.crs)
 
 
 def _flat_if_zero(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
