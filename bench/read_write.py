@@ -4,7 +4,8 @@ Usage: python bench/read_write.py [--events 100000]
 
 Prints seconds per step and, as a baseline measured in the same run, geopandas.read_file and
 GeoDataFrame.to_file on the same GeoJSON (ratios > 1 mean conflictmap is slower: it validates
-every field and derives nothing lazily).
+every field and derives nothing lazily), and pyogrio's RFC 7946 GeoJSON writer on the same
+events, the alternative to our own GeoJSON writer (see the comment in conflictmap/writers.py).
 """
 
 from __future__ import annotations
@@ -57,9 +58,13 @@ def main() -> None:
         synthetic_csv(folder / "events.csv", n)
         print(f"{n:,} synthetic events")
         events = timed("read CSV (validated)", lambda: read_events(folder / "events.csv"), results)
-        for ext in ("geojson", "csv", "gpkg", "parquet"):
+        for ext in ("geojson", "csv", "gpkg", "parquet", "fgb", "shp", "kml"):
             timed(f"write {ext}", lambda e=ext: write_events(events, folder / f"out.{e}"), results)
             timed(f"read {ext} (validated)", lambda e=ext: read_events(folder / f"out.{e}"), results)
+        timed("pyogrio RFC 7946 geojson",
+              lambda: events.to_file(folder / "rfc.geojson", driver="GeoJSON", engine="pyogrio",
+                                     RFC7946="YES", WRITE_NAME="NO", ID_FIELD="event_id"), results)
+        sizes = {name: (folder / name).stat().st_size / 1e6 for name in ("out.geojson", "rfc.geojson")}
         baseline = timed("baseline gpd.read_file geojson",
                          lambda: gpd.read_file(folder / "out.geojson"), results)
         timed("baseline to_file geojson",
@@ -68,6 +73,9 @@ def main() -> None:
           f"{results['read geojson (validated)'] / results['baseline gpd.read_file geojson']:.2f}")
     print(f"ratio write geojson / to_file:       "
           f"{results['write geojson'] / results['baseline to_file geojson']:.2f}")
+    print(f"ratio write geojson / pyogrio RFC 7946: "
+          f"{results['write geojson'] / results['pyogrio RFC 7946 geojson']:.2f} "
+          f"(files {sizes['out.geojson']:.1f} MB and {sizes['rfc.geojson']:.1f} MB)")
 
 
 if __name__ == "__main__":
