@@ -5,7 +5,8 @@ Usage: python bench/read_write.py [--events 100000] [--export-events 1000000] [-
 
 Prints seconds per step and, as a baseline measured in the same run, geopandas.read_file and
 GeoDataFrame.to_file on the same GeoJSON (ratios > 1 mean conflictmap is slower: it validates
-every field and derives nothing lazily).
+every field and derives nothing lazily), and pyogrio's RFC 7946 GeoJSON writer on the same
+events, the alternative to our own GeoJSON writer (see the comment in conflictmap/writers.py).
 
 End to end (issue 14): ``conflictmap export events.parquet -o events.geojson`` on 1,000,000
 synthetic events in one GeoParquet file (bench/synthetic_events.py ``synthetic_parquet``, as
@@ -129,25 +130,24 @@ def steps(n: int) -> None:
         synthetic_csv(folder / "events.csv", n)
         print(f"{n:,} synthetic events")
         events = timed("read CSV (validated)", lambda: read_events(folder / "events.csv"), results)
-        for ext in ("geojson", "csv", "gpkg", "parquet"):
+        for ext in ("geojson", "csv", "gpkg", "parquet", "fgb", "shp", "kml"):
             timed(f"write {ext}", lambda e=ext: write_events(events, folder / f"out.{e}"), results)
             timed(f"read {ext} (validated)", lambda e=ext: read_events(folder / f"out.{e}"), results)
-        baseline = timed(
-            "baseline gpd.read_file geojson", lambda: gpd.read_file(folder / "out.geojson"), results
-        )
-        timed(
-            "baseline to_file geojson",
-            lambda: baseline.to_file(folder / "base.geojson", driver="GeoJSON"),
-            results,
-        )
-    print(
-        f"ratio read geojson / gpd.read_file:  "
-        f"{results['read geojson (validated)'] / results['baseline gpd.read_file geojson']:.2f}"
-    )
-    print(
-        f"ratio write geojson / to_file:       "
-        f"{results['write geojson'] / results['baseline to_file geojson']:.2f}"
-    )
+        timed("pyogrio RFC 7946 geojson",
+              lambda: events.to_file(folder / "rfc.geojson", driver="GeoJSON", engine="pyogrio",
+                                     RFC7946="YES", WRITE_NAME="NO", ID_FIELD="event_id"), results)
+        sizes = {name: (folder / name).stat().st_size / 1e6 for name in ("out.geojson", "rfc.geojson")}
+        baseline = timed("baseline gpd.read_file geojson",
+                         lambda: gpd.read_file(folder / "out.geojson"), results)
+        timed("baseline to_file geojson",
+              lambda: baseline.to_file(folder / "base.geojson", driver="GeoJSON"), results)
+    print(f"ratio read geojson / gpd.read_file:  "
+          f"{results['read geojson (validated)'] / results['baseline gpd.read_file geojson']:.2f}")
+    print(f"ratio write geojson / to_file:       "
+          f"{results['write geojson'] / results['baseline to_file geojson']:.2f}")
+    print(f"ratio write geojson / pyogrio RFC 7946: "
+          f"{results['write geojson'] / results['pyogrio RFC 7946 geojson']:.2f} "
+          f"(files {sizes['out.geojson']:.1f} MB and {sizes['rfc.geojson']:.1f} MB)")
 
 
 if __name__ == "__main__":

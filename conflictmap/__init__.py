@@ -11,13 +11,16 @@ The data flow is read → locate (``geo``) → filter → draw (``layers``) / wr
 from conflictmap.categories import Category, CategoryRegistry, default_registry, load_registry
 from conflictmap.errors import (
     ConfigurationError,
+    CrsError,
     DataWarning,
     ExportError,
     InputError,
     MapperError,
+    Reprojected,
     SchemaError,
 )
 from conflictmap.filters import filter_events
+from conflictmap.frames import to_events
 from conflictmap.readers import read_events, read_many
 from conflictmap.schema import COLUMNS, FIELDS, WGS84, empty_events
 from conflictmap.writers import WRITE_FORMATS, write_events
@@ -30,10 +33,12 @@ __all__ = [
     "Category",
     "CategoryRegistry",
     "ConfigurationError",
+    "CrsError",
     "DataWarning",
     "ExportError",
     "InputError",
     "MapperError",
+    "Reprojected",
     "SchemaError",
     "default_registry",
     "empty_events",
@@ -41,6 +46,7 @@ __all__ = [
     "load_registry",
     "read_events",
     "read_many",
+    "to_events",
     "write_events",
 ]
 

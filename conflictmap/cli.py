@@ -449,10 +449,12 @@ def _collected_warnings() -> Iterator[list[warnings.WarningMessage]]:
 
 
 def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
-    from conflictmap.errors import DataWarning
+    from conflictmap.errors import DataWarning, Reprojected
 
     for item in caught:
-        if issubclass(item.category, DataWarning):
+        if issubclass(item.category, Reprojected):  # not a problem: said as a note of the run
+            click.echo(f"Note: {item.message}", err=True)
+        elif issubclass(item.category, DataWarning):
             click.echo(f"Warning: {item.message}", err=True)
         else:
             logging.getLogger("conflictmap").debug("%s", item.message)

@@ -10,6 +10,7 @@ import reprlib
 
 __all__ = [
     "ConfigurationError",
+    "CrsError",
     "DataWarning",
     "ExportError",
     "GeocodingError",
@@ -17,6 +18,7 @@ __all__ = [
     "MapperError",
     "RecordErrors",
     "RegionNotFound",
+    "Reprojected",
     "SchemaError",
     "short_repr",
 ]
@@ -130,6 +132,15 @@ class RecordErrors(SchemaError):
         return RecordErrors([first, *self.problems[1:]], total=self.total)
 
 
+class CrsError(SchemaError):
+    """Coordinates whose reference system is unknown and that are not longitude/latitude degrees.
+
+    Raised for a GeoDataFrame with no CRS whose coordinates fall outside -180..180 / -90..90
+    (metres of a projected CRS, most likely), and for one whose CRS cannot be turned into
+    EPSG:4326; never guessed.
+    """
+
+
 class GeocodingError(MapperError):
     """A place name could not be turned into a geometry."""
 
@@ -188,4 +199,11 @@ class DataWarning(UserWarning):
     """A recoverable oddity in the input (an unknown category, a dropped duplicate, ...).
 
     Each is issued once per kind and file, with a count, so nothing changes silently.
+    """
+
+
+class Reprojected(DataWarning):
+    """Coordinates were turned from another CRS into EPSG:4326 (longitude/latitude) as read.
+
+    Not a problem, a notice: the CLI prints it as a note of the run summary.
     """

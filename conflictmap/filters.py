@@ -32,7 +32,8 @@ def filter_events(
     Parameters
     ----------
     events
-        An event collection.
+        An event collection, or any GeoDataFrame (its dates and categories read as
+        :func:`conflictmap.to_events` reads them), in any CRS.
     since, until
         Inclusive bounds (ISO dates: ``2025-01-01``, ``2025-01``, ``2025``). An event with an end
         date is kept when its period overlaps the bounds; ``until=2025-01`` keeps all of January.
@@ -44,24 +45,30 @@ def filter_events(
     Returns
     -------
     geopandas.GeoDataFrame
-        The matching rows, in their original order.
+        The matching rows of ``events`` as given (same columns, same CRS), in their original
+        order. Undated events (no date column) match no period.
 
     Raises
     ------
     ConfigurationError
         On a date that cannot be parsed, ``since`` later than ``until``, or an unknown category,
         with the closest names.
+    CrsError
+        ``events`` has no CRS and its coordinates are not degrees.
     """
+    from conflictmap.frames import as_events
     from conflictmap.plan import Plan  # the plan builds on this module's checks
 
+    given = events
+    events = as_events(given, registry=registry)
     names = None if categories is None else list(categories)
     plan = Plan.build(since=since, until=until, categories=names, registry=registry)
     keep = plan.attribute_mask(events)
     if names is not None and not names:
         keep = np.zeros(len(events), dtype=bool)  # no category asked for: none kept
     if keep.all():
-        return events.copy(deep=False)  # copy on write: no need to copy every column
-    return events[keep]
+        return given.copy(deep=False)  # copy on write: no need to copy every column
+    return given[keep]
 
 
 def check_period(

@@ -1,4 +1,8 @@
-"""Writers: an event collection out to GeoJSON (RFC 7946), CSV, GeoPackage or GeoParquet.
+"""Writers: events out to GeoJSON (RFC 7946), CSV, GeoPackage, GeoParquet, FlatGeobuf, Shapefile, KML.
+
+Any GeoDataFrame is written: one that is not an event collection is turned into events first
+(:func:`conflictmap.to_events`), and every writer writes longitude/latitude in EPSG:4326, from
+whatever CRS the frame is in (:func:`conflictmap.frames.as_events`).
 
 Every write goes to a temporary file beside the target, renamed into place at the end, so a
 failed write never leaves a truncated or half-written file.
@@ -37,7 +41,7 @@ from conflictmap.schema import COLUMNS, DTYPES
 
 __all__ = ["WRITE_FORMATS", "atomic_output", "to_geojson", "write_events"]
 
-WRITE_FORMATS = ("geojson", "csv", "gpkg", "parquet")
+WRITE_FORMATS = ("geojson", "csv", "gpkg", "parquet", "fgb", "shp", "kml")
 _EXTENSIONS = {
     ".geojson": "geojson",
     ".json": "geojson",
@@ -45,7 +49,14 @@ _EXTENSIONS = {
     ".gpkg": "gpkg",
     ".parquet": "parquet",
     ".geoparquet": "parquet",
+    ".fgb": "fgb",
+    ".shp": "shp",
+    ".kml": "kml",
 }
+# GDAL's formats whose text ends at a NUL and whose times keep milliseconds.
+_GDAL_FORMATS = ("gpkg", "fgb", "shp", "kml")
+_SHAPEFILE_TEXT_BYTES = 254  # a dBASE text field holds at most this many bytes
+_SHAPEFILE_EXACT_INTEGER = 2**53  # 64-bit integers are written in a number field GDAL reads as double
 PRECISION = 6  # decimal places kept in GeoJSON and CSV coordinates (about 0.1 m)
 _DATE_COLUMNS = tuple(n for n, d in DTYPES.items() if d.startswith("datetime"))
 
@@ -61,9 +72,11 @@ def write_events(
     Parameters
     ----------
     events
-        An event collection.
+        An event collection, or any GeoDataFrame (see :func:`conflictmap.to_events`), in any
+        CRS: coordinates are written as longitude/latitude (EPSG:4326).
     path
-        Target file; missing parent folders are created.
+        Target file; missing parent folders are created. A Shapefile is written with its
+        ``.shx``, ``.dbf``, ``.prj`` and ``.cpg`` beside it, all or none.
     format
         One of :data:`WRITE_FORMATS`; by default from the extension.
 
@@ -71,9 +84,14 @@ def write_events(
     ------
     ConfigurationError
         When the format is unknown or cannot be told from the extension.
+    CrsError
+        ``events`` has no CRS and its coordinates are not degrees.
     ExportError
         When the target cannot be written (a folder, no permission, disk full).
     """
+    from conflictmap.frames import as_events
+
+    events = as_events(events)
     if str(path) == "-":
         if format not in (None, "geojson"):
             msg = f"only GeoJSON can be written to standard output, not {short_repr(format)}"
@@ -87,6 +105,13 @@ def write_events(
         raise ExportError(msg)
     fmt = output_format(path, format)
     check_writable(events, format=fmt, target=str(path))
+    if fmt == "kml":
+        _check_kml_altitudes(events, target=str(path))
+    if fmt == "fgb":
+        _fgb_geometry_type(events, target=str(path))
+    if fmt == "shp":
+        _write_shapefile(events, path)
+        return
     with atomic_output(path) as tmp:
         _WRITERS[fmt](events, tmp)
 
@@ -128,10 +153,15 @@ def check_writable(events: gpd.GeoDataFrame, *, format: str, target: str) -> Non
         Naming the target, the event, the field, the value and why. Refused are: text that
         is not valid Unicode (a lone surrogate, which UTF-8 cannot encode; every format);
         event dates outside the years 1 to 9999, which ISO 8601 writes with other than four
-        digits and no reader takes back (every format); a NUL character in GeoPackage text,
-        where GDAL ends the string at it; a time finer than the millisecond in GeoPackage,
-        whose dates keep milliseconds; a float that is infinite in GeoJSON, which JSON
-        cannot write.
+        digits and no reader takes back (every format); a NUL character in the text of GDAL's
+        formats, where GDAL ends the string at it; a time finer than the millisecond in
+        GeoPackage and FlatGeobuf, whose dates keep milliseconds; in FlatGeobuf, a time before
+        1970 with a fraction of a second (GDAL's writer moves it); in a Shapefile, text over
+        254 bytes and an integer beyond 2**53 (read back as a double); a float that is
+        infinite in GeoJSON, which JSON cannot write; in KML (XML), a control character XML
+        1.0 cannot hold (the file would not be readable), a carriage return (XML reads it back
+        as a line feed) and the text ``]]>`` (which GDAL's KML writer leaves unescaped, making
+        the file unreadable).
     """
     for name in events.columns:
         if name == events.geometry.name:
@@ -139,6 +169,17 @@ def check_writable(events: gpd.GeoDataFrame, *, format: str, target: str) -> Non
         column = events[name]
         if pd.api.types.is_datetime64_any_dtype(column):
             _check_dates(events, name, format=format, target=target)
+        elif pd.api.types.is_integer_dtype(column) and format == "shp":
+            # A Shapefile's wide number field reads back as a double: exact only up to 2**53.
+            bad = column.abs().gt(_SHAPEFILE_EXACT_INTEGER).fillna(False).to_numpy(dtype=bool)
+            _refuse(
+                events,
+                name,
+                bad,
+                target,
+                f"a Shapefile number this large reads back as a float, exact only up to "
+                f"{_SHAPEFILE_EXACT_INTEGER:,}; write GeoPackage, FlatGeobuf or Parquet, which keep it",
+            )
         elif pd.api.types.is_float_dtype(column):
             if format == "geojson":
                 bad = np.isinf(column.to_numpy(dtype=float, na_value=np.nan))
@@ -160,15 +201,28 @@ def _check_dates(events: gpd.GeoDataFrame, name: str, *, format: str, target: st
             f"years before {first} or after {last} have no four-digit ISO 8601 form, which every "
             f"reader expects",
         )
-    if format == "gpkg":
+    if format in ("gpkg", "fgb"):
         fraction = column.dt.microsecond % _GPKG_TIME_STEP + column.dt.nanosecond
         _refuse(
             events,
             name,
             column.notna() & (fraction != 0),
             target,
-            "GeoPackage keeps times to the millisecond, and this one is finer; write GeoJSON, CSV "
-            "or Parquet, or round the times",
+            f"{_FORMAT_NAMES[format]} keeps times to the millisecond, and this one is finer; write "
+            "GeoJSON, CSV or Parquet, or round the times",
+        )
+    if format == "fgb":
+        # GDAL's Arrow path (which the FlatGeobuf writer takes to keep nullable integers whole)
+        # truncates a negative epoch toward zero: a time before 1970 with a fraction of a
+        # second comes back one second late with no fraction (GDAL 3.10, pyogrio 0.11).
+        early = column.notna() & (column < pd.Timestamp("1970-01-01")) & (column.dt.microsecond != 0)
+        _refuse(
+            events,
+            name,
+            early,
+            target,
+            "FlatGeobuf (as GDAL writes it) moves a time before 1970 with a fraction of a second "
+            "to the wrong second; write GeoPackage, GeoJSON, CSV or Parquet, or round the time to the second",
         )
 
 
@@ -184,7 +238,19 @@ def _check_text(events: gpd.GeoDataFrame, name: str, *, format: str, target: str
             target,
             "not valid Unicode text (it holds a lone surrogate, which UTF-8 cannot encode)",
         )
-    if format == "gpkg":
+    if format == "shp":
+        too_long = column.map(
+            lambda v: isinstance(v, str) and len(v.encode("utf-8", "surrogatepass")) > _SHAPEFILE_TEXT_BYTES
+        )
+        _refuse(
+            events,
+            name,
+            too_long,
+            target,
+            f"a Shapefile text field holds at most {_SHAPEFILE_TEXT_BYTES} bytes, and this one is longer; "
+            "write GeoPackage or FlatGeobuf, which keep it whole",
+        )
+    if format in _GDAL_FORMATS:
         if isinstance(column.dtype, pd.StringDtype):
             bad = column.str.contains("\x00", regex=False, na=False)
         else:
@@ -194,9 +260,45 @@ def _check_text(events: gpd.GeoDataFrame, name: str, *, format: str, target: str
             name,
             bad,
             target,
-            "GeoPackage text cannot hold the NUL character (U+0000): GDAL ends the string at it; "
-            "write GeoJSON, CSV or Parquet, or remove the character",
+            f"{_FORMAT_NAMES[format]} text cannot hold the NUL character (U+0000): GDAL ends the "
+            "string at it; write GeoJSON, CSV or Parquet, or remove the character",
         )
+    if format == "kml":
+        _check_xml_text(events, name, target=target)
+
+
+# Characters XML 1.0 cannot hold (NUL is refused with every GDAL format, above).
+_XML_ILLEGAL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _check_xml_text(events: gpd.GeoDataFrame, name: str, *, target: str) -> None:
+    """Refuse text KML cannot carry back: LIBKML writes it, and the file then does not read, or differs."""
+    text = events[name].astype(object)
+    instead = "write GeoJSON, CSV, GeoPackage or Parquet, which keep it"
+    _refuse(
+        events,
+        name,
+        text.map(lambda v: isinstance(v, str) and _XML_ILLEGAL.search(v) is not None),
+        target,
+        f"KML is XML, which cannot hold this control character (the file would not be readable); {instead}",
+    )
+    _refuse(
+        events,
+        name,
+        text.map(lambda v: isinstance(v, str) and "\r" in v),
+        target,
+        f"KML is XML, whose readers turn a carriage return (U+000D) into a line feed; {instead}",
+    )
+    _refuse(
+        events,
+        name,
+        text.map(lambda v: isinstance(v, str) and "]]>" in v),
+        target,
+        f"GDAL's KML writer does not escape the text ']]>', and the file would not be readable; {instead}",
+    )
+
+
+_FORMAT_NAMES = {"gpkg": "GeoPackage", "fgb": "FlatGeobuf", "shp": "Shapefile", "kml": "KML"}
 
 
 def _refuse(events: gpd.GeoDataFrame, name: str, bad: Any, target: str, why: str) -> None:
@@ -275,6 +377,15 @@ def _write_stdout(events: gpd.GeoDataFrame) -> None:
         raise ExportError(msg) from err
 
 
+# Our own GeoJSON writer is kept rather than pyogrio's RFC 7946 mode (RFC7946=YES). The benchmark
+# slightly favours pyogrio: bench/read_write.py, 100,000 events, two runs on a shared 2-core
+# machine, ours 2.36 s and 2.38 s against pyogrio's 2.18 s and 2.19 s (ratio 1.08; files 51.6
+# and 51.5 MB), a gap our check of every value before writing (check_writable) accounts for.
+# The round-trip tests favour ours, which is why it stays: it streams to standard output
+# (``-o -`` in a pipe), writes dates in the model's ISO form (``2024-12-08``, not pyogrio's
+# ``2024-12-08T00:00:00``), keeps event_id among the properties as well as the feature id
+# (ID_FIELD moves it out), rounds to 6 decimals as the CSV writer does, and keeps a Z, null
+# geometries and the events' order, all of which tests/property/test_roundtrip_all.py checks.
 def _geojson_chunks(events: gpd.GeoDataFrame) -> Iterator[str]:
     """Yield the text of a FeatureCollection, one feature at a time.
 
@@ -422,9 +533,153 @@ def _write_parquet(events: gpd.GeoDataFrame, path: Path) -> None:
     events.to_parquet(path, index=False, write_covering_bbox=True, row_group_size=PARQUET_ROW_GROUP)
 
 
+def _fgb_geometry_type(events: gpd.GeoDataFrame, *, target: str) -> str:
+    """Return the layer type to write: "Unknown" keeps flat geometries of mixed types as they are.
+
+    FlatGeobuf says in its header, for the whole layer, whether coordinates have a Z, and an
+    "Unknown" layer has none (GDAL drops every Z); a layer with a Z must name its one type
+    ("Point Z"). So 3D geometries are written when all geometries are of one type and all have
+    a Z, and refused otherwise.
+
+    Raises
+    ------
+    ExportError
+        3D geometries next to flat ones, or of several types.
+    """
+    located = events.geometry.dropna()
+    has_z = located.has_z.to_numpy()
+    if not has_z.any():
+        return "Unknown"
+    kinds = sorted(set(located.geom_type))
+    if has_z.all() and len(kinds) == 1:
+        return f"{kinds[0]} Z"
+    what = (
+        "flat and 3D geometries"
+        if not has_z.all()
+        else f"3D geometries of several types ({', '.join(kinds)})"
+    )
+    msg = (
+        f"{target}: these events mix {what}: a FlatGeobuf file keeps a Z only when every geometry "
+        "has one, all of one type; write GeoPackage or GeoParquet, which keep them, or drop the Z "
+        "(shapely.force_2d)"
+    )
+    raise ExportError(msg)
+
+
+def _write_fgb(events: gpd.GeoDataFrame, path: Path) -> None:
+    # Arrow keeps nullable integers (fatalities) whole; "Unknown" keeps mixed types as they are.
+    events.to_file(
+        path,
+        driver="FlatGeobuf",
+        engine="pyogrio",
+        use_arrow=True,
+        geometry_type=_fgb_geometry_type(events, target=str(path)),
+        promote_to_multi=False,
+        SPATIAL_INDEX="NO",  # an index reorders the features; ours keep the events' order
+    )
+
+
+def _with_text_dates(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Dates as ISO 8601 text: a Shapefile's date field has no time, KML's none at all."""
+    out = events.copy()
+    for name in out.columns:
+        if name != out.geometry.name and pd.api.types.is_datetime64_any_dtype(out[name]):
+            out[name] = pd.array([format_date(v) for v in out[name]], dtype="str")
+    return out
+
+
+def _check_kml_altitudes(events: gpd.GeoDataFrame, *, target: str) -> None:
+    """Refuse geometries whose Z (or lack of one) KML would not give back.
+
+    LIBKML writes a flat position with altitude 0 (``1,2,0``), so a KML file cannot tell a flat
+    geometry from one at altitude 0; the reader reads a file as flat when every altitude is 0
+    (:func:`conflictmap.readers.ogr._flat_if_zero`). Flat geometries next to 3D ones would come
+    back with a Z of 0, and 3D ones all at altitude 0 would come back flat: both are refused.
+    """
+    located = events.geometry.dropna()
+    has_z = located.has_z.to_numpy()
+    if not has_z.any():
+        return
+    instead = "write GeoPackage or FlatGeobuf, which keep them, or drop the Z (shapely.force_2d)"
+    if not has_z.all():
+        flat = events.loc[located.index[~has_z][0]]
+        third = events.loc[located.index[has_z][0]]
+        msg = (
+            f"{target}: event {_shown(flat['event_id'])} is flat and event {_shown(third['event_id'])} "
+            f"has a Z: KML writes a flat position with altitude 0, so the flat one would read back with "
+            f"a Z of 0; {instead}"
+        )
+        raise ExportError(msg)
+    z = shapely.get_coordinates(located.to_numpy(), include_z=True)[:, 2]
+    if not (z != 0).any():
+        msg = (
+            f"{target}: every Z is 0: KML writes flat positions with altitude 0 too, so these geometries "
+            f"would read back flat; {instead}"
+        )
+        raise ExportError(msg)
+
+
+def _write_kml(events: gpd.GeoDataFrame, path: Path) -> None:
+    from conflictmap.readers.ogr import KML_DRIVER
+
+    # Every column goes to the placemark's ExtendedData; KML is WGS84 by definition.
+    _with_text_dates(events).to_file(path, driver=KML_DRIVER, engine="pyogrio", layer="events")
+
+
+def _write_shapefile(events: gpd.GeoDataFrame, path: Path) -> None:
+    """Write a Shapefile and its companions in a staging folder, then rename them all into place.
+
+    One geometry type per file (Shapefile's rule), points or polygons, flat or all with Z; the
+    model's names longer than 10 characters get the short names the reader maps back
+    (:data:`conflictmap.readers.ogr.SHAPEFILE_NAMES`); an extra column's longer name is refused,
+    as GDAL would cut it.
+    """
+    import tempfile
+
+    from conflictmap.outputs import atomic_outputs
+    from conflictmap.readers.ogr import SHAPEFILE_NAMES
+
+    kinds = set(events.geometry.dropna().geom_type.replace({"Polygon": "MultiPolygon"}))
+    dims = set(events.geometry.dropna().has_z)
+    if len(kinds) > 1 or len(dims) > 1:
+        msg = (
+            f"{path}: a Shapefile holds one geometry type, and these events mix "
+            f"{' and '.join(sorted(kinds)) if len(kinds) > 1 else 'flat and 3D geometries'}; write "
+            "GeoPackage or FlatGeobuf, or write points and areas to two files"
+        )
+        raise ExportError(msg)
+    table = _with_text_dates(events).rename(columns=SHAPEFILE_NAMES)
+    long = [str(c) for c in table.columns if c != table.geometry.name and len(str(c).encode()) > 10]
+    if long:
+        msg = (
+            f"{path}: Shapefile column names have at most 10 characters; rename {', '.join(long[:5])} "
+            "or write GeoPackage or FlatGeobuf"
+        )
+        raise ExportError(msg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.") as folder:
+        staged = Path(folder) / f"{path.stem}.shp"
+        # The type is named: left to GDAL, it is that of the first feature, and a first
+        # unlocated event made a file of lines out of the polygons after it.
+        kind = {"Point": "Point", "MultiPolygon": "Polygon"}[kinds.pop()] if kinds else "Point"
+        table.to_file(
+            staged,
+            driver="ESRI Shapefile",
+            engine="pyogrio",
+            geometry_type=f"{kind} Z" if any(dims) else kind,
+            ENCODING="UTF-8",
+        )
+        with atomic_outputs() as outputs:
+            for part in sorted(Path(folder).iterdir()):
+                with outputs.writing(path.with_suffix(part.suffix)) as tmp:
+                    os.replace(part, tmp)
+
+
 _WRITERS: dict[str, Callable[[gpd.GeoDataFrame, Path], None]] = {
     "geojson": _write_geojson,
     "csv": _write_csv,
     "gpkg": _write_gpkg,
     "parquet": _write_parquet,
+    "fgb": _write_fgb,
+    "kml": _write_kml,
 }

@@ -77,7 +77,10 @@ class SpatialFilter:
         return bool(self.regions) or self.bbox is not None or self.near is not None or self.within is not None
 
     def mask(self, events: gpd.GeoDataFrame) -> np.ndarray:
-        """Boolean mask of the events that pass every filter."""
+        """Boolean mask of the events that pass every filter (tested in EPSG:4326, whatever their CRS)."""
+        from conflictmap.frames import to_wgs84
+
+        events = to_wgs84(events, name="events")
         geoms: object = np.asarray(events.geometry.array, dtype=object)
         keep = np.ones(len(events), dtype=bool)
         tests = (
@@ -140,7 +143,8 @@ def filter_events(
     Parameters
     ----------
     events
-        An event collection.
+        An event collection or any GeoDataFrame, in any CRS (tested in EPSG:4326: a projected
+        frame is reprojected; one with no CRS must have longitude/latitude coordinates).
     region
         Region name(s): any named region, admin-1 unit or country, in any known spelling
         ("southern Syria", "Dar'a", "SY-SU", "Lebanon"). Several names keep events in any of them.
@@ -158,12 +162,15 @@ def filter_events(
     Returns
     -------
     geopandas.GeoDataFrame
-        The events that pass every filter, in their original order.
+        The rows of ``events`` that pass every filter, as given (same columns and CRS), in
+        their original order.
 
     Raises
     ------
     RegionNotFound
         For an unknown region name, with the closest names as suggestions.
+    CrsError
+        ``events`` has no CRS and its coordinates are not degrees.
 
     Examples
     --------

@@ -152,23 +152,27 @@ class TimeSlider(LiteralMacroElement):
     """The time control: a slider with a histogram, cumulative and window modes, and play.
 
     Added last, it also tells the page the map is drawn (``data-cm-ready`` on ``<html>``).
+    With ``control=False`` (undated events) there is no control, only that signal.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {% if this.control %}
         var {{ this.get_name() }} = window.conflictmap.timeControl(
             {{ this.store.get_name() }}, {position: "bottomleft"}
         ).addTo({{ this._parent.get_name() }});
+        {% endif %}
         window.conflictmap.finish({{ this.store.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, *, control: bool = True) -> None:
         super().__init__()
         self._name = "TimeSlider"
         self.store = store
+        self.control = control
 
 
 class Legend(LiteralMacroElement):

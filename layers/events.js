@@ -51,6 +51,13 @@ window.conflictmap = window.conflictmap || (function () {
       tr.appendChild(el("td", "cm-" + pair[0], value));
       table.appendChild(tr);
     });
+    (info.extra || []).forEach(function (pair) {
+      if (pair[1] === null || pair[1] === undefined || pair[1] === "") { return; }
+      var tr = el("tr", "cm-extra");
+      tr.appendChild(el("th", null, pair[0]));
+      tr.appendChild(el("td", null, pair[1]));
+      table.appendChild(tr);
+    });
     root.appendChild(table);
     if (info.notes) { root.appendChild(el("p", "cm-notes", info.notes)); }
     if (info.source || info.url) {
@@ -132,6 +139,11 @@ window.conflictmap = window.conflictmap || (function () {
     var info = {title: this.style(i).label};
     ["kind", "when", "place", "resolved", "precision", "time_precision", "actors", "notes",
      "fatalities", "source", "url", "id"].forEach(function (f) { info[f] = this.text(f, i); }, this);
+    /* the frame's own columns (layers/payload.py _extras), shown as text */
+    var extra = this.data.extra;
+    info.extra = extra ? extra.names.map(function (name, k) {
+      return [name, decode(extra.values[k], i)];
+    }) : [];
     return info;
   };
   Store.prototype.latlng = function (i) { return L.latLng(this.lat[i], this.lon[i]); };

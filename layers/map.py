@@ -20,8 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from conflictmap.attribution import boundary_credits, event_credits
 from conflictmap.categories import CategoryRegistry, default_registry
-from conflictmap.errors import ConfigurationError, SchemaError
-from conflictmap.schema import COLUMNS
+from conflictmap.errors import ConfigurationError
 from layers.assets import AssetMode, check_mode
 from layers.cluster import ClusterScript
 from layers.credits import Credits
@@ -77,8 +76,10 @@ def event_map(
     Parameters
     ----------
     events
-        An event collection; unlocated events are left out of the map (and counted in the
-        subtitle).
+        An event collection, or any GeoDataFrame (read as :func:`conflictmap.to_events` reads
+        it: a frame of places maps them, with its own columns in the popups), in any CRS
+        (reprojected to EPSG:4326). Unlocated events are left out of the map (and counted in
+        the subtitle); undated ones are drawn without a time control.
     title
         Title shown at the top; the subtitle gives the date range and counts.
     tiles
@@ -111,11 +112,11 @@ def event_map(
     from layers.choropleth import event_units, region_counts_layer
     from layers.controls import add_controls
 
-    _check_events(events)
+    registry = registry or default_registry()
+    events = _check_events(events, registry)
     if renderer not in ("auto", "markers", "canvas"):
         msg = f"renderer must be 'auto', 'markers' or 'canvas', not {renderer!r}"
         raise ValueError(msg)
-    registry = registry or default_registry()
     located = events[events["located"] & events.geometry.notna()]
     mode = renderer if renderer != "auto" else ("markers" if len(located) <= MARKER_LIMIT else "canvas")
 
@@ -148,7 +149,7 @@ def event_map(
     LayerControl(collapsed=False).add_to(fmap)
     if controls:
         add_controls(fmap, basemap=basemap, places=payload.search)
-    fmap.add_child(TimeSlider(store))
+    fmap.add_child(TimeSlider(store, control=bool(located["event_date"].notna().any())))
     core, remote = _core(located, payload.anchors)
     _fit(fmap, core, [geom for _, geom in outlines])
     fmap.get_root().html.add_child(RawHtml(_title_html(events, title, remote=remote)), name="cm_title")
@@ -165,17 +166,14 @@ def event_map(
     return fmap
 
 
-def _check_events(events: gpd.GeoDataFrame) -> None:
+def _check_events(events: gpd.GeoDataFrame, registry: CategoryRegistry) -> gpd.GeoDataFrame:
+    """Any GeoDataFrame in any CRS as events in EPSG:4326 (see :func:`conflictmap.frames.as_events`)."""
+    from conflictmap.frames import as_events
+
     if not isinstance(events, gpd.GeoDataFrame):
         msg = f"event_map expects a GeoDataFrame, got {type(events).__name__}"
         raise TypeError(msg)
-    missing = [c for c in COLUMNS if c not in events.columns]
-    if missing:
-        msg = f"not an event collection: missing columns {', '.join(missing)}"
-        raise SchemaError(msg)
-    if events.crs is not None and events.crs.to_epsg() != 4326:
-        msg = f"events must be in EPSG:4326, not {events.crs}; call .to_crs('EPSG:4326')"
-        raise SchemaError(msg)
+    return as_events(events, registry=registry)
 
 
 def _icons(located: gpd.GeoDataFrame, registry: CategoryRegistry, *, mode: str) -> list[str]:
@@ -258,7 +256,9 @@ def _fit(fmap: folium.Map, located: gpd.GeoDataFrame, areas: Sequence[BaseGeomet
 def _title_html(events: gpd.GeoDataFrame, title: str | None, *, remote: gpd.GeoDataFrame) -> str:
     n, located = len(events), int(events["located"].sum())
     sources = events["source"].dropna().nunique()
-    if n:
+    if n and events["event_date"].isna().all():
+        span = "undated"
+    elif n:
         first = events["event_date"].min()
         last = events["date_end"].fillna(events["event_date"]).max()
         span = f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"

@@ -106,6 +106,7 @@ def build_payload(
         "groups": groups,
         "catGroup": [groups.index(registry[k].layer) for k in keys],
         "text": _texts(events, start, end),
+        "extra": _extras(events),
         "radius": {str(k): v for k, v in PRECISION_RADIUS_M.items()},
         "areaStyles": {str(k): v for k, v in AREA_BY_PRECISION.items()},
     }
@@ -126,8 +127,10 @@ def build_payload(
 
 
 def _days(dates: pd.Series) -> np.ndarray:
+    """Day numbers since 1970; 0 for an undated event (drawn, with no time control, whatever the day)."""
     values = dates.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
-    return (values - _EPOCH).astype(np.int64)
+    days = (values - _EPOCH).astype(np.int64)
+    return np.where(np.isnat(values), 0, days)
 
 
 def _origin(anchors: np.ndarray) -> tuple[int, int]:
@@ -226,6 +229,8 @@ def _texts(events: gpd.GeoDataFrame, start: np.ndarray, end: np.ndarray) -> dict
         for s, e, p in uniques
     ]
     when = pd.Series(np.asarray(words, dtype=object)[codes], index=events.index)
+    undated = events["event_date"].isna().to_numpy()
+    when = when.where(~undated, None)
 
     place = _joined(events["location"], events["admin1"], events["country"], sep=", ")
     resolved = events["place_name"].where(events["place_name"] != events["location"])
@@ -248,6 +253,27 @@ def _texts(events: gpd.GeoDataFrame, start: np.ndarray, end: np.ndarray) -> dict
         "url": _encode(urls),
         "id": _encode(events["event_id"]),
     }
+
+
+# Extra columns shown in a popup at most (a frame may have hundreds).
+EXTRA_COLUMNS_SHOWN = 40
+
+
+def _extras(events: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return the frame's own columns (beyond the model's) as text for the popups: names and values.
+
+    Only ever shown through ``textContent`` in the browser, so any text is safe.
+    """
+    from conflictmap.schema import COLUMNS
+
+    names = [c for c in events.columns if c not in COLUMNS and c != events.geometry.name]
+    names = names[:EXTRA_COLUMNS_SHOWN]
+    values = []
+    for name in names:
+        column = events[name]
+        text = column.astype("string") if not isinstance(column.dtype, pd.StringDtype) else column
+        values.append(_encode(text.astype(object).where(column.notna(), None)))
+    return {"names": [str(n) for n in names], "values": values}
 
 
 def _links(events: gpd.GeoDataFrame, anchors: np.ndarray, registry: CategoryRegistry) -> list[dict[str, Any]]:

@@ -27,9 +27,12 @@ from conflictmap.errors import (
     SchemaError,
     short_repr,
 )
+from conflictmap.frames import records_events
 from conflictmap.readers._text import check_readable, check_text, csv_records, read_text, text_lines
 from conflictmap.readers.acled import ACLED_MARKERS, read_acled
+from conflictmap.readers.ogr import read_ogr_events
 from conflictmap.readers.spatial import Bounds, geojson_records, read_gpkg_events, read_parquet_events
+from conflictmap.readers.stdin import STDIN, from_stdin
 from conflictmap.readers.tabular import (
     json_records,
     parse_json,
@@ -43,7 +46,20 @@ from conflictmap.validate import Origin, build_events, check_columns, column_nam
 
 __all__ = ["READ_FORMATS", "read_events", "read_many"]
 
-READ_FORMATS = ("csv", "acled", "ucdp", "yaml", "json", "geojson", "gpkg", "parquet", "article")
+READ_FORMATS = (
+    "csv",
+    "acled",
+    "ucdp",
+    "yaml",
+    "json",
+    "geojson",
+    "gpkg",
+    "parquet",
+    "fgb",
+    "shp",
+    "kml",
+    "article",
+)
 _EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "csv",
@@ -59,6 +75,9 @@ _EXTENSIONS = {
     ".gpkg": "gpkg",
     ".parquet": "parquet",
     ".geoparquet": "parquet",
+    ".fgb": "fgb",
+    ".shp": "shp",
+    ".kml": "kml",
 }
 
 
@@ -76,10 +95,12 @@ def read_events(
     Parameters
     ----------
     path
-        The file.
+        The file, or ``"-"`` for standard input (read whole; see
+        :mod:`conflictmap.readers.stdin`).
     format
         One of :data:`READ_FORMATS`; by default taken from the extension (and, for CSV, from the
-        header: ACLED and UCDP files are recognised).
+        header: ACLED and UCDP files are recognised); for standard input, GeoJSON or JSON when
+        the data starts with ``{`` or ``[``, else CSV.
     encoding
         Text encoding of text formats; a UTF-8 byte-order mark is always accepted.
     registry
@@ -95,7 +116,10 @@ def read_events(
     Returns
     -------
     geopandas.GeoDataFrame
-        Events in the model's columns and dtypes (see :mod:`conflictmap.schema`).
+        Events in the model's columns and dtypes (see :mod:`conflictmap.schema`), in EPSG:4326
+        whatever the CRS of the file (a :class:`~conflictmap.errors.Reprojected` notice says
+        when coordinates were reprojected). A file without dates gives undated events (see
+        :func:`conflictmap.frames.records_events`).
 
     Raises
     ------
@@ -104,8 +128,12 @@ def read_events(
     SchemaError
         A record does not fit the model; the message names file, row, field and value.
     """
-    path = Path(path)
     registry = registry or default_registry()
+    if str(path) == STDIN:
+        return from_stdin(
+            lambda tmp, fmt: read_events(tmp, format=fmt, encoding=encoding, registry=registry), format=format
+        )
+    path = Path(path)
     try:
         return _read(
             path, format=format, encoding=encoding, registry=registry, bounds=bounds, on_skipped=on_skipped
@@ -140,12 +168,20 @@ def _read(
         if skipped and on_skipped is not None:
             on_skipped(path, skipped)
         return events
+    if fmt in ("fgb", "shp", "kml"):
+        return read_ogr_events(path, format=fmt, registry=registry)
     if fmt == "csv":
         check_text(path, encoding=encoding)
         with contextlib.closing(text_lines(path, encoding=encoding)) as lines:
-            fmt = _csv_flavour("".join(_first_lines(lines)), path)
-        if fmt == "csv":  # streamed: a big file's text is never held whole
+            first = "".join(_first_lines(lines))
+        fmt = _csv_flavour(first, path)
+        if fmt == "csv" and _has_dates(first, path):  # streamed: a big file's text is never held whole
             return read_csv_events(text_lines(path, encoding=encoding), path=path, registry=registry)
+        if fmt == "csv":  # a table without dates (places, say): undated events, read whole
+            header, rows, labels = csv_records(read_text(path, encoding=encoding), path=path)
+            origin = Origin(str(path), labels)
+            raw = normalize_columns(pd.DataFrame(rows, columns=header, dtype=object), origin=origin)
+            return records_events(raw, origin=origin, registry=registry)
     if fmt in ("acled", "ucdp"):
         reader = read_acled if fmt == "acled" else read_ucdp
         return reader(read_text(path, encoding=encoding), path=path, registry=registry)
@@ -155,7 +191,7 @@ def _read(
     raw = records_frame(records)
     del records
     origin = Origin(str(path), labels)
-    return build_events(normalize_columns(raw, origin=origin), origin=origin, registry=registry)
+    return records_events(normalize_columns(raw, origin=origin), origin=origin, registry=registry)
 
 
 def _text_records(text: str, *, path: Path, fmt: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -204,6 +240,9 @@ def read_many(
     """
     paths = [Path(p) for p in paths]
     registry = registry or default_registry()
+    if sum(str(p) == STDIN for p in paths) > 1:
+        msg = "standard input (-) is given more than once; it can be read only once"
+        raise ConfigurationError(msg)
     if len(paths) == 1:
         events = read_events(
             paths[0],
@@ -295,6 +334,8 @@ def _small_file_records(path: Path, *, format: str | None, encoding: str) -> _Re
     The file's own checks (parsing, columns) are done here; None too when two of its columns
     mean the same field, whose merging :func:`read_events` does.
     """
+    if str(path) == STDIN:
+        return None
     fmt = _format_of(path, format)
     check_readable(path)
     if fmt == "csv" and path.suffix.lower() == ".txt" and format is None:
@@ -312,8 +353,8 @@ def _small_file_records(path: Path, *, format: str | None, encoding: str) -> _Re
         records, labels = _text_records(text, path=path, fmt=fmt)
         keys = list(dict.fromkeys(key for record in records for key in record))
     names = list(_column_names(tuple(keys)))
-    if len(set(names)) != len(names):
-        return None
+    if len(set(names)) != len(names) or "event_date" not in names:
+        return None  # merged columns, or no dates (undated events): read_events reads it
     check_columns(names, path=str(path))
     if names != keys:
         renamed = dict(zip(keys, names, strict=True))
@@ -383,7 +424,7 @@ def _format_of(path: Path, given: str | None) -> str:
     if fmt is None:
         msg = (
             f"{path}: cannot tell the format from the extension {short_repr(path.suffix)}; use one of "
-            f"{', '.join(sorted(_EXTENSIONS))} or pass --format"
+            f"{', '.join(sorted(_EXTENSIONS))} or pass --input-format"
         )
         raise ConfigurationError(msg)
     return fmt
@@ -421,6 +462,13 @@ def _first_lines(lines: Iterable[str]) -> Iterator[str]:
         yield line
         if "\n" in line:
             return
+
+
+def _has_dates(first: str, path: Path) -> bool:
+    """Whether a CSV header line names a date column (under the model's name or an alias)."""
+    end = first.find("\n")
+    header, _, _ = csv_records((first if end < 0 else first[:end]) + "\n", path=path)
+    return "event_date" in column_names(header)
 
 
 def _csv_flavour(text: str, path: Path) -> str:

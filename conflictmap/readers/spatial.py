@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -15,11 +16,12 @@ import pyproj
 import shapely
 
 from conflictmap.categories import CategoryRegistry
-from conflictmap.errors import InputError, SchemaError
+from conflictmap.errors import InputError, Reprojected, SchemaError
+from conflictmap.frames import records_events, to_wgs84
 from conflictmap.readers._text import shorten
 from conflictmap.readers.tabular import records_frame
 from conflictmap.schema import WGS84, empty_events
-from conflictmap.validate import Origin, build_events, column_names, normalize_columns, parse_geometry
+from conflictmap.validate import Origin, column_names, normalize_columns, parse_geometry
 
 __all__ = ["Bounds", "geojson_records", "read_geojson_events", "read_gpkg_events", "read_parquet_events"]
 
@@ -31,7 +33,7 @@ def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> 
     records, labels = geojson_records(doc, path=path)
     origin = Origin(str(path), labels)
     raw = normalize_columns(records_frame(records), origin=origin)
-    return build_events(raw, origin=origin, registry=registry)
+    return records_events(raw, origin=origin, registry=registry)
 
 
 def geojson_records(doc: Any, *, path: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -168,6 +170,11 @@ def _reproject(records: list[dict[str, Any]], crs: pyproj.CRS, *, origin: Origin
         raise SchemaError(msg) from err
     for record, shape in zip(records, moved, strict=True):
         record["geometry"] = shape
+    warnings.warn(
+        f"{origin.path}: coordinates reprojected from {crs.name} to EPSG:4326 (longitude/latitude)",
+        Reprojected,
+        stacklevel=4,
+    )
 
 
 def read_gpkg_events(path: Path, *, registry: CategoryRegistry, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -366,16 +373,21 @@ class RowLabels(Sequence[str]):
 
 
 def _from_frame(frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
+    """Events from a frame read by GDAL or Arrow; the core :func:`conflictmap.to_events` shares.
+
+    The geometry is brought to EPSG:4326 from whatever CRS the file declares (with a notice);
+    columns are read under the model's names and aliases, and a file without dates is read as
+    undated events (see :func:`conflictmap.frames.records_events`).
+    """
     if frame.empty:
         msg = f"{path}: the file holds no events"
         raise InputError(msg)
     if isinstance(frame, gpd.GeoDataFrame):
-        if frame.crs is not None and not frame.crs.equals(WGS84):
-            frame = frame.to_crs(WGS84)
+        frame = to_wgs84(frame, name=str(path), notice=True)
         frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geometry"})
         frame["geometry"] = np.asarray(frame["geometry"].array, dtype=object)  # not row by row
     origin = Origin(str(path), RowLabels(len(frame)))
     # Typed columns (dates, numbers, text) are checked as they are, never turned into Python
     # objects row by row: 1,000,000 events of a GeoParquet file are validated column by column.
     raw = normalize_columns(frame, origin=origin)
-    return build_events(raw, origin=origin, registry=registry)
+    return records_events(raw, origin=origin, registry=registry)

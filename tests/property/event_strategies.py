@@ -52,11 +52,20 @@ _DAYS = (_LAST_DAY - _FIRST_DAY).days
 _DAY_US = 86_400_000_000
 
 
+def _micro_degrees(low: float, high: float):
+    """Coordinates from ``low`` to ``high`` on the 1e-6 degree lattice of :data:`LON` and :data:`LAT`."""
+    return st.integers(round(low * 1e6), round(high * 1e6)).map(lambda v: v / 1e6)
+
+
 @st.composite
-def geometries(draw, *, wide: bool = False):
+def geometries(draw, *, wide: bool = False, bounds: tuple[float, float, float, float] | None = None):
+    """A geometry (or None); with ``bounds`` (west, south, east, north) its corner lies in them."""
     kinds = ["point", "box", "none"] + (["point_z", "box_z", "holed", "multi"] if wide else [])
     kind = draw(st.sampled_from(kinds))
-    lon, lat = draw(WIDE_LON if wide else LON), draw(WIDE_LAT if wide else LAT)
+    if bounds is not None:
+        lon, lat = draw(_micro_degrees(bounds[0], bounds[2])), draw(_micro_degrees(bounds[1], bounds[3]))
+    else:
+        lon, lat = draw(WIDE_LON if wide else LON), draw(WIDE_LAT if wide else LAT)
     size = draw(st.integers(1, 500)) / 1000
     box = shapely.box(lon, lat, min(lon + size, 180), min(lat + size, 90))
     if kind == "point":
@@ -91,7 +100,8 @@ def _wide_dates(draw):
 
 
 @st.composite
-def events(draw, *, wide: bool = False):
+def events(draw, *, wide: bool = False, bounds: tuple[float, float, float, float] | None = None):
+    """An event collection of 1 to 6 events; ``bounds`` (west, south, east, north) keeps them in an area."""
     n = draw(st.integers(1, 6))
     text = WIDE_TEXT if wide else TEXT
     rows = []
@@ -102,7 +112,7 @@ def events(draw, *, wide: bool = False):
             start = pd.Timestamp("2000-01-01") + pd.Timedelta(days=draw(st.integers(0, 10_000)))
             days = draw(st.one_of(st.none(), st.integers(1, 400)))
             end = None if days is None else start + pd.Timedelta(days=days)
-        geom = draw(geometries(wide=wide))
+        geom = draw(geometries(wide=wide, bounds=bounds))
         given_id = draw(WIDE_TEXT) if wide else None
         rows.append({
             "event_id": f"{given_id or 'e'}{i}-{draw(st.integers(0, 999))}",

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conflictmap.resources import data_path
@@ -49,3 +53,60 @@ def test_every_python_package_is_listed_for_installation():
         for init in (ROOT / top).rglob("__init__.py"):
             package = ".".join(init.parent.relative_to(ROOT).parts)
             assert package in listed, f"{package} is missing from [tool.setuptools] packages"
+
+
+def test_version_is_defined_once():
+    import conflictmap
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "conflictmap.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", conflictmap.__version__)
+
+
+def test_license_is_an_spdx_expression_with_its_file():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert project["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    """Build the wheel as a packager would (isolated build), keeping pip's output."""
+    out = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-v", "-w", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0 and "Could not find a version that satisfies" in done.stdout + done.stderr:
+        pytest.skip("the build backend cannot be fetched (no package index)")
+    assert done.returncode == 0, done.stderr[-2000:]
+    (path,) = out.glob("conflictmap-*.whl")
+    return path, done.stdout + done.stderr
+
+
+def test_wheel_builds_without_warnings(wheel):
+    _, log = wheel
+    backend = [line for line in log.splitlines() if re.search(r"Warning\b|warning:", line)]
+    # pip's own notes about the local index and setuptools' note that byte-compiling is off are
+    # not about the package.
+    backend = [line for line in backend if "byte-compiling" not in line and "Location 'file:" not in line]
+    assert backend == []
+
+
+def test_wheel_ships_the_licences_and_type_markers(wheel):
+    path, _ = wheel
+    with zipfile.ZipFile(path) as whl:
+        names = set(whl.namelist())
+        licences = whl.read("conflictmap/data/LICENSES.md").decode()
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    for marker in ("conflictmap/py.typed", "geo/py.typed", "layers/py.typed"):
+        assert marker in names
+    assert "conflictmap/data/events/seed-article.geojson" in names
+    assert "conflictmap/data/gazetteer.tsv.gz" in names
+    for credit in ("GeoNames", "CC BY 4.0", "Who's On First", "Natural Earth", "public domain"):
+        assert credit in licences

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from conflictmap import filter_events, read_events, write_events
 from conflictmap.categories import default_registry
 from conflictmap.engines import execute
+from conflictmap.errors import Reprojected
 from conflictmap.pipeline import load_events
 from conflictmap.plan import Plan
 from conflictmap.readers.spatial import read_parquet_events
@@ -154,7 +155,8 @@ def test_a_file_without_covering_bbox_is_cut_by_its_geometries(tmp_path, events)
     for covering in (False, True):  # another CRS: read whole, reprojected, box or no box
         moved = tmp_path / f"3857-{covering}.parquet"
         frame.to_crs("EPSG:3857").to_parquet(moved, index=False, write_covering_bbox=covering)
-        read, skipped = read_parquet_events(moved, registry=default_registry(), bounds=bounds)
+        with pytest.warns(Reprojected, match="EPSG:3857"):
+            read, skipped = read_parquet_events(moved, registry=default_registry(), bounds=bounds)
         assert skipped == 0 and len(read) == len(frame)
 
 

@@ -9,7 +9,7 @@ import pyproj
 import pytest
 from click.testing import CliRunner
 
-from conflictmap import DataWarning, InputError, SchemaError, read_events
+from conflictmap import DataWarning, InputError, Reprojected, SchemaError, read_events
 from conflictmap.cli import cli
 from conflictmap.errors import MapperError
 
@@ -249,7 +249,8 @@ def test_projected_geojson_is_reprojected_to_lon_lat(write, crs):
     (x0, y0), (x1, y1) = (to.transform(*p) for p in TRUTH)
     point = {"type": "Point", "coordinates": [x0, y0]}
     box = {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
-    events = read_events(write("projected.geojson", _collection(crs, point, box)))
+    with pytest.warns(Reprojected, match=r"projected\.geojson: coordinates reprojected from .* to EPSG:4326"):
+        events = read_events(write("projected.geojson", _collection(crs, point, box)))
     assert events.crs.to_epsg() == 4326
     assert events.geometry.iloc[0].x == pytest.approx(TRUTH[0][0], abs=1e-6)
     assert events.geometry.iloc[0].y == pytest.approx(TRUTH[0][1], abs=1e-6)
@@ -413,7 +414,7 @@ LONG = "x" * 100_000
     "text",
     [
         f"event_date,location\n{LONG},Daraa\n",  # a bad date
-        f"{LONG},location\n2025-01-01,Daraa\n",  # a missing column, listing the columns found
+        f"event_date,{LONG}\n2025-01-01,Daraa\n",  # a missing column, listing the columns found
         'event_date,location,notes\n2025-01-01,Daraa,"'
         + LONG
         + "\n2025-01-02,Nawa,x\n",  # a swallowing quote

@@ -124,8 +124,6 @@ def test_unknown_category_becomes_other_with_a_counted_warning(write):
 
 BAD_INPUTS = [
     ("empty.csv", "", InputError, r"empty\.csv: the file is empty"),
-    ("nodate.csv", "location\nDaraa\n", SchemaError,
-     r"nodate\.csv: missing required column 'event_date'.*columns found: location"),
     ("noplace.csv", "event_date,notes\n2025-01-01,x\n", SchemaError,
      r"one of 'location', 'latitude'\+'longitude' or 'geometry'"),
     ("date.csv", "event_date,location\n2025-01-01,A\n31/12/2025,B\n", SchemaError,
@@ -256,3 +254,15 @@ def test_fatalities_beyond_2_to_the_53_keep_every_digit(write, name, content):
 def test_fatalities_beyond_int64_or_not_a_number_are_schema_errors(write, value):
     with pytest.raises(SchemaError, match=r"features\[0\]: field 'fatalities' = .*expected a whole number"):
         read_events(write("f.geojson", _features(value)))
+
+
+def test_a_table_without_dates_reads_as_undated_events_with_a_notice(tmp_path):
+    # Issue 13: any file is mapped, a table of places too; its events say they have no date.
+    path = tmp_path / "nodate.csv"
+    path.write_text("name,type,lat,lon\nDaraa,airstrike,32.62,36.10\n")
+    with pytest.warns(DataWarning, match=r"nodate\.csv: no event dates"):
+        events = read_events(path)
+    assert events["event_date"].isna().all() and events["date_end"].isna().all()
+    assert events["location"].tolist() == ["Daraa"]
+    assert events["category"].tolist() == ["airstrike"]
+    assert events.geometry.iloc[0].coords[0] == (36.10, 32.62)

@@ -94,8 +94,8 @@ def test_directory_as_output_is_an_error(events, tmp_path):
 
 
 def test_unknown_extension_names_the_choices(events, tmp_path):
-    with pytest.raises(ValueError, match=r"cannot write extension '\.shp'.*--format"):
-        write_events(events, tmp_path / "x.shp")
+    with pytest.raises(ValueError, match=r"cannot write extension '\.xyz'.*--format"):
+        write_events(events, tmp_path / "x.xyz")
 
 
 # -- What we write, we read back -----------------------------------------------------------------
