@@ -133,21 +133,40 @@ def steps(n: int) -> None:
         for ext in ("geojson", "csv", "gpkg", "parquet", "fgb", "shp", "kml"):
             timed(f"write {ext}", lambda e=ext: write_events(events, folder / f"out.{e}"), results)
             timed(f"read {ext} (validated)", lambda e=ext: read_events(folder / f"out.{e}"), results)
-        timed("pyogrio RFC 7946 geojson",
-              lambda: events.to_file(folder / "rfc.geojson", driver="GeoJSON", engine="pyogrio",
-                                     RFC7946="YES", WRITE_NAME="NO", ID_FIELD="event_id"), results)
+        timed(
+            "pyogrio RFC 7946 geojson",
+            lambda: events.to_file(
+                folder / "rfc.geojson",
+                driver="GeoJSON",
+                engine="pyogrio",
+                RFC7946="YES",
+                WRITE_NAME="NO",
+                ID_FIELD="event_id",
+            ),
+            results,
+        )
         sizes = {name: (folder / name).stat().st_size / 1e6 for name in ("out.geojson", "rfc.geojson")}
-        baseline = timed("baseline gpd.read_file geojson",
-                         lambda: gpd.read_file(folder / "out.geojson"), results)
-        timed("baseline to_file geojson",
-              lambda: baseline.to_file(folder / "base.geojson", driver="GeoJSON"), results)
-    print(f"ratio read geojson / gpd.read_file:  "
-          f"{results['read geojson (validated)'] / results['baseline gpd.read_file geojson']:.2f}")
-    print(f"ratio write geojson / to_file:       "
-          f"{results['write geojson'] / results['baseline to_file geojson']:.2f}")
-    print(f"ratio write geojson / pyogrio RFC 7946: "
-          f"{results['write geojson'] / results['pyogrio RFC 7946 geojson']:.2f} "
-          f"(files {sizes['out.geojson']:.1f} MB and {sizes['rfc.geojson']:.1f} MB)")
+        baseline = timed(
+            "baseline gpd.read_file geojson", lambda: gpd.read_file(folder / "out.geojson"), results
+        )
+        timed(
+            "baseline to_file geojson",
+            lambda: baseline.to_file(folder / "base.geojson", driver="GeoJSON"),
+            results,
+        )
+    print(
+        f"ratio read geojson / gpd.read_file:  "
+        f"{results['read geojson (validated)'] / results['baseline gpd.read_file geojson']:.2f}"
+    )
+    print(
+        f"ratio write geojson / to_file:       "
+        f"{results['write geojson'] / results['baseline to_file geojson']:.2f}"
+    )
+    print(
+        f"ratio write geojson / pyogrio RFC 7946: "
+        f"{results['write geojson'] / results['pyogrio RFC 7946 geojson']:.2f} "
+        f"(files {sizes['out.geojson']:.1f} MB and {sizes['rfc.geojson']:.1f} MB)"
+    )
 
 
 if __name__ == "__main__":

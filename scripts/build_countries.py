@@ -21,16 +21,30 @@ import geopandas as gpd
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "boundaries" / "countries.geojson"
-NAME_FIELDS = ("NAME", "NAME_LONG", "ADMIN", "GEOUNIT", "BRK_NAME", "FORMAL_EN", "NAME_SORT",
-               "NAME_ALT", "NAME_CIAWF")
+NAME_FIELDS = (
+    "NAME",
+    "NAME_LONG",
+    "ADMIN",
+    "GEOUNIT",
+    "BRK_NAME",
+    "FORMAL_EN",
+    "NAME_SORT",
+    "NAME_ALT",
+    "NAME_CIAWF",
+)
 # Natural Earth v4 leaves ISO_A2 at -99 for these (overseas departments, disputed status).
 ISO_FIXES = {"FRA": ("FR", "FRA"), "NOR": ("NO", "NOR"), "KOS": ("XK", "XKX")}
 # Names that ACLED, UCDP and news use and Natural Earth does not (UCDP's parenthesised former
 # names are handled by the reader, which also tries the name without its parentheses).
 ALIASES = {
     "SY": ["Syrian Arab Republic"],
-    "PS": ["State of Palestine", "Occupied Palestinian Territory", "Palestinian Territories",
-           "Gaza Strip", "West Bank"],
+    "PS": [
+        "State of Palestine",
+        "Occupied Palestinian Territory",
+        "Palestinian Territories",
+        "Gaza Strip",
+        "West Bank",
+    ],
     "TR": ["Turkiye", "Türkiye"],
     "US": ["USA", "US", "United States"],
     "GB": ["UK", "Britain", "Great Britain"],
@@ -48,13 +62,36 @@ ALIASES = {
 
 # Adjectives for the country's state, as actor names use them ("Israeli forces", "US government").
 DEMONYMS = {
-    "SY": ["Syrian"], "IL": ["Israeli"], "LB": ["Lebanese"], "JO": ["Jordanian"],
-    "IQ": ["Iraqi"], "TR": ["Turkish"], "IR": ["Iranian"], "PS": ["Palestinian"],
-    "EG": ["Egyptian"], "SA": ["Saudi", "Saudi Arabian"], "QA": ["Qatari"], "AE": ["Emirati"],
-    "US": ["US", "U.S.", "American"], "RU": ["Russian"], "FR": ["French"], "GB": ["British", "UK"],
-    "DE": ["German"], "AZ": ["Azerbaijani"], "CY": ["Cypriot"], "KW": ["Kuwaiti"],
-    "OM": ["Omani"], "BH": ["Bahraini"], "CN": ["Chinese"], "IT": ["Italian"], "ES": ["Spanish"],
-    "CH": ["Swiss"], "NO": ["Norwegian"], "UA": ["Ukrainian"], "YE": ["Yemeni"], "LY": ["Libyan"],
+    "SY": ["Syrian"],
+    "IL": ["Israeli"],
+    "LB": ["Lebanese"],
+    "JO": ["Jordanian"],
+    "IQ": ["Iraqi"],
+    "TR": ["Turkish"],
+    "IR": ["Iranian"],
+    "PS": ["Palestinian"],
+    "EG": ["Egyptian"],
+    "SA": ["Saudi", "Saudi Arabian"],
+    "QA": ["Qatari"],
+    "AE": ["Emirati"],
+    "US": ["US", "U.S.", "American"],
+    "RU": ["Russian"],
+    "FR": ["French"],
+    "GB": ["British", "UK"],
+    "DE": ["German"],
+    "AZ": ["Azerbaijani"],
+    "CY": ["Cypriot"],
+    "KW": ["Kuwaiti"],
+    "OM": ["Omani"],
+    "BH": ["Bahraini"],
+    "CN": ["Chinese"],
+    "IT": ["Italian"],
+    "ES": ["Spanish"],
+    "CH": ["Swiss"],
+    "NO": ["Norwegian"],
+    "UA": ["Ukrainian"],
+    "YE": ["Yemeni"],
+    "LY": ["Libyan"],
 }
 
 
@@ -71,9 +108,7 @@ def capitals() -> dict[str, tuple[str, float, float]]:
         name = country["capital"]
         cities = by_country.get(code, [])
         # The exact name first, then an alternate name; the most populous of either.
-        found = [c for c in cities if c["name"] == name] or [
-            c for c in cities if name in c["alternatenames"]
-        ]
+        found = [c for c in cities if c["name"] == name] or [c for c in cities if name in c["alternatenames"]]
         if name and found:
             best = max(found, key=lambda c: c["population"])
             out[code] = (name, round(best["latitude"], 5), round(best["longitude"], 5))
@@ -96,12 +131,22 @@ def build(source: Path) -> list[dict[str, str]]:
         unique = list(dict.fromkeys(n.strip() for n in names if n and n.strip() not in ("-99",)))
         west, south, east, north = rec.geometry.bounds
         cap_name, cap_lat, cap_lon = capital.get(iso_a2, ("", "", ""))
-        rows.append({
-            "iso_a2": iso_a2, "iso_a3": iso_a3, "name": str(rec.NAME), "names": "|".join(unique),
-            "west": f"{west:.3f}", "south": f"{south:.3f}", "east": f"{east:.3f}",
-            "north": f"{north:.3f}", "capital": cap_name, "capital_lat": str(cap_lat),
-            "capital_lon": str(cap_lon), "demonyms": "|".join(DEMONYMS.get(iso_a2, [])),
-        })
+        rows.append(
+            {
+                "iso_a2": iso_a2,
+                "iso_a3": iso_a3,
+                "name": str(rec.NAME),
+                "names": "|".join(unique),
+                "west": f"{west:.3f}",
+                "south": f"{south:.3f}",
+                "east": f"{east:.3f}",
+                "north": f"{north:.3f}",
+                "capital": cap_name,
+                "capital_lat": str(cap_lat),
+                "capital_lon": str(cap_lon),
+                "demonyms": "|".join(DEMONYMS.get(iso_a2, [])),
+            }
+        )
     rows.sort(key=lambda r: r["iso_a2"])
     return rows
 

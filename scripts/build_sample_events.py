@@ -48,8 +48,7 @@ def main() -> None:
     for event in doc["events"]:
         region = event.pop("region", None)
         if region:
-            event["geometry"] = shapely.to_wkt(region_polygon(region, args.boundaries),
-                                               rounding_precision=4)
+            event["geometry"] = shapely.to_wkt(region_polygon(region, args.boundaries), rounding_precision=4)
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
     from conflictmap.categories import default_registry
 
