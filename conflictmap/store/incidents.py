@@ -1,8 +1,11 @@
 """Which reports describe the same incident: the linking rule, as data, and the linking itself.
 
 Reports are linked, never merged or deleted: each gets an ``incident_id`` shared by the reports
-of one incident (the connected groups of the rule's pairs). The rule's thresholds live in a
-YAML file (``data/incident_rule.yaml``) that users can copy and change.
+of one incident. Linking is not transitive: a pair of the rule joins two incidents only when every
+report of the joined incident stays within the date tolerance of every other (so the daily
+events of one town do not chain into one incident), and the closest pairs (in days, then in
+distance) are joined first. The rule's thresholds live in a YAML file
+(``data/incident_rule.yaml``) that users can copy and change.
 """
 
 from __future__ import annotations
@@ -117,10 +120,17 @@ def link_reports(
     merged : dict
         Stored incident ids that now belong to another incident (old -> new), to relabel.
     """
-    n = len(reports)
     pairs = candidate_pairs(reports, rule=rule, is_new=is_new)
-    components = _components(n, pairs)
     given = reports["incident_id"].to_numpy(dtype=object)
+    start, end = _days(reports)
+    components = _incidents(
+        pairs,
+        start=start,
+        end=end,
+        geoms=np.asarray(reports["geometry"], dtype=object),
+        given=given,
+        tolerance=rule.max_days_apart,
+    )
     # A fresh incident per component, named by this run's prefix and the component's root row.
     out = np.char.add(f"inc-{uuid.uuid4().hex[:12]}-", components.astype(str)).astype(object)
     merged: dict[str, str] = {}
@@ -142,9 +152,7 @@ def candidate_pairs(reports: pd.DataFrame, *, rule: IncidentRule, is_new: np.nda
     found by binary search in sorted keys: not all pairs); region-level reports by their
     region. Every candidate is then checked exactly: distance, dates, group, actors.
     """
-    start = reports["event_date"].to_numpy("datetime64[s]").astype("int64") / 86400.0
-    end_raw = reports["date_end"].to_numpy("datetime64[s]")
-    end = np.where(np.isnat(end_raw), start, end_raw.astype("int64") / 86400.0)
+    start, end = _days(reports)
     geoms = np.asarray(reports["geometry"], dtype=object)
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     short = (end - start) <= rule.max_span_days
@@ -285,23 +293,70 @@ def _actor_words(reports: pd.DataFrame, ignore: frozenset[str]) -> list[frozense
     return [frozenset(w for w in _WORD.findall(text.lower()) if w not in ignore) for text in names]
 
 
-def _components(n: int, pairs: np.ndarray) -> np.ndarray:
-    """Return the connected components of the graph of ``pairs``: each row's smallest connected row.
+def _days(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return each report's first and last day (days since 1970, float; no end: the first day)."""
+    start = reports["event_date"].to_numpy("datetime64[s]").astype("int64") / 86400.0
+    end_raw = reports["date_end"].to_numpy("datetime64[s]")
+    end = np.where(np.isnat(end_raw), start, end_raw.astype("int64") / 86400.0)
+    return start, end
 
-    Label propagation over the edges (numpy), as many rounds as the longest chain of links.
+
+def _incidents(
+    pairs: np.ndarray,
+    *,
+    start: np.ndarray,
+    end: np.ndarray,
+    geoms: np.ndarray,
+    given: np.ndarray,
+    tolerance: float,
+) -> np.ndarray:
+    """Group reports into incidents: each row's root row.
+
+    Stored reports of one incident start in one group. The pairs are then taken closest first
+    (days apart, then distance) and join their two groups only if the joined group's reports
+    all lie within ``tolerance`` days of each other (latest start <= earliest end + tolerance).
+    This is not the transitive closure of the pairs: a chain of daily events at one place, each
+    linked to the next, stays a chain of separate incidents. A union-find over the pairs in
+    Python: the pairs are few (those of the rule, near new reports), a loop is simpler than a
+    vectorized constrained clustering and correct by construction.
     """
-    labels = np.arange(n)
-    if not len(pairs):
-        return labels
-    a, b = pairs[:, 0], pairs[:, 1]
-    while True:
-        low = np.minimum(labels[a], labels[b])
-        before = labels.copy()
-        np.minimum.at(labels, a, low)
-        np.minimum.at(labels, b, low)
-        labels = labels[labels]  # jump to the label's label
-        if np.array_equal(labels, before):
-            return labels
+    n = len(start)
+    parent = np.arange(n)
+    latest_start = start.copy()
+    earliest_end = end.copy()
+
+    def find(row: int) -> int:
+        root = row
+        while parent[root] != root:
+            root = parent[root]
+        while parent[row] != root:  # path compression
+            parent[row], row = root, parent[row]
+        return root
+
+    def join(a: int, b: int) -> None:
+        low, high = (a, b) if a < b else (b, a)  # the smaller row is the root: deterministic names
+        parent[high] = low
+        latest_start[low] = max(latest_start[low], latest_start[high])
+        earliest_end[low] = min(earliest_end[low], earliest_end[high])
+
+    known = np.flatnonzero(pd.notna(given))
+    if len(known):
+        first: dict[object, int] = {}
+        for row in known.tolist():
+            root = first.setdefault(given[row], row)
+            if root != row:
+                join(find(root), find(row))
+    if len(pairs):
+        a, b = pairs[:, 0], pairs[:, 1]
+        gap = np.maximum(0.0, np.maximum(start[a] - end[b], start[b] - end[a]))
+        distance = shapely.distance(geoms[a], geoms[b])
+        for i, j in pairs[np.lexsort((distance, gap))].tolist():
+            ri, rj = find(i), find(j)
+            if ri == rj:
+                continue
+            if max(latest_start[ri], latest_start[rj]) <= min(earliest_end[ri], earliest_end[rj]) + tolerance:
+                join(ri, rj)
+    return np.fromiter((find(row) for row in range(n)), dtype=np.int64, count=n)
 
 
 def collapse_incidents(events: gpd.GeoDataFrame, incident_ids: Iterable[str]) -> gpd.GeoDataFrame:

@@ -202,17 +202,26 @@ class PostgisStore(StoreBackend):
             copy.write(_arrow_csv(table))
         model = ", ".join(_MODEL)
         updates = ", ".join(f"{name} = excluded.{name}" for name in (*STORED, "geom") if name != "event_id")
+        # New rows are written in spatial order (PostGIS sorts geometries along a Hilbert curve), so
+        # a region query reads few heap pages; their fid (the order of query results) still follows
+        # the input: fids base + ord are reserved from the sequence first (writers hold the lock).
+        base = self._conn.execute(
+            "SELECT nextval(pg_get_serial_sequence('events', 'fid')), "
+            "(SELECT coalesce(max(ord), 0) + 1 FROM staged)"
+        ).fetchone()
+        self._conn.execute("SELECT setval(pg_get_serial_sequence('events', 'fid'), %s)", (base[0] + base[1],))
         sql = f"""
             WITH up AS (
-              INSERT INTO events ({model}, incident_id, source_file, ingested_at, geom)
-              SELECT {", ".join(f"s.{n}" for n in _MODEL)}, m.incident_id, %s, now(), ST_SetSRID(s.geom, 4326)
-              FROM staged s JOIN incident_map m USING (event_id) ORDER BY s.ord
+              INSERT INTO events (fid, {model}, incident_id, source_file, ingested_at, geom)
+              SELECT %s + s.ord, {", ".join(f"s.{n}" for n in _MODEL)}, m.incident_id, %s, now(),
+                     ST_SetSRID(s.geom, 4326)
+              FROM staged s JOIN incident_map m USING (event_id) ORDER BY ST_SetSRID(s.geom, 4326), s.ord
               ON CONFLICT (event_id) DO UPDATE SET {updates}
               WHERE events.content_hash IS DISTINCT FROM excluded.content_hash
               RETURNING (xmax = 0) AS added)
             SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM up
         """
-        added, replaced = self._conn.execute(sql, (source_file,)).fetchone()
+        added, replaced = self._conn.execute(sql, (base[0], source_file)).fetchone()
         return int(added), int(replaced)
 
     def relabel(self, merged: dict[str, str]) -> None:
@@ -242,9 +251,10 @@ class PostgisStore(StoreBackend):
         return _read_csv(sink.getvalue(), [*names, "geom"])
 
     def explain(self, query: StoreQuery) -> str:
-        """Return the query plan of :meth:`select` (EXPLAIN ANALYZE)."""
+        """Return the query plan of :meth:`select` (EXPLAIN (ANALYZE, BUFFERS): pages read)."""
         where, params = where_clause(query)
-        sql = f"EXPLAIN ANALYZE SELECT fid FROM events WHERE {where} ORDER BY fid"
+        select = f"SELECT {', '.join(_MODEL_READ)}, encode(ST_AsBinary(geom), 'hex') FROM events"
+        sql = f"EXPLAIN (ANALYZE, BUFFERS) {select} WHERE {where} ORDER BY fid"
         return "\n".join(row[0] for row in self._conn.execute(sql, params))
 
     def info(self) -> StoreInfo:

@@ -260,3 +260,39 @@ def test_missing_store_and_output_over_store_exit_2(tmp_path: Path) -> None:
     assert count(store) == 1
     proc = cm("export", "-o", str(tmp_path / "out.csv"), check=False)
     assert proc.returncode == 2 and "--store" in proc.stderr
+
+
+def test_postgis_rows_stored_in_spatial_order_fids_in_input_order(
+    postgis_cluster: str, tmp_path: Path
+) -> None:
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = postgis_cluster.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template_store')
+    url = postgis_cluster.rsplit("/", 1)[0] + "/" + name
+    # Input order zig-zags between two places 500 km apart; a second file follows.
+    rows = [
+        (f"z-{i}", "2025-03-09", "shelling", 33.0 + 4 * (i % 2), 36.0 + i * 0.01, "Outlet A")
+        for i in range(40)
+    ]
+    cm("ingest", str(events_csv(tmp_path / "a.csv", rows)), "--store", url)
+    cm(
+        "ingest",
+        str(events_csv(tmp_path / "b.csv", [("y-0", "2025-03-10", "shelling", 35.0, 36.0, "B")])),
+        "--store",
+        url,
+    )
+    with psycopg.connect(url) as conn:
+        by_fid = [r[0] for r in conn.execute("SELECT event_id FROM events ORDER BY fid")]
+        on_disk = [r[0] for r in conn.execute("SELECT event_id FROM events ORDER BY ctid")]
+        first = [
+            r[0] for r in conn.execute("SELECT event_id FROM events WHERE event_id LIKE 'z-%' ORDER BY ctid")
+        ]
+    assert by_fid == [f"z-{i}" for i in range(40)] + ["y-0"]  # fids follow the input, file after file
+    # On disk, the first file's rows are grouped by place: the 20 southern ones, then the 20 northern.
+    assert first[:20] == [f"z-{i}" for i in range(0, 40, 2)] or first[:20] == [
+        f"z-{i}" for i in range(1, 40, 2)
+    ]
+    assert on_disk[-1] == "y-0"

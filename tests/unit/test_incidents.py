@@ -111,3 +111,28 @@ def test_rule_file_checked(tmp_path) -> None:
         load_rule(path)
     path.write_text("max_km: 2\n")
     assert load_rule(path).max_km == 2
+
+
+def test_daily_events_in_one_town_do_not_chain() -> None:
+    # Five daily incursions at one place: each is within a day of the next, but an incident's
+    # reports must all be within a day of each other, so they pair up, never into one incident.
+    days = [f"2025-03-{d:02d}" for d in range(9, 14)]
+    ids = linked(reports(*({"where": (35.824, 33.126), "event_date": day} for day in days)))
+    assert len(set(ids)) == 3
+    for a in range(5):
+        for b in range(a + 2, 5):
+            assert ids[a] != ids[b]  # two days or more apart: never one incident
+
+
+def test_report_joins_the_nearest_compatible_incident() -> None:
+    # The new report (day 10) is within a day of both stored incidents (days 9 and 11), which are
+    # two days apart: it joins one of them, the closer in distance, and they are not merged.
+    frame = reports(
+        {"where": (35.824, 33.126), "event_date": "2025-03-10"},
+        {"where": (35.8563, 33.126), "event_date": "2025-03-09"},
+        {"where": (35.83, 33.126), "event_date": "2025-03-11"},
+    )
+    frame["incident_id"] = [None, "inc-a", "inc-b"]
+    ids, merged = link_reports(frame, rule=RULE, is_new=np.array([True, False, False]))
+    assert ids.tolist() == ["inc-b", "inc-a", "inc-b"]
+    assert merged == {}
