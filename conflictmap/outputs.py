@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import shutil
-import signal
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -82,18 +82,33 @@ class OutputSet:
             raise ExportError(msg)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # Ctrl-C or SIGTERM between creating the file and recording it would leave it behind:
-            # hold those signals until the group knows the name (they are delivered just after).
-            with _signals_held():
-                fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-                tmp = Path(name)
-                self._staged[path] = tmp
+            tmp = self._reserve(path)
         except OSError as err:
             msg = f"{path}: cannot write here: {err.strerror or err}"
             raise ExportError(msg) from err
-        os.close(fd)
         tmp.unlink()  # some writers (GPKG) refuse to open an existing file
         return tmp
+
+    def _reserve(self, path: Path) -> Path:
+        """Create a new empty file beside ``path`` whose name is recorded before it exists.
+
+        Ctrl-C or SIGTERM may interrupt any line here: the name is in the group before the file
+        is created, so :meth:`discard` removes whatever was made. Holding the signals around
+        ``mkstemp`` is not enough: a signal the kernel hands to another thread (pyarrow's and
+        GDAL's pools) still runs Python's handler in the main thread at once.
+        """
+        for _ in range(100):
+            tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}{path.suffix}"
+            self._staged[path] = tmp
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                self._staged.pop(path)  # another file's name: not ours to remove
+                continue
+            os.close(fd)
+            return tmp
+        msg = f"{path.parent}: no free name for a temporary file"
+        raise ExportError(msg)
 
     def commit(self) -> None:
         """Rename every temporary file onto its target, or, when one rename fails, none.
@@ -255,21 +270,6 @@ def _backup(path: Path) -> Path | None:
     except OSError:  # a file system without hard links: copy
         shutil.copy2(path, backup, follow_symlinks=False)
     return backup
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM for the block (where the platform can), then deliver them."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # no pthread_sigmask (Windows)
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _remove(path: Path | None) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from offline import MapPage
+from offline import MapPage, show_every_place
 from playwright.sync_api import Page, expect
 
 import conflictmap
@@ -26,7 +26,7 @@ from conflictmap.errors import DataWarning
 ROOT = Path(__file__).resolve().parents[2]
 PLACES = ROOT.parent / "shared" / "data" / "boundaries" / "populated_places_levant_ne10m.geojson"
 CLI = [sys.executable, "-c", "from conflictmap.cli import main; main()"]
-MARKERS = ".leaflet-marker-pane .awesome-marker"
+MARKERS = ".leaflet-marker-pane .cm-marker"
 POPUP = ".leaflet-popup-pane .leaflet-popup-content"
 READY = "() => document.documentElement.getAttribute('data-cm-ready') === '1'"
 PLACE = "Kırklareli"  # the first feature: Admin-1 capital in Turkey
@@ -63,6 +63,7 @@ def _read(path: Path):
 def _open(open_map: Callable[..., MapPage], html: Path) -> Page:
     page = open_map(html).page
     page.wait_for_function(READY, timeout=30_000)
+    show_every_place(page)  # past the zoom where nearby places are clustered
     return page
 
 
