@@ -308,13 +308,19 @@ def _links(events: gpd.GeoDataFrame, anchors: np.ndarray, registry: CategoryRegi
         lon, lat = (round(float(v), 5) for v in anchors[rows.min()])
         if distance_km(lat, lon, country.capital_lat, country.capital_lon) < _LINK_MIN_KM:
             continue
+        # Both ends named the same way, "place (country)": a venue in Washington and the capital
+        # of the United States are then one name where their links leave the view.
+        code_here = countries[rows.min()]
+        home = country_by_code(code_here) if pd.notna(code_here) else None
+        here = venue if home is None or venue == home.name else f"{venue} ({home.name})"
+        there = f"{country.capital} ({country.name})"
         lines.append(
             {
                 "from": [lat, lon],
                 "to": [country.capital_lat, country.capital_lon],
-                "label": f"{venue} → {country.capital} ({country.name})",
+                "label": f"{here} → {there}",
                 # the names of its two ends, for the label where it leaves the view
-                "ends": [venue, f"{country.capital} ({country.name})"],
+                "ends": [here, there],
                 "events": np.unique(rows.to_numpy()).tolist(),
             }
         )

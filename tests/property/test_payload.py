@@ -134,3 +134,24 @@ def test_every_link_stands_for_linking_events(events):
         for i in link["events"]:
             assert registry[order.at[i, "category"]].links
         assert np.isfinite(link["to"]).all() and np.isfinite(link["from"]).all()
+
+
+def test_both_ends_of_links_name_place_and_country_alike():
+    """Talks in Washington and a statement of Washington elsewhere: one name for Washington."""
+    base = {
+        "event_date": pd.Timestamp("2026-01-05"), "date_end": None, "time_precision": 1,
+        "sub_event_type": None, "actor2": None, "location": None, "place_id": None, "admin1": None,
+        "geo_precision": 1, "notes": None, "source": "r", "source_url": None, "fatalities": None,
+        "located": True,
+    }
+    rows = [
+        {**base, "event_id": "a", "category": "diplomatic", "actor1": "Government of Syria",
+         "place_name": "Washington", "country": "US", "geometry": shapely.Point(-77.03637, 38.89511)},
+        {**base, "event_id": "b", "category": "statement", "actor1": "Government of the United States",
+         "place_name": "Damascus", "country": "SY", "geometry": shapely.Point(36.29128, 33.5102)},
+    ]
+    events = conform(pd.DataFrame(rows))
+    links = build_payload(events, registry=default_registry(), mode="markers").data["links"]
+    ends = sorted(name for link in links for name in link["ends"])
+    assert ends == ["Damascus (Syria)", "Damascus (Syria)", "Washington (United States of America)",
+                    "Washington (United States of America)"], ends
