@@ -381,7 +381,7 @@ def _is_statement(
     base: int,
     lexicon: Lexicon,
 ) -> bool:
-    words = re.findall(r"[\w']+", sentence[cue_pos : cue_pos + 20])
+    words = _WORD.findall(sentence[cue_pos : cue_pos + 20])
     if not words or _PRESENT.match(words[0]) or _PERFECT.search(sentence[max(0, cue_pos - 20) : cue_pos]):
         return False
     speakers = [
@@ -422,6 +422,7 @@ def _opens(m: Mention, sentence: str, base: int, cue_pos: int) -> bool:
 
 
 _PREPOSITION = re.compile(r"\b(?:of|in|at|from|near|into|to|for|with|by)\s+$", re.IGNORECASE)
+_WORD = re.compile(r"[\w']+")
 
 
 def sentence_events(
