@@ -57,23 +57,19 @@ class Token(NamedTuple):
 
 def tokenize(text: str) -> list[Token]:
     """Split text into words, each folded once (possessive ``'s`` split off)."""
-    pattern = _TOKEN_HARAKAT if _HARAKAT.search(text) else _TOKEN
-    # The words and the gaps between them, each list made by one scan in C: a match object per
-    # word, asked for its span and text, costs more than the rest of the loop.
-    found, gaps = pattern.findall(text), pattern.split(text)
     tokens: list[Token] = []
     append, new, words, joiners = tokens.append, tuple.__new__, _WORDS, _JOINERS
-    pos, cut = 0, 1  # where the previous match ended, and the letters cut off it (1: no word yet)
-    for gap, word in zip(gaps, found, strict=False):  # the last gap (after the last word) is left
-        start = pos + len(gap)
-        pos = start + len(word)
-        # joined: a single space or hyphen right after the previous word (not after its "'s")
-        joined = not cut and len(gap) == 1 and gap in joiners
+    prev_end = -2
+    for match in (_TOKEN_HARAKAT if _HARAKAT.search(text) else _TOKEN).finditer(text):
+        start, end = match.span()
+        word = match[0]
         cut, stem, key, capital, article, arabic, folded = words.get(word) or _word_info(word)
-        end = pos - cut
+        joined = start - prev_end == 1 and text[start - 1] in joiners
+        end -= cut
         # tuple.__new__ skips the named tuple's Python-level constructor (hundreds per article)
-        hyphen = joined and gap in "-‐–"
+        hyphen = joined and text[start - 1] in "-‐–"
         append(new(Token, (start, end, stem, key, capital, article, arabic, joined, hyphen, folded)))
+        prev_end = end
     return tokens
 
 
