@@ -825,7 +825,16 @@ def _valid_shapes(values: np.ndarray) -> np.ndarray:
         & (bounds[:, 1] >= -90) & (bounds[:, 1] <= bounds[:, 3]) & (bounds[:, 3] <= 90)
     )  # fmt: skip
     good = allowed & ~shapely.is_empty(shapes) & in_range
-    good[good] = shapely.is_valid(shapes[good])
+    # Each distinct object is checked once: shapely geometries are immutable, so one object's
+    # validity is the same in every row holding it. Extracted events share one geometry per place
+    # (thousands of rows, tens of shapes), and checking an admin-1 polygon is costly.
+    checked = shapes[good]
+    _, first, inverse = np.unique(
+        np.fromiter(map(id, checked), dtype=np.int64, count=len(checked)),
+        return_index=True,
+        return_inverse=True,
+    )
+    good[good] = shapely.is_valid(checked[first])[inverse]
     ok[is_geom] = good
     return ok
 

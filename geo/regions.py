@@ -112,7 +112,7 @@ class RegionRegistry:
                 tuple(p.get("names", ())),
                 tuple(p.get("members", ())),
                 p.get("description", "") or p.get("note", ""),
-                feature["geometry"],
+                _untracked_geometry(feature["geometry"]),
             )
 
     def __iter__(self) -> Iterator[Region]:
@@ -256,6 +256,26 @@ def _first_containing(tree: shapely.STRtree, units: list[Region], x: np.ndarray,
         inside = units[k].prepared.contains_xy(x[todo], y[todo])
         found[todo[inside]] = k
     return found
+
+
+def _untracked_geometry(geometry: dict) -> dict:
+    """Return a GeoJSON geometry with its coordinate lists as tuples (the same geometry).
+
+    The regions keep their GeoJSON to build each polygon on first use. As decoded, its
+    coordinates are some 100,000 small lists, which the garbage collector walks on every full
+    collection (a tenth of a second each, several times per thousand articles extracted);
+    tuples of numbers drop out of its generations after their first collection.
+    """
+    return {key: _tuples(value) if key == "coordinates" else value for key, value in geometry.items()}
+
+
+def _tuples(value: list) -> tuple:
+    """Nested lists of coordinates as nested tuples."""
+    if value and isinstance(value[0], list):
+        if value[0] and not isinstance(value[0][0], list):  # a ring or line: positions
+            return tuple(map(tuple, value))
+        return tuple(map(_tuples, value))
+    return tuple(value)
 
 
 @lru_cache(maxsize=1)

@@ -363,11 +363,13 @@ def _by_sentence(
     """Share matches (offsets in the text searched) out to the spans they lie in."""
     starts = [s for s, _ in sentences]
     out: list[SentenceHits] = [{} for _ in sentences]
+    new, bisect_right = tuple.__new__, bisect.bisect_right
     for key, hits in found.items():
-        for hit in hits:
-            n = bisect.bisect_right(starts, hit.start) - 1
+        for start, end, matched in hits:
+            n = bisect_right(starts, start) - 1
             base = starts[n]
-            out[n].setdefault(key, []).append(Match(hit.start - base, hit.end - base, hit.text))
+            # tuple.__new__ skips the named tuple's Python-level constructor (hundreds per article)
+            out[n].setdefault(key, []).append(new(Match, (start - base, end - base, matched)))
     return out
 
 
@@ -379,7 +381,7 @@ def _is_statement(
     base: int,
     lexicon: Lexicon,
 ) -> bool:
-    words = re.findall(r"[\w']+", sentence[cue_pos : cue_pos + 20])
+    words = _WORD.findall(sentence[cue_pos : cue_pos + 20])
     if not words or _PRESENT.match(words[0]) or _PERFECT.search(sentence[max(0, cue_pos - 20) : cue_pos]):
         return False
     speakers = [
@@ -420,6 +422,7 @@ def _opens(m: Mention, sentence: str, base: int, cue_pos: int) -> bool:
 
 
 _PREPOSITION = re.compile(r"\b(?:of|in|at|from|near|into|to|for|with|by)\s+$", re.IGNORECASE)
+_WORD = re.compile(r"[\w']+")
 
 
 def sentence_events(

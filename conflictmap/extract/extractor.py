@@ -6,7 +6,9 @@ import bisect
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from conflictmap.extract.dates import DateSpan, find_dates, parse_published
 from conflictmap.extract.events import MILITARY, Event, article_hits, sentence_events
@@ -20,6 +22,7 @@ from geo.resolve import Resolver
 
 __all__ = ["ArticleResult", "Extractor"]
 
+_START, _FOLDED = attrgetter("start"), attrgetter("folded")  # of a Token
 _DATELINE_LINE = re.compile(r"^(?i:published|updated|date)\b|\(\w[\w .]*\)\s*[-–—]+\s*$|^[A-Z][A-Z .'’-]+,")
 
 
@@ -88,7 +91,9 @@ class Extractor:
         mentions = resolve_mentions(
             text, candidates, self.resolver, self.lexicon, country=country, inferred=inferred
         )
-        words = [(t.start, t.folded) for t in tokens]
+        # (start, case-folded word) of every word, for the date finder, which reads them once:
+        # zip hands out one reused pair, where a list would hold a new pair per word
+        words = zip(map(_START, tokens), map(_FOLDED, tokens), strict=True)
         events = self._events(text, sentences, mentions, published, words)
         if not any(m.place is not None for m in mentions) and events:
             warnings.append(f"{where}: no locatable place; its {len(events)} events are kept unlocated")
@@ -133,7 +138,7 @@ class Extractor:
         sentences: list[tuple[int, int]],
         mentions: list[Mention],
         published: dt.date,
-        words: list[tuple[int, str]],
+        words: Iterable[tuple[int, str]],
     ) -> list[Event]:
         by_sentence: dict[int, list[Mention]] = {}
         for m in mentions:

@@ -17,6 +17,7 @@ import bisect
 import itertools
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Token
@@ -147,9 +148,13 @@ def _runs(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     return runs
 
 
+_TEXT = attrgetter("text")  # of a Token
+
+
 def blocked_spans(text: str, tokens: list[Token], lexicon: Lexicon) -> Blocked:
     """Return the organisation and person spans of a text, and its surnames."""
-    blocked = Blocked(lowercase_words={w for w in {t.text for t in tokens} if w.islower()})
+    # the distinct words first, then those in lower case (C-level passes, no Python loop per word)
+    blocked = Blocked(lowercase_words=set(filter(str.islower, set(map(_TEXT, tokens)))))
     heads = lexicon.organisation_heads
     for i, j in _runs(text, tokens):
         last = tokens[j - 1]

@@ -524,7 +524,7 @@ def _add_abbreviations(
         if text.startswith(("-", "‐"), end) or not _bears(gazetteer, letters):
             continue  # a compound adjective ("US-controlled"), or no place's abbreviation
         after = text[end : end + 40]
-        word = re.match(r"\s+([A-Za-z]+)", after)
+        word = _NEXT_WORD.match(after)
         noun = bool(_NOUN_END.match(after)) or (
             word is not None
             and (
@@ -542,11 +542,18 @@ def _add_abbreviations(
     return sorted([*out, *found], key=lambda m: m.start)
 
 
+_NEXT_WORD = re.compile(r"\s+([A-Za-z]+)")
+
+
 def _among_demonyms(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """Whether a word is coordinated with demonyms ("Syrian, US and Jordanian officials")."""
-    before = re.search(r"([A-Za-z]+)(?:,\s*|\s+(?:and|or)\s+)$", text[max(0, start - 30) : start])
-    after = re.match(r"(?:,\s*|\s+)(?:(?:and|or)\s+)?([A-Za-z]+)", text[end : end + 30])
+    before = _LISTED_BEFORE.search(text[max(0, start - 30) : start])
+    after = _LISTED_AFTER.match(text[end : end + 30])
     return any(m is not None and m.group(1).casefold() in lexicon.demonyms for m in (before, after))
+
+
+_LISTED_BEFORE = re.compile(r"([A-Za-z]+)(?:,\s*|\s+(?:and|or)\s+)$")
+_LISTED_AFTER = re.compile(r"(?:,\s*|\s+)(?:(?:and|or)\s+)?([A-Za-z]+)")
 
 
 def _bears(gazetteer: Gazetteer, letters: str) -> bool:
@@ -718,9 +725,12 @@ def _place_before(before: str) -> bool:
     return bool(words) and words[-1].casefold() in _PLACE_WORDS_BEFORE
 
 
+_WORD_GAP = re.compile(r"[\s\-‐–]+")
+
+
 def _one_word(m: Mention) -> bool:
     """Whether a mention is one word (an Arabic article before it does not count: "al-Rafid")."""
-    words = [w for w in re.split(r"[\s\-‐–]+", m.text.strip()) if w]
+    words = [w for w in _WORD_GAP.split(m.text.strip()) if w]
     return len([w for w in words if w.casefold() not in ARTICLES]) <= 1
 
 
@@ -865,6 +875,9 @@ def _first_reading(
     return res
 
 
+_POSSESSIVE_END = re.compile(r"['’]s$")
+
+
 def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
     m = mentions[k]
     written = m.text.replace("_", " ") if "_" in m.text else m.text  # a hashtag's words
@@ -873,7 +886,7 @@ def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
     last = written.split()[-1]
     if last.casefold() in lexicon.admin_suffixes:
         # "Daraa provinces" (of "Sweida and Daraa provinces") is read as one province.
-        base = re.sub(r"['’]s$", "", written[: len(written) - len(last)].strip())
+        base = _POSSESSIVE_END.sub("", written[: len(written) - len(last)].strip())
         if last.casefold() == "city":
             return f"the city of {base}"
         return f"{base} {_SINGULAR.get(last.casefold(), last)}"

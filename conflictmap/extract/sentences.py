@@ -9,6 +9,7 @@ line always end a sentence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["split_sentences"]
 
@@ -89,13 +90,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=1 << 14)
 def _is_abbreviation(word: str) -> bool:
+    """Whether the word before a full stop is an abbreviation (a pure function of the word: cached)."""
     word = word.lower()
-    return (
-        word in _ABBREVIATIONS
-        or (len(word) == 1 and word.isalpha())
-        or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
-    )
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or bool(_INITIALS.fullmatch(word))
+
+
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")  # "u.s", "e.g"
 
 
 def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
