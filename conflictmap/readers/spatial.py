@@ -286,9 +286,10 @@ def _read_covered(path: Path, *, bounds: Bounds, column: str) -> gpd.GeoDataFram
     from geopandas.io.arrow import _arrow_to_geopandas  # geopandas' own GeoParquet decoding
 
     west, south, east, north = (float(v) for v in bounds)
-    file = pq.ParquetFile(path)
-    leaves = _covering_leaves(file.schema_arrow)
-    names = [name for name in file.schema_arrow.names if name != column]
+    schema = pq.read_schema(path)
+    file = pq.ParquetFile(path, read_dictionary=_repeated_text(path, schema))
+    leaves = _covering_leaves(schema)
+    names = [name for name in schema.names if name != column]
     parts = []
     for group in range(file.num_row_groups):
         if not _group_may_meet(file.metadata.row_group(group), column, leaves, (west, south, east, north)):
@@ -302,10 +303,42 @@ def _read_covered(path: Path, *, bounds: Bounds, column: str) -> gpd.GeoDataFram
         meets |= np.isnan(xmin)  # no box (no geometry): a place name may still locate it inside
         rows = np.flatnonzero(meets)
         if rows.size:
-            parts.append(file.read_row_group(group, columns=names, use_threads=False).take(rows))
-    schema = file.schema_arrow.remove(file.schema_arrow.get_field_index(column))
+            part = file.read_row_group(group, columns=names, use_threads=False).take(rows)
+            parts.append(part.cast(schema.remove(schema.get_field_index(column))))  # text from dictionaries
+    schema = schema.remove(schema.get_field_index(column))
     table = pa.concat_tables(parts) if parts else schema.empty_table()
-    return _arrow_to_geopandas(table, json.loads(file.schema_arrow.metadata[b"geo"]))
+    return _arrow_to_geopandas(table, json.loads(schema.metadata[b"geo"]))
+
+
+def _repeated_text(path: Path, schema: Any) -> list[str]:
+    """Text columns whose values repeat (categories, actors, places): read as Arrow dictionaries.
+
+    Decoded as dictionaries, the rows a box leaves out never become strings: only the kept ones
+    do, after the cut. A column is taken when every row group stores it dictionary-encoded
+    with a dictionary page under a quarter of the column chunk; a column of distinct values
+    (ids, URLs) is cheaper to decode as plain text.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_metadata(path)
+    text = {
+        name
+        for name in schema.names
+        if pa.types.is_string(schema.field(name).type) or pa.types.is_large_string(schema.field(name).type)
+    }
+    for group in range(metadata.num_row_groups):
+        chunks = metadata.row_group(group)
+        for k in range(chunks.num_columns):
+            chunk = chunks.column(k)
+            name = chunk.path_in_schema
+            if name not in text:
+                continue
+            start = chunk.dictionary_page_offset if chunk.has_dictionary_page else None
+            dictionary = chunk.data_page_offset - start if start else chunk.total_compressed_size
+            if dictionary * 4 > chunk.total_compressed_size:
+                text.discard(name)
+    return sorted(text)
 
 
 def _group_may_meet(group: Any, column: str, leaves: Sequence[str], bounds: Bounds) -> bool:
