@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -23,9 +23,18 @@ from conflictmap.readers.tabular import records_frame
 from conflictmap.schema import WGS84, empty_events
 from conflictmap.validate import Origin, column_names, normalize_columns, parse_geometry
 
-__all__ = ["Bounds", "geojson_records", "read_geojson_events", "read_gpkg_events", "read_parquet_events"]
+__all__ = [
+    "Bounds",
+    "PointTest",
+    "geojson_records",
+    "read_geojson_events",
+    "read_gpkg_events",
+    "read_parquet_events",
+]
 
 Bounds = tuple[float, float, float, float]  # west, south, east, north in degrees, west <= east
+# A test of point coordinates (longitudes, latitudes) that every point event a run keeps passes.
+PointTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
@@ -215,7 +224,7 @@ def _nullable_integers(arrow_type: Any) -> Any:
 
 
 def read_parquet_events(
-    path: Path, *, registry: CategoryRegistry, bounds: Bounds | None = None
+    path: Path, *, registry: CategoryRegistry, bounds: Bounds | None = None, points: PointTest | None = None
 ) -> tuple[gpd.GeoDataFrame, int]:
     """Read GeoParquet, or plain Parquet with latitude/longitude columns.
 
@@ -229,6 +238,10 @@ def read_parquet_events(
         ``(west, south, east, north)``: in a GeoParquet file with a covering bbox column
         (GeoParquet 1.1, which our writer writes), only the rows whose box meets it, or that
         have no geometry, are read; Parquet row groups whose statistics exclude it are skipped.
+    points
+        With ``bounds`` and a covering bbox column: the rows whose box is a point (a point
+        event) are read only when that point passes this test (see
+        :meth:`conflictmap.plan.Plan.point_test`).
 
     Returns
     -------
@@ -248,7 +261,7 @@ def read_parquet_events(
     where = _covering_filter(schema, bounds) if bounds is not None else None
     try:
         if where is not None:
-            frame = _read_covered(path, bounds=bounds, column=_covering_column(schema))  # type: ignore[arg-type]
+            frame = _read_covered(path, bounds=bounds, column=_covering_column(schema), points=points)  # type: ignore[arg-type]
         else:
             frame = gpd.read_parquet(path, use_threads=_ARROW_THREADS)
     except ValueError:
@@ -270,11 +283,14 @@ def read_parquet_events(
     return _from_frame(frame, path=path, registry=registry), skipped
 
 
-def _read_covered(path: Path, *, bounds: Bounds, column: str) -> gpd.GeoDataFrame:
+def _read_covered(
+    path: Path, *, bounds: Bounds, column: str, points: PointTest | None = None
+) -> gpd.GeoDataFrame:
     """Read the rows whose covering box meets ``bounds`` (or that have none), one row group at a time.
 
     Each row group's box columns are read first; a group whose statistics lie outside is
-    skipped, and of the others only the rows that meet the box are kept. This is what
+    skipped, and of the others only the rows that meet the box (and, for a point event, whose
+    point passes ``points``) are kept. This is what
     ``gpd.read_parquet(filters=...)`` does, but Arrow's dataset scanner decodes every row of the
     whole file before it filters: on 1,000,000 events (bench/region_filter.py) it took 5-6 s of CPU
     where this takes 0.5-0.9 s, and at most one decoded row group is held at a time.
@@ -300,6 +316,9 @@ def _read_covered(path: Path, *, bounds: Bounds, column: str) -> gpd.GeoDataFram
         xmin, ymin, xmax, ymax = (fields[name].to_numpy(zero_copy_only=False) for name in leaves)
         with np.errstate(invalid="ignore"):
             meets = (xmin <= east) & (xmax >= west) & (ymin <= north) & (ymax >= south)
+        if points is not None:  # a point event whose point the plan leaves out is not read either
+            point = meets & (xmin == xmax) & (ymin == ymax)
+            meets[point] = points(xmin[point], ymin[point])
         meets |= np.isnan(xmin)  # no box (no geometry): a place name may still locate it inside
         rows = np.flatnonzero(meets)
         if rows.size:
@@ -307,7 +326,7 @@ def _read_covered(path: Path, *, bounds: Bounds, column: str) -> gpd.GeoDataFram
             parts.append(part.cast(schema.remove(schema.get_field_index(column))))  # text from dictionaries
     schema = schema.remove(schema.get_field_index(column))
     table = pa.concat_tables(parts) if parts else schema.empty_table()
-    return _arrow_to_geopandas(table, json.loads(schema.metadata[b"geo"]))
+    return _arrow_to_geopandas(table, json.loads(schema.metadata[b"geo"]), {"use_threads": _ARROW_THREADS})
 
 
 def _repeated_text(path: Path, schema: Any) -> list[str]:

@@ -265,3 +265,40 @@ def test_repeated_text_is_told_from_distinct_text_by_the_file_metadata(tmp_path)
     frame = pd.DataFrame({"id": [f"event-{i}" for i in range(n)], "kind": ["strike", "raid"] * (n // 2)})
     frame.to_parquet(tmp_path / "t.parquet", index=False)
     assert _repeated_text(tmp_path / "t.parquet", pq.read_schema(tmp_path / "t.parquet")) == ["kind"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"region": "southern Syria"},
+        {"region": ["Aleppo", "SY-DR"]},
+        {"within": shapely.box(35.9, 32.4, 36.5, 33.0)},
+        {"region": "southern Syria", "within": shapely.box(35.9, 32.4, 36.5, 33.0)},
+    ],
+)
+def test_the_point_test_leaves_out_exactly_the_points_the_plan_leaves_out(tmp_path, events, kwargs):
+    frame = events.assign(admin1=None)
+    frame.loc[[3, 11], "geometry"] = None
+    frame.loc[[3, 11], "located"] = False
+    path = tmp_path / "e.parquet"
+    write_events(frame, path)
+    plan = Plan.build(**kwargs)
+    test = plan.point_test()
+    assert test is not None
+    read, skipped = read_parquet_events(path, registry=default_registry(), bounds=plan.bounds(), points=test)
+    boxed, _ = read_parquet_events(path, registry=default_registry(), bounds=plan.bounds())
+    is_point = (boxed.geom_type == "Point").to_numpy()
+    expected = boxed[~is_point | plan.spatial_mask(boxed)]
+    assert read["event_id"].tolist() == expected["event_id"].tolist()
+    assert skipped == len(frame) - len(read)
+    assert (read.geom_type != "Point").any() and read.geometry.isna().sum() == 2  # areas and unlocated read
+    # The run keeps the same events, with the same counts, as without the test.
+    kept, summary = load_events([path], plan=plan)
+    assert kept["event_id"].tolist() == execute(plan, read_events(path)).events["event_id"].tolist()
+    assert (summary.read, summary.filtered_out) == (len(frame), len(frame) - len(kept))
+
+
+def test_no_point_test_with_a_box_or_a_radius():
+    assert Plan.build(bbox="36,32,37,33").point_test() is None
+    assert Plan.build(region="southern Syria", near=(33.5, 36.3), km=20).point_test() is None
+    assert Plan.build(since="2025").point_test() is None
