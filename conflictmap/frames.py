@@ -347,5 +347,9 @@ def _build(raw: pd.DataFrame, *, origin: Origin, registry: CategoryRegistry | No
 def _all_blank(values: pd.Series) -> bool:
     if values.empty:
         return True
+    if not pd.api.types.is_object_dtype(values.dtype) and not pd.api.types.is_string_dtype(values.dtype):
+        return bool(values.isna().all())  # dates, numbers: no text to be blank (not row by row)
+    if isinstance(values.dtype, pd.StringDtype):
+        return bool((values.str.strip().fillna("") == "").all())
     text = values.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
     return bool(text.map(lambda v: v is None or v == "" or (isinstance(v, float) and np.isnan(v))).all())

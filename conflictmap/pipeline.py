@@ -123,6 +123,7 @@ def load_events(
         registry=registry,
         on_file=on_file,
         bounds=plan.bounds(),
+        points=plan.point_test(),
         on_skipped=lambda path, n: skipped.update({str(path): n}),
     )
     result = execute(plan, events, locate=locate, chain=chain, country=country)

@@ -24,9 +24,10 @@ from shapely.geometry.base import BaseGeometry
 
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.filters import DateLike, check_period, resolve_categories
-from conflictmap.readers.spatial import Bounds
+from conflictmap.readers.spatial import Bounds, PointTest
 from geo.filters import SpatialFilter
 from geo.regions import RegionRegistry
+from geo.spatial import PreparedArea
 
 __all__ = ["Bounds", "Plan"]
 
@@ -146,6 +147,33 @@ class Plan:
         if not self.spatial.active:
             return np.ones(len(events), dtype=bool)
         return self.spatial.mask(events)
+
+    def point_test(self) -> PointTest | None:
+        """Return the spatial filters as a test of point coordinates, for readers; None when there is none.
+
+        A point event passes the spatial filters exactly when its longitude and latitude pass
+        this test (the outline counts as inside, as :meth:`spatial_mask` has it), so a reader
+        may leave out the point events that fail it, as it leaves out those outside
+        :meth:`bounds`. Given for regions and polygons (``within``); None with a box or a
+        radius, which :meth:`bounds` already cut close.
+        """
+        spatial = self.spatial
+        if spatial.bbox is not None or spatial.near is not None or not (spatial.regions or spatial.within):
+            return None
+        regions = [region.prepared for region in spatial.regions]
+        within = PreparedArea(spatial.within) if spatial.within is not None else None
+
+        def test(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            keep = np.ones(len(x), dtype=bool)
+            if regions:
+                keep = np.zeros(len(x), dtype=bool)
+                for area in regions:
+                    keep |= area.contains_xy(x, y)
+            if within is not None:
+                keep &= within.contains_xy(x, y)
+            return keep
+
+        return test
 
     def bounds(self) -> Bounds | None:
         """Return a box that holds part of every event the spatial filters can keep; None when unbounded.

@@ -552,10 +552,13 @@ def _text(raw: pd.DataFrame, name: str) -> pd.Series:
         return pd.Series(np.nan, index=raw.index, dtype="str")
     column = raw[name]
     if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
-        values = column.astype("str").str.strip()  # only text: no cell needs _cell_text's care
+        given = column.astype("str")
+        values = given.str.strip()  # only text: no cell needs _cell_text's care
+        if not (values != given).any():
+            values = given  # the copy is dropped: 1,000,000 events hold some 300 MB of text
     else:
         values = column.map(_cell_text, na_action="ignore").astype("str")
-    return values.replace("", np.nan)
+    return values.replace("", np.nan) if (values == "").any() else values
 
 
 def _extra(values: pd.Series, files: np.ndarray | None = None) -> pd.Series:

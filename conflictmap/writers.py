@@ -27,11 +27,13 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from conflictmap.dates import YEARS, format_date
@@ -336,17 +338,13 @@ def to_geojson(events: gpd.GeoDataFrame) -> dict[str, Any]:
         For a value GeoJSON cannot hold (see :func:`check_writable`).
     """
     check_writable(events, format="geojson", target="GeoJSON")
-    return json.loads("".join(_geojson_chunks(events)))
+    return json.loads(b"".join(_geojson_chunks(events)))
 
 
 def _write_geojson(events: gpd.GeoDataFrame, path: Path) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        _write_geojson_stream(events, fh)
-
-
-def _write_geojson_stream(events: gpd.GeoDataFrame, fh: IO[str]) -> None:
-    for chunk in _geojson_chunks(events):
-        fh.write(chunk)
+    with path.open("wb") as fh:
+        for chunk in _geojson_chunks(events):
+            fh.write(chunk)
 
 
 def _write_stdout(events: gpd.GeoDataFrame) -> None:
@@ -354,12 +352,13 @@ def _write_stdout(events: gpd.GeoDataFrame) -> None:
     out = getattr(sys.stdout, "buffer", None)
     try:
         if out is None:  # a text-only stream (a notebook, a test): it takes str
-            _write_geojson_stream(events, sys.stdout)
+            for chunk in _geojson_chunks(events):
+                sys.stdout.write(bytes(chunk).decode("utf-8"))
             sys.stdout.flush()
             return
         sys.stdout.flush()  # text written before goes out first
         for chunk in _geojson_chunks(events):
-            out.write(chunk.encode("utf-8"))
+            out.write(chunk)
         out.flush()
     except BrokenPipeError as err:
         # The reader went away (``| head``): Python would complain again when it flushes
@@ -377,51 +376,164 @@ def _write_stdout(events: gpd.GeoDataFrame) -> None:
         raise ExportError(msg) from err
 
 
-# Our own GeoJSON writer is kept rather than pyogrio's RFC 7946 mode (RFC7946=YES). The benchmark
-# slightly favours pyogrio: bench/read_write.py, 100,000 events, two runs on a shared 2-core
-# machine, ours 2.36 s and 2.38 s against pyogrio's 2.18 s and 2.19 s (ratio 1.08; files 51.6
-# and 51.5 MB), a gap our check of every value before writing (check_writable) accounts for.
-# The round-trip tests favour ours, which is why it stays: it streams to standard output
-# (``-o -`` in a pipe), writes dates in the model's ISO form (``2024-12-08``, not pyogrio's
-# ``2024-12-08T00:00:00``), keeps event_id among the properties as well as the feature id
-# (ID_FIELD moves it out), rounds to 6 decimals as the CSV writer does, and keeps a Z, null
-# geometries and the events' order, all of which tests/property/test_roundtrip_all.py checks.
-def _geojson_chunks(events: gpd.GeoDataFrame) -> Iterator[str]:
-    """Yield the text of a FeatureCollection, one feature at a time.
+# Our own GeoJSON writer is kept rather than pyogrio's RFC 7946 mode (RFC7946=YES). The round-trip
+# tests favour ours: it streams to standard output (``-o -`` in a pipe), writes dates in the
+# model's ISO form (``2024-12-08``, not pyogrio's ``2024-12-08T00:00:00``), keeps event_id among
+# the properties as well as the feature id (ID_FIELD moves it out), rounds to 6 decimals as the
+# CSV writer does, and keeps a Z, null geometries and the events' order, all of which
+# tests/property/test_roundtrip_all.py checks. It is columnar, which is why it is not slower:
+# each column's values are turned into JSON text once, as an Arrow string array (a value per
+# distinct value where values repeat: dates, numbers), the features are joined element-wise by
+# Arrow, and each slice of events is written in one write of Arrow's buffer. Writing one feature
+# at a time with json.dumps took 43 s for 1,000,000 events, where pyogrio took 30 s of CPU
+# (bench/read_write.py).
+def _geojson_chunks(events: gpd.GeoDataFrame) -> Iterator[bytes | memoryview]:
+    """Yield the UTF-8 text of a FeatureCollection, a slice of events at a time.
 
+    One feature a line, members in the order ``type``, ``id``, ``properties``, ``geometry``;
+    properties as ``json.dumps`` of a dict of the columns writes them (``ensure_ascii=False``).
     Coordinates are longitude first, rounded to 6 decimals, polygons wound counter-clockwise
     (RFC 7946 section 3.1.6); there is no ``crs`` member; unlocated events have a null geometry.
+
+    Raises
+    ------
+    ExportError
+        A value of an extra column that JSON cannot write, naming the first such event.
     """
-    yield '{"type": "FeatureCollection", "features": ['
+    yield b'{"type": "FeatureCollection", "features": ['
+    names = [c for c in events.columns if c != events.geometry.name]
+    try:
+        keys = [json.dumps({name: None}, ensure_ascii=False)[1 : -len(": null}")] for name in names]
+    except TypeError as err:  # a column name that is not text, a number or a boolean
+        first = f"event {events['event_id'].iloc[0]!r}: " if len(events) else ""
+        msg = f"{first}cannot write its properties as JSON: {err}"
+        raise ExportError(msg) from err
     for start in range(0, len(events), _SLICE):
         part = events.iloc[start : start + _SLICE]
-        geometry = _rounded(part.geometry)
-        shapes = shapely.to_geojson(shapely.orient_polygons(geometry.to_numpy()))
-        props = _properties(part)
-        ids = part["event_id"].to_numpy()
-        for i, (record, shape) in enumerate(zip(props, shapes, strict=True)):
-            sep = ",\n" if i or start else "\n"
-            try:
-                text = json.dumps(record, ensure_ascii=False, allow_nan=False)
-            except (TypeError, ValueError) as err:  # a value of an extra column JSON cannot write
-                msg = f"event {ids[i]!r}: cannot write its properties as JSON: {err}"
-                raise ExportError(msg) from err
-            yield (
-                f'{sep}{{"type": "Feature", "id": {json.dumps(ids[i], ensure_ascii=False)}, '
-                f'"properties": {text}, "geometry": {shape if shape is not None else "null"}}}'
-            )
-    yield "\n]}\n"
+        geometry = _rounded(part.geometry).to_numpy()
+        areas = ~np.isin(shapely.get_type_id(geometry), _NO_RINGS)  # orienting a point takes time too
+        if areas.any():
+            geometry[areas] = shapely.orient_polygons(geometry[areas])
+        shapes = pa.array(shapely.to_geojson(geometry), type=_TEXT).fill_null("null")
+        columns = _json_columns(part, names)
+        pieces: list[Any] = [
+            ',\n{"type": "Feature", "id": ',
+            _json_ids(part["event_id"]),
+            ', "properties": {',
+        ]
+        for k, (key, column) in enumerate(zip(keys, columns, strict=True)):
+            pieces += [f"{', ' if k else ''}{key}: ", column]
+        pieces += ['}, "geometry": ', shapes, "}"]
+        text = pc.binary_join_element_wise(*[_piece(p) for p in pieces], _piece(""))
+        data = _utf8(text)
+        if not start:  # the first feature has no comma before it
+            yield b"\n"
+            data = data[2:]
+        yield data
+    yield b"\n]}\n"
 
 
-# Events written at a time: writing makes Python objects for every value of an event (some
-# 2 kB), which for millions of events at once would take gigabytes.
+# Events written at a time: a slice's JSON text (some 700 bytes an event) is held at once.
 _SLICE = 50_000
+_BOOLEANS = pa.array(["false", "true"], type=pa.large_string())
+_NO_RINGS = (-1, 0, 4)  # shapely's type ids of a missing geometry, Point and MultiPoint
+# Large strings (64-bit offsets): a slice of detailed polygons may hold more than 2 GB of text.
+_TEXT = pa.large_string()
 
 
-def _properties(events: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    names = [c for c in events.columns if c != events.geometry.name]
-    columns = [_json_values(events[name]) for name in names]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+def _piece(value: Any) -> Any:
+    if isinstance(value, str):
+        return pa.scalar(value, type=_TEXT)
+    return value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value
+
+
+def _utf8(text: pa.Array) -> memoryview:
+    """Return the UTF-8 bytes of all the values of a string array, one after the other (no copy)."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    return memoryview(text.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+
+
+def _json_ids(ids: pd.Series) -> pa.Array:
+    """Return the feature ids: event_id as JSON."""
+    if isinstance(ids.dtype, pd.StringDtype) and not ids.hasnans:
+        return _json_strings(ids)
+    return pa.array([json.dumps(v, ensure_ascii=False) for v in ids.to_numpy()], type=_TEXT)
+
+
+def _json_columns(part: gpd.GeoDataFrame, names: list[object]) -> list[pa.Array]:
+    """Return the JSON text of each column; raise for the first event JSON cannot write."""
+    columns, failed = [], []
+    for name in names:
+        texts, bad = _json_texts(part[name])
+        columns.append(texts)
+        if bad is not None:
+            failed.append(bad)
+    if failed:
+        row, _, err = min(failed, key=lambda item: item[:2])
+        ids = part["event_id"].to_numpy()
+        msg = f"event {ids[row]!r}: cannot write its properties as JSON: {err}"
+        raise ExportError(msg) from err
+    return columns
+
+
+def _json_strings(values: pd.Series) -> pa.Array:
+    """JSON text of an Arrow-backed text column: quoted, escaped as json.dumps does, null where missing."""
+    from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False) of a str
+
+    array = _piece(pa.array(values, type=_TEXT))  # one chunk
+    quoted = pc.binary_join_element_wise(_piece('"'), array, _piece('"'), _piece(""))
+    escape = _needs_escape(array)
+    if array.null_count:
+        escape &= array.is_valid().to_numpy(zero_copy_only=False)
+    if escape.any():
+        rows = np.flatnonzero(escape)
+        escaped = pa.array([encode_basestring(v) for v in array.take(rows).to_pylist()], type=_TEXT)
+        quoted = pc.replace_with_mask(quoted, pa.array(escape), escaped)
+    return quoted.fill_null("null")
+
+
+def _needs_escape(array: pa.Array) -> np.ndarray:
+    """Mask of the values holding a byte json.dumps escapes: a quote, a backslash, a control character.
+
+    Looked for in the UTF-8 bytes of all values at once (a byte below 0x80 is that character
+    in UTF-8); a regular expression per value took twice as long.
+    """
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = (
+        np.frombuffer(array.buffers()[2], dtype=np.uint8) if array.buffers()[2] is not None else np.empty(0)
+    )
+    data = data[int(offsets[0]) : int(offsets[-1])]
+    at = np.flatnonzero((data < 0x20) | (data == 0x22) | (data == 0x5C))  # byte positions, few
+    escape = np.zeros(len(array), dtype=bool)
+    escape[np.searchsorted(offsets[1:] - offsets[0], at, side="right")] = True  # the value of each
+    return escape
+
+
+def _json_texts(series: pd.Series) -> tuple[pa.Array, tuple[int, int, Exception] | None]:
+    """Return a column's values as JSON text, and (row, 0, error) of the first JSON cannot write.
+
+    Typed columns are converted whole: text with Arrow, integers by Arrow's cast (the digits
+    json.dumps writes), dates formatted once per distinct date; other columns value by value,
+    as :func:`_json_values` gives them to ``json.dumps``.
+    """
+    if pd.api.types.is_datetime64_any_dtype(series):
+        codes, uniques = pd.factorize(series)
+        texts = pa.array([json.dumps(format_date(v), ensure_ascii=False) for v in uniques], type=_TEXT)
+        return texts.take(pa.array(codes, mask=codes < 0)).fill_null("null"), None  # code -1: missing
+    if pd.api.types.is_bool_dtype(series) and not series.hasnans:
+        return _BOOLEANS.take(series.to_numpy(dtype=np.int8)), None
+    if pd.api.types.is_integer_dtype(series):
+        return pc.cast(pa.array(series), _TEXT).fill_null("null"), None
+    if isinstance(series.dtype, pd.StringDtype):
+        return _json_strings(series), None
+    texts, bad = [], None
+    for row, value in enumerate(_json_values(series)):
+        try:
+            texts.append(json.dumps(value, ensure_ascii=False, allow_nan=False))
+        except (TypeError, ValueError) as err:  # a value of an extra column JSON cannot write
+            texts.append("null")
+            bad = bad or (row, 0, err)
+    return pa.array(texts, type=_TEXT), bad
 
 
 def _json_values(series: pd.Series) -> list[Any]:

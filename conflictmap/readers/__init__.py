@@ -31,7 +31,13 @@ from conflictmap.frames import records_events
 from conflictmap.readers._text import check_readable, check_text, csv_records, read_text, text_lines
 from conflictmap.readers.acled import ACLED_MARKERS, read_acled
 from conflictmap.readers.ogr import read_ogr_events
-from conflictmap.readers.spatial import Bounds, geojson_records, read_gpkg_events, read_parquet_events
+from conflictmap.readers.spatial import (
+    Bounds,
+    PointTest,
+    geojson_records,
+    read_gpkg_events,
+    read_parquet_events,
+)
 from conflictmap.readers.stdin import STDIN, from_stdin
 from conflictmap.readers.tabular import (
     json_records,
@@ -89,6 +95,7 @@ def read_events(
     registry: CategoryRegistry | None = None,
     bounds: Bounds | None = None,
     on_skipped: Callable[[Path, int], None] | None = None,
+    points: PointTest | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one events file.
 
@@ -112,6 +119,11 @@ def read_events(
         always read (a place name may locate them inside). See :meth:`conflictmap.plan.Plan.bounds`.
     on_skipped
         Called with the path and the number of events left out by ``bounds``, when any were.
+    points
+        With ``bounds``: a test of point coordinates (longitude, latitude arrays to a mask)
+        that every event the run keeps passes; a GeoParquet reader leaves out, with those
+        outside ``bounds``, the point events that fail it. See
+        :meth:`conflictmap.plan.Plan.point_test`.
 
     Returns
     -------
@@ -136,7 +148,13 @@ def read_events(
     path = Path(path)
     try:
         return _read(
-            path, format=format, encoding=encoding, registry=registry, bounds=bounds, on_skipped=on_skipped
+            path,
+            format=format,
+            encoding=encoding,
+            registry=registry,
+            bounds=bounds,
+            on_skipped=on_skipped,
+            points=points,
         )
     except RecursionError as err:  # data nested deeper than the stack, in any format
         raise _too_deep(path) from err
@@ -154,6 +172,7 @@ def _read(
     registry: CategoryRegistry,
     bounds: Bounds | None = None,
     on_skipped: Callable[[Path, int], None] | None = None,
+    points: PointTest | None = None,
 ) -> gpd.GeoDataFrame:
     fmt = _format_of(path, format)
     check_readable(path)
@@ -164,7 +183,7 @@ def _read(
     if fmt == "gpkg":
         return read_gpkg_events(path, registry=registry)
     if fmt == "parquet":
-        events, skipped = read_parquet_events(path, registry=registry, bounds=bounds)
+        events, skipped = read_parquet_events(path, registry=registry, bounds=bounds, points=points)
         if skipped and on_skipped is not None:
             on_skipped(path, skipped)
         return events
@@ -217,6 +236,7 @@ def read_many(
     on_file: Callable[[Path, int], None] | None = None,
     bounds: Bounds | None = None,
     on_skipped: Callable[[Path, int], None] | None = None,
+    points: PointTest | None = None,
 ) -> gpd.GeoDataFrame:
     """Read several files, of mixed formats, into one collection.
 
@@ -235,7 +255,7 @@ def read_many(
         As for :func:`read_events`; ``format`` applies to every file.
     on_file
         Called after each file with its path and number of events (progress reporting).
-    bounds, on_skipped
+    bounds, on_skipped, points
         As for :func:`read_events`.
     """
     paths = [Path(p) for p in paths]
@@ -251,6 +271,7 @@ def read_many(
             registry=registry,
             bounds=bounds,
             on_skipped=on_skipped,
+            points=points,
         )
         if on_file:
             on_file(paths[0], len(events))
@@ -286,6 +307,7 @@ def read_many(
                     registry=registry,
                     bounds=bounds,
                     on_skipped=on_skipped,
+                    points=points,
                 )
             )
             count = len(frames[-1])

@@ -227,3 +227,78 @@ def test_admin_units_at_answers_as_a_spatial_join():
         found[p].add(units[u].country)
     for k, i in enumerate(missing):
         assert (country[i] in found[k]) if found[k] else country[i] is None
+
+
+def test_box_read_of_many_row_groups_skips_groups_and_keeps_text_as_text(tmp_path, events, monkeypatch):
+    from conflictmap import writers
+
+    # Events in longitude order, 250 to a row group: the box's statistics rule out most groups.
+    frame = events.iloc[np.argsort(shapely.get_x(events.geometry.representative_point().to_numpy()))]
+    frame = frame.reset_index(drop=True)
+    frame.loc[[5, 2900], "geometry"] = None
+    frame.loc[[5, 2900], "located"] = False
+    monkeypatch.setattr(writers, "PARQUET_ROW_GROUP", 250)
+    path = tmp_path / "sorted.parquet"
+    write_events(frame, path)
+    bounds = (36.0, 32.5, 36.6, 33.2)
+    read, skipped = read_parquet_events(path, registry=default_registry(), bounds=bounds)
+    meets = (frame.geometry.isna() | frame.geometry.envelope.intersects(shapely.box(*bounds))).to_numpy()
+    assert read["event_id"].tolist() == frame.loc[meets, "event_id"].tolist()
+    assert skipped == len(frame) - int(meets.sum()) > 0
+    whole, _ = read_parquet_events(path, registry=default_registry())
+    pd.testing.assert_frame_equal(read, whole[meets].reset_index(drop=True))  # same dtypes: text as text
+    assert read["actor1"].dtype == whole["actor1"].dtype == "str"
+    # Text decoded as dictionaries (what a big file's repeated columns get) reads the same.
+    from conflictmap.readers import spatial
+
+    monkeypatch.setattr(spatial, "_repeated_text", lambda *_: ["actor1", "actor2", "category", "notes"])
+    as_dictionaries, _ = read_parquet_events(path, registry=default_registry(), bounds=bounds)
+    pd.testing.assert_frame_equal(as_dictionaries, read)
+
+
+def test_repeated_text_is_told_from_distinct_text_by_the_file_metadata(tmp_path):
+    import pyarrow.parquet as pq
+
+    from conflictmap.readers.spatial import _repeated_text
+
+    n = 20_000
+    frame = pd.DataFrame({"id": [f"event-{i}" for i in range(n)], "kind": ["strike", "raid"] * (n // 2)})
+    frame.to_parquet(tmp_path / "t.parquet", index=False)
+    assert _repeated_text(tmp_path / "t.parquet", pq.read_schema(tmp_path / "t.parquet")) == ["kind"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"region": "southern Syria"},
+        {"region": ["Aleppo", "SY-DR"]},
+        {"within": shapely.box(35.9, 32.4, 36.5, 33.0)},
+        {"region": "southern Syria", "within": shapely.box(35.9, 32.4, 36.5, 33.0)},
+    ],
+)
+def test_the_point_test_leaves_out_exactly_the_points_the_plan_leaves_out(tmp_path, events, kwargs):
+    frame = events.assign(admin1=None)
+    frame.loc[[3, 11], "geometry"] = None
+    frame.loc[[3, 11], "located"] = False
+    path = tmp_path / "e.parquet"
+    write_events(frame, path)
+    plan = Plan.build(**kwargs)
+    test = plan.point_test()
+    assert test is not None
+    read, skipped = read_parquet_events(path, registry=default_registry(), bounds=plan.bounds(), points=test)
+    boxed, _ = read_parquet_events(path, registry=default_registry(), bounds=plan.bounds())
+    is_point = (boxed.geom_type == "Point").to_numpy()
+    expected = boxed[~is_point | plan.spatial_mask(boxed)]
+    assert read["event_id"].tolist() == expected["event_id"].tolist()
+    assert skipped == len(frame) - len(read)
+    assert (read.geom_type != "Point").any() and read.geometry.isna().sum() == 2  # areas and unlocated read
+    # The run keeps the same events, with the same counts, as without the test.
+    kept, summary = load_events([path], plan=plan)
+    assert kept["event_id"].tolist() == execute(plan, read_events(path)).events["event_id"].tolist()
+    assert (summary.read, summary.filtered_out) == (len(frame), len(frame) - len(kept))
+
+
+def test_no_point_test_with_a_box_or_a_radius():
+    assert Plan.build(bbox="36,32,37,33").point_test() is None
+    assert Plan.build(region="southern Syria", near=(33.5, 36.3), km=20).point_test() is None
+    assert Plan.build(since="2025").point_test() is None
