@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from conflictmap.store.rows import encode_rows
 from geo.geocoder import GeocoderChain
 
 __all__ = ["FileResult", "ingest_events", "ingest_files"]
+
+CHUNK = 100_000  # rows encoded and sent to the store at a time
 
 
 @dataclass
@@ -82,16 +84,30 @@ def ingest_events(
     source_file: str,
 ) -> FileResult:
     """Store validated events in one transaction: add new ones, replace changed ones, link incidents."""
-    rows = encode_rows(events, registry=registry, km=rule.max_km, days=rule.max_days_apart)
-    result = FileResult(path=source_file, read=len(rows))
+    result = FileResult(path=source_file, read=len(events))
+    encoded: list[pd.DataFrame] = []
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        # Encoded a chunk at a time, so that the store loads one while the next is encoded.
+        for start in range(0, len(events), CHUNK):
+            part = encode_rows(
+                events.iloc[start : start + CHUNK],
+                registry=registry,
+                km=rule.max_km,
+                days=rule.max_days_apart,
+            )
+            encoded.append(part)
+            yield part
+
     with store.transaction():
-        store.stage(rows)
-        changed = store.keep_changed()
-        result.unchanged = len(rows) - len(changed)
-        if not changed:
+        store.stage(chunks())
+        keep = np.ones(len(events), dtype=bool)
+        keep[store.keep_changed()] = False
+        result.unchanged = int(len(events) - keep.sum())
+        if not keep.any():
             return result
-        keep = rows["event_id"].isin(changed).to_numpy()
-        fresh = rows[keep].reset_index(drop=True)
+        rows = pd.concat(encoded, ignore_index=True) if len(encoded) > 1 else encoded[0]
+        fresh = rows[keep].reset_index(drop=True) if not keep.all() else rows.reset_index(drop=True)
         stored = store.candidates(region_precision=rule.region_precision)
         reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object)[keep], stored)
         is_new = np.zeros(len(reports), dtype=bool)

@@ -10,7 +10,7 @@ keeps an event from being stored twice.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -141,8 +141,15 @@ class PostgisStore(StoreBackend):
         """Return the schema version of the store (0: empty)."""
         return self._version()
 
-    def stage(self, rows: pd.DataFrame) -> None:
-        """COPY the encoded rows into the temporary table ``staged``."""
+    def stage(self, chunks: Iterable[pd.DataFrame]) -> None:
+        """COPY the encoded rows, chunk after chunk, into the temporary table ``staged``.
+
+        The chunks go through a queue to a thread that sends them (psycopg's
+        ``QueuedLibpqWriter``): the server parses one chunk while the caller encodes the next,
+        which uses both cores instead of one after the other.
+        """
+        from psycopg.copy import QueuedLibpqWriter
+
         columns = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in STAGED if name != "geom")
         self._conn.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS staged (ord bigint, {columns}, geom geometry) "
@@ -150,18 +157,22 @@ class PostgisStore(StoreBackend):
         )
         self._conn.execute("TRUNCATE staged")
         names = ["ord", *STAGED]
-        with self._conn.cursor().copy(f"COPY staged ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
-            for start in range(0, len(rows), 100_000):
-                copy.write(_csv(rows.iloc[start : start + 100_000], start))
+        cursor = self._conn.cursor()
+        statement = f"COPY staged ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+        start = 0
+        with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+            for rows in chunks:
+                copy.write(_csv(rows, start))
+                start += len(rows)
         self._conn.execute("ANALYZE staged")
 
-    def keep_changed(self) -> list[str]:
-        """Drop staged rows already stored with the same content; return the ids of the rest."""
-        self._conn.execute(
+    def keep_changed(self) -> np.ndarray:
+        """Drop staged rows already stored with the same content; return their positions."""
+        dropped = self._conn.execute(
             "DELETE FROM staged s USING events e "
-            "WHERE e.event_id = s.event_id AND e.content_hash = s.content_hash"
-        )
-        return [row[0] for row in self._conn.execute("SELECT event_id FROM staged ORDER BY ord")]
+            "WHERE e.event_id = s.event_id AND e.content_hash = s.content_hash RETURNING s.ord"
+        ).fetchall()
+        return np.asarray([row[0] for row in dropped], dtype=np.int64)
 
     def candidates(self, *, region_precision: int) -> pd.DataFrame:
         """Return the stored reports in the staged rows' windows: the GiST index, then region matches."""
@@ -210,12 +221,18 @@ class PostgisStore(StoreBackend):
             "(SELECT coalesce(max(ord), 0) + 1 FROM staged)"
         ).fetchone()
         self._conn.execute("SELECT setval(pg_get_serial_sequence('events', 'fid'), %s)", (base[0] + base[1],))
-        sql = f"""
-            WITH up AS (
+        insert = f"""
               INSERT INTO events (fid, {model}, incident_id, source_file, ingested_at, geom)
               SELECT %s + s.ord, {", ".join(f"s.{n}" for n in _MODEL)}, m.incident_id, %s, now(),
                      ST_SetSRID(s.geom, 4326)
               FROM staged s JOIN incident_map m USING (event_id) ORDER BY ST_SetSRID(s.geom, 4326), s.ord
+        """
+        if not self._conn.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]:
+            with self._indexes_built_after():
+                added = self._conn.execute(insert, (base[0], source_file)).rowcount
+            return int(added), 0
+        sql = f"""
+            WITH up AS ({insert}
               ON CONFLICT (event_id) DO UPDATE SET {updates}
               WHERE events.content_hash IS DISTINCT FROM excluded.content_hash
               RETURNING (xmax = 0) AS added)
@@ -223,6 +240,39 @@ class PostgisStore(StoreBackend):
         """
         added, replaced = self._conn.execute(sql, (base[0], source_file)).fetchone()
         return int(added), int(replaced)
+
+    @contextmanager
+    def _indexes_built_after(self) -> Iterator[None]:
+        """Drop the indexes and constraints of ``events`` (empty), then build them after the load.
+
+        Building an index over loaded rows (sorted, and GiST by sorting since PostgreSQL 15)
+        costs a fraction of maintaining it row by row: 1,000,000 rows go in about twice as fast.
+        Only for an empty table (rebuilding a big one for a small file would cost more), inside
+        the caller's transaction: a kill leaves the table as it was, indexes included, and
+        readers wait for the commit (the table had nothing to read). The unique constraint comes
+        back with the rows in: a duplicate ``event_id`` fails the whole file, as ON CONFLICT does.
+        """
+        one = self._conn.execute
+        constraints = one(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'events'::regclass AND contype IN ('p', 'u') ORDER BY contype, conname"
+        ).fetchall()
+        indexes = one(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = 'events'::regclass AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1"
+        ).fetchall()
+        for name, _ in indexes:
+            one(f'DROP INDEX "{name}"')
+        for name, _ in constraints:
+            one(f'ALTER TABLE events DROP CONSTRAINT "{name}"')
+        yield
+        one("SET LOCAL maintenance_work_mem = '256MB'")
+        for name, definition in constraints:
+            one(f'ALTER TABLE events ADD CONSTRAINT "{name}" {definition}')
+        for _, definition in indexes:
+            one(definition)
 
     def relabel(self, merged: dict[str, str]) -> None:
         """Move the reports of merged incidents to the incident they joined."""
