@@ -107,6 +107,17 @@ class StoreBackend(abc.ABC):
         A row's position counts across the chunks, from 0.
         """
 
+    def is_empty(self) -> bool:
+        """Whether the store holds no report and takes :meth:`load_empty` (asked under the lock).
+
+        Backends without such a bulk path answer False: their every ingest stages its rows.
+        """
+        return False
+
+    def load_empty(self, chunks: Iterable[tuple[pd.DataFrame, np.ndarray]], *, source_file: str) -> int:
+        """Write encoded rows with their ``incident_id`` straight into an empty store; return the count."""
+        raise NotImplementedError
+
     @abc.abstractmethod
     def keep_changed(self) -> np.ndarray:
         """Drop the staged rows stored already with the same content; return their positions."""

@@ -100,6 +100,8 @@ def ingest_events(
             yield part
 
     with store.transaction():
+        if store.is_empty():
+            return _load_empty(events, store=store, registry=registry, rule=rule, result=result)
         store.stage(chunks())
         keep = np.ones(len(events), dtype=bool)
         keep[store.keep_changed()] = False
@@ -121,6 +123,74 @@ def ingest_events(
         if merged:
             store.relabel(merged)
     return result
+
+
+def _load_empty(
+    events: gpd.GeoDataFrame,
+    *,
+    store: StoreBackend,
+    registry: CategoryRegistry,
+    rule: IncidentRule,
+    result: FileResult,
+) -> FileResult:
+    """Link the events among themselves, then write them in spatial order into the empty store.
+
+    The same incidents as the staged path finds (no stored report to compare or link), but the
+    rows reach the server once, while the next chunk is encoded, and the indexes are built after.
+    Rows are written along a Hilbert curve (as PostGIS orders geometries), so that a region
+    query reads few pages; each keeps its file position as ``fid``.
+    """
+    fresh = pd.DataFrame({name: events[name] for name in _LINKED if name != "layer"})
+    layers = {key: registry.layer_of(key) for key in pd.unique(events["category"].dropna())}
+    fresh["layer"] = events["category"].map(layers).astype("str")
+    fresh = fresh.reset_index(drop=True)
+    reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object), _NO_CANDIDATES)
+    incident_ids, _ = link_reports(reports, rule=rule, is_new=np.ones(len(reports), dtype=bool))
+    sizes = incident_ids.value_counts()
+    result.linked = int((incident_ids.map(sizes) > 1).sum())
+    ids = incident_ids.to_numpy(dtype=object)
+    order = _spatial_order(events)
+
+    def chunks() -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+        for start in range(0, len(order), CHUNK):
+            positions = order[start : start + CHUNK]
+            rows = encode_rows(
+                events.iloc[positions], registry=registry, km=rule.max_km, days=rule.max_days_apart
+            )
+            rows["incident_id"] = ids[positions]
+            yield rows, positions
+
+    result.added = store.load_empty(chunks(), source_file=result.path)
+    return result
+
+
+def _spatial_order(events: gpd.GeoDataFrame) -> np.ndarray:
+    """Positions of the events along a Hilbert curve over their extent; unlocated ones last."""
+    geoms = np.asarray(events.geometry.array, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    distance = np.full(len(geoms), np.iinfo(np.int64).max, dtype=np.int64)
+    if present.any():
+        located = gpd.GeoSeries(geoms[present], crs=events.crs)
+        # A square around the extent: one scale on both axes, so places far apart stay apart.
+        west, south, east, north = located.total_bounds
+        side = max(east - west, north - south, 1e-9)
+        square = (west, south, west + side, south + side)
+        distance[present] = located.hilbert_distance(total_bounds=square).to_numpy(dtype=np.int64)
+    return np.argsort(distance, kind="stable")
+
+
+_LINKED = [
+    "event_id",
+    "event_date",
+    "date_end",
+    "layer",
+    "geo_precision",
+    "country",
+    "admin1",
+    "actor1",
+    "actor2",
+]
+_NO_CANDIDATES = pd.DataFrame({name: pd.Series(dtype=object) for name in [*_LINKED, "incident_id", "geom"]})
 
 
 def _reports(fresh: pd.DataFrame, shapes: np.ndarray, stored: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import shapely
 
 from conflictmap.errors import ConfigurationError, InputError
 from conflictmap.store.base import (
@@ -165,6 +166,37 @@ class PostgisStore(StoreBackend):
                 copy.write(_csv(rows, start))
                 start += len(rows)
         self._conn.execute("ANALYZE staged")
+
+    def is_empty(self) -> bool:
+        """Whether ``events`` holds no report (ask inside :meth:`transaction`, under the lock)."""
+        return not self._conn.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]
+
+    def load_empty(self, chunks: Iterable[tuple[pd.DataFrame, np.ndarray]], *, source_file: str) -> int:
+        """COPY reports straight into the empty ``events``, then build its indexes; return the count.
+
+        ``chunks`` yields encoded rows (:data:`~conflictmap.store.rows.STAGED`, in the order they
+        are to be stored: spatial) with each row's position in the file (its ``fid`` follows the
+        file, as :meth:`write` gives it) and an ``incident_id`` column. Nothing is staged: an
+        empty store has no stored version to compare and no stored report to link, so the rows
+        are parsed once by the server, while the caller encodes the next chunk.
+        """
+        from psycopg.copy import QueuedLibpqWriter
+
+        base, now = self._conn.execute(
+            "SELECT nextval(pg_get_serial_sequence('events', 'fid')), now()::text"
+        ).fetchone()
+        names = ["fid", *_MODEL, "incident_id", "source_file", "ingested_at", "geom"]
+        cursor = self._conn.cursor()
+        count, last = 0, -1
+        with self._indexes_built_after():
+            statement = f"COPY events ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+            with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+                for rows, positions in chunks:
+                    copy.write(_events_csv(rows, base + positions, source_file=source_file, now=now))
+                    count += len(rows)
+                    last = max(last, int(positions.max(initial=-1)))
+        self._conn.execute("SELECT setval(pg_get_serial_sequence('events', 'fid'), %s)", (base + last + 1,))
+        return count
 
     def keep_changed(self) -> np.ndarray:
         """Drop staged rows already stored with the same content; return their positions."""
@@ -370,6 +402,27 @@ def _csv(rows: pd.DataFrame, start: int) -> bytes:
             )
         else:
             data[name] = pa.array(column, from_pandas=True)
+    return _arrow_csv(pa.table(data))
+
+
+def _events_csv(rows: pd.DataFrame, fids: np.ndarray, *, source_file: str, now: str) -> bytes:
+    """Return encoded rows as CSV of the ``events`` table (geometry as hex EWKB, SRID 4326)."""
+    data = {"fid": pa.array(fids, type=pa.int64())}
+    for name in _MODEL:
+        column = rows[name]
+        if name in ("event_date", "date_end"):
+            data[name] = pa.array(
+                column.to_numpy("datetime64[us]"), type=pa.timestamp("us"), from_pandas=True
+            )
+        else:
+            data[name] = pa.array(column, from_pandas=True)
+    data["incident_id"] = pa.array(rows["incident_id"], type=pa.string(), from_pandas=True)
+    data["source_file"] = pa.array(np.full(len(rows), source_file, dtype=object), type=pa.string())
+    data["ingested_at"] = pa.array(np.full(len(rows), now, dtype=object), type=pa.string())
+    shapes = shapely.set_srid(shapely.from_wkb(rows["geom"].to_numpy(dtype=object)), 4326)
+    data["geom"] = pa.array(
+        shapely.to_wkb(shapes, hex=True, include_srid=True, byte_order=1), type=pa.string(), from_pandas=True
+    )
     return _arrow_csv(pa.table(data))
 
 
