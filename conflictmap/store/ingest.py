@@ -20,7 +20,7 @@ from geo.geocoder import GeocoderChain
 
 __all__ = ["FileResult", "ingest_events", "ingest_files"]
 
-CHUNK = 100_000  # rows encoded and sent to the store at a time
+CHUNK = 50_000  # rows encoded and sent to the store at a time
 
 
 @dataclass
