@@ -20,6 +20,7 @@ import shapely
 from geo.geocoder import GeocoderChain, geometry_of
 from geo.regions import RegionRegistry, default_regions
 from geo.resolve import Resolution
+from geo.spatial import unique_rows
 
 __all__ = ["LocateReport", "complete_admin_units", "locate_events"]
 
@@ -227,7 +228,7 @@ def _admin_units(shapes: np.ndarray, regions: RegionRegistry) -> tuple[np.ndarra
     xy[points] = shapely.get_coordinates(shapes[points])
     inside = shapely.point_on_surface(shapes[~points])
     xy[~points] = np.column_stack([shapely.get_x(inside), shapely.get_y(inside)])
-    unique_xy, inverse = np.unique(xy, axis=0, return_inverse=True)
+    unique_xy, inverse = unique_rows(xy)
     admin1, country = regions.admin_units_at(unique_xy[:, 0], unique_xy[:, 1])
     inverse = inverse.ravel()
     return (
