@@ -99,6 +99,8 @@ def ingest_events(
             encoded.append(part)
             yield part
 
+    if not len(events):
+        return result
     with store.transaction():
         if store.is_empty():
             return _load_empty(events, store=store, registry=registry, rule=rule, result=result)
