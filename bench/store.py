@@ -78,12 +78,14 @@ def bench_ingest(url_base: str, csv: Path, n: int) -> None:
     t0 = time.perf_counter()
     ingest_files([csv], store=store)
     ours = time.perf_counter() - t0
+    stored = store.info().reports
     store.close()
+    assert stored == n, f"the store holds {stored:,} events, not {n:,}"
     print(f"1. {n:,} events: GeoDataFrame.to_postgis {baseline:.1f} s ({n / baseline:,.0f} rows/s)")
     print(
         f"   conflictmap ingest (read, validate, locate, link, write) {ours:.1f} s ({n / ours:,.0f} rows/s)"
     )
-    print(f"   ratio ingest / to_postgis: {ours / baseline:.2f} (bar: <= 1.00)")
+    print(f"   ratio ingest / to_postgis: {ours / baseline:.2f} (bar: <= 1.00); the store holds {stored:,}")
 
 
 def bench_region_query(url_base: str, csv: Path, n: int, size: int) -> None:
@@ -144,12 +146,14 @@ def bench_sigkill(url_base: str, csv: Path, n: int) -> None:
     import psycopg
 
     proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
-    # Kill it while it writes: once the server runs its upsert (staged rows into events).
+    # Kill it while it writes into events: its COPY into an empty store (or the upsert of staged
+    # rows into a store that has some).
     with psycopg.connect(url, autocommit=True) as conn:
         while proc.poll() is None:
             busy = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                "AND query LIKE '%INSERT INTO events%' AND pid <> pg_backend_pid()"
+                "AND (query LIKE '%INSERT INTO events%' OR query LIKE 'COPY events%') "
+                "AND pid <> pg_backend_pid()"
             ).fetchone()[0]
             if busy:
                 time.sleep(1.0)  # well inside the statement
@@ -165,7 +169,7 @@ def bench_sigkill(url_base: str, csv: Path, n: int) -> None:
     after_rerun = store.info().reports
     store.close()
     print(
-        f"3. SIGKILL during the upsert of the ingest of {n:,} events: {after_kill:,} stored (0 or all); "
+        f"3. SIGKILL while the ingest of {n:,} events writes into events: {after_kill:,} stored (0 or all); "
         f"after a rerun {after_rerun:,}"
     )
 

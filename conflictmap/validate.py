@@ -27,6 +27,7 @@ from conflictmap.countries import country_by_code, iso_a2
 from conflictmap.dates import ACLED_STYLES, DATE_DTYPE, ISO_STYLES, YEARS, parse_dates
 from conflictmap.errors import DataWarning, RecordErrors, SchemaError, short_repr
 from conflictmap.schema import GEOMETRY_TYPES, TEXT_COLUMNS, conform
+from geo.spatial import unique_rows
 
 __all__ = [
     "ALIASES",
@@ -804,7 +805,7 @@ def _shared_points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     shapely geometries are immutable. Positions are told apart by their bits (0.0 is not -0.0).
     """
     xy = np.column_stack([x, y]).view(np.uint64)
-    distinct, inverse = np.unique(xy, axis=0, return_inverse=True)
+    distinct, inverse = unique_rows(xy)
     if len(distinct) == len(xy):
         return shapely.points(x, y)
     return shapely.points(distinct.view(np.float64))[inverse.ravel()]

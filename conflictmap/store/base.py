@@ -9,10 +9,11 @@ pattern).
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from conflictmap.schema import COLUMNS
@@ -100,12 +101,26 @@ class StoreBackend(abc.ABC):
         """One write transaction, the store's writers serialized (committed on success)."""
 
     @abc.abstractmethod
-    def stage(self, rows: pd.DataFrame) -> None:
-        """Load encoded rows (:data:`conflictmap.store.rows.STAGED`) into a temporary table."""
+    def stage(self, chunks: Iterable[pd.DataFrame]) -> None:
+        """Load encoded rows (:data:`conflictmap.store.rows.STAGED`), chunk by chunk, into a temporary table.
+
+        A row's position counts across the chunks, from 0.
+        """
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no report and takes :meth:`load_empty` (asked under the lock).
+
+        Backends without such a bulk path answer False: their every ingest stages its rows.
+        """
+        return False
+
+    def load_empty(self, chunks: Iterable[tuple[pd.DataFrame, np.ndarray]], *, source_file: str) -> int:
+        """Write encoded rows with their ``incident_id`` straight into an empty store; return the count."""
+        raise NotImplementedError
 
     @abc.abstractmethod
-    def keep_changed(self) -> list[str]:
-        """Drop the staged rows stored already with the same content; return the others' ids."""
+    def keep_changed(self) -> np.ndarray:
+        """Drop the staged rows stored already with the same content; return their positions."""
 
     @abc.abstractmethod
     def candidates(self, *, region_precision: int) -> pd.DataFrame:

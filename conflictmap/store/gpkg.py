@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -183,11 +183,13 @@ class GeoPackageStore(StoreBackend):
             )
         return found, now
 
-    def stage(self, rows: pd.DataFrame) -> None:
+    def stage(self, chunks: Iterable[pd.DataFrame]) -> None:
         """Insert the encoded rows into the temporary table ``staged``."""
         columns = ", ".join(f"{name} {_TYPES.get(name, 'TEXT')}" for name in STAGED)
         self._conn.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS staged (ord INTEGER, {columns})")
         self._conn.execute("DELETE FROM staged")
+        parts = list(chunks)
+        rows = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
         values = {"ord": np.arange(len(rows))}
         for name in STAGED:
             column = rows[name]
@@ -203,13 +205,14 @@ class GeoPackageStore(StoreBackend):
         self._conn.executemany(f"INSERT INTO staged ({', '.join(names)}) VALUES ({marks})", _plain(records))
         self._conn.execute("CREATE INDEX IF NOT EXISTS temp.staged_event ON staged (event_id)")
 
-    def keep_changed(self) -> list[str]:
-        """Drop staged rows already stored with the same content; return the ids of the rest."""
-        self._conn.execute(
+    def keep_changed(self) -> np.ndarray:
+        """Drop staged rows already stored with the same content; return their positions."""
+        dropped = self._conn.execute(
             """DELETE FROM staged WHERE EXISTS (SELECT 1 FROM events e
-               WHERE e.event_id = staged.event_id AND e.content_hash = staged.content_hash)"""
-        )
-        return [row[0] for row in self._conn.execute("SELECT event_id FROM staged ORDER BY ord")]
+               WHERE e.event_id = staged.event_id AND e.content_hash = staged.content_hash)
+               RETURNING ord"""
+        ).fetchall()
+        return np.asarray([row[0] for row in dropped], dtype=np.int64)
 
     def candidates(self, *, region_precision: int) -> pd.DataFrame:
         """Return the stored reports in the staged rows' windows: the R-tree, then region matches."""

@@ -132,7 +132,9 @@ def link_reports(
         tolerance=rule.max_days_apart,
     )
     # A fresh incident per component, named by this run's prefix and the component's root row.
-    out = np.char.add(f"inc-{uuid.uuid4().hex[:12]}-", components.astype(str)).astype(object)
+    # (pandas joins the strings in C++; numpy.char.add took 0.5 s per 200,000 reports)
+    prefix = f"inc-{uuid.uuid4().hex[:12]}-"
+    out = (prefix + pd.Series(components).astype("str")).to_numpy(dtype=object)
     merged: dict[str, str] = {}
     known = np.flatnonzero(pd.notna(given))
     if len(known):  # components with stored reports keep (the smallest of) their incident ids
@@ -170,8 +172,12 @@ def candidate_pairs(reports: pd.DataFrame, *, rule: IncidentRule, is_new: np.nda
     )
     if not len(pairs):
         return pairs
-    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    pairs = np.sort(pairs, axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    # Distinct pairs through one int64 key per pair (numpy.unique(axis=0) sorts rows as records, slowly).
+    width = np.int64(len(reports))
+    keys = np.unique(pairs[:, 0].astype(np.int64) * width + pairs[:, 1])
+    pairs = np.column_stack([keys // width, keys % width])
     i, j = pairs[:, 0], pairs[:, 1]
     keep = is_new[i] | is_new[j]
     keep &= (start[i] <= end[j] + rule.max_days_apart) & (start[j] <= end[i] + rule.max_days_apart)
@@ -206,8 +212,14 @@ def _grid_pairs(
     cell_x = cell_y / np.cos(np.radians(lat_max))  # the narrowest degree of longitude in the set
     cx = np.floor(x / cell_x).astype(np.int64)
     cy = np.floor(y / cell_y).astype(np.int64)
-    dd = np.floor(day[rows]).astype(np.int64)
+    dd = np.floor(day[rows]).astype(np.int64) + _DAY0
     reach = int(np.ceil(rule.max_days_apart))
+    # Days are the low bits of a key: the neighbouring days of one cell are one range of keys,
+    # found by two binary searches, unless a day falls outside the 21 bits (then one day at a time).
+    if dd.min() - reach >= 0 and dd.max() + reach <= _DAY_MASK:
+        spans = [(-reach, reach)]
+    else:
+        spans = [(od, od) for od in range(-reach, reach + 1)]
     keys = _key(cx, cy, dd)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
@@ -216,10 +228,13 @@ def _grid_pairs(
     found = []
     for ox in (-1, 0, 1):
         for oy in (-1, 0, 1):
-            for od in range(-reach, reach + 1):
-                probe = _key(cx[new] + ox, cy[new] + oy, dd[new] + od)
-                lo = np.searchsorted(sorted_keys, probe, side="left")
-                hi = np.searchsorted(sorted_keys, probe, side="right")
+            for first, last in spans:
+                lo = np.searchsorted(
+                    sorted_keys, _key(cx[new] + ox, cy[new] + oy, dd[new] + first), side="left"
+                )
+                hi = np.searchsorted(
+                    sorted_keys, _key(cx[new] + ox, cy[new] + oy, dd[new] + last), side="right"
+                )
                 counts = hi - lo
                 if not counts.any():
                     continue
@@ -235,9 +250,13 @@ def _grid_pairs(
     return np.column_stack([rows[a[close]], rows[b[close]]])
 
 
+_DAY_MASK = 0x1FFFFF
+_DAY0 = 1 << 20  # added to days since 1970, so that the years -900 to 4840 stay within 21 bits
+
+
 def _key(cx: np.ndarray, cy: np.ndarray, day: np.ndarray) -> np.ndarray:
     # 2^21 cells of longitude and of latitude (cells of >= 10 m), 2^21 days: one int64.
-    return ((cx & 0x1FFFFF) << 42) | ((cy & 0x1FFFFF) << 21) | (day & 0x1FFFFF)
+    return ((cx & 0x1FFFFF) << 42) | ((cy & 0x1FFFFF) << 21) | (day & _DAY_MASK)
 
 
 def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
@@ -356,7 +375,11 @@ def _incidents(
                 continue
             if max(latest_start[ri], latest_start[rj]) <= min(earliest_end[ri], earliest_end[rj]) + tolerance:
                 join(ri, rj)
-    return np.fromiter((find(row) for row in range(n)), dtype=np.int64, count=n)
+    # Every row's root by pointer jumping (a Python find per row took 0.7 s per 1,000,000 rows).
+    roots = parent.astype(np.int64)
+    while not np.array_equal(jumped := roots[roots], roots):
+        roots = jumped
+    return roots
 
 
 def collapse_incidents(events: gpd.GeoDataFrame, incident_ids: Iterable[str]) -> gpd.GeoDataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from conflictmap.store.rows import encode_rows
 from geo.geocoder import GeocoderChain
 
 __all__ = ["FileResult", "ingest_events", "ingest_files"]
+
+CHUNK = 50_000  # rows encoded and sent to the store at a time
 
 
 @dataclass
@@ -82,16 +84,34 @@ def ingest_events(
     source_file: str,
 ) -> FileResult:
     """Store validated events in one transaction: add new ones, replace changed ones, link incidents."""
-    rows = encode_rows(events, registry=registry, km=rule.max_km, days=rule.max_days_apart)
-    result = FileResult(path=source_file, read=len(rows))
+    result = FileResult(path=source_file, read=len(events))
+    encoded: list[pd.DataFrame] = []
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        # Encoded a chunk at a time, so that the store loads one while the next is encoded.
+        for start in range(0, len(events), CHUNK):
+            part = encode_rows(
+                events.iloc[start : start + CHUNK],
+                registry=registry,
+                km=rule.max_km,
+                days=rule.max_days_apart,
+            )
+            encoded.append(part)
+            yield part
+
+    if not len(events):
+        return result
     with store.transaction():
-        store.stage(rows)
-        changed = store.keep_changed()
-        result.unchanged = len(rows) - len(changed)
-        if not changed:
+        if store.is_empty():
+            return _load_empty(events, store=store, registry=registry, rule=rule, result=result)
+        store.stage(chunks())
+        keep = np.ones(len(events), dtype=bool)
+        keep[store.keep_changed()] = False
+        result.unchanged = int(len(events) - keep.sum())
+        if not keep.any():
             return result
-        keep = rows["event_id"].isin(changed).to_numpy()
-        fresh = rows[keep].reset_index(drop=True)
+        rows = pd.concat(encoded, ignore_index=True) if len(encoded) > 1 else encoded[0]
+        fresh = rows[keep].reset_index(drop=True) if not keep.all() else rows.reset_index(drop=True)
         stored = store.candidates(region_precision=rule.region_precision)
         reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object)[keep], stored)
         is_new = np.zeros(len(reports), dtype=bool)
@@ -105,6 +125,74 @@ def ingest_events(
         if merged:
             store.relabel(merged)
     return result
+
+
+def _load_empty(
+    events: gpd.GeoDataFrame,
+    *,
+    store: StoreBackend,
+    registry: CategoryRegistry,
+    rule: IncidentRule,
+    result: FileResult,
+) -> FileResult:
+    """Link the events among themselves, then write them in spatial order into the empty store.
+
+    The same incidents as the staged path finds (no stored report to compare or link), but the
+    rows reach the server once, while the next chunk is encoded, and the indexes are built after.
+    Rows are written along a Hilbert curve (as PostGIS orders geometries), so that a region
+    query reads few pages; each keeps its file position as ``fid``.
+    """
+    fresh = pd.DataFrame({name: events[name] for name in _LINKED if name != "layer"})
+    layers = {key: registry.layer_of(key) for key in pd.unique(events["category"].dropna())}
+    fresh["layer"] = events["category"].map(layers).astype("str")
+    fresh = fresh.reset_index(drop=True)
+    reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object), _NO_CANDIDATES)
+    incident_ids, _ = link_reports(reports, rule=rule, is_new=np.ones(len(reports), dtype=bool))
+    sizes = incident_ids.value_counts()
+    result.linked = int((incident_ids.map(sizes) > 1).sum())
+    ids = incident_ids.to_numpy(dtype=object)
+    order = _spatial_order(events)
+
+    def chunks() -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+        for start in range(0, len(order), CHUNK):
+            positions = order[start : start + CHUNK]
+            rows = encode_rows(
+                events.iloc[positions], registry=registry, km=rule.max_km, days=rule.max_days_apart
+            )
+            rows["incident_id"] = ids[positions]
+            yield rows, positions
+
+    result.added = store.load_empty(chunks(), source_file=result.path)
+    return result
+
+
+def _spatial_order(events: gpd.GeoDataFrame) -> np.ndarray:
+    """Positions of the events along a Hilbert curve over their extent; unlocated ones last."""
+    geoms = np.asarray(events.geometry.array, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    distance = np.full(len(geoms), np.iinfo(np.int64).max, dtype=np.int64)
+    if present.any():
+        located = gpd.GeoSeries(geoms[present], crs=events.crs)
+        # A square around the extent: one scale on both axes, so places far apart stay apart.
+        west, south, east, north = located.total_bounds
+        side = max(east - west, north - south, 1e-9)
+        square = (west, south, west + side, south + side)
+        distance[present] = located.hilbert_distance(total_bounds=square).to_numpy(dtype=np.int64)
+    return np.argsort(distance, kind="stable")
+
+
+_LINKED = [
+    "event_id",
+    "event_date",
+    "date_end",
+    "layer",
+    "geo_precision",
+    "country",
+    "admin1",
+    "actor1",
+    "actor2",
+]
+_NO_CANDIDATES = pd.DataFrame({name: pd.Series(dtype=object) for name in [*_LINKED, "incident_id", "geom"]})
 
 
 def _reports(fresh: pd.DataFrame, shapes: np.ndarray, stored: pd.DataFrame) -> pd.DataFrame:

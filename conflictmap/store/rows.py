@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from conflictmap.categories import CategoryRegistry
@@ -110,20 +112,28 @@ def _extras_json(events: gpd.GeoDataFrame, extras: Sequence[str]) -> pd.Series:
 
 
 def _hashes(rows: pd.DataFrame, wkb: np.ndarray) -> list[str]:
-    """Return a content hash per row: every model column, the extras and the geometry."""
+    r"""Return a content hash per row: every model column, the extras and the geometry.
+
+    The hashed bytes are each column's text (``str()`` of the value, ``"\x00"`` for a missing
+    one) joined by ``"\x1f"``, then the WKB. pyarrow builds them in C++ (a Python loop joining
+    19 values per row took 2 s per 200,000 rows); only the hashing itself is a loop.
+    """
     parts = []
     for name in (*COLUMNS, "extras"):
         column = rows[name]
-        if name in DATE_COLUMNS:
-            text = pd.Series(np.datetime_as_string(column.to_numpy("datetime64[us]"), unit="us"))
-        else:
-            text = column.astype(object).astype("str")
-        parts.append(text.fillna("\x00").to_numpy(dtype=object))
-    joined = ["\x1f".join(values) for values in zip(*parts, strict=True)]
-    return [
-        hashlib.blake2b(text.encode() + (shape or b""), digest_size=16).hexdigest()
-        for text, shape in zip(joined, wkb, strict=True)
-    ]
+        if name in DATE_COLUMNS:  # NaT hashes as the text "NaT", as it always did
+            text = np.datetime_as_string(column.to_numpy("datetime64[us]"), unit="us")
+            parts.append(pa.array(text, type=pa.string()))
+        elif column.dtype == bool:  # str(True), not pyarrow's "true"
+            parts.append(pa.array(np.where(column.to_numpy(), "True", "False"), type=pa.string()))
+        elif pd.api.types.is_integer_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
+            parts.append(pa.array(column, from_pandas=True).cast(pa.string()))
+        else:  # any other type: Python's str(), as the values would print
+            parts.append(pa.array(column.astype(object).astype("str"), from_pandas=True).cast(pa.string()))
+    joined = pc.binary_join_element_wise(*parts, "\x1f", null_handling="replace", null_replacement="\x00")
+    shapes = pa.array(wkb, type=pa.binary(), from_pandas=True).fill_null(b"")
+    data = pc.binary_join_element_wise(joined.cast(pa.binary()), shapes, b"").to_pylist()
+    return [hashlib.blake2b(value, digest_size=16).hexdigest() for value in data]
 
 
 def decode_rows(frame: pd.DataFrame) -> gpd.GeoDataFrame:
