@@ -186,9 +186,9 @@ def test_diplomatic_links_join_the_venue_to_the_parties_capitals(open_map, seed,
         }"""
     )
     assert labels == [
-        "Damascus → Jerusalem (Israel)",
-        "Paris → Damascus (Syria)",
-        "Paris → Jerusalem (Israel)",
+        "Damascus (Syria) → Jerusalem (Israel)",
+        "Paris (France) → Damascus (Syria)",
+        "Paris (France) → Jerusalem (Israel)",
     ]
     toggle = page.locator(".leaflet-control-layers-overlays label", has_text="Diplomatic links").locator(
         "input"
