@@ -189,24 +189,13 @@ def incident_rows(
     import numpy as np
 
     from conflictmap.store import collapse_incidents, link_reports, load_rule
+    from conflictmap.store.base import LINKED_COLUMNS
     from conflictmap.store.rows import encode_rows
 
     if incident_ids is None:
         rule = load_rule(rule_file)
         rows = encode_rows(events, registry=registry, km=rule.max_km, days=rule.max_days_apart)
-        reports = rows[
-            [
-                "event_id",
-                "event_date",
-                "date_end",
-                "layer",
-                "geo_precision",
-                "country",
-                "admin1",
-                "actor1",
-                "actor2",
-            ]
-        ].copy()
+        reports = rows[list(LINKED_COLUMNS)].copy()
         reports["incident_id"] = None
         reports["geometry"] = np.asarray(events.geometry.array, dtype=object)
         linked, _ = link_reports(reports, rule=rule, is_new=np.ones(len(reports), dtype=bool))

@@ -32,7 +32,8 @@ STORED: tuple[str, ...] = (
     "source_file",
     "ingested_at",
 )
-CANDIDATE_COLUMNS = (
+# What incident linking reads of a report; a stored candidate has its incident_id too.
+LINKED_COLUMNS = (
     "event_id",
     "event_date",
     "date_end",
@@ -42,8 +43,8 @@ CANDIDATE_COLUMNS = (
     "admin1",
     "actor1",
     "actor2",
-    "incident_id",
 )
+CANDIDATE_COLUMNS = (*LINKED_COLUMNS, "incident_id")
 
 
 @dataclass(frozen=True)

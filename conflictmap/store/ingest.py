@@ -13,7 +13,7 @@ import shapely
 
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.pipeline import load_events
-from conflictmap.store.base import StoreBackend
+from conflictmap.store.base import LINKED_COLUMNS, StoreBackend
 from conflictmap.store.incidents import IncidentRule, link_reports, load_rule
 from conflictmap.store.rows import encode_rows
 from geo.geocoder import GeocoderChain
@@ -181,33 +181,13 @@ def _spatial_order(events: gpd.GeoDataFrame) -> np.ndarray:
     return np.argsort(distance, kind="stable")
 
 
-_LINKED = [
-    "event_id",
-    "event_date",
-    "date_end",
-    "layer",
-    "geo_precision",
-    "country",
-    "admin1",
-    "actor1",
-    "actor2",
-]
+_LINKED = list(LINKED_COLUMNS)
 _NO_CANDIDATES = pd.DataFrame({name: pd.Series(dtype=object) for name in [*_LINKED, "incident_id", "geom"]})
 
 
 def _reports(fresh: pd.DataFrame, shapes: np.ndarray, stored: pd.DataFrame) -> pd.DataFrame:
     """Return the new reports (``shapes``: their geometries) first, then the stored candidates."""
-    columns = [
-        "event_id",
-        "event_date",
-        "date_end",
-        "layer",
-        "geo_precision",
-        "country",
-        "admin1",
-        "actor1",
-        "actor2",
-    ]
+    columns = _LINKED
     new = fresh[columns].copy()
     new["incident_id"] = None
     new["geometry"] = shapes
