@@ -1,8 +1,8 @@
 """Online geocoding through geopy: one service, rate limited, retried, cached on disk.
 
 :class:`OnlineGeocoder` wraps one geopy geocoder (any name that
-:func:`geopy.geocoders.get_geocoder_for_service` knows). Network calls pass through geopy's
-:class:`~geopy.extra.rate_limiter.RateLimiter`; transient failures (timeouts, HTTP 429 and 5xx) are
+:func:`geopy.geocoders.get_geocoder_for_service` knows). A network call starts no sooner than
+``min_delay_seconds`` after the previous one ended; transient failures (timeouts, HTTP 429 and 5xx) are
 retried with exponential backoff; answers, including "nothing found", are kept in a
 :class:`~geo.cache.GeocodeCache` so a place is asked for once. Cache hits never wait and never
 touch the network.
@@ -36,7 +36,6 @@ from geopy.exc import (
     GeocoderUnavailable,
     GeopyError,
 )
-from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import SERVICE_TO_GEOCODER, get_geocoder_for_service
 from geopy.geocoders import options as geopy_options
 from geopy.location import Location
@@ -113,7 +112,8 @@ class OnlineGeocoder:
     cache
         Where answers are kept; None disables caching. The geocoder does not close it.
     min_delay_seconds
-        Minimum seconds between two requests; default ``SERVICES[service]`` (1 s when unlisted).
+        Minimum seconds from the end of one request to the start of the next; default
+        ``SERVICES[service]`` (1 s when unlisted).
     max_retries
         How many times a transient failure (timeout, HTTP 429, 5xx, connection error) is retried.
     timeout
@@ -181,13 +181,7 @@ class OnlineGeocoder:
             url=url,
             options=options,
         )
-        self._geocode = RateLimiter(
-            self.geocoder.geocode,
-            min_delay_seconds=self.min_delay_seconds,
-            max_retries=0,  # retries are ours: backoff, Retry-After, and only for transient errors
-            error_wait_seconds=self.min_delay_seconds,
-            swallow_exceptions=False,
-        )
+        self._ready_at = float("-inf")  # time.monotonic() before which no request may start
 
     def lookup(self, query: str, *, country: str | None = None) -> Location | None:
         """Geocode a place name, from the cache when it has been asked before.
@@ -249,7 +243,7 @@ class OnlineGeocoder:
         attempts = self.max_retries + 1
         for attempt in range(attempts):
             try:
-                result = self._geocode(query, exactly_one=True, **kwargs)
+                result = self._spaced_geocode(query, exactly_one=True, **kwargs)
             except GeopyError as err:
                 if not _is_transient(err):
                     raise self._failure(query, err) from err
@@ -271,6 +265,23 @@ class OnlineGeocoder:
             else:
                 return result[0] if isinstance(result, list) else result
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _spaced_geocode(self, query: str, **kwargs: Any) -> Any:
+        """One geocoder call, started ``min_delay_seconds`` after the previous call ended.
+
+        Kept instead of geopy's ``RateLimiter``, which spaces the calls' *starts*: a policy such
+        as Nominatim's (at most one request per second) is counted where the requests arrive, and
+        a request held up on its way can then arrive less than the delay before the next one.
+        Counting from the end of the previous call (its answer, error or timeout) means the
+        service never sees two requests closer than the delay.
+        """
+        wait = self._ready_at - time.monotonic()
+        if wait > 0:
+            self._sleep(wait)
+        try:
+            return self.geocoder.geocode(query, **kwargs)
+        finally:
+            self._ready_at = time.monotonic() + self.min_delay_seconds
 
     def _retry_wait(self, err: GeopyError, attempt: int) -> float:
         """Seconds to wait before the next attempt (``attempt`` counts from 0)."""
