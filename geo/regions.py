@@ -154,6 +154,25 @@ class RegionRegistry:
         upper = text.upper()
         if upper in self._regions:
             return self._regions[upper]
+        # A region's own name or alias, borne by no other region, is the answer the gazetteer
+        # would give (an exact name match ranks first there): without loading the gazetteer,
+        # which a filter by region otherwise does not need.
+        own = self._own_names.get(exact_key(text), ())
+        if len(own) == 1:
+            return own[0]
+        return self._find_in_gazetteer(name, text)
+
+    @cached_property
+    def _own_names(self) -> dict[str, tuple[Region, ...]]:
+        """``exact_key`` of every region's name and aliases → the regions that bear it."""
+        out: dict[str, list[Region]] = {}
+        for region in self:
+            for label in dict.fromkeys(exact_key(n) for n in (region.name, *region.names)):
+                out.setdefault(label, []).append(region)
+        return {key: tuple(regions) for key, regions in out.items()}
+
+    def _find_in_gazetteer(self, name: str, text: str) -> Region:
+        """Read ``text`` as a place phrase and take the best region among the gazetteer's candidates."""
         from geo.phrases import read_phrase  # small; imported here to keep module import light
 
         for reading in read_phrase(text):
