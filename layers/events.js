@@ -879,11 +879,30 @@ window.conflictmap = window.conflictmap || (function () {
       L.setOptions(this, options);
       this._holder = document.getElementById(holderId);
     },
-    onAdd: function () {
+    onAdd: function (map) {
       var node = this._holder.firstElementChild;
       L.DomEvent.disableClickPropagation(node);
       L.DomEvent.disableScrollPropagation(node);
+      this._node = node;
+      this._fit = L.bind(this.fit, this, map);
+      map.on("resize", this._fit);
+      setTimeout(this._fit, 0);  // once every control is in its corner
       return node;
+    },
+    onRemove: function (map) { map.off("resize", this._fit); },
+    // The bottom-right corner (legend, minimap) grows upwards: on a short map it would cover the
+    // layer control in the top-right corner and hide its checkboxes. The legend takes the height
+    // left between them, and scrolls when that is not enough.
+    fit: function (map) {
+      var node = this._node, box = map.getContainer();
+      var below = box.querySelector(".leaflet-bottom.leaflet-right");
+      var above = box.querySelector(".leaflet-top.leaflet-right");
+      if (!below || !above) { return; }
+      node.style.maxHeight = "none";  // as tall as it needs, then as short as the corner needs
+      var gap = below.getBoundingClientRect().top - above.getBoundingClientRect().bottom - 10;
+      if (gap < 0) {
+        node.style.maxHeight = Math.max(48, node.getBoundingClientRect().height + gap) + "px";
+      }
     }
   });
   return {

@@ -267,3 +267,32 @@ def test_links_leading_out_of_view_name_their_far_end(open_map, tmp_path) -> Non
         "input"
     ).uncheck()
     expect(labels).to_have_count(0)
+
+
+CORNER_BOXES = """() => {
+    const box = (s) => { const r = document.querySelector(s).getBoundingClientRect();
+                         return [r.left, r.top, r.right, r.bottom]; };
+    const legend = document.querySelector('.cm-legend');
+    return {legend: box('.cm-legend'), layers: box('.leaflet-control-layers'),
+            scrolls: legend.scrollHeight > legend.clientHeight + 1};
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 600), (800, 480), (1280, 800)])
+def test_the_legend_never_covers_the_layer_control(open_map, articles, width, height) -> None:
+    """On a short window the legend (bottom right) scrolls below the layer checkboxes (top right)."""
+    page = _open(open_map, articles[0])
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(300)  # Leaflet's resize event is debounced
+    boxes = page.evaluate(CORNER_BOXES)
+    legend, layers = boxes["legend"], boxes["layers"]
+    assert legend[1] >= layers[3], boxes  # the legend's top is below the layer control's bottom
+    # every layer checkbox can be clicked: nothing is drawn over it
+    for label in page.locator(".leaflet-control-layers label").all():
+        label.locator("input").click(trial=True, timeout=2_000)
+    if height >= 800:
+        assert not boxes["scrolls"], boxes  # on a full window the legend is whole
+    else:
+        assert boxes["scrolls"], boxes
+    if (width, height) == (1024, 600):
+        _shot(page, "readable-articles-1024x600.png")
