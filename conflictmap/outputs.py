@@ -16,10 +16,10 @@ import errno
 import os
 import secrets
 import shutil
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from conflictmap.errors import ConfigurationError, ExportError, MapperError
 
@@ -115,20 +115,25 @@ class OutputSet:
 
         The old targets are kept as hard links (copies where the file system has none) until
         every rename has succeeded, and put back if one fails or the process is interrupted.
+        Ctrl-C or SIGTERM may interrupt any line: the target being replaced, its backup's name
+        (recorded before the backup exists) and its temporary file say how far it got.
         """
         replaced: list[tuple[Path, Path | None]] = []
-        current = None
+        underway: list[Any] = [None, None, None]  # target, temporary file, backup of the rename under way
         try:
             for path, tmp in self._staged.items():
-                current = path
-                backup = _backup(path)
-                try:
-                    os.replace(tmp, path)
-                except BaseException:
-                    _remove(backup)
-                    raise
+                underway[:] = [path, tmp, None]
+                backup = _backup(path, record=lambda name: underway.__setitem__(2, name))
+                os.replace(tmp, path)
                 replaced.append((path, backup))
+                underway[:] = [None, None, None]
         except BaseException as err:
+            current, tmp, backup = underway
+            if current is not None:
+                if os.path.lexists(tmp):  # not renamed: its backup is not needed
+                    _remove(backup)
+                else:  # renamed, interrupted before it was counted: put back like the others
+                    replaced.append((current, backup))
             kept = _roll_back(replaced)
             if isinstance(err, OSError) and not isinstance(err, MapperError) and current is not None:
                 error = _write_error(current, err)
@@ -257,19 +262,30 @@ def _roll_back(replaced: list[tuple[Path, Path | None]]) -> list[str]:
     return kept
 
 
-def _backup(path: Path) -> Path | None:
-    """Keep the current ``path`` under a hidden name until the group is committed."""
+def _backup(path: Path, *, record: Callable[[Path | None], object]) -> Path | None:
+    """Keep the current ``path`` under a hidden name until the group is committed.
+
+    The name is given to ``record`` before the file exists (and taken back when it turns out to
+    be another file's), so that an interruption at any line leaves nothing unaccounted for.
+    """
     if not os.path.lexists(path):
         return None
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old")
-    os.close(fd)
-    backup = Path(name)
-    backup.unlink()
-    try:
-        os.link(path, backup, follow_symlinks=False)
-    except OSError:  # a file system without hard links: copy
-        shutil.copy2(path, backup, follow_symlinks=False)
-    return backup
+    for _ in range(100):
+        backup = path.parent / f".{path.name}.{secrets.token_hex(6)}.old"
+        record(backup)
+        try:
+            os.link(path, backup, follow_symlinks=False)
+        except FileExistsError:
+            record(None)  # another file's name: not ours to remove
+            continue
+        except OSError:  # a file system without hard links: copy
+            if os.path.lexists(backup):
+                record(None)
+                continue
+            shutil.copy2(path, backup, follow_symlinks=False)
+        return backup
+    msg = f"{path.parent}: no free name for a backup file"
+    raise ExportError(msg)
 
 
 def _remove(path: Path | None) -> None:

@@ -107,3 +107,45 @@ def test_check_outputs(tmp_path):
         check_outputs([("-a", tmp_path / "new"), ("--b", tmp_path / "new")], [])
     with pytest.raises(ConfigurationError, match="-a and --b are both standard output"):
         check_outputs([("-a", "-"), ("--b", "-")], [])
+
+
+STEPS = ["link", "replace"]
+
+
+@pytest.mark.parametrize("target", ["a.txt", "b.txt", "new.txt"])
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("step", STEPS)
+def test_an_interrupt_at_any_step_of_the_commit_leaves_the_old_files_and_nothing_else(
+    tmp_path, monkeypatch, step, when, target
+):
+    # Ctrl-C or SIGTERM runs Python's handler between any two lines: here just before or just
+    # after the backup link or the rename of one target, the others done or not yet.
+    if step == "link" and target == "new.txt":
+        pytest.skip("a new target has no old file to keep")
+    a, b, new = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "new.txt"
+    a.write_text("old a")
+    b.write_text("old b")
+    real = {"link": os.link, "replace": os.replace}
+    fired = []
+
+    def interrupted(name):
+        def call(src, dst, **kwargs):
+            mine = Path(dst).name == target or (name == "link" and Path(src).name == target)
+            if mine and not fired:  # once: the roll-back's own renames run undisturbed
+                fired.append(name)
+                if when == "before":
+                    raise KeyboardInterrupt
+                real[name](src, dst, **kwargs)
+                raise KeyboardInterrupt
+            return real[name](src, dst, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(outputs_module.os, step, interrupted(step))
+    with pytest.raises(KeyboardInterrupt), atomic_outputs():
+        for path in (a, new, b):
+            with atomic_output(path) as tmp:
+                tmp.write_text("new")
+    monkeypatch.undo()
+    assert fired == [step]
+    assert listing(tmp_path) == {"a.txt": "old a", "b.txt": "old b"}
