@@ -75,8 +75,30 @@ _PEOPLE_OF = re.compile(
     r"youths?|men|women|notables|dignitaries|sons)\s+(?:of|from)\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?(?:of\s+)?$",
     re.IGNORECASE,
 )
-# "Israel's army", "Turkey conducted", "Israel was accused": a country that acts is no site.
-_ACTS_AFTER = re.compile(r"\s*['’]s\b|\s+(?:has|have|had|was|were|is|are|will|would|says|said|\w+ed)\b")
+# "Israel's army", "Turkey conducted", "Israel was accused", "'Israel' has conducted", "Israel raids
+# a village": a country that acts is no site (a closing quote may follow the name).
+_HOSTILE_PRESENT = (
+    r"raids|strikes|shells|bombs|attacks|pounds|targets|launches|conducts|hits|seizes|captures|"
+    r"storms|enters|invades|advances|violates|maintains|keeps"
+)
+_ACTS_AFTER = re.compile(
+    r"['’\"”]?(?:\s*['’]s\b|\s+(?:has|have|had|was|were|is|are|will|would|says|said|\w+ed|"
+    r"withdrew|struck|sent|took|began|fought|kept|held|shot|drove|broke|" + _HOSTILE_PRESENT + r")\b)"
+)
+# A capital stands for its government when it does something hostile ("Tel Aviv has repeatedly
+# violated", "Tel Aviv's advances"); "Damascus has been hit" or "Damascus's old city" are places.
+_CAPITAL_ACTS_AFTER = re.compile(
+    r"['’\"”]?(?:\s*['’]s\s+(?:advances?|attacks?|strikes?|forces|army|troops|military|aggression|"
+    r"incursions?|violations?|operations?|bombardment|occupation|raids?)\b|"
+    r"\s+(?:(?:has|have|had)\s+)?(?:\w+ly\s+)?(?:violated|launched|struck|conducted|carried\s+out|bombed|"
+    r"shelled|raided|attacked|targeted|advanced|pushed|deployed|escalated|intensified|expanded|seized|"
+    r"captured|invaded|stormed|" + _HOSTILE_PRESENT + r")\b)"
+)
+# "brokered by the US", "hit by Israel", "brokered by the US and France": agents of a passive verb.
+_AGENT_BEFORE = re.compile(
+    r"\b\w+ed\s+by\s+(?:the\s+)?(?:[A-Z][\w.-]*\s+){0,3}?(?:(?:and|or)\s+(?:the\s+)?)?$"
+)
+_POSSESSIVE_ACTION = re.compile(r"['’\"”]?\s*['’]s\s")
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:in|at|on|near|into|to|toward|towards|from|of|across|over|within|inside|outside|around|"
     r"against|by|with|and|between)\s+(?:the\s+)?$",
@@ -145,7 +167,9 @@ def choose_sites(
         False when the sites are borrowed from the rest of the sentence.
     """
     candidates = [
-        m for m in mentions if m.place is not None and not m.actor and not _acting_country(sentence, base, m)
+        m
+        for m in mentions
+        if m.place is not None and not m.actor and not _acting_country(sentence, base, m, lexicon)
     ]
     if not candidates:
         return [], False
@@ -379,14 +403,25 @@ def _moved_to(sentence: str, at: int, before: str, lexicon: Lexicon) -> bool:
 _TO = (" to", " toward", " towards", " into", " to the", " toward the", " towards the", " into the")
 
 
-def _acting_country(sentence: str, base: int, m: Mention) -> bool:
-    """Whether a country is the actor of its clause ("Israel's army", "Turkey conducted")."""
-    if m.place is None or m.place.kind != "country":
+def _acting_country(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> bool:
+    """Whether a country or capital is the actor of its clause ("Turkey conducted", "Tel Aviv's advances")."""
+    place = m.place
+    if place is None:
+        return False
+    if place.kind == "country":
+        after = _ACTS_AFTER
+    elif place.name.casefold() in lexicon.capitals or m.text.casefold() in lexicon.capitals:
+        after = _CAPITAL_ACTS_AFTER
+    else:
         return False
     at = m.start - base
-    return bool(_ACTS_AFTER.match(sentence, m.end - base)) and not _PREPOSITION_BEFORE.search(
-        sentence, max(0, at - 20), at
-    )
+    if _AGENT_BEFORE.search(sentence[max(0, at - 60) : at]):
+        return True
+    if not after.match(sentence, m.end - base):
+        return False
+    if after is _CAPITAL_ACTS_AFTER and _POSSESSIVE_ACTION.match(sentence, m.end - base):
+        return True  # "complaining of Tel Aviv's advances": the preposition governs "advances"
+    return not _PREPOSITION_BEFORE.search(sentence[max(0, at - 20) : at])
 
 
 def _ends(pattern: re.Pattern[str] | None, sentence: str, at: int) -> bool:

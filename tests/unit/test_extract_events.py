@@ -58,6 +58,30 @@ def test_reference_points_are_no_sites():
     assert list(events["location"]) == ["Sirrin"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # our own sentences, shaped like real reports that put a pin in the attacker's country
+        "'Israel' has conducted dozens of airstrikes on Syrian army sites since Monday.",
+        "Israel raids a Syrian village and detains three men.",
+        "On Monday locals spoke angrily of Tel Aviv's advances into their fields.",
+        "Since the truce brokered by the US and France, Tel Aviv has repeatedly struck Lebanese towns.",
+        "While Israel withdrew from most areas it entered on Monday, it keeps troops on five hilltops.",
+    ],
+)
+def test_a_country_or_capital_that_acts_is_no_site(sentence):
+    events = _events("Israeli forces entered Kudna on Monday.", sentence)
+    assert "Kudna" in set(events["location"])
+    assert not set(events["location"]) & {"Israel", "Tel Aviv", "US", "France"}, events[["location", "notes"]]
+
+
+def test_a_capital_that_is_hit_is_still_the_site():
+    events = _events("Israeli jets struck Damascus's airport on Monday.")
+    assert list(events["location"]) == ["Damascus"]
+    events = _events("Damascus was hit by Israeli airstrikes on Monday.")
+    assert list(events["location"]) == ["Damascus"]
+
+
 def test_residents_of_a_place_do_not_place_the_event_there():
     events = _events(
         "An Israeli patrol advanced toward Jasim on Monday before residents of Nawa blocked the road."
