@@ -17,7 +17,7 @@ import yaml
 
 from conflictmap._yaml import load_yaml
 from conflictmap.errors import ConfigurationError, short_repr
-from conflictmap.extract.cues import PhraseFinder, phrase_trie
+from conflictmap.extract.cues import CUE_HEAD, CUE_TAIL, PhraseFinder, cue_alternative, phrase_trie
 from conflictmap.resources import data_path
 
 __all__ = ["Lexicon", "cue_pattern", "default_lexicon", "load_lexicon"]
@@ -63,13 +63,13 @@ _MAP_KEYS = ("categories", "actors", "demonyms", "admin_suffixes")
 
 def cue_pattern(cues: Iterable[str]) -> re.Pattern[str] | None:
     """Compile cue phrases into one case-insensitive whole-word pattern (``*``: any word ending)."""
-    parts = []
-    for cue in sorted({str(c).strip() for c in cues if str(c).strip()}, key=len, reverse=True):
-        body = re.escape(cue.rstrip("*")).replace(r"\ ", r"[\s-]+")
-        parts.append(body + (r"\w*" if cue.endswith("*") else ""))
+    parts = [
+        cue_alternative(cue)
+        for cue in sorted({str(c).strip() for c in cues if str(c).strip()}, key=len, reverse=True)
+    ]
     if not parts:
         return None
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
+    return re.compile(CUE_HEAD + "|".join(parts) + CUE_TAIL, re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -351,6 +351,36 @@ def test_phrase_finder_matches_each_patterns_own_finditer():
         assert [(h.start, h.end, h.text) for h in found.get(key, [])] == want, key
 
 
+def test_shipped_phrase_finders_match_each_patterns_own_finditer():
+    """Narrowed to the alternatives of a lead, and located without a look-behind: same matches."""
+    from pathlib import Path
+
+    from conflictmap.extract.lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    folder = Path(__file__).resolve().parents[1] / "data" / "articles"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    texts.append("Airstrikes hit X.\nShelling, then a raid-like 'incursion' (clashes) at Y; Troops ENTERED Z")
+    for finder in (lexicon.event_finder, lexicon.actor_finder):
+        assert finder._alternatives.keys() == finder._patterns.keys()  # every pattern is narrowed
+        for text in texts:
+            found = finder.find(text)
+            for key, pattern in finder._patterns.items():
+                want = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+                assert [(h.start, h.end, h.text) for h in found.get(key, [])] == want, key
+
+
+def test_phrase_finder_keeps_a_pattern_it_cannot_narrow_whole():
+    import re
+
+    from conflictmap.extract.cues import PhraseFinder
+
+    pattern = re.compile(r"(?<![\w-])(?:strike|raid)(?![\w])")  # case-sensitive: not cue_pattern's
+    finder = PhraseFinder({"k": (pattern, ["strike", "raid"])})
+    assert "k" not in finder._alternatives
+    assert [h.text for h in finder.find("strike Raid raid")["k"]] == ["strike", "raid"]
+
+
 def test_the_name_index_uses_the_gazetteers_public_hashes():
     import numpy as np
 
