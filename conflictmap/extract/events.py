@@ -304,22 +304,27 @@ def actors_of(
     """
     if hits is None:
         hits = lexicon.actor_finder.find(sentence)
-    spans = [(m.start, m.end) for actor in lexicon.actors for m in hits.get(actor.name, ())]
-    found: dict[str, tuple[int, str]] = {}
-    for actor in lexicon.actors:
-        if actor.name in found:
-            continue
+    if not hits:
+        return []
+    kinds = lexicon.actor_kinds
+    # only the actors named in the sentence are looked at (a few of the lexicon's dozens)
+    named = [(name, matches) for name, matches in hits.items() if name in kinds]
+    spans = [(m.start, m.end) for _, matches in named for m in matches]
+    found: list[tuple[int, str, str]] = []
+    for name, matches in named:
         # A match inside a longer actor's match is that actor's ("Syrian government" within
         # "Syrian government forces"): the longer reading wins.
-        own = [
-            m
-            for m in hits.get(actor.name, ())
-            if not any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in spans)
-        ]
-        if own:
-            found[actor.name] = (own[0].start, actor.kind)
-    ordered = sorted((pos, name, kind) for name, (pos, kind) in found.items())
-    return ordered
+        own = next(
+            (
+                m
+                for m in matches
+                if not any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in spans)
+            ),
+            None,
+        )
+        if own is not None:
+            found.append((own.start, name, kinds[name]))
+    return sorted(found)
 
 
 SentenceHits = dict[Hashable, list[Match]]

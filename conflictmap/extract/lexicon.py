@@ -196,6 +196,14 @@ class Lexicon:
         return PhraseFinder(patterns)
 
     @cached_property
+    def actor_kinds(self) -> dict[str, str]:
+        """Actor name → its kind (the first actor of a name, in the lexicon's order)."""
+        kinds: dict[str, str] = {}
+        for actor in self.actors:
+            kinds.setdefault(actor.name, actor.kind)
+        return kinds
+
+    @cached_property
     def actor_finder(self) -> PhraseFinder:
         """One finder for the phrases of every actor, keyed by the actor's name."""
         spec = self.data.get("actors") or {}
@@ -226,8 +234,18 @@ class Words:
         self.pattern = re.compile(rf"(?:{_phrases(forms)})(?![\w-])")
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
-        """Whether one of the words is in ``text[pos:endpos]``."""
-        return next(self.finditer(text, pos, endpos), None) is not None
+        """Whether one of the words is in ``text[pos:endpos]`` (the first of :meth:`finditer`).
+
+        Asked a few times per place and event phrase: a plain loop, no generator made per call.
+        """
+        end = len(text) if endpos is None else endpos
+        search = self.pattern.search
+        while (m := search(text, pos, end)) is not None:
+            start = m.start()
+            if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_-"):
+                return True
+            pos = start + 1
+        return False
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[int]:
         """Yield the start of each whole-word match in ``text[pos:endpos]``."""
