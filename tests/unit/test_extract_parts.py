@@ -406,9 +406,75 @@ def test_dates_found_on_split_words_equal_a_scan_per_pattern():
     texts.append(
         "Since mid-March, on Tuesday's raid, MAY 5 and 6, 2025, 3rd Sept. 2024; 123 the previous week."
     )
+    texts.append(
+        "In March'x, in MARCH’s talks, of 2024's war, in 20255, in the past week, of the past seven "
+        "days, 3 Marchers, 4 Mar. 2025, 12 may, in early\u00a0June, of mid-July, the Previous week; in"
+    )
     for text in texts:
-        words = [(t.start, t.folded) for t in tokenize(text)]
-        assert find_dates(text, PUBLISHED, words=words) == _reference_dates(text, PUBLISHED)
+        tokens = tokenize(text)
+        words = [(t.start, t.folded) for t in tokens]
+        reference = _reference_dates(text, PUBLISHED)
+        assert find_dates(text, PUBLISHED, words=words) == reference
+        columns = ([t.start for t in tokens], [t.folded for t in tokens])
+        assert find_dates(text, PUBLISHED, columns=columns) == reference
+
+
+DATE_WORDS = [
+    "in",
+    "of",
+    "the",
+    "past",
+    "previous",
+    "week",
+    "seven",
+    "days",
+    "early",
+    "late",
+    "mid-",
+    "March",
+    "march'x",
+    "May",
+    "Sept.",
+    "2024",
+    "1999",
+    "20255",
+    "3",
+    "12",
+    "31st",
+    "last",
+    "since",
+    "from",
+    "this",
+    "year",
+    "month",
+    "Friday",
+    "during",
+    "so",
+    "far",
+    "x",
+    "Maybe",
+    "and",
+]
+
+
+def test_dates_found_on_columns_equal_a_scan_per_pattern_property():
+    """Lead words gated on the word after them (see dates._NEXT_WORDS) lose no date."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract.mentions import tokenize
+
+    gaps = st.sampled_from([" ", "  ", ", ", "\n", "-", "\u00a0", ". "])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(DATE_WORDS), gaps), min_size=1, max_size=14))
+    def check(pieces):
+        text = "".join(w + g for w, g in pieces)
+        tokens = tokenize(text)
+        columns = ([t.start for t in tokens], [t.folded for t in tokens])
+        assert find_dates(text, PUBLISHED, columns=columns) == _reference_dates(text, PUBLISHED)
+
+    check()
 
 
 @pytest.mark.parametrize("ignore_case", [False, True])
