@@ -196,6 +196,11 @@ class Lexicon:
         return PhraseFinder(patterns)
 
     @cached_property
+    def person_leads(self) -> frozenset[str]:
+        """The given names and titles (case-folded): the words a personal name may start with."""
+        return frozenset(self.given_names | self.titles)
+
+    @cached_property
     def actor_kinds(self) -> dict[str, str]:
         """Actor name → its kind (the first actor of a name, in the lexicon's order)."""
         kinds: dict[str, str] = {}
