@@ -501,6 +501,37 @@ def test_word_patterns_match_like_a_look_behind(ignore_case):
     check()
 
 
+def test_words_trie_finds_where_an_alternation_of_the_forms_does():
+    """Words searches one trie of its forms: the same match starts as the plain alternation."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract.lexicon import Words, _phrases
+
+    words = ["east of", "near", "the outskirts of", "km from", "a second", "also", "Gen.", "near the"]
+    found = Words(words)
+    forms = {f for w in words for f in (w.lower(), w[:1].upper() + w[1:].lower(), w.title(), w)}
+    reference = re.compile(rf"(?:{_phrases(forms)})(?![\w-])")
+    pieces = st.sampled_from([*words, "East  Of", "x", "-", " ", "_", "NEAR", "nearby", "ALSO", "Km from"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(pieces, max_size=12).map("".join), st.integers(0, 5), st.integers(0, 5))
+    def check(text, lo, cut):
+        end = max(lo, len(text) - cut)
+        want, pos = [], lo
+        while (m := reference.search(text, pos, end)) is not None:
+            start = m.start()
+            if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_-"):
+                want.append(start)
+            pos = start + 1
+        assert list(found.finditer(text, lo, end)) == want
+        assert found.search(text, lo, end) == bool(want)
+
+    check()
+
+
 def test_one_word_matching_only_on_consonants_is_not_a_place():
     # "Host" matches a Turkish village only on its consonants; a title-case headline is not a place.
     _, mentions = extract_events(
