@@ -168,11 +168,14 @@ class Lexicon:
         # before it ("Lake Assad").
         # Each comes with a quick test for its feature word: most articles name no feature, and
         # a capitalised run is tried at every capital letter.
+        # Each opens with a character set, not "\b" (which makes re try every position): "\b"
+        # before a word character is "no word character before it", said after its first letter.
+        starts = "|".join(_at_word_start(w) for w in sorted(self.features_before, key=len, reverse=True))
         self.feature_phrases = [
             (re.compile(pattern), re.compile(hint))
             for pattern, hint, words in (
-                (rf"\b{_FEATURE_RUN} (?:{after})\b", rf" (?:{after})\b", after),
-                (rf"\b(?:{before}) {_FEATURE_RUN}\b", rf"(?:{before}) ", before),
+                (rf"{_FEATURE_RUN_START} (?:{after})\b", rf" (?:{after})\b", after),
+                (rf"(?:{starts}) {_FEATURE_RUN}\b", rf"(?:{before}) ", before),
             )
             if words
         ]
@@ -292,6 +295,21 @@ def _before_cue(
 
 
 _FEATURE_RUN = r"[A-Z][\w'’]*(?:[ -](?:al-|el-|ad-|as-|ar-)?[A-Z][\w'’]*){0,2}"
+# The same at the start of a word: r"\b" + _FEATURE_RUN, with the word boundary read after the
+# first capital (a character set first lets re skip ahead to the capitals).
+_FEATURE_RUN_START = r"[A-Z](?<!\w[A-Z])" + _FEATURE_RUN.removeprefix("[A-Z]")
+
+
+def _at_word_start(word: str) -> str:
+    r"""Return ``\b`` + the escaped word, the boundary read after its first character.
+
+    Before a word character ``\b`` means no word character comes before it; a word that starts
+    with another character keeps its ``\b`` in front.
+    """
+    first, rest = re.escape(word[:1]), re.escape(word[1:])
+    if re.match(r"\w", word[:1]):
+        return rf"{first}(?<!\w{first}){rest}"
+    return rf"\b{first}{rest}"
 
 
 class WordMatch(NamedTuple):

@@ -532,6 +532,36 @@ def test_words_trie_finds_where_an_alternation_of_the_forms_does():
     check()
 
 
+def test_feature_phrases_match_as_with_a_word_boundary_first():
+    """The feature phrases read their word boundary after the first letter: the same matches."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract.lexicon import _FEATURE_RUN, default_lexicon
+
+    lexicon = default_lexicon()
+    after = "|".join(re.escape(w) for w in sorted(lexicon.features_after, key=len, reverse=True))
+    before = "|".join(re.escape(w) for w in sorted(lexicon.features_before, key=len, reverse=True))
+    references = [
+        re.compile(rf"\b{_FEATURE_RUN} (?:{after})\b"),
+        re.compile(rf"\b(?:{before}) {_FEATURE_RUN}\b"),
+    ]
+    words = [*sorted(lexicon.features_after)[:6], *sorted(lexicon.features_before)[:6]]
+    pieces = st.sampled_from([*words, "Yarmouk", "al-", "Sheikh", "x", "9", "_", " ", "-", "É", "Tiberias"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=10).map("".join))
+    def check(text):
+        for (pattern, _hint), reference in zip(lexicon.feature_phrases, references, strict=True):
+            assert [(m.span(), m.group()) for m in pattern.finditer(text)] == [
+                (m.span(), m.group()) for m in reference.finditer(text)
+            ]
+
+    check()
+
+
 def test_one_word_matching_only_on_consonants_is_not_a_place():
     # "Host" matches a Turkish village only on its consonants; a title-case headline is not a place.
     _, mentions = extract_events(
