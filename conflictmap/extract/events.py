@@ -200,7 +200,7 @@ def _counts(
     ``marks`` are the offsets of the sentence's marker words (negations, background ...).
     """
     lo = max(0, hit.start - 60)
-    marked = _marked(marks, hit.start)
+    marked = bool(marks) and _marked(marks, hit.start)  # most sentences have no marker word
     if marked and lexicon.no_event is not None and lexicon.no_event.search(sentence, lo, hit.start):
         return False  # negated, generic, habitual or hypothetical
     if marked and _nominal(hit.text):  # "despite the ceasefire", not "despite troops having entered"
@@ -209,9 +209,15 @@ def _counts(
             return False
     if key == "statement":
         return True  # the tense of a speech verb is judged by _is_statement
-    if any(f.start < hit.start and not _clause_between(sentence, f.end, hit.start) for f in future):
+    if future and any(
+        f.start < hit.start and not _clause_between(sentence, f.end, hit.start) for f in future
+    ):
         return False
-    if any(hit.end < f.start <= hit.end + 20 for f in future) and _future_after(sentence, hit.end, lexicon):
+    if (
+        future
+        and any(hit.end < f.start <= hit.end + 20 for f in future)
+        and _future_after(sentence, hit.end, lexicon)
+    ):
         return False  # "the talks are expected to resume"
     needs_place = lexicon.place_after.get(key)
     if needs_place is not None and needs_place.match(sentence, hit.start):
