@@ -19,10 +19,19 @@ import re
 from collections.abc import Hashable, Iterable, Mapping
 from typing import NamedTuple
 
-__all__ = ["Match", "PhraseFinder", "join_spans", "phrase_trie"]
+__all__ = ["CUE_HEAD", "CUE_TAIL", "Match", "PhraseFinder", "cue_alternative", "join_spans", "phrase_trie"]
 
 _SEPARATOR = r"[\s-]+"  # between the words of a phrase, as in lexicon.cue_pattern
 _GAP = "\x00"
+# What lexicon.cue_pattern puts around the alternatives of its phrases: whole words only.
+CUE_HEAD = r"(?<![\w-])(?:"
+CUE_TAIL = r")(?![\w])"
+
+
+def cue_alternative(cue: str) -> str:
+    """Return the expression of one cue phrase (a space: white space or hyphens; ``*``: any ending)."""
+    body = re.escape(cue.rstrip("*")).replace(r"\ ", _SEPARATOR)
+    return body + (r"\w*" if cue.endswith("*") else "")
 
 
 class Match(NamedTuple):
@@ -86,6 +95,10 @@ class PhraseFinder:
 
     def __init__(self, patterns: Mapping[Hashable, tuple[re.Pattern[str] | None, Iterable[str]]]) -> None:
         self._patterns: dict[Hashable, re.Pattern[str]] = {}
+        # Per key, its pattern's alternatives in their order, each with its phrase's lead (see
+        # _narrowed); absent when the pattern is not one lexicon.cue_pattern made of the phrases.
+        self._alternatives: dict[Hashable, list[tuple[str, str]]] = {}
+        self._narrow: dict[tuple[Hashable, str], re.Pattern[str] | None] = {}
         # Which patterns can match where a phrase starts, by the phrase's first two letters (or
         # its first, when the second is a separator or a wildcard): few, at most positions.
         self._by_first: dict[str, list[Hashable]] = {}
@@ -96,13 +109,20 @@ class PhraseFinder:
             if pattern is None or not phrases:
                 continue
             self._patterns[key] = pattern
+            alternatives = _alternatives(pattern, phrases)
+            if alternatives is not None:
+                self._alternatives[key] = alternatives
             for lead in {_lead(p) for p in phrases}:
                 table = self._by_first if len(lead) == 1 else self._by_two
                 if key not in table.setdefault(lead, []):
                     table[lead].append(key)
             bodies.extend(phrases)
         trie = phrase_trie(bodies)
-        self._locator = re.compile(rf"(?<![\w-])(?=(?:{trie})(?!\w))") if trie else None
+        # Where a phrase starts: after a character that is no letter, digit, "_" or "-", or at the
+        # start of the text. The locator matches that character (not a look-behind, which would
+        # make ``re`` try every position: a leading set lets it skip to the candidates in C).
+        self._locator = re.compile(rf"[^\w-](?=(?:{trie})(?!\w))") if trie else None
+        self._at_start = re.compile(rf"(?=(?:{trie})(?!\w))") if trie else None
 
     def find(self, text: str) -> dict[Hashable, list[Match]]:
         """Return, for each key with a match, the matches its pattern's ``finditer`` gives, in order."""
@@ -114,13 +134,23 @@ class PhraseFinder:
             low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         patterns, by_first, by_two = self._patterns, self._by_first, self._by_two
         new = tuple.__new__  # skips the named tuple's Python-level constructor
-        for located in self._locator.finditer(low):
-            pos = located.start()
-            keys = by_two.get(low[pos : pos + 2], ())
+        narrow, narrowed = self._narrow, self._narrowed
+        positions = [located.end() for located in self._locator.finditer(low)]
+        if self._at_start.match(low):  # type: ignore[union-attr]  # set with the locator
+            positions.insert(0, 0)
+        for pos in positions:
+            two = low[pos : pos + 2]
+            keys = by_two.get(two, ())
             if low[pos] in by_first:
                 keys = [*keys, *by_first[low[pos]]]
             for key in keys:
-                hit = patterns[key].match(text, pos)
+                if two.isascii():  # only the alternatives that can start with these letters
+                    pattern = narrow[key, two] if (key, two) in narrow else narrowed(key, two)
+                    if pattern is None:
+                        continue
+                else:
+                    pattern = patterns[key]
+                hit = pattern.match(text, pos)
                 if hit is None:
                     continue
                 hits = found.get(key)
@@ -129,6 +159,41 @@ class PhraseFinder:
                 elif pos >= hits[-1].end:  # finditer's matches do not overlap
                     hits.append(new(Match, (pos, hit.end(), hit.group())))
         return found
+
+    def _narrowed(self, key: Hashable, two: str) -> re.Pattern[str] | None:
+        """Return the pattern of ``key`` cut down to the alternatives that may match at ``two``.
+
+        ``two`` is the lower-cased text (ASCII) where a match would start. An alternative whose
+        phrase's lead (:func:`_lead`) is not at the start of ``two`` cannot match there; the others
+        keep their order, so the first that matches, and so the match, is the whole pattern's.
+        A pattern of the alternatives of one lead is a few alternatives long instead of hundreds
+        (an alternation is tried alternative by alternative). ``None``: none can match.
+        """
+        alternatives = self._alternatives.get(key)
+        if alternatives is None:
+            found: re.Pattern[str] | None = self._patterns[key]
+        else:
+            kept = [alt for alt, lead in alternatives if two.startswith(lead)]
+            flags = self._patterns[key].flags
+            found = re.compile(CUE_HEAD + "|".join(kept) + CUE_TAIL, flags) if kept else None
+        self._narrow[key, two] = found
+        return found
+
+
+def _alternatives(pattern: re.Pattern[str], phrases: list[str]) -> list[tuple[str, str]] | None:
+    """Return the alternatives of a cue pattern in order, each with its phrase's lead.
+
+    ``None`` when the pattern is not exactly the alternation of these phrases that
+    :func:`~conflictmap.extract.lexicon.cue_pattern` compiles (then it is always tried whole).
+    """
+    source = pattern.pattern
+    if not (source.startswith(CUE_HEAD) and source.endswith(CUE_TAIL) and pattern.flags & re.IGNORECASE):
+        return None
+    leads = {cue_alternative(p): _lead(p) for p in phrases}
+    pieces = source[len(CUE_HEAD) : len(source) - len(CUE_TAIL)].split("|")
+    if any(piece not in leads for piece in pieces):
+        return None
+    return [(piece, leads[piece]) for piece in pieces]
 
 
 def _lead(phrase: str) -> str:

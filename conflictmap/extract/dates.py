@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 __all__ = ["DateSpan", "find_dates", "parse_published"]
 
@@ -210,8 +211,25 @@ _LOCATOR = re.compile(
 )
 
 
+# Frequent lead words whose patterns all need one of a few next words ("in" before a month,
+# "early", "late", "mid-", "the past week" or a year; "the previous/past week"; a day number
+# before a month): the patterns are tried there only when that word follows.
+_NEXT_WORDS: dict[str, frozenset[str]] = {
+    "in": frozenset({*_FULL_MONTHS, "early", "late", "mid", "the"}),
+    "of": frozenset({*_FULL_MONTHS, "early", "late", "mid"}),
+    "the": frozenset({"previous", "past"}),
+    "#": frozenset(MONTHS),
+}
+_YEAR_AFTER = frozenset({"in", "of"})  # ... or a year ("in 2025": 19xx or 20xx)
+_WORD_HEAD = re.compile(r"[^\W_]*")  # a word up to an apostrophe or a vowel mark
+
+
 def find_dates(
-    text: str, published: dt.date, *, words: Iterable[tuple[int, str]] | None = None
+    text: str,
+    published: dt.date,
+    *,
+    words: Iterable[tuple[int, str]] | None = None,
+    columns: tuple[Sequence[int], Sequence[str]] | None = None,
 ) -> list[DateSpan]:
     """Return the date expressions of ``text``, in order, resolved against ``published``.
 
@@ -225,10 +243,16 @@ def find_dates(
         ``(start, lower-case word)`` of every word of ``text`` in order, when the caller has
         split it already: the patterns are then tried where their lead words are, without
         scanning the text for them (which takes longer than the rest of this function).
+    columns
+        The same as two columns, starts and words (the fastest: read without a Python loop).
     """
     # Each pattern's matches as its own finditer would give them (in order, not overlapping).
     matches: list[list[re.Match[str]]] = [[] for _ in _PATTERNS]
-    for pos, word in _leads(text) if words is None else _leads_of(words):
+    if columns is not None:
+        leads = _leads_in(*columns)
+    else:
+        leads = _leads(text) if words is None else _leads_of(words)
+    for pos, word in leads:
         for n in _BY_LEAD[word]:
             m = _PATTERNS[n][1].match(text, pos)
             if m is not None and (not matches[n] or pos >= matches[n][-1].end()):
@@ -280,6 +304,43 @@ def _leads_of(words: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
             yield start, word
         elif word[0].isdecimal() and len(_DIGITS.match(word)[0]) <= 2:  # type: ignore[index]  # as \d
             yield start, "#"
+
+
+def _leads_in(starts: Sequence[int], folded: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """Pick the lead words out of the columns of already split words (see :func:`_leads_of`).
+
+    Each distinct word is classed once per process; a lead in ``_NEXT_WORDS`` is given only
+    before a word its patterns need (its patterns cannot match elsewhere: they read the next
+    word after white space, up to a word boundary).
+    """
+    memo = _LEAD_OF
+    if len(memo) > 200_000:
+        memo.clear()
+    for word in set(folded).difference(memo):
+        memo[word] = _lead_word(word)
+    leads = list(map(memo.__getitem__, folded))
+    last = len(leads) - 1
+    needs, head = _NEXT_WORDS, _WORD_HEAD.match
+    for k in compress(range(len(leads)), leads):
+        lead = leads[k]
+        need = needs.get(lead)
+        if need is not None:
+            after = head(folded[k + 1])[0] if k < last else ""  # type: ignore[index]  # * matches
+            if after not in need and not (lead in _YEAR_AFTER and after[:2] in ("19", "20")):
+                continue
+        yield starts[k], lead
+
+
+# Word (case-folded) → the lead it is (a word of _BY_LEAD, "#" for a day number) or "".
+_LEAD_OF: dict[str, str] = {}
+
+
+def _lead_word(word: str) -> str:
+    if word in _BY_LEAD:
+        return word
+    if word[0].isdecimal() and len(_DIGITS.match(word)[0]) <= 2:  # type: ignore[index]  # as \d
+        return "#"
+    return ""
 
 
 def parse_published(text: str, *, meta: str | None = None) -> tuple[dt.date | None, str]:

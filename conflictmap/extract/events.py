@@ -200,7 +200,7 @@ def _counts(
     ``marks`` are the offsets of the sentence's marker words (negations, background ...).
     """
     lo = max(0, hit.start - 60)
-    marked = _marked(marks, hit.start)
+    marked = bool(marks) and _marked(marks, hit.start)  # most sentences have no marker word
     if marked and lexicon.no_event is not None and lexicon.no_event.search(sentence, lo, hit.start):
         return False  # negated, generic, habitual or hypothetical
     if marked and _nominal(hit.text):  # "despite the ceasefire", not "despite troops having entered"
@@ -209,9 +209,15 @@ def _counts(
             return False
     if key == "statement":
         return True  # the tense of a speech verb is judged by _is_statement
-    if any(f.start < hit.start and not _clause_between(sentence, f.end, hit.start) for f in future):
+    if future and any(
+        f.start < hit.start and not _clause_between(sentence, f.end, hit.start) for f in future
+    ):
         return False
-    if any(hit.end < f.start <= hit.end + 20 for f in future) and _future_after(sentence, hit.end, lexicon):
+    if (
+        future
+        and any(hit.end < f.start <= hit.end + 20 for f in future)
+        and _future_after(sentence, hit.end, lexicon)
+    ):
         return False  # "the talks are expected to resume"
     needs_place = lexicon.place_after.get(key)
     if needs_place is not None and needs_place.match(sentence, hit.start):
@@ -304,22 +310,27 @@ def actors_of(
     """
     if hits is None:
         hits = lexicon.actor_finder.find(sentence)
-    spans = [(m.start, m.end) for actor in lexicon.actors for m in hits.get(actor.name, ())]
-    found: dict[str, tuple[int, str]] = {}
-    for actor in lexicon.actors:
-        if actor.name in found:
-            continue
+    if not hits:
+        return []
+    kinds = lexicon.actor_kinds
+    # only the actors named in the sentence are looked at (a few of the lexicon's dozens)
+    named = [(name, matches) for name, matches in hits.items() if name in kinds]
+    spans = [(m.start, m.end) for _, matches in named for m in matches]
+    found: list[tuple[int, str, str]] = []
+    for name, matches in named:
         # A match inside a longer actor's match is that actor's ("Syrian government" within
         # "Syrian government forces"): the longer reading wins.
-        own = [
-            m
-            for m in hits.get(actor.name, ())
-            if not any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in spans)
-        ]
-        if own:
-            found[actor.name] = (own[0].start, actor.kind)
-    ordered = sorted((pos, name, kind) for name, (pos, kind) in found.items())
-    return ordered
+        own = next(
+            (
+                m
+                for m in matches
+                if not any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in spans)
+            ),
+            None,
+        )
+        if own is not None:
+            found.append((own.start, name, kinds[name]))
+    return sorted(found)
 
 
 SentenceHits = dict[Hashable, list[Match]]

@@ -6,7 +6,6 @@ import bisect
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -91,9 +90,9 @@ class Extractor:
         mentions = resolve_mentions(
             text, candidates, self.resolver, self.lexicon, country=country, inferred=inferred
         )
-        # (start, case-folded word) of every word, for the date finder, which reads them once:
-        # zip hands out one reused pair, where a list would hold a new pair per word
-        words = zip(map(_START, tokens), map(_FOLDED, tokens), strict=True)
+        # the start and case-folded text of every word, for the date finder (two columns, read
+        # without a Python loop)
+        words = (list(map(_START, tokens)), list(map(_FOLDED, tokens)))
         events = self._events(text, sentences, mentions, published, words)
         if not any(m.place is not None for m in mentions) and events:
             warnings.append(f"{where}: no locatable place; its {len(events)} events are kept unlocated")
@@ -138,14 +137,14 @@ class Extractor:
         sentences: list[tuple[int, int]],
         mentions: list[Mention],
         published: dt.date,
-        words: Iterable[tuple[int, str]],
+        words: tuple[list[int], list[str]],
     ) -> list[Event]:
         by_sentence: dict[int, list[Mention]] = {}
         for m in mentions:
             by_sentence.setdefault(m.sentence, []).append(m)
         mention_starts = [m.start for m in mentions]  # in text order
         carried = DateSpan(0, 0, published, published, 1)
-        all_dates = find_dates(text, published, words=words)  # once per article, shared out by sentence
+        all_dates = find_dates(text, published, columns=words)  # once per article, shared out by sentence
         date_starts = [d.start for d in all_dates]
         cue_hits, actor_hits = article_hits(text, sentences, self.lexicon)  # one scan per article
         kept: list[Event] = []

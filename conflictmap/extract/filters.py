@@ -17,6 +17,7 @@ import bisect
 import itertools
 import re
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import attrgetter
 
 from conflictmap.extract.lexicon import Lexicon
@@ -133,7 +134,7 @@ def _runs(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     """Token index ranges of capitalised runs (connectors allowed inside)."""
     runs: list[tuple[int, int]] = []
     n, done = len(tokens), 0
-    for i in [k for k, t in enumerate(tokens) if t.capitalised]:
+    for i in compress(range(n), map(_CAPITALISED, tokens)):  # the capitalised words (no Python loop)
         if i < done:
             continue
         j = i + 1
@@ -148,7 +149,11 @@ def _runs(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     return runs
 
 
-_TEXT = attrgetter("text")  # of a Token
+_TEXT, _FOLDED, _CAPITALISED = (
+    attrgetter("text"),
+    attrgetter("folded"),
+    attrgetter("capitalised"),
+)  # of a Token
 
 
 def blocked_spans(text: str, tokens: list[Token], lexicon: Lexicon) -> Blocked:
@@ -169,7 +174,8 @@ def blocked_spans(text: str, tokens: list[Token], lexicon: Lexicon) -> Blocked:
 def _people(tokens: list[Token], lexicon: Lexicon, blocked: Blocked) -> None:
     given, titles = lexicon.given_names, lexicon.titles
     n = len(tokens)
-    for i in [k for k, t in enumerate(tokens) if t.folded in given or t.folded in titles]:
+    # the given names and titles, picked out without a Python loop over the words
+    for i in compress(range(n), map(lexicon.person_leads.__contains__, map(_FOLDED, tokens))):
         tok = tokens[i]
         is_given = tok.capitalised and tok.folded in given
         if not (is_given or tok.folded in titles):

@@ -14,8 +14,11 @@ personal names, demonyms, common words).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import compress
+from operator import attrgetter
 from typing import NamedTuple
 
 from conflictmap.extract.lexicon import Lexicon
@@ -38,6 +41,9 @@ _ARABIC_PHRASE_WORDS = frozenset(
 )
 # What may stand between two words of one name; "_" joins the words of a hashtag ("#درعا_البلد").
 _JOINERS = frozenset({" ", "-", "‐", "–", "_"})
+
+
+_TEXT = attrgetter("text")  # of a Token
 
 
 class Token(NamedTuple):
@@ -169,11 +175,35 @@ class Matcher:
 
     index: NameIndex
     lexicon: Lexicon
+    _may_start: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def directions(self) -> frozenset[str]:
         """The lexicon's direction words, case-folded ("southern"): they can start a name."""
         return frozenset(self.lexicon.directions)
+
+    def starters(self, tokens: list[Token]) -> Iterator[int]:
+        """Return the indices of the words that may start a name (see :meth:`can_start`).
+
+        Capitalised, Arabic, an article or a direction: :meth:`can_start` then reads their
+        neighbours. Each distinct word is classed once per process, and the words are picked out in C.
+        """
+        memo = self._may_start
+        if len(memo) > 200_000:
+            memo.clear()
+        texts = list(map(_TEXT, tokens))
+        directions = self.directions
+        for stem in set(texts).difference(memo):
+            # the token's fields, as _word_info derives them from the word
+            folded = stem.casefold()
+            memo[stem] = (
+                stem[0].isupper()
+                or stem[0].isdigit()
+                or bool(_ARABIC.match(stem))
+                or folded in ARTICLES
+                or folded in directions
+            )
+        return compress(range(len(texts)), map(memo.__getitem__, texts))
 
     def can_start(self, tokens: list[Token], i: int) -> bool:
         """Whether token ``i`` can start a name."""

@@ -14,6 +14,8 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from itertools import compress
+from operator import attrgetter
 
 from conflictmap.countries import country_by_code
 from conflictmap.extract.filters import Blocked, blocked_spans, rejects
@@ -134,11 +136,8 @@ def find_mentions(
     blocked = blocked_spans(text, tokens, lexicon)
     demonyms: Counter[str] = Counter()
     mentions: list[Mention] = []
-    directions = matcher.directions
-    # Only these words can start a name (see Matcher.can_start); one pass picks them out.
-    starts = [
-        k for k, t in enumerate(tokens) if t.capitalised or t.arabic or t.article or t.folded in directions
-    ]
+    # Only these words can start a name (see Matcher.can_start); picked out in C.
+    starts = matcher.starters(tokens)
     i = 0
     for k in starts:
         if k < i:
@@ -168,6 +167,9 @@ def find_mentions(
     for m in mentions:
         m.text = text[m.start : m.end]
     return mentions, demonyms, blocked, tokens
+
+
+_FOLDED, _CAPITALISED = attrgetter("folded"), attrgetter("capitalised")  # of a Token
 
 
 def _whole_run(tokens: list[Token], i: int, j: int) -> int:
@@ -392,7 +394,7 @@ def _frames(text: str, tokens: list[Token]) -> list[re.Match[str]]:
     Names before a noun ("the Maqus neighborhood") are read back from it.
     """
     matches = []
-    for k in [k for k, t in enumerate(tokens) if t.folded in _FRAME_WORDS]:
+    for k in compress(range(len(tokens)), map(_FRAME_WORDS.__contains__, map(_FOLDED, tokens))):
         t = tokens[k]
         if (
             t.folded in _NOUNS_BEFORE
@@ -509,11 +511,8 @@ def _add_abbreviations(
     # From the words that can be or begin one: two or three capitals, or a capital and a dot.
     starts = [
         t.start
-        for t in tokens
-        if t.capitalised
-        and len(t.text) <= 3
-        and t.text.isupper()
-        and (len(t.text) > 1 or text.startswith(".", t.end))
+        for t in compress(tokens, map(_CAPITALISED, tokens))
+        if len(t.text) <= 3 and t.text.isupper() and (len(t.text) > 1 or text.startswith(".", t.end))
     ]
     for at in starts:
         match = _ABBREVIATION_TEXT.match(text, at)

@@ -351,6 +351,36 @@ def test_phrase_finder_matches_each_patterns_own_finditer():
         assert [(h.start, h.end, h.text) for h in found.get(key, [])] == want, key
 
 
+def test_shipped_phrase_finders_match_each_patterns_own_finditer():
+    """Narrowed to the alternatives of a lead, and located without a look-behind: same matches."""
+    from pathlib import Path
+
+    from conflictmap.extract.lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    folder = Path(__file__).resolve().parents[1] / "data" / "articles"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    texts.append("Airstrikes hit X.\nShelling, then a raid-like 'incursion' (clashes) at Y; Troops ENTERED Z")
+    for finder in (lexicon.event_finder, lexicon.actor_finder):
+        assert finder._alternatives.keys() == finder._patterns.keys()  # every pattern is narrowed
+        for text in texts:
+            found = finder.find(text)
+            for key, pattern in finder._patterns.items():
+                want = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+                assert [(h.start, h.end, h.text) for h in found.get(key, [])] == want, key
+
+
+def test_phrase_finder_keeps_a_pattern_it_cannot_narrow_whole():
+    import re
+
+    from conflictmap.extract.cues import PhraseFinder
+
+    pattern = re.compile(r"(?<![\w-])(?:strike|raid)(?![\w])")  # case-sensitive: not cue_pattern's
+    finder = PhraseFinder({"k": (pattern, ["strike", "raid"])})
+    assert "k" not in finder._alternatives
+    assert [h.text for h in finder.find("strike Raid raid")["k"]] == ["strike", "raid"]
+
+
 def test_the_name_index_uses_the_gazetteers_public_hashes():
     import numpy as np
 
@@ -376,9 +406,75 @@ def test_dates_found_on_split_words_equal_a_scan_per_pattern():
     texts.append(
         "Since mid-March, on Tuesday's raid, MAY 5 and 6, 2025, 3rd Sept. 2024; 123 the previous week."
     )
+    texts.append(
+        "In March'x, in MARCH’s talks, of 2024's war, in 20255, in the past week, of the past seven "
+        "days, 3 Marchers, 4 Mar. 2025, 12 may, in early\u00a0June, of mid-July, the Previous week; in"
+    )
     for text in texts:
-        words = [(t.start, t.folded) for t in tokenize(text)]
-        assert find_dates(text, PUBLISHED, words=words) == _reference_dates(text, PUBLISHED)
+        tokens = tokenize(text)
+        words = [(t.start, t.folded) for t in tokens]
+        reference = _reference_dates(text, PUBLISHED)
+        assert find_dates(text, PUBLISHED, words=words) == reference
+        columns = ([t.start for t in tokens], [t.folded for t in tokens])
+        assert find_dates(text, PUBLISHED, columns=columns) == reference
+
+
+DATE_WORDS = [
+    "in",
+    "of",
+    "the",
+    "past",
+    "previous",
+    "week",
+    "seven",
+    "days",
+    "early",
+    "late",
+    "mid-",
+    "March",
+    "march'x",
+    "May",
+    "Sept.",
+    "2024",
+    "1999",
+    "20255",
+    "3",
+    "12",
+    "31st",
+    "last",
+    "since",
+    "from",
+    "this",
+    "year",
+    "month",
+    "Friday",
+    "during",
+    "so",
+    "far",
+    "x",
+    "Maybe",
+    "and",
+]
+
+
+def test_dates_found_on_columns_equal_a_scan_per_pattern_property():
+    """Lead words gated on the word after them (see dates._NEXT_WORDS) lose no date."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract.mentions import tokenize
+
+    gaps = st.sampled_from([" ", "  ", ", ", "\n", "-", "\u00a0", ". "])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(DATE_WORDS), gaps), min_size=1, max_size=14))
+    def check(pieces):
+        text = "".join(w + g for w, g in pieces)
+        tokens = tokenize(text)
+        columns = ([t.start for t in tokens], [t.folded for t in tokens])
+        assert find_dates(text, PUBLISHED, columns=columns) == _reference_dates(text, PUBLISHED)
+
+    check()
 
 
 @pytest.mark.parametrize("ignore_case", [False, True])
@@ -401,6 +497,67 @@ def test_word_patterns_match_like_a_look_behind(ignore_case):
         assert [(m.span(), m.group()) for m in pattern.finditer(text)] == [
             (m.span(), m.group()) for m in reference.finditer(text)
         ]
+
+    check()
+
+
+def test_words_trie_finds_where_an_alternation_of_the_forms_does():
+    """Words searches one trie of its forms: the same match starts as the plain alternation."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract.lexicon import Words, _phrases
+
+    words = ["east of", "near", "the outskirts of", "km from", "a second", "also", "Gen.", "near the"]
+    found = Words(words)
+    forms = {f for w in words for f in (w.lower(), w[:1].upper() + w[1:].lower(), w.title(), w)}
+    reference = re.compile(rf"(?:{_phrases(forms)})(?![\w-])")
+    pieces = st.sampled_from([*words, "East  Of", "x", "-", " ", "_", "NEAR", "nearby", "ALSO", "Km from"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(pieces, max_size=12).map("".join), st.integers(0, 5), st.integers(0, 5))
+    def check(text, lo, cut):
+        end = max(lo, len(text) - cut)
+        want, pos = [], lo
+        while (m := reference.search(text, pos, end)) is not None:
+            start = m.start()
+            if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_-"):
+                want.append(start)
+            pos = start + 1
+        assert list(found.finditer(text, lo, end)) == want
+        assert found.search(text, lo, end) == bool(want)
+
+    check()
+
+
+def test_feature_phrases_match_as_with_a_word_boundary_first():
+    """The feature phrases read their word boundary after the first letter: the same matches."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract.lexicon import _FEATURE_RUN, default_lexicon
+
+    lexicon = default_lexicon()
+    after = "|".join(re.escape(w) for w in sorted(lexicon.features_after, key=len, reverse=True))
+    before = "|".join(re.escape(w) for w in sorted(lexicon.features_before, key=len, reverse=True))
+    references = [
+        re.compile(rf"\b{_FEATURE_RUN} (?:{after})\b"),
+        re.compile(rf"\b(?:{before}) {_FEATURE_RUN}\b"),
+    ]
+    words = [*sorted(lexicon.features_after)[:6], *sorted(lexicon.features_before)[:6]]
+    pieces = st.sampled_from([*words, "Yarmouk", "al-", "Sheikh", "x", "9", "_", " ", "-", "É", "Tiberias"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=10).map("".join))
+    def check(text):
+        for (pattern, _hint), reference in zip(lexicon.feature_phrases, references, strict=True):
+            assert [(m.span(), m.group()) for m in pattern.finditer(text)] == [
+                (m.span(), m.group()) for m in reference.finditer(text)
+            ]
 
     check()
 
