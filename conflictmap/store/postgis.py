@@ -9,6 +9,7 @@ keeps an event from being stored twice.
 
 from __future__ import annotations
 
+import binascii
 import io
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from conflictmap.errors import ConfigurationError, InputError
@@ -431,7 +433,7 @@ def _events_csv(rows: pd.DataFrame, fids: np.ndarray, *, source_file: str, now: 
     data["incident_id"] = pa.array(rows["incident_id"], type=pa.string(), from_pandas=True)
     data["source_file"] = pa.array(np.full(len(rows), source_file, dtype=object), type=pa.string())
     data["ingested_at"] = pa.array(np.full(len(rows), now, dtype=object), type=pa.string())
-    data["geom"] = pa.array([_ewkb_hex(wkb) for wkb in rows["geom"]], type=pa.string())
+    data["geom"] = _ewkb_hex(rows["geom"].to_numpy(dtype=object))
     return _arrow_csv(pa.table(data))
 
 
@@ -439,11 +441,35 @@ _EWKB_SRID = 0x20000000  # the flag of a type code followed by an SRID (PostGIS'
 _SRID_4326 = (4326).to_bytes(4, "little")
 
 
-def _ewkb_hex(wkb: bytes | None) -> str | None:
-    """Hex EWKB with SRID 4326 of little-endian WKB: the SRID flag and value after the type code.
+def _ewkb_hex(wkb: np.ndarray) -> pa.Array:
+    """Hex EWKB with SRID 4326 of little-endian WKB (None stays null), as a pyarrow string array.
 
-    Slicing bytes beats shapely's set_srid and to_wkb(hex=True) (0.4 s per 100,000 points).
+    Each value gains the SRID flag in its type code and the SRID after it. When every value has
+    the same length (all points: the usual file), as rows of one NumPy byte matrix: 0.015 s per
+    100,000 points, where a Python slice per value took 0.09 s (holding the lock the thread
+    encoding the next chunk needs) and shapely's set_srid and to_wkb(hex=True) 0.25 s.
     """
+    blobs = pa.array(wkb, type=pa.binary(), from_pandas=True)
+    sizes = pc.binary_length(blobs)
+    size = pc.min_max(sizes).as_py()
+    if not len(blobs) or blobs.null_count or size["min"] != size["max"] or size["min"] < 5:
+        return pa.array([_one_ewkb_hex(value) for value in wkb], type=pa.string())
+    data = blobs.buffers()[2]
+    start = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[0]
+    width = size["min"]
+    given = np.frombuffer(data, dtype=np.uint8)[start : start + len(blobs) * width].reshape(-1, width)
+    out = np.empty((len(blobs), width + 4), dtype=np.uint8)
+    out[:, :5] = given[:, :5]  # byte order and type code
+    out[:, 4] |= _EWKB_SRID >> 24  # the flag lies in the last byte of the little-endian code
+    out[:, 5:9] = np.frombuffer(_SRID_4326, dtype=np.uint8)
+    out[:, 9:] = given[:, 5:]
+    text = binascii.hexlify(out)  # fixed-width rows: the hex of all is the hex of each, joined
+    ends = np.arange(len(blobs) + 1, dtype=np.int32) * np.int32(2 * (width + 4))
+    return pa.StringArray.from_buffers(len(blobs), pa.py_buffer(ends), pa.py_buffer(text))
+
+
+def _one_ewkb_hex(wkb: bytes | None) -> str | None:
+    """Hex EWKB with SRID 4326 of one little-endian WKB: the SRID flag and value after the type code."""
     if wkb is None:
         return None
     code = int.from_bytes(wkb[1:5], "little") | _EWKB_SRID
