@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
@@ -22,7 +23,9 @@ from conflictmap.outputs import atomic_output, is_stdout
 from conflictmap.plan import Plan
 from conflictmap.readers import read_many
 from geo.filters import SpatialFilter
-from geo.geocoder import GeocoderChain
+
+if TYPE_CHECKING:
+    from geo.geocoder import GeocoderChain  # geopy: imported only when names are geocoded
 
 __all__ = ["RunSummary", "load_events", "write_map"]
 

@@ -1,11 +1,12 @@
-"""Geocoders with one interface: the offline gazetteer as a geopy geocoder, and a chain.
+"""Geocoders with one interface: a chain of the offline gazetteer and online services.
 
-:class:`OfflineGeocoder` follows geopy's backend design: ``geocode()`` returns a
-:class:`geopy.location.Location` whose ``raw`` carries what a conflict mapper needs (kind,
-geo_precision, admin-1 unit, country, place id, geometry, the candidates and why the winner
-won). :class:`GeocoderChain` asks the offline gazetteer first and online services (see
+:class:`GeocoderChain` asks the offline gazetteer first and online services (see
 :mod:`geo.online`) only for names it cannot resolve, and turns every answer into a
-:class:`~geo.resolve.Resolution`.
+:class:`~geo.resolve.Resolution`. The offline gazetteer as a geopy geocoder is
+:class:`geo.offline.OfflineGeocoder`.
+
+geopy is imported only when an online service is asked (or :mod:`geo.offline` is used): the
+commands that locate events that already have coordinates do not pay for it at start-up.
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from geopy.exc import GeopyError
-from geopy.geocoders.base import Geocoder
-from geopy.location import Location
-from shapely.geometry import Point, mapping
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from conflictmap.errors import GeocodingError, short_repr
 from geo.gazetteer import Place
 from geo.regions import RegionRegistry, default_regions
-from geo.resolve import Resolution, Resolver, precision_of
+from geo.resolve import Resolution, Resolver
 
-__all__ = ["GeocoderChain", "OfflineGeocoder", "describe", "geometry_of"]
+if TYPE_CHECKING:
+    from geopy.location import Location
+
+__all__ = ["GeocoderChain", "describe", "geometry_of"]
 
 _logger = logging.getLogger("conflictmap.geo")
 
@@ -149,87 +150,6 @@ def _admin1_name(place: Place, names: dict[str, str] | None) -> str | None:
     return found.name if found else unit
 
 
-class OfflineGeocoder(Geocoder):
-    """The shipped gazetteer as a geopy geocoder: no network, no rate limit.
-
-    Parameters
-    ----------
-    resolver
-        The resolver to use (the shipped gazetteer, with the user's overrides if any).
-    regions
-        Region polygons, for the geometry of areas.
-
-    Examples
-    --------
-    >>> location = OfflineGeocoder().geocode("Sweida")  # doctest: +SKIP
-    >>> location.raw["geo_precision"], location.raw["admin1"]  # doctest: +SKIP
-    (1, 'As-Suwayda')
-    """
-
-    def __init__(self, *, resolver: Resolver | None = None, regions: RegionRegistry | None = None) -> None:
-        super().__init__(user_agent="conflictmap-offline")  # never used: nothing goes on the network
-        self.resolver = resolver or Resolver()
-        self._regions = regions
-
-    def geocode(
-        self,
-        query: str,
-        *,
-        exactly_one: bool = True,
-        country: str | None = None,
-        timeout: float | None = None,
-    ) -> Location | list[Location] | None:
-        """Return the place a name means, as geopy does.
-
-        Parameters
-        ----------
-        query
-            A place as written in a report.
-        exactly_one
-            Return the best match only (default), or a list of all candidates, best first.
-        country
-            ISO alpha-2 code of the context country.
-        timeout
-            Ignored (accepted for geopy compatibility).
-
-        Returns
-        -------
-        geopy.location.Location, list or None
-            ``None`` (or ``[]``) when the name is not in the gazetteer.
-        """
-        resolution = self.resolver.resolve(query, country=country)
-        if not resolution.found:
-            return None if exactly_one else []
-        best = self.location(resolution)
-        if exactly_one:
-            return best
-        others = [
-            self.location(
-                Resolution(
-                    query,
-                    p,
-                    precision_of(p.kind, vague=False),
-                    resolution.source,
-                    "candidate",
-                    (),
-                    resolution.name_read,
-                )
-            )
-            for p in resolution.candidates[1:]
-        ]
-        return [best, *others]
-
-    def location(self, resolution: Resolution) -> Location:
-        """Turn a resolution into a geopy Location with a rich ``raw``."""
-        raw = describe(resolution, regions=self._regions)
-        geometry = geometry_of(resolution, regions=self._regions)
-        raw["geometry"] = mapping(geometry) if geometry is not None else None
-        place = resolution.place
-        assert place is not None
-        address = ", ".join(dict.fromkeys(p for p in (place.name, raw["admin1"], place.country) if p))
-        return Location(address, (place.lat, place.lon), raw)
-
-
 @dataclass
 class GeocoderChain:
     """The offline gazetteer, then online services for the names it does not know.
@@ -314,6 +234,8 @@ def _ask(service: Any, query: str, country: str | None) -> Location | None:
     """Ask an :class:`~geo.online.OnlineGeocoder`, or any geopy-style geocoder (``geocode()``)."""
     if hasattr(service, "lookup"):
         return service.lookup(query, country=country)
+    from geopy.exc import GeopyError
+
     try:
         found = service.geocode(query, exactly_one=True)
     except GeopyError as err:

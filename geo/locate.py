@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo.geocoder import GeocoderChain, geometry_of
 from geo.regions import RegionRegistry, default_regions
-from geo.resolve import Resolution
+
+if TYPE_CHECKING:
+    from geo.geocoder import GeocoderChain
+    from geo.resolve import Resolution
 
 __all__ = ["LocateReport", "complete_admin_units", "locate_events"]
 
@@ -83,12 +86,17 @@ def locate_events(
         ``location`` are kept as they were.
     report : LocateReport
     """
-    chain = chain or GeocoderChain()
     regions = regions or default_regions()
     out = events.copy(deep=False)  # columns are replaced, never changed in place (copy on write)
     report = LocateReport()
     todo = ~out["located"].to_numpy(dtype=bool) & out["location"].notna().to_numpy()
     if todo.any():
+        if chain is None:
+            # geopy and the resolver are imported only when a name has to be geocoded: events
+            # that come with coordinates (most datasets) do not pay for them.
+            from geo.geocoder import GeocoderChain
+
+            chain = GeocoderChain()
         _geocode(out, np.flatnonzero(todo), chain, country, regions, report)
     if admin_units:
         report.completed = _complete_admin_units(out, regions)
@@ -132,6 +140,8 @@ def _geocode(
     resolutions = chain.resolve_pairs(triples, country=country)
     report.resolutions = {key[0]: res for key, res in resolutions.items()}
     report.failures = dict(chain.failures)
+
+    from geo.geocoder import geometry_of
 
     per_key = [resolutions[t] for t in triples]
     counts = np.bincount(codes, minlength=len(triples))

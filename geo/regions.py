@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -25,10 +26,13 @@ from conflictmap.errors import RegionNotFound, short_repr
 if TYPE_CHECKING:
     from geo.spatial import PreparedArea
 from conflictmap.resources import data_path
+from geo import regions_cache
 from geo.gazetteer import Gazetteer, default_gazetteer
 from geo.names import exact_key, variant_key
 
 __all__ = ["REGION_KINDS", "Region", "RegionRegistry", "default_regions"]
+
+_logger = logging.getLogger(__name__)
 
 REGION_KINDS = ("admin1", "country", "area")
 
@@ -55,8 +59,8 @@ class Region:
         Region ids of a composite's parts (empty otherwise).
     description
         What a composite region covers and why.
-    geojson
-        The GeoJSON geometry; :attr:`geometry` is built from it on first use.
+    wkb
+        The polygon as WKB; :attr:`geometry` is read from it on first use.
     """
 
     region_id: str
@@ -66,12 +70,12 @@ class Region:
     names: tuple[str, ...]
     members: tuple[str, ...]
     description: str
-    geojson: dict = field(repr=False, compare=False)
+    wkb: bytes = field(repr=False, compare=False)
 
     @cached_property
     def geometry(self) -> BaseGeometry:
-        """Polygon or MultiPolygon, lon/lat (parsed on first use: most runs need few of them)."""
-        return shape(self.geojson)
+        """Polygon or MultiPolygon, lon/lat (read on first use: most runs need few of them)."""
+        return shapely.from_wkb(self.wkb)
 
     @cached_property
     def prepared(self) -> PreparedArea:
@@ -95,15 +99,18 @@ class RegionRegistry:
         A regions GeoJSON file as written by ``scripts/build_gazetteer.py``.
     gazetteer
         Gazetteer used to read region names the way places are read.
+    cache_dir
+        Folder of the binary copy of the regions (:mod:`geo.regions_cache`), made on first use
+        and read instead of the GeoJSON afterwards; None reads the GeoJSON every time.
     """
 
-    def __init__(self, *, path: Path, gazetteer: Gazetteer | None = None) -> None:
+    def __init__(
+        self, *, path: Path, gazetteer: Gazetteer | None = None, cache_dir: Path | None = None
+    ) -> None:
         self.path = Path(path)
         self._gazetteer = gazetteer
-        data = json.loads(self.path.read_text(encoding="utf-8"))
         self._regions: dict[str, Region] = {}
-        for feature in data["features"]:
-            p = feature["properties"]
+        for p, wkb in _records(self.path, cache_dir):
             self._regions[p["id"]] = Region(
                 p["id"],
                 p["name"],
@@ -112,7 +119,7 @@ class RegionRegistry:
                 tuple(p.get("names", ())),
                 tuple(p.get("members", ())),
                 p.get("description", "") or p.get("note", ""),
-                _untracked_geometry(feature["geometry"]),
+                wkb,
             )
 
     def __iter__(self) -> Iterator[Region]:
@@ -154,6 +161,29 @@ class RegionRegistry:
         upper = text.upper()
         if upper in self._regions:
             return self._regions[upper]
+        # A region's own name or alias, borne by no other region, is the answer the gazetteer
+        # would give (an exact name match ranks first there): without loading the gazetteer,
+        # which a filter by region otherwise does not need.
+        own = self._own_names.get(_plain(text), ())
+        if len(own) == 1:
+            return own[0]
+        return self._find_in_gazetteer(name, text)
+
+    @cached_property
+    def _own_names(self) -> dict[str, tuple[Region, ...]]:
+        """Every region's name and aliases (case-folded, spaces collapsed) → the regions that bear it.
+
+        Not :func:`geo.names.exact_key`, which folds accents and punctuation too: for the 3,900
+        labels it took longer than the lookup it saves (other spellings go to the gazetteer).
+        """
+        out: dict[str, list[Region]] = {}
+        for region in self:
+            for label in dict.fromkeys(_plain(n) for n in (region.name, *region.names)):
+                out.setdefault(label, []).append(region)
+        return {key: tuple(regions) for key, regions in out.items()}
+
+    def _find_in_gazetteer(self, name: str, text: str) -> Region:
+        """Read ``text`` as a place phrase and take the best region among the gazetteer's candidates."""
         from geo.phrases import read_phrase  # small; imported here to keep module import light
 
         for reading in read_phrase(text):
@@ -270,27 +300,31 @@ def _first_containing(tree: shapely.STRtree, units: list[Region], x: np.ndarray,
     return found
 
 
-def _untracked_geometry(geometry: dict) -> dict:
-    """Return a GeoJSON geometry with its coordinate lists as tuples (the same geometry).
-
-    The regions keep their GeoJSON to build each polygon on first use. As decoded, its
-    coordinates are some 100,000 small lists, which the garbage collector walks on every full
-    collection (a tenth of a second each, several times per thousand articles extracted);
-    tuples of numbers drop out of its generations after their first collection.
-    """
-    return {key: _tuples(value) if key == "coordinates" else value for key, value in geometry.items()}
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
-def _tuples(value: list) -> tuple:
-    """Nested lists of coordinates as nested tuples."""
-    if value and isinstance(value[0], list):
-        if value[0] and not isinstance(value[0][0], list):  # a ring or line: positions
-            return tuple(map(tuple, value))
-        return tuple(map(_tuples, value))
-    return tuple(value)
+def _records(path: Path, cache_dir: Path | None) -> list[regions_cache.Record]:
+    """Each region's properties and WKB: from the cache when it holds this file, else from the GeoJSON."""
+    if cache_dir is not None:
+        cached_path = regions_cache.cache_file(cache_dir, source=path)
+        cached = regions_cache.load_regions(cached_path)
+        if cached is not None:
+            return cached
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    wkbs = shapely.to_wkb([shape(feature["geometry"]) for feature in features])
+    records = [(feature["properties"], bytes(wkb)) for feature, wkb in zip(features, wkbs, strict=True)]
+    if cache_dir is not None:
+        try:
+            regions_cache.save_regions(cached_path, records)
+        except OSError as err:  # a read-only cache folder costs time, not correctness
+            _logger.debug("cannot save the regions cache in %s: %s", cache_dir, err)
+    return records
 
 
 @lru_cache(maxsize=1)
 def default_regions() -> RegionRegistry:
     """Return the shipped regions."""
-    return RegionRegistry(path=data_path("regions.geojson"))
+    from geo.cache import cache_dir
+
+    return RegionRegistry(path=data_path("regions.geojson"), cache_dir=cache_dir())

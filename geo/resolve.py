@@ -35,6 +35,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
@@ -430,7 +431,8 @@ class Resolver:
         focus: Iterable[str] = LEVANT,
     ) -> None:
         self.home = home
-        self.gazetteer = gazetteer or default_gazetteer()
+        if gazetteer is not None:
+            self.gazetteer = gazetteer
         self.overrides = overrides or Overrides()
         self.focus = frozenset(focus)
         self._memo: dict[tuple, Resolution] = {}
@@ -438,6 +440,14 @@ class Resolver:
         # qualifier was involved. Only the final choice depends on ``near`` (a tie-breaker), so a
         # phrase asked again near other places (articles do, name by name) is only re-ranked.
         self._bases: dict[tuple, tuple[Phrase, tuple[tuple[Place, int], ...], list[tuple[tuple, Place]]]] = {}
+
+    @cached_property
+    def gazetteer(self) -> Gazetteer:
+        """The gazetteer (the shipped one, loaded on first use, unless one was given).
+
+        Loaded lazily: a run whose events all come with coordinates never resolves a name.
+        """
+        return default_gazetteer()
 
     def resolve(
         self,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 
 from conflictmap.plan import Plan
-from geo.geocoder import GeocoderChain
 from geo.locate import LocateReport, complete_admin_units, locate_events
 from geo.regions import RegionRegistry
+
+if TYPE_CHECKING:
+    from geo.geocoder import GeocoderChain
 
 __all__ = ["Execution", "execute"]
 

@@ -208,6 +208,8 @@ def _read(
     # No name holds the text, the parsed document or the records once they are used: a big
     # file's text, its parsed objects and its records each take several times its size.
     records, labels = _text_records(read_text(path, encoding=encoding), path=path, fmt=fmt)
+    if not records:  # an empty FeatureCollection or event list (a filter that kept nothing): no events
+        return empty_events()
     raw = records_frame(records)
     del records
     origin = Origin(str(path), labels)

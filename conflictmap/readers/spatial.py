@@ -40,6 +40,8 @@ PointTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
 def read_geojson_events(doc: Any, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
     """Read a parsed GeoJSON FeatureCollection (or a single Feature)."""
     records, labels = geojson_records(doc, path=path)
+    if not records:  # an empty FeatureCollection (as a filter that kept nothing writes it): no events
+        return empty_events()
     origin = Origin(str(path), labels)
     raw = normalize_columns(records_frame(records), origin=origin)
     return records_events(raw, origin=origin, registry=registry)
@@ -58,9 +60,9 @@ def geojson_records(doc: Any, *, path: Path) -> tuple[list[dict[str, Any]], list
         msg = f"{path}: expected a GeoJSON FeatureCollection"
         raise SchemaError(msg)
     features = doc.get("features")
-    if not isinstance(features, list) or not features:
-        msg = f"{path}: the FeatureCollection has no features"
-        raise InputError(msg)
+    if not isinstance(features, list):
+        msg = f"{path}: the FeatureCollection has no 'features' list"
+        raise SchemaError(msg)
     crs = _geojson_crs(doc.get("crs"), path=path, where=None)
     records, ids = [], []
     for i, feature in enumerate(features):
@@ -497,9 +499,8 @@ def _from_frame(frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry) 
     columns are read under the model's names and aliases, and a file without dates is read as
     undated events (see :func:`conflictmap.frames.records_events`).
     """
-    if frame.empty:
-        msg = f"{path}: the file holds no events"
-        raise InputError(msg)
+    if not len(frame):  # a layer or table with no rows (as a filter that kept nothing writes it)
+        return empty_events()
     if isinstance(frame, gpd.GeoDataFrame):
         frame = to_wgs84(frame, name=str(path), notice=True)
         frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geometry"})

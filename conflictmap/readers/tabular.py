@@ -19,6 +19,7 @@ from conflictmap.errors import InputError, RecordErrors, SchemaError
 from conflictmap.readers._json import parse_json
 from conflictmap.readers._plain_csv import plain_csv_blocks
 from conflictmap.readers._text import LineLabels, csv_blocks, shorten
+from conflictmap.schema import empty_events
 from conflictmap.validate import (
     Checked,
     Origin,
@@ -191,9 +192,6 @@ def _record_list(doc: Any, path: Path) -> list[dict[str, Any]]:
             f"got {type(doc).__name__}"
         )
         raise SchemaError(msg)
-    if not doc:
-        msg = f"{path}: the event list is empty"
-        raise InputError(msg)
     for i, item in enumerate(doc):
         if not isinstance(item, dict):
             msg = f"expected a mapping of fields, got {type(item).__name__}"
@@ -204,6 +202,8 @@ def _record_list(doc: Any, path: Path) -> list[dict[str, Any]]:
 def _from_records(
     records: list[dict[str, Any]], labels: list[str], path: Path, registry: CategoryRegistry
 ) -> gpd.GeoDataFrame:
+    if not records:  # "events: []", as a CSV with only its header: no events
+        return empty_events()
     origin = Origin(str(path), labels)
     raw = normalize_columns(records_frame(records), origin=origin)
     return build_events(raw, origin=origin, registry=registry)

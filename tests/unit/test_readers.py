@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from conflictmap import DataWarning, InputError, SchemaError, read_events, read_many
-from conflictmap.schema import COLUMNS, DTYPES
+from conflictmap import DataWarning, InputError, SchemaError, read_events, read_many, write_events
+from conflictmap.schema import COLUMNS, DTYPES, empty_events
 
 CSV_POINTS = """
     event_id,event_date,category,location,latitude,longitude,country,notes,fatalities
@@ -266,3 +266,34 @@ def test_a_table_without_dates_reads_as_undated_events_with_a_notice(tmp_path):
     assert events["location"].tolist() == ["Daraa"]
     assert events["category"].tolist() == ["airstrike"]
     assert events.geometry.iloc[0].coords[0] == (36.10, 32.62)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg", "parquet", "fgb", "shp", "kml"])
+def test_a_file_with_no_events_written_by_us_reads_as_no_events(tmp_path, fmt):
+    # A filter that keeps nothing writes an empty collection; the next command of a pipe reads it.
+    path = tmp_path / f"none.{fmt}"
+    write_events(empty_events(), path)
+    events = read_events(path)
+    assert len(events) == 0
+    assert list(events.columns) == list(empty_events().columns)
+    assert events.crs == "EPSG:4326"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("none.geojson", '{"type": "FeatureCollection", "features": []}'),
+        ("none.json", '{"events": []}'),
+        ("list.json", "[]"),
+        ("none.yaml", "events: []\n"),
+        ("header.csv", "event_date,location\n"),
+    ],
+)
+def test_well_formed_empty_collections_are_no_events(write, name, text):
+    assert len(read_events(write(name, text))) == 0
+
+
+def test_a_feature_collection_without_a_features_list_is_refused(write):
+    path = write("nf.geojson", '{"type": "FeatureCollection"}')
+    with pytest.raises(SchemaError, match=r"nf\.geojson: the FeatureCollection has no 'features' list"):
+        read_events(path)
