@@ -12,8 +12,13 @@ same cells by construction:
   (pyarrow refuses any other row) and at least one non-blank cell (the csv reader skips
   blank rows).
 
+The file's cells are held in Arrow's compact form (about the size of the file) while its blocks
+are checked, so only a file up to :data:`MAX_BYTES` takes this path: a bigger one is streamed by
+the csv module, its text never held whole.
+
 Every other file, and every file pyarrow cannot read, goes to :func:`~conflictmap.readers._text.csv_blocks`,
-which gives every error its message; nothing is read twice but the prefix checks.
+which gives every error its message; such a file costs a scan of its bytes (or pyarrow's failed
+read) first.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import pyarrow.csv as pacsv
 __all__ = ["plain_csv_blocks"]
 
 _NOT_PLAIN = (b'"', b"\r", b"\x00", b"\n\n")
+MAX_BYTES = 256 << 20  # some 4,000,000 rows of a bench-like file
 
 
 def plain_csv_blocks(
@@ -56,7 +62,7 @@ def plain_csv_blocks(
         ``(raw, lines)`` pairs: the rows as a frame of text cells (object dtype, columns named by
         the header) and the line of each row.
     """
-    if codecs.lookup(encoding).name != "utf-8" or path.stat().st_size == 0:
+    if codecs.lookup(encoding).name != "utf-8" or not 0 < path.stat().st_size <= MAX_BYTES:
         return None
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
         if data[:3] == codecs.BOM_UTF8 or any(data.find(mark) >= 0 for mark in _NOT_PLAIN):

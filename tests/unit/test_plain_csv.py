@@ -92,6 +92,15 @@ def test_which_files_are_plain(tmp_path, data, plain):
     assert plain_csv_blocks(path, encoding="latin-1", size=10) is None  # only UTF-8
 
 
+def test_a_big_file_is_streamed_by_the_csv_module(tmp_path, monkeypatch):
+    from conflictmap.readers import _plain_csv
+
+    path = _write(tmp_path, b"event_date,location\n2025-01-01,Daraa\n")
+    assert plain_csv_blocks(path, encoding="utf-8", size=10) is not None
+    monkeypatch.setattr(_plain_csv, "MAX_BYTES", path.stat().st_size - 1)
+    assert plain_csv_blocks(path, encoding="utf-8", size=10) is None
+
+
 def _read(path: Path, **options: object) -> object:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
