@@ -195,7 +195,8 @@ def _read(
             first = "".join(_first_lines(lines))
         fmt = _csv_flavour(first, path)
         if fmt == "csv" and _has_dates(first, path):  # streamed: a big file's text is never held whole
-            return read_csv_events(text_lines(path, encoding=encoding), path=path, registry=registry)
+            lines = text_lines(path, encoding=encoding)
+            return read_csv_events(lines, path=path, registry=registry, encoding=encoding)
         if fmt == "csv":  # a table without dates (places, say): undated events, read whole
             header, rows, labels = csv_records(read_text(path, encoding=encoding), path=path)
             origin = Origin(str(path), labels)

@@ -225,23 +225,26 @@ def _grid_pairs(
     sorted_keys = keys[order]
     new = np.flatnonzero(is_new[rows])
     new = new[np.argsort(keys[new], kind="stable")]  # sorted probes: binary searches walk memory in order
+    # The probes' key parts, each computed once (a key per probe and offset took a quarter of
+    # the linking of 1,000,000 reports): a probe's key is one OR of them.
+    column = {ox: _key(cx[new] + ox, 0, 0) for ox in (-1, 0, 1)}
+    row = {oy: _key(0, cy[new] + oy, 0) for oy in (-1, 0, 1)}
+    days = {od: _key(0, 0, dd[new] + od) for od in {d for span in spans for d in span}}
     found = []
     for ox in (-1, 0, 1):
         for oy in (-1, 0, 1):
+            cell = column[ox] | row[oy]
             for first, last in spans:
-                lo = np.searchsorted(
-                    sorted_keys, _key(cx[new] + ox, cy[new] + oy, dd[new] + first), side="left"
-                )
-                hi = np.searchsorted(
-                    sorted_keys, _key(cx[new] + ox, cy[new] + oy, dd[new] + last), side="right"
-                )
+                lo = np.searchsorted(sorted_keys, cell | days[first], side="left")
+                hi = np.searchsorted(sorted_keys, cell | days[last], side="right")
                 counts = hi - lo
                 if not counts.any():
                     continue
                 left = np.repeat(new, counts)
                 starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
                 right = order[np.arange(counts.sum()) + starts]
-                found.append(np.column_stack([left, right]))
+                other = left != right  # each probe finds itself: not a pair
+                found.append(np.column_stack([left[other], right[other]]))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)
@@ -254,7 +257,7 @@ _DAY_MASK = 0x1FFFFF
 _DAY0 = 1 << 20  # added to days since 1970, so that the years -900 to 4840 stay within 21 bits
 
 
-def _key(cx: np.ndarray, cy: np.ndarray, day: np.ndarray) -> np.ndarray:
+def _key(cx: np.ndarray | int, cy: np.ndarray | int, day: np.ndarray | int) -> np.ndarray:
     # 2^21 cells of longitude and of latitude (cells of >= 10 m), 2^21 days: one int64.
     return ((cx & 0x1FFFFF) << 42) | ((cy & 0x1FFFFF) << 21) | (day & _DAY_MASK)
 

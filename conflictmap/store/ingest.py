@@ -15,7 +15,7 @@ from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.pipeline import load_events
 from conflictmap.store.base import LINKED_COLUMNS, StoreBackend
 from conflictmap.store.incidents import IncidentRule, link_reports, load_rule
-from conflictmap.store.rows import encode_rows
+from conflictmap.store.rows import encode_rows, encode_stored
 from geo.geocoder import GeocoderChain
 
 __all__ = ["FileResult", "ingest_events", "ingest_files"]
@@ -156,9 +156,7 @@ def _load_empty(
     def chunks() -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
         for start in range(0, len(order), CHUNK):
             positions = order[start : start + CHUNK]
-            rows = encode_rows(
-                events.iloc[positions], registry=registry, km=rule.max_km, days=rule.max_days_apart
-            )
+            rows = encode_stored(events.iloc[positions], registry=registry)
             rows["incident_id"] = ids[positions]
             yield rows, positions
 

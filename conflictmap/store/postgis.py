@@ -9,6 +9,7 @@ keeps an event from being stored twice.
 
 from __future__ import annotations
 
+import binascii
 import io
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from conflictmap.errors import ConfigurationError, InputError
@@ -182,13 +184,11 @@ class PostgisStore(StoreBackend):
         """
         from psycopg.copy import QueuedLibpqWriter
 
-        base, now = self._conn.execute(
-            "SELECT nextval(pg_get_serial_sequence('events', 'fid')), now()::text"
-        ).fetchone()
-        names = ["fid", *_MODEL, "incident_id", "source_file", "ingested_at", "geom"]
+        base = self._conn.execute("SELECT nextval(pg_get_serial_sequence('events', 'fid'))").fetchone()[0]
+        names = ["fid", *_MODEL, "incident_id", "geom"]
         cursor = self._conn.cursor()
         count, last = 0, -1
-        with self._indexes_built_after():
+        with self._indexes_built_after(), self._load_defaults(source_file):
             statement = f"COPY events ({', '.join(names)}) FROM STDIN (FORMAT csv)"
             # Three stages at once: the caller encodes chunk k + 1 (Python, holding the GIL), a
             # worker turns chunk k into CSV (shapely and pyarrow, which release it) and the queued
@@ -199,7 +199,7 @@ class PostgisStore(StoreBackend):
             ):
                 pending: Future[bytes] | None = None
                 for rows, positions in chunks:
-                    done = pool.submit(_events_csv, rows, base + positions, source_file=source_file, now=now)
+                    done = pool.submit(_events_csv, rows, base + positions)
                     if pending is not None:
                         copy.write(pending.result())
                     pending = done
@@ -284,6 +284,37 @@ class PostgisStore(StoreBackend):
         """
         added, replaced = self._conn.execute(sql, (base[0], source_file)).fetchone()
         return int(added), int(replaced)
+
+    @contextmanager
+    def _load_defaults(self, source_file: str) -> Iterator[None]:
+        """Give ``source_file`` and ``ingested_at`` (now()) as the columns' defaults during a load.
+
+        They are the same for every row of a file: as defaults, the rows sent to the server leave
+        them out, a quarter of the bytes it parses (a path and a time stamp per row). Inside the
+        caller's transaction, with ``events`` locked by :meth:`_indexes_built_after`; the
+        defaults the columns had come back after the load (a kill rolls them back as well).
+        """
+        from psycopg import sql
+
+        one = self._conn.execute
+        before = dict(
+            one(
+                "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+                "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                "WHERE a.attrelid = 'events'::regclass AND a.attname IN ('source_file', 'ingested_at')"
+            ).fetchall()
+        )
+        one(
+            sql.SQL(
+                "ALTER TABLE events ALTER COLUMN source_file SET DEFAULT {}, "
+                "ALTER COLUMN ingested_at SET DEFAULT now()"
+            ).format(sql.Literal(source_file))
+        )
+        yield
+        for name in ("source_file", "ingested_at"):
+            default = before.get(name)
+            action = sql.SQL("DROP DEFAULT") if default is None else sql.SQL("SET DEFAULT " + default)
+            one(sql.SQL("ALTER TABLE events ALTER COLUMN {} ").format(sql.Identifier(name)) + action)
 
     @contextmanager
     def _indexes_built_after(self) -> Iterator[None]:
@@ -417,8 +448,12 @@ def _csv(rows: pd.DataFrame, start: int) -> bytes:
     return _arrow_csv(pa.table(data))
 
 
-def _events_csv(rows: pd.DataFrame, fids: np.ndarray, *, source_file: str, now: str) -> bytes:
-    """Return encoded rows as CSV of the ``events`` table (geometry as hex EWKB, SRID 4326)."""
+def _events_csv(rows: pd.DataFrame, fids: np.ndarray) -> bytes:
+    """Return encoded rows as CSV of the ``events`` table (geometry as hex EWKB, SRID 4326).
+
+    The columns ``fid``, the model's, ``incident_id`` and ``geom``: ``source_file`` and
+    ``ingested_at`` come from the columns' defaults (:meth:`PostgisStore._load_defaults`).
+    """
     data = {"fid": pa.array(fids, type=pa.int64())}
     for name in _MODEL:
         column = rows[name]
@@ -429,9 +464,7 @@ def _events_csv(rows: pd.DataFrame, fids: np.ndarray, *, source_file: str, now: 
         else:
             data[name] = pa.array(column, from_pandas=True)
     data["incident_id"] = pa.array(rows["incident_id"], type=pa.string(), from_pandas=True)
-    data["source_file"] = pa.array(np.full(len(rows), source_file, dtype=object), type=pa.string())
-    data["ingested_at"] = pa.array(np.full(len(rows), now, dtype=object), type=pa.string())
-    data["geom"] = pa.array([_ewkb_hex(wkb) for wkb in rows["geom"]], type=pa.string())
+    data["geom"] = _ewkb_hex(rows["geom"].to_numpy(dtype=object))
     return _arrow_csv(pa.table(data))
 
 
@@ -439,11 +472,35 @@ _EWKB_SRID = 0x20000000  # the flag of a type code followed by an SRID (PostGIS'
 _SRID_4326 = (4326).to_bytes(4, "little")
 
 
-def _ewkb_hex(wkb: bytes | None) -> str | None:
-    """Hex EWKB with SRID 4326 of little-endian WKB: the SRID flag and value after the type code.
+def _ewkb_hex(wkb: np.ndarray) -> pa.Array:
+    """Hex EWKB with SRID 4326 of little-endian WKB (None stays null), as a pyarrow string array.
 
-    Slicing bytes beats shapely's set_srid and to_wkb(hex=True) (0.4 s per 100,000 points).
+    Each value gains the SRID flag in its type code and the SRID after it. When every value has
+    the same length (all points: the usual file), as rows of one NumPy byte matrix: 0.015 s per
+    100,000 points, where a Python slice per value took 0.09 s (holding the lock the thread
+    encoding the next chunk needs) and shapely's set_srid and to_wkb(hex=True) 0.25 s.
     """
+    blobs = pa.array(wkb, type=pa.binary(), from_pandas=True)
+    sizes = pc.binary_length(blobs)
+    size = pc.min_max(sizes).as_py()
+    if not len(blobs) or blobs.null_count or size["min"] != size["max"] or size["min"] < 5:
+        return pa.array([_one_ewkb_hex(value) for value in wkb], type=pa.string())
+    data = blobs.buffers()[2]
+    start = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[0]
+    width = size["min"]
+    given = np.frombuffer(data, dtype=np.uint8)[start : start + len(blobs) * width].reshape(-1, width)
+    out = np.empty((len(blobs), width + 4), dtype=np.uint8)
+    out[:, :5] = given[:, :5]  # byte order and type code
+    out[:, 4] |= _EWKB_SRID >> 24  # the flag lies in the last byte of the little-endian code
+    out[:, 5:9] = np.frombuffer(_SRID_4326, dtype=np.uint8)
+    out[:, 9:] = given[:, 5:]
+    text = binascii.hexlify(out)  # fixed-width rows: the hex of all is the hex of each, joined
+    ends = np.arange(len(blobs) + 1, dtype=np.int32) * np.int32(2 * (width + 4))
+    return pa.StringArray.from_buffers(len(blobs), pa.py_buffer(ends), pa.py_buffer(text))
+
+
+def _one_ewkb_hex(wkb: bytes | None) -> str | None:
+    """Hex EWKB with SRID 4326 of one little-endian WKB: the SRID flag and value after the type code."""
     if wkb is None:
         return None
     code = int.from_bytes(wkb[1:5], "little") | _EWKB_SRID

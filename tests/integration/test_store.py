@@ -290,6 +290,18 @@ def test_postgis_rows_stored_in_spatial_order_fids_in_input_order(
         first = [
             r[0] for r in conn.execute("SELECT event_id FROM events WHERE event_id LIKE 'z-%' ORDER BY ctid")
         ]
+        # Each row names its file and its ingest's time (the empty store's load gives them as the
+        # columns' defaults for the load only: none is left on the table).
+        stamps = conn.execute(
+            "SELECT source_file, count(*), count(DISTINCT ingested_at), count(ingested_at) FROM events "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        defaults = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
+            "AND column_default IS NOT NULL"
+        ).fetchall()
+    assert stamps == [(str(tmp_path / "a.csv"), 40, 1, 40), (str(tmp_path / "b.csv"), 1, 1, 1)]
+    assert defaults == [("fid",)]
     assert by_fid == [f"z-{i}" for i in range(40)] + ["y-0"]  # fids follow the input, file after file
     # On disk, the first file's rows are grouped by place: the 20 southern ones, then the 20 northern.
     assert first[:20] == [f"z-{i}" for i in range(0, 40, 2)] or first[:20] == [
