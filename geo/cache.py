@@ -19,19 +19,20 @@ import json
 import os
 import random
 import sqlite3
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, BinaryIO, Self
 
 from conflictmap.errors import ConfigurationError
 
-__all__ = ["CachedAnswer", "GeocodeCache", "default_cache_path"]
+__all__ = ["CachedAnswer", "GeocodeCache", "default_cache_path", "replace_atomically"]
 
 CACHE_FILE_NAME = "geocode.sqlite"
 _BUSY_TIMEOUT_SECONDS = 30.0
@@ -80,6 +81,28 @@ def cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
     return base / "conflictmap"
+
+
+def replace_atomically(path: Path, write: Callable[[BinaryIO], object], *, prefix: str) -> None:
+    """Write a cache file through a temporary file in its folder, then rename it over ``path``.
+
+    A process reading meanwhile never sees half a file, and two processes writing the same file
+    at once both succeed. The folder is created when missing; on any failure the temporary file
+    is removed and the error raised (``OSError`` when the folder or file cannot be written).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=prefix, delete=False) as fh:
+        try:
+            write(fh)
+        except BaseException:
+            fh.close()
+            Path(fh.name).unlink(missing_ok=True)
+            raise
+    try:
+        os.replace(fh.name, path)
+    except OSError:
+        Path(fh.name).unlink(missing_ok=True)
+        raise
 
 
 def default_cache_path() -> Path:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -38,6 +37,7 @@ import numpy as np
 from numpy.lib import format as npy
 
 from conflictmap.errors import short_repr
+from geo.cache import replace_atomically
 
 __all__ = ["FORMAT", "IndexData", "load_index", "save_index"]
 
@@ -103,23 +103,14 @@ def save_index(path: Path, data: IndexData, *, fingerprint: str) -> None:
         "arrays": names,
         "crc32": _checksum(arrays[name] for name in names),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written to a temporary file and renamed: a process reading meanwhile never sees half a
-    # file, and two processes building at once both succeed.
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".gazetteer-", delete=False) as fh:
-        try:
-            npy.write_array(fh, np.frombuffer(json.dumps(meta).encode("utf-8"), _BYTES), allow_pickle=False)
-            for name in names:
-                npy.write_array(fh, arrays[name], allow_pickle=False)
-        except BaseException:
-            fh.close()
-            Path(fh.name).unlink(missing_ok=True)
-            raise
-    try:
-        os.replace(fh.name, path)
-    except OSError:
-        Path(fh.name).unlink(missing_ok=True)
-        raise
+    header = np.frombuffer(json.dumps(meta).encode("utf-8"), _BYTES)
+
+    def write(fh: BinaryIO) -> None:
+        npy.write_array(fh, header, allow_pickle=False)
+        for name in names:
+            npy.write_array(fh, arrays[name], allow_pickle=False)
+
+    replace_atomically(path, write, prefix=".gazetteer-")
 
 
 def load_index(path: Path, *, fingerprint: str) -> IndexData | None:

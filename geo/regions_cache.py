@@ -20,14 +20,13 @@ import hashlib
 import itertools
 import json
 import logging
-import os
-import tempfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from conflictmap.errors import short_repr
+from geo.cache import replace_atomically
 
 __all__ = ["cache_file", "load_regions", "save_regions"]
 
@@ -77,20 +76,7 @@ def save_regions(path: Path, records: Sequence[Record]) -> None:
         "crc32": zlib.crc32(blob),
     }
     line = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A process reading meanwhile never sees half a file; two processes writing at once both win.
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".regions-", delete=False) as fh:
-        try:
-            fh.write(MAGIC + line + blob)
-        except BaseException:
-            fh.close()
-            Path(fh.name).unlink(missing_ok=True)
-            raise
-    try:
-        os.replace(fh.name, path)
-    except OSError:
-        Path(fh.name).unlink(missing_ok=True)
-        raise
+    replace_atomically(path, lambda fh: fh.write(MAGIC + line + blob), prefix=".regions-")
 
 
 def load_regions(path: Path) -> list[Record] | None:
