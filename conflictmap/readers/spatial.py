@@ -255,15 +255,18 @@ def read_parquet_events(
     import pyarrow.parquet as pq
 
     try:
-        schema = pq.read_schema(path)
-        total = pq.read_metadata(path).num_rows
+        metadata = pq.read_metadata(path)  # the footer, read once
+        schema = metadata.schema.to_arrow_schema()
+        total = metadata.num_rows
     except Exception as err:  # pyarrow raises ArrowInvalid, OSError and friends
         msg = f"{path}: not a readable Parquet file: {shorten(err)}"
         raise InputError(msg) from err
     where = _covering_filter(schema, bounds) if bounds is not None else None
     try:
         if where is not None:
-            frame = _read_covered(path, bounds=bounds, column=_covering_column(schema), points=points)  # type: ignore[arg-type]
+            frame = _read_covered(
+                path, metadata=metadata, bounds=bounds, column=_covering_column(schema), points=points
+            )  # type: ignore[arg-type]
         else:
             frame = gpd.read_parquet(path, use_threads=_ARROW_THREADS)
     except ValueError:
@@ -286,7 +289,7 @@ def read_parquet_events(
 
 
 def _read_covered(
-    path: Path, *, bounds: Bounds, column: str, points: PointTest | None = None
+    path: Path, *, metadata: Any, bounds: Bounds, column: str, points: PointTest | None = None
 ) -> gpd.GeoDataFrame:
     """Read the rows whose covering box meets ``bounds`` (or that have none), one row group at a time.
 
@@ -304,8 +307,8 @@ def _read_covered(
     from geopandas.io.arrow import _arrow_to_geopandas  # geopandas' own GeoParquet decoding
 
     west, south, east, north = (float(v) for v in bounds)
-    schema = pq.read_schema(path)
-    file = pq.ParquetFile(path, read_dictionary=_repeated_text(path, schema))
+    schema = metadata.schema.to_arrow_schema()
+    file = pq.ParquetFile(path, metadata=metadata, read_dictionary=_repeated_text(metadata, schema))
     leaves = _covering_leaves(schema)
     names = [name for name in schema.names if name != column]
     parts = []
@@ -331,7 +334,7 @@ def _read_covered(
     return _arrow_to_geopandas(table, json.loads(schema.metadata[b"geo"]), {"use_threads": _ARROW_THREADS})
 
 
-def _repeated_text(path: Path, schema: Any) -> list[str]:
+def _repeated_text(metadata: Any, schema: Any) -> list[str]:
     """Text columns whose values repeat (categories, actors, places): read as Arrow dictionaries.
 
     Decoded as dictionaries, the rows a box leaves out never become strings: only the kept ones
@@ -340,9 +343,7 @@ def _repeated_text(path: Path, schema: Any) -> list[str]:
     (ids, URLs) is cheaper to decode as plain text.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    metadata = pq.read_metadata(path)
     text = {
         name
         for name in schema.names
