@@ -230,8 +230,9 @@ def dask_client(*, scheduler: str | None = None, workers: int | None = None) -> 
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard": False},
+            # Any free port: `None` still means :8787, and a second run on the machine (or
+            # another Dask user) holding it made distributed warn and move on.
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,

@@ -32,7 +32,9 @@ def client():
     from distributed import Client, LocalCluster
 
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        # The dashboard on any free port, as the engine does: with `None` (meaning :8787) two test
+        # processes each starting a cluster raced for the port, a warning the suite treats as an error.
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster,
         Client(cluster) as c,
     ):
         yield c
