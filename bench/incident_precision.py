@@ -99,7 +99,7 @@ def news_reports() -> pd.DataFrame:
                     "actor2": event.get("actor2"),
                     "incident_id": None,
                     "geometry": shapely.Point(place["lon"], place["lat"]),
-                    "dataset": "news-dev",
+                    "dataset": None,  # extracted article events carry no curated dataset
                 }
             )
     frame = pd.DataFrame(rows)
@@ -125,7 +125,14 @@ def grouped(reports: pd.DataFrame, groups: np.ndarray, labelled: set[tuple[str, 
 
 
 def label_set(name: str, reports: pd.DataFrame, same: set[tuple[str, str]]) -> pd.DataFrame:
-    loose = IncidentRule(max_km=50, max_days_apart=3, max_span_days=7, region_precision=3, actors="any")
+    loose = IncidentRule(
+        max_km=50,
+        max_days_apart=3,
+        max_span_days=7,
+        region_precision=3,
+        actors="any",
+        distinct_within_dataset=False,
+    )
     pairs = as_ids(reports, rule_pairs(reports, loose)) | same
     rows = [(a, b, name, "same" if (a, b) in same else "distinct") for a, b in sorted(pairs)]
     return pd.DataFrame(rows, columns=["event_id_a", "event_id_b", "set", "label"])

@@ -190,6 +190,7 @@ def incident_rows(
 
     from conflictmap.store import collapse_incidents, link_reports, load_rule
     from conflictmap.store.base import LINKED_COLUMNS
+    from conflictmap.store.incidents import DATASET, dataset_of
     from conflictmap.store.rows import encode_rows
 
     if incident_ids is None:
@@ -197,6 +198,7 @@ def incident_rows(
         rows = encode_rows(events, registry=registry, km=rule.max_km, days=rule.max_days_apart)
         reports = rows[list(LINKED_COLUMNS)].copy()
         reports["incident_id"] = None
+        reports[DATASET] = dataset_of(events)
         reports["geometry"] = np.asarray(events.geometry.array, dtype=object)
         linked, _ = link_reports(reports, rule=rule, is_new=np.ones(len(reports), dtype=bool))
         incident_ids = linked.tolist()

@@ -3,8 +3,13 @@
 Each located event is placed in the admin-1 unit that contains its representative point
 (vectorised with an STRtree over the shipped polygons). An area event is placed only when at
 least half of it lies in that unit: a country-wide or multi-province event belongs to no single
-province. Nothing is dropped silently: :func:`event_units` gives each event's unit or the
-reason it has none, and the layer's legend says how many events were not counted.
+province. An event whose source names its country (ACLED, UCDP) and whose point falls just
+across that country's border (within :data:`BORDER_KM`: the 1:10m admin-1 lines stray that far
+from the true border, and border towns such as Tell Abiad or Khuzaa fall on the wrong side) is
+placed in the nearest unit of its own country. A country the shipped data divides into no
+admin-1 units is divided by its territories (Palestine: the Gaza Strip and the West Bank, as
+ACLED's admin1 does). Nothing is dropped silently: :func:`event_units` gives each event's unit
+or the reason it has none, and the layer's legend says how many events were not counted.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from layers.element import safe_json
 from layers.inline import add_inline_assets
 from layers.literal import FeatureGroup, LiteralMacroElement
 
-__all__ = ["UNCOUNTED", "event_units", "region_counts", "region_counts_layer"]
+__all__ = ["BORDER_KM", "UNCOUNTED", "counting_units", "event_units", "region_counts", "region_counts_layer"]
 
 UNCOUNTED = {
     "not located": "not located",
@@ -36,6 +41,7 @@ UNCOUNTED = {
     "spans": "spanning several provinces or a whole country",
 }
 _MIN_SHARE = 0.5  # an area event counts in a unit holding at least this share of its area
+BORDER_KM = 10.0  # how far across its own country's border an event is still placed in that country
 _SIMPLIFY = 0.005  # degrees; about 500 m
 _DECIMALS = 4
 
@@ -57,7 +63,7 @@ def event_units(events: gpd.GeoDataFrame, *, regions: RegionRegistry | None = No
         counted, else a key of :data:`UNCOUNTED`).
     """
     _check(events)
-    units = [r for r in (regions or default_regions()) if r.kind == "admin1"]
+    units = counting_units(regions or default_regions())
     region_id = np.full(len(events), None, dtype=object)
     reason = np.full(len(events), "not located", dtype=object)
     geoms = events.geometry.to_numpy()
@@ -87,8 +93,73 @@ def event_units(events: gpd.GeoDataFrame, *, regions: RegionRegistry | None = No
         shape_reason[hit] = np.where(counted, None, "spans")
         region_id[located] = shape_unit[codes]
         reason[located] = shape_reason[codes]
+        if "country" in events.columns:
+            _own_country(events["country"], located, codes, anchors, region_id, reason, units)
     frame = pd.DataFrame({"region_id": region_id, "reason": reason}, index=events.index)
     return frame.astype("str")  # missing (counted, or not placed) as NA
+
+
+def counting_units(regions: RegionRegistry) -> list[Region]:
+    """Return the units events are counted in.
+
+    The admin-1 units, and the territories of a country that has none (its areas that are not
+    composites: the Gaza Strip and the West Bank).
+    """
+    units = [r for r in regions if r.kind == "admin1"]
+    divided = {r.country for r in units}
+    return units + [
+        r for r in regions if r.kind == "area" and r.country and not r.members and r.country not in divided
+    ]
+
+
+def _own_country(
+    country: pd.Series,
+    located: np.ndarray,
+    codes: np.ndarray,
+    anchors: np.ndarray,
+    region_id: np.ndarray,
+    reason: np.ndarray,
+    units: list[Region],
+) -> None:
+    """Move events placed outside the country their source names into its nearest unit nearby.
+
+    Only events whose country has units, placed in another country's unit or in none (not the
+    area events that span several units), and only within :data:`BORDER_KM` of that unit.
+    """
+    unit_country = {u.region_id: u.country for u in units}
+    own = country.astype(object).to_numpy(dtype=object)[located]
+    placed = pd.Series(region_id[located], dtype=object).map(unit_country).to_numpy(dtype=object)
+    has_units = pd.Series(own, dtype=object).isin(set(unit_country.values())).to_numpy()
+    movable = (
+        has_units
+        & (placed != own)
+        & pd.Series(reason[located], dtype=object).isin([None, "outside"]).to_numpy()
+    )
+    if not movable.any():
+        return
+    by_country: dict[str, list[Region]] = {}
+    for u in units:
+        by_country.setdefault(u.country, []).append(u)
+    moved: dict[tuple[int, str], str | None] = {}
+    for k in np.flatnonzero(movable).tolist():
+        key = (int(codes[k]), own[k])
+        if key not in moved:
+            moved[key] = _nearest_unit(anchors[key[0]], by_country[own[k]])
+        if moved[key] is not None:
+            region_id[located[k]], reason[located[k]] = moved[key], None
+
+
+def _nearest_unit(point: shapely.Geometry, units: list[Region]) -> str | None:
+    """Return the unit nearest a point when it lies within :data:`BORDER_KM` (great circle), else None."""
+    geoms = np.array([u.geometry for u in units], dtype=object)
+    lines = shapely.shortest_line(point, geoms)
+    a, b = shapely.get_point(lines, 0), shapely.get_point(lines, 1)
+    lat1, lon1 = np.radians(shapely.get_y(a)), np.radians(shapely.get_x(a))
+    lat2, lon2 = np.radians(shapely.get_y(b)), np.radians(shapely.get_x(b))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    best = int(np.argmin(km))
+    return units[best].region_id if km[best] <= BORDER_KM else None
 
 
 def _area_share(geoms: np.ndarray, units: np.ndarray) -> np.ndarray:
@@ -183,8 +254,8 @@ def region_counts_layer(
         countries = {regions[rid].country for rid in counts.index}
         features += [
             _feature(r, 0, ZERO_COLOR)
-            for r in regions
-            if r.kind == "admin1" and r.country in countries and r.region_id not in counts.index
+            for r in counting_units(regions)
+            if r.country in countries and r.region_id not in counts.index
         ]
     legend = {
         "title": name,

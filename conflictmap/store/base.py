@@ -127,7 +127,8 @@ class StoreBackend(abc.ABC):
     def candidates(self, *, region_precision: int) -> pd.DataFrame:
         """Return the stored reports (not staged) within the staged rows' search windows (indexed).
 
-        Columns :data:`CANDIDATE_COLUMNS` and ``geom`` (WKB).
+        Columns :data:`CANDIDATE_COLUMNS`, ``dataset`` (the curated dataset in ``extras``, or
+        None) and ``geom`` (WKB).
         """
 
     @abc.abstractmethod

@@ -223,7 +223,7 @@ class GeoPackageStore(StoreBackend):
             "OR min(e.geo_precision, s.geo_precision) < 4 AND e.admin1 = s.admin1)"
         )
         sql = f"""
-            SELECT {cols}, e.geom FROM events e WHERE e.fid IN (
+            SELECT {cols}, json_extract(e.extras, '$.dataset'), e.geom FROM events e WHERE e.fid IN (
               SELECT r.id FROM staged s JOIN rtree_events_geom r
                 ON r.minx <= s.win_maxx AND r.maxx >= s.win_minx
                 AND r.miny <= s.win_maxy AND r.maxy >= s.win_miny
@@ -235,7 +235,7 @@ class GeoPackageStore(StoreBackend):
             ) AND e.event_id NOT IN (SELECT event_id FROM staged)
         """
         rows = self._conn.execute(sql, {"p": region_precision}).fetchall()
-        frame = pd.DataFrame(rows, columns=[*CANDIDATE_COLUMNS, "geom"])
+        frame = pd.DataFrame(rows, columns=[*CANDIDATE_COLUMNS, "dataset", "geom"])
         frame["geom"] = [_wkb(blob) for blob in frame["geom"]]
         return _decoded_dates(frame, ("event_date", "date_end"))
 

@@ -27,7 +27,7 @@ from conflictmap._yaml import load_yaml
 from conflictmap.errors import ConfigurationError, short_repr
 from conflictmap.resources import data_path
 
-__all__ = ["IncidentRule", "collapse_incidents", "link_reports", "load_rule"]
+__all__ = ["DATASET", "IncidentRule", "collapse_incidents", "dataset_of", "link_reports", "load_rule"]
 
 _RULE_KEYS = {
     "version",
@@ -38,6 +38,8 @@ _RULE_KEYS = {
     "same_group",
     "actors",
     "ignore_words",
+    "distinct_within_dataset",
+    "any_group",
 }
 EARTH_KM = 6371.0088
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -54,6 +56,19 @@ class IncidentRule:
     same_group: bool = True
     actors: str = "shared_word"
     ignore_words: frozenset[str] = frozenset()
+    distinct_within_dataset: bool = True
+    any_group: frozenset[str] = frozenset()
+
+
+DATASET = "dataset"  # the column the readers of curated datasets set (conflictmap.attribution)
+
+
+def dataset_of(events: pd.DataFrame) -> np.ndarray:
+    """Return each event's curated dataset (``acled``, ``ucdp``) or None, for :func:`link_reports`."""
+    if DATASET not in events.columns:
+        return np.full(len(events), None, dtype=object)
+    values = events[DATASET].astype(object)
+    return values.where(values.notna() & (values.astype(str) != ""), None).to_numpy(dtype=object)
 
 
 def load_rule(path: str | Path | None = None) -> IncidentRule:
@@ -88,7 +103,19 @@ def load_rule(path: str | Path | None = None) -> IncidentRule:
         raise ConfigurationError(f"{path}: actors: {short_repr(actors)}; allowed: shared_word, any")
     values["actors"] = actors
     values["ignore_words"] = frozenset(str(w).lower() for w in doc.get("ignore_words") or ())
+    distinct = doc.get("distinct_within_dataset", True)
+    values["distinct_within_dataset"] = _flag(distinct, "distinct_within_dataset", path)
+    groups = doc.get("any_group") or []
+    if not isinstance(groups, list) or not all(isinstance(g, str) and g.strip() for g in groups):
+        raise ConfigurationError(f"{path}: any_group: {short_repr(groups)} is not a list of group names")
+    values["any_group"] = frozenset(g.strip() for g in groups)
     return IncidentRule(**values)
+
+
+def _flag(value: object, key: str, path: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{path}: {key}: {short_repr(value)} is not true or false")
+    return value
 
 
 def _number(value: object, key: str, path: Path) -> float:
@@ -107,7 +134,8 @@ def link_reports(
     reports
         New reports and the stored reports near them, with the columns ``event_date``,
         ``date_end``, ``layer``, ``geo_precision``, ``country``, ``admin1``, ``actor1``,
-        ``actor2``, ``geometry`` (shapely or None) and ``incident_id`` (None for new reports).
+        ``actor2``, ``geometry`` (shapely or None) and ``incident_id`` (None for new reports);
+        optionally ``dataset`` (see :func:`dataset_of`).
     rule
         The linking rule.
     is_new
@@ -130,6 +158,11 @@ def link_reports(
         geoms=np.asarray(reports["geometry"], dtype=object),
         given=given,
         tolerance=rule.max_days_apart,
+        datasets=(
+            reports[DATASET].to_numpy(dtype=object)
+            if rule.distinct_within_dataset and DATASET in reports.columns
+            else None
+        ),
     )
     # A fresh incident per component, named by this run's prefix and the component's root row.
     # (pandas joins the strings in C++; numpy.char.add took 0.5 s per 200,000 reports)
@@ -152,7 +185,10 @@ def candidate_pairs(reports: pd.DataFrame, *, rule: IncidentRule, is_new: np.nda
     Point reports are paired through a grid of cells as wide as ``max_km`` and of one day (a
     report is compared with those of the 3 x 3 neighbouring cells and the neighbouring days,
     found by binary search in sorted keys: not all pairs); region-level reports by their
-    region. Every candidate is then checked exactly: distance, dates, group, actors.
+    region. Every candidate is then checked exactly: distance, dates, group, dataset, actors.
+    Two rows of one curated dataset (ACLED, UCDP: the ``dataset`` column) are never paired
+    when ``rule.distinct_within_dataset``: the dataset's own method already made them distinct
+    incidents (ACLED codes the daily events at one town one by one).
     """
     start, end = _days(reports)
     geoms = np.asarray(reports["geometry"], dtype=object)
@@ -183,7 +219,14 @@ def candidate_pairs(reports: pd.DataFrame, *, rule: IncidentRule, is_new: np.nda
     keep &= (start[i] <= end[j] + rule.max_days_apart) & (start[j] <= end[i] + rule.max_days_apart)
     if rule.same_group:
         layer = reports["layer"].to_numpy(dtype=object)
-        keep &= layer[i] == layer[j]
+        same = layer[i] == layer[j]
+        if rule.any_group:  # a group that only says "none of ours" pairs with any group
+            wild = np.isin(layer, list(rule.any_group))
+            same |= wild[i] | wild[j]
+        keep &= same
+    if rule.distinct_within_dataset and DATASET in reports.columns:
+        dataset = reports[DATASET].to_numpy(dtype=object)
+        keep &= pd.isna(dataset[i]) | (dataset[i] != dataset[j])
     pairs = pairs[keep]
     if rule.actors == "shared_word" and len(pairs):
         involved = np.unique(pairs)
@@ -331,6 +374,7 @@ def _incidents(
     geoms: np.ndarray,
     given: np.ndarray,
     tolerance: float,
+    datasets: np.ndarray | None = None,
 ) -> np.ndarray:
     """Group reports into incidents: each row's root row.
 
@@ -341,11 +385,17 @@ def _incidents(
     linked to the next, stays a chain of separate incidents. A union-find over the pairs in
     Python: the pairs are few (those of the rule, near new reports), a loop is simpler than a
     vectorized constrained clustering and correct by construction.
+
+    ``datasets`` (a curated dataset per row, or None): two groups that each hold a row of one
+    dataset are not joined, so that no incident holds two rows of one dataset, even through a
+    report from elsewhere that pairs with both.
     """
     n = len(start)
     parent = np.arange(n)
     latest_start = start.copy()
     earliest_end = end.copy()
+    known = np.flatnonzero(pd.notna(given))
+    held = _datasets_held(datasets, pairs, known)
 
     def find(row: int) -> int:
         root = row
@@ -360,8 +410,8 @@ def _incidents(
         parent[high] = low
         latest_start[low] = max(latest_start[low], latest_start[high])
         earliest_end[low] = min(earliest_end[low], earliest_end[high])
+        _merge_held(held, low, high)
 
-    known = np.flatnonzero(pd.notna(given))
     if len(known):
         first: dict[object, int] = {}
         for row in known.tolist():
@@ -376,13 +426,40 @@ def _incidents(
             ri, rj = find(i), find(j)
             if ri == rj:
                 continue
-            if max(latest_start[ri], latest_start[rj]) <= min(earliest_end[ri], earliest_end[rj]) + tolerance:
+            if max(latest_start[ri], latest_start[rj]) > min(earliest_end[ri], earliest_end[rj]) + tolerance:
+                continue
+            if not held or _apart(held, ri, rj):  # one dataset's rows are distinct incidents
                 join(ri, rj)
     # Every row's root by pointer jumping (a Python find per row took 0.7 s per 1,000,000 rows).
     roots = parent.astype(np.int64)
     while not np.array_equal(jumped := roots[roots], roots):
         roots = jumped
     return roots
+
+
+def _datasets_held(
+    datasets: np.ndarray | None, pairs: np.ndarray, known: np.ndarray
+) -> dict[int, set[object]]:
+    """Return, per row, the set of its curated dataset (kept per root as groups join).
+
+    Only rows that have one and can be joined (those of a pair or of a stored incident) are
+    entered, not every row of a large load.
+    """
+    if datasets is None:
+        return {}
+    involved = np.union1d(pairs.ravel(), known) if len(pairs) else known
+    involved = involved[pd.notna(datasets[involved])]
+    return {row: {datasets[row]} for row in involved.tolist()}
+
+
+def _merge_held(held: dict[int, set[object]], low: int, high: int) -> None:
+    if high in held:
+        held.setdefault(low, set()).update(held.pop(high))
+
+
+def _apart(held: dict[int, set[object]], a: int, b: int) -> bool:
+    """Whether the groups of roots ``a`` and ``b`` hold no row of one dataset between them."""
+    return a not in held or b not in held or held[a].isdisjoint(held[b])
 
 
 def collapse_incidents(events: gpd.GeoDataFrame, incident_ids: Iterable[str]) -> gpd.GeoDataFrame:

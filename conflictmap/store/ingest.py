@@ -14,7 +14,7 @@ import shapely
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.pipeline import load_events
 from conflictmap.store.base import LINKED_COLUMNS, StoreBackend
-from conflictmap.store.incidents import IncidentRule, link_reports, load_rule
+from conflictmap.store.incidents import DATASET, IncidentRule, dataset_of, link_reports, load_rule
 from conflictmap.store.rows import encode_rows, encode_stored
 from geo.geocoder import GeocoderChain
 
@@ -113,6 +113,7 @@ def ingest_events(
         rows = pd.concat(encoded, ignore_index=True) if len(encoded) > 1 else encoded[0]
         fresh = rows[keep].reset_index(drop=True) if not keep.all() else rows.reset_index(drop=True)
         stored = store.candidates(region_precision=rule.region_precision)
+        fresh[DATASET] = dataset_of(events)[keep]
         reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object)[keep], stored)
         is_new = np.zeros(len(reports), dtype=bool)
         is_new[: len(fresh)] = True
@@ -145,6 +146,7 @@ def _load_empty(
     fresh = pd.DataFrame({name: events[name] for name in _LINKED if name != "layer"})
     layers = {key: registry.layer_of(key) for key in pd.unique(events["category"].dropna())}
     fresh["layer"] = events["category"].map(layers).astype("str")
+    fresh[DATASET] = dataset_of(events)
     fresh = fresh.reset_index(drop=True)
     reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object), _NO_CANDIDATES)
     incident_ids, _ = link_reports(reports, rule=rule, is_new=np.ones(len(reports), dtype=bool))
@@ -180,12 +182,14 @@ def _spatial_order(events: gpd.GeoDataFrame) -> np.ndarray:
 
 
 _LINKED = list(LINKED_COLUMNS)
-_NO_CANDIDATES = pd.DataFrame({name: pd.Series(dtype=object) for name in [*_LINKED, "incident_id", "geom"]})
+_NO_CANDIDATES = pd.DataFrame(
+    {name: pd.Series(dtype=object) for name in [*_LINKED, "incident_id", DATASET, "geom"]}
+)
 
 
 def _reports(fresh: pd.DataFrame, shapes: np.ndarray, stored: pd.DataFrame) -> pd.DataFrame:
     """Return the new reports (``shapes``: their geometries) first, then the stored candidates."""
-    columns = _LINKED
+    columns = [*_LINKED, DATASET]
     new = fresh[columns].copy()
     new["incident_id"] = None
     new["geometry"] = shapes

@@ -228,7 +228,7 @@ class PostgisStore(StoreBackend):
             "OR least(e.geo_precision, s.geo_precision) < 4 AND e.admin1 = s.admin1)"
         )
         sql = f"""
-            SELECT {cols}, ST_AsBinary(e.geom) FROM events e WHERE e.fid IN (
+            SELECT {cols}, e.extras::json ->> 'dataset', ST_AsBinary(e.geom) FROM events e WHERE e.fid IN (
               SELECT e.fid FROM staged s JOIN events e
                 ON e.geom && ST_MakeEnvelope(s.win_minx, s.win_miny, s.win_maxx, s.win_maxy, 4326)
                AND {dates}
@@ -241,7 +241,7 @@ class PostgisStore(StoreBackend):
             ) AND {fresh}
         """
         rows = self._conn.execute(sql, {"p": region_precision}).fetchall()
-        return pd.DataFrame(rows, columns=[*CANDIDATE_COLUMNS, "geom"])
+        return pd.DataFrame(rows, columns=[*CANDIDATE_COLUMNS, "dataset", "geom"])
 
     def write(self, incidents: pd.DataFrame, *, source_file: str) -> tuple[int, int]:
         """Insert or replace the staged rows (one statement), with their incident ids."""

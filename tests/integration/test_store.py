@@ -130,6 +130,29 @@ def test_same_incident_from_two_sources(store_url: str, tmp_path: Path) -> None:
     assert sorted(pd.read_csv(from_files)["report_count"]) == [1, 2]
 
 
+def test_one_datasets_rows_stay_distinct_incidents_across_ingests(store_url: str, tmp_path: Path) -> None:
+    # Two files of one curated dataset (its `dataset` column, kept in the store's extras): the same
+    # town a day apart is two incidents even when the second file meets the first in the store.
+    def dataset_csv(path: Path, event_id: str, day: str, dataset: str) -> Path:
+        path.write_text(
+            "event_id,event_date,category,latitude,longitude,source,actor1,dataset\n"
+            f"{event_id},{day},clashes,33.126,35.824,Outlet,Israeli army,{dataset}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    cm("ingest", str(dataset_csv(tmp_path / "d1.csv", "d-1", "2025-03-09", "acled")), "--store", store_url)
+    cm("ingest", str(dataset_csv(tmp_path / "d2.csv", "d-2", "2025-03-10", "acled")), "--store", store_url)
+    cm("ingest", str(dataset_csv(tmp_path / "d3.csv", "d-3", "2025-03-10", "ucdp")), "--store", store_url)
+    out = tmp_path / "incidents.csv"
+    cm("export", "--store", store_url, "--incidents", "-o", str(out), "--format", "csv")
+    import pandas as pd
+
+    incidents = pd.read_csv(out)
+    # d-3 (another dataset) joins one of the two acled rows; d-1 and d-2 never share an incident.
+    assert sorted(incidents["report_count"]) == [1, 2]
+
+
 def test_changed_row_replaces_and_history_keeps_old(store_url: str, tmp_path: Path) -> None:
     first = events_csv(
         tmp_path / "v1.csv",

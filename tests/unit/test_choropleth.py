@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -12,10 +13,12 @@ import pandas as pd
 import pytest
 import shapely
 import shapely.geometry
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conflictmap.errors import SchemaError
 from geo.regions import RegionRegistry
-from layers.choropleth import event_units, region_counts, region_counts_layer
+from layers.choropleth import counting_units, event_units, region_counts, region_counts_layer
 from layers.classes import YLORRD, ZERO_COLOR, class_breaks, class_colors, class_labels
 
 # Two provinces of country XX side by side, one of YY, and XX itself.
@@ -192,3 +195,82 @@ def test_rendered_layer_escapes_and_has_no_style_function(events, regions) -> No
     assert "Gamma & <Co>" not in html and "Gamma \\u0026 \\u003cCo\\u003e" in html
     assert "style_function" not in html
     assert len(re.findall(r"function\s*\(feature\)", html)) == 0
+
+
+# Country AA (one province) beside BB (one province); CC has no provinces, only two territories
+# and a composite of both; DD has provinces nowhere near.
+BORDER_UNITS = {
+    "AA-1": ("Aone", "admin1", "AA", shapely.box(0, 0, 1, 1), []),
+    "BB-1": ("Bone", "admin1", "BB", shapely.box(1, 0, 2, 1), []),
+    "cc-north": ("North Territory", "area", "CC", shapely.box(5, 5, 6, 6), []),
+    "cc-south": ("South Territory", "area", "CC", shapely.box(5, 3, 6, 4), []),
+    "cc-all": ("All of CC", "area", "CC", shapely.box(5, 3, 6, 6), ["cc-north", "cc-south"]),
+    "DD-1": ("Done", "admin1", "DD", shapely.box(20, 20, 21, 21), []),
+}
+
+
+@pytest.fixture
+def border_regions(tmp_path: Path) -> RegionRegistry:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"id": rid, "name": name, "kind": kind, "country": cc, "members": members},
+            "geometry": shapely.geometry.mapping(geom),
+        }
+        for rid, (name, kind, cc, geom, members) in BORDER_UNITS.items()
+    ]
+    path = tmp_path / "border.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return RegionRegistry(path=path)
+
+
+def test_event_just_across_its_own_countrys_border_counts_there(border_regions) -> None:
+    # 0.05 degrees of longitude at the equator is 5.6 km; 0.2 degrees is 22 km.
+    points = [(1.05, 0.5, "AA"), (1.2, 0.5, "AA"), (1.05, 0.5, "BB"), (1.05, 0.5, None), (-0.05, 0.5, "AA")]
+    events = _events([shapely.Point(x, y) for x, y, _ in points])
+    events["country"] = [cc for *_, cc in points]
+    units = event_units(events, regions=border_regions)
+    # 5.6 km into BB: AA's; 22 km: BB's (the point decides); BB's own or no country: BB's; just
+    # outside every unit, 5.6 km from AA: AA's.
+    assert units["region_id"].tolist() == ["AA-1", "BB-1", "BB-1", "BB-1", "AA-1"]
+    assert units["reason"].isna().all()
+
+
+def test_country_without_provinces_is_counted_by_its_territories(border_regions) -> None:
+    points = [(5.5, 5.5, "CC"), (5.5, 3.5, "CC"), (5.5, 4.5, "CC"), (30.0, 30.0, "EE")]
+    events = _events([shapely.Point(x, y) for x, y, _ in points])
+    events["country"] = [cc for *_, cc in points]
+    units = event_units(events, regions=border_regions)
+    assert units["region_id"].fillna("-").tolist() == ["cc-north", "cc-south", "-", "-"]
+    assert units["reason"].fillna("-").tolist() == ["-", "-", "outside", "outside"]
+    kept = [r.region_id for r in counting_units(border_regions)]
+    assert kept == ["AA-1", "BB-1", "DD-1", "cc-north", "cc-south"]
+
+
+@functools.cache
+def _border_registry() -> RegionRegistry:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="cm-border-"))
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"id": rid, "name": name, "kind": kind, "country": cc, "members": members},
+            "geometry": shapely.geometry.mapping(geom),
+        }
+        for rid, (name, kind, cc, geom, members) in BORDER_UNITS.items()
+    ]
+    (folder / "border.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return RegionRegistry(path=folder / "border.geojson")
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=st.floats(-0.5, 2.5), y=st.floats(-0.5, 1.5))
+def test_an_event_in_a_unit_of_its_own_country_never_moves(x: float, y: float) -> None:
+    regions = _border_registry()
+    events = _events([shapely.Point(x, y)])
+    plain = event_units(events, regions=regions)["region_id"].iloc[0]
+    if pd.isna(plain):
+        return
+    events["country"] = [regions[plain].country]
+    assert event_units(events, regions=regions)["region_id"].iloc[0] == plain

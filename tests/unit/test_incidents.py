@@ -136,3 +136,47 @@ def test_report_joins_the_nearest_compatible_incident() -> None:
     ids, merged = link_reports(frame, rule=RULE, is_new=np.array([True, False, False]))
     assert ids.tolist() == ["inc-b", "inc-a", "inc-b"]
     assert merged == {}
+
+
+def test_rows_of_one_curated_dataset_are_never_one_incident() -> None:
+    # ACLED codes the events of one town day by day: two of its rows a day apart at one place are
+    # two incidents by ACLED's own method; a report from elsewhere still links to either.
+    frame = reports(
+        {"where": (35.824, 33.126), "dataset": "acled"},
+        {"where": (35.824, 33.126), "dataset": "acled", "event_date": "2025-03-10"},
+        {"where": (35.83, 33.126), "dataset": None},
+    )
+    ids = linked(frame)
+    assert ids[0] != ids[1]
+    assert ids[2] in (ids[0], ids[1])
+    assert len(set(linked(frame.assign(dataset=["acled", "ucdp", None])[:2]))) == 1  # across datasets
+    loose = load_rule().__class__(**{**vars(RULE), "distinct_within_dataset": False})
+    ids, _ = link_reports(frame[:2], rule=loose, is_new=np.ones(2, dtype=bool))
+    assert ids[0] == ids[1]
+
+
+@pytest.mark.parametrize(("layer", "same"), [("Other", True), ("Diplomatic events", False)])
+def test_other_group_pairs_with_any_group(layer: str, same: bool) -> None:
+    # A landmine blast: "Other" in one dataset (remote explosive), "Incursions" in the other.
+    frame = reports({"where": (35.824, 33.126)}, {"where": (35.8563, 33.126), "layer": layer})
+    ids = linked(frame)
+    assert (ids[0] == ids[1]) is same
+    strict = load_rule().__class__(**{**vars(RULE), "any_group": frozenset()})
+    ids, _ = link_reports(frame, rule=strict, is_new=np.ones(2, dtype=bool))
+    assert ids[0] != ids[1]
+
+
+def test_rule_file_dataset_and_group_keys_checked(tmp_path) -> None:
+    path = tmp_path / "rule.yaml"
+    path.write_text("distinct_within_dataset: maybe\n")
+    with pytest.raises(ConfigurationError, match="distinct_within_dataset"):
+        load_rule(path)
+    path.write_text("any_group: Other\n")
+    with pytest.raises(ConfigurationError, match="any_group"):
+        load_rule(path)
+    path.write_text("distinct_within_dataset: false\nany_group: [Other, Unrest]\n")
+    rule = load_rule(path)
+    assert rule.distinct_within_dataset is False
+    assert rule.any_group == {"Other", "Unrest"}
+    assert load_rule().distinct_within_dataset is True
+    assert load_rule().any_group == {"Other"}
