@@ -38,6 +38,7 @@ COUNT_COLUMNS = ("unit", "name", "country", "period", "events", "fatalities", "f
 UNCOUNTED = {
     "not located": "not located",
     "outside": "outside any province",
+    "no provinces": "in countries without shipped provinces",
     "spans": "spanning several provinces or a whole country",
     "no country": "without a country",
     "area": "areas, not points (a hexagon holds points only)",

@@ -38,6 +38,7 @@ __all__ = ["BORDER_KM", "UNCOUNTED", "counting_units", "event_units", "region_co
 UNCOUNTED = {
     "not located": "not located",
     "outside": "outside any province",
+    "no provinces": "in countries without shipped provinces",
     "spans": "spanning several provinces or a whole country",
 }
 _MIN_SHARE = 0.5  # an area event counts in a unit holding at least this share of its area
@@ -124,17 +125,17 @@ def _own_country(
     """Move events placed outside the country their source names into its nearest unit nearby.
 
     Only events whose country has units, placed in another country's unit or in none (not the
-    area events that span several units), and only within :data:`BORDER_KM` of that unit.
+    area events that span several units), and only within :data:`BORDER_KM` of that unit. An
+    event outside every unit whose country has none gets the reason ``"no provinces"``.
     """
     unit_country = {u.region_id: u.country for u in units}
     own = country.astype(object).to_numpy(dtype=object)[located]
     placed = pd.Series(region_id[located], dtype=object).map(unit_country).to_numpy(dtype=object)
     has_units = pd.Series(own, dtype=object).isin(set(unit_country.values())).to_numpy()
-    movable = (
-        has_units
-        & (placed != own)
-        & pd.Series(reason[located], dtype=object).isin([None, "outside"]).to_numpy()
-    )
+    outside = pd.Series(reason[located], dtype=object)
+    movable = has_units & (placed != own) & outside.isin([None, "outside"]).to_numpy()
+    # An event of a country the shipped boundaries do not divide (Yemen) is said apart.
+    reason[located[~has_units & pd.notna(own) & (outside == "outside").to_numpy()]] = "no provinces"
     if not movable.any():
         return
     by_country: dict[str, list[Region]] = {}

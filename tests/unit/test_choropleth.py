@@ -242,7 +242,7 @@ def test_country_without_provinces_is_counted_by_its_territories(border_regions)
     events["country"] = [cc for *_, cc in points]
     units = event_units(events, regions=border_regions)
     assert units["region_id"].fillna("-").tolist() == ["cc-north", "cc-south", "-", "-"]
-    assert units["reason"].fillna("-").tolist() == ["-", "-", "outside", "outside"]
+    assert units["reason"].fillna("-").tolist() == ["-", "-", "outside", "no provinces"]
     kept = [r.region_id for r in counting_units(border_regions)]
     assert kept == ["AA-1", "BB-1", "DD-1", "cc-north", "cc-south"]
 
