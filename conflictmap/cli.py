@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -506,6 +507,25 @@ def _use_system_allocator() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
+# Allocations between collections of the youngest generation (Python's default is 700).
+_GC_YOUNG_THRESHOLD = 10_000
+
+
+def _settle_garbage_collector() -> None:
+    """Leave the objects of the imports out of garbage collection, and collect less often.
+
+    Imports leave some hundreds of thousands of long-lived objects (modules, functions,
+    classes), and every full collection walked all of them again: the filter of 1,000,000
+    events (bench/region_filter.py) spent 0.16-0.18 s in collections after its imports, with
+    nothing to collect among those objects. Frozen (:func:`gc.freeze`) they are never walked:
+    0.03 s, and 0.013 s when the youngest generation is collected every 10,000 allocations
+    instead of 700. Cycles are still collected, only later.
+    """
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(_GC_YOUNG_THRESHOLD, middle, oldest)
+
+
 def main() -> None:
     """Entry point: run the CLI and turn its end into an exit code.
 
@@ -516,6 +536,7 @@ def main() -> None:
     with suppress(ValueError):  # not the main thread of the interpreter: leave signals alone
         signal.signal(signal.SIGTERM, _on_sigterm)
     _use_system_allocator()
+    _settle_garbage_collector()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort as err:  # click turns KeyboardInterrupt into Abort

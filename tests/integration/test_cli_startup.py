@@ -1,7 +1,8 @@
-"""What a CLI process sets up before it reads: Arrow's allocator."""
+"""What a CLI process sets up before it reads: Arrow's allocator, the garbage collector."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -45,3 +46,20 @@ def test_a_pool_chosen_by_the_user_is_kept(pool):
     if pool not in pa.supported_memory_backends():
         pytest.skip(f"this pyarrow has no {pool}")
     assert _pool_of_a_cli_run(pool) == pool
+
+
+def test_the_cli_freezes_the_objects_of_its_imports_and_collects_less_often():
+    code = (
+        "import atexit, gc, json, sys\n"
+        "from conflictmap.cli import main\n"
+        "before = gc.get_threshold()\n"
+        "atexit.register(lambda: print(json.dumps([gc.get_freeze_count(), before, gc.get_threshold()])))\n"
+        "sys.argv = ['conflictmap', 'regions', '--kind', 'country']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    frozen, before, after = json.loads(done.stdout.strip().splitlines()[-1])
+    assert frozen > 10_000  # the objects of the imports
+    assert after == [10_000, *before[1:]]
