@@ -367,7 +367,7 @@ def _run(
             plan = Plan(since, until, frozenset(keys) if keys is not None else None, spatial)
             with (
                 _progress(len(inputs), quiet=quiet) as advance,
-                _geocode_cli.chain_from_options(opts) as chain,
+                _geocode_cli.chain_from_options(opts, lazy=True) as chain,
                 atomic_outputs(),
             ):
 
@@ -429,7 +429,7 @@ def _store_or_incidents(
 
 def _files_read(inputs: Sequence[str], opts: dict[str, Any]) -> LabelledPaths:
     """Return ``(what, path)`` of every file a command reads: inputs, categories, overrides, polygons."""
-    from geo.resolve import OVERRIDES_FILENAME
+    from conflictmap._geocode_cli import OVERRIDES_FILENAME
 
     overrides = opts.get("overrides")
     if not overrides and (Path.cwd() / OVERRIDES_FILENAME).is_file():

@@ -72,3 +72,52 @@ def test_importing_the_package_leaves_the_collector_as_it_was(enabled):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == str(enabled)
+
+
+def test_the_overrides_file_name_is_the_resolvers():
+    from conflictmap._geocode_cli import OVERRIDES_FILENAME
+    from geo.resolve import OVERRIDES_FILENAME as RESOLVERS
+
+    assert OVERRIDES_FILENAME == RESOLVERS
+
+
+# Modules a filter of events with coordinates has no use for.
+_NOT_NEEDED = ("geo.resolve", "geo.phrases", "geo.geocoder", "geopy", "folium", "jinja2", "branca", "dask")
+
+
+def _modules_of_a_filter_run(tmp_path, events: str) -> tuple[set[str], str]:
+    (tmp_path / "events.csv").write_text(events, encoding="utf-8")
+    code = (
+        "import atexit, json, sys\n"
+        "from conflictmap.cli import main\n"
+        "atexit.register(lambda: print(json.dumps(sorted(sys.modules))))\n"
+        "sys.argv = ['conflictmap', 'filter', 'events.csv', '--region', 'southern Syria',"
+        " '-o', 'south.csv']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1])), (tmp_path / "south.csv").read_text("utf-8")
+
+
+_LOCATED = (
+    "event_id,event_date,category,location,latitude,longitude\n"
+    "a1,2025-03-01,airstrike,Tafas,32.7386,36.0669\n"
+)
+
+
+def test_a_filter_of_located_events_imports_no_geocoder_nor_map_code(tmp_path):
+    modules, written = _modules_of_a_filter_run(tmp_path, _LOCATED)
+    assert not modules & set(_NOT_NEEDED)
+    assert "a1" in written and "Daraa" in written  # filtered, and the admin-1 unit filled in
+
+
+def test_a_place_name_is_still_geocoded_and_overrides_still_read(tmp_path):
+    unlocated = _LOCATED + "a2,2025-03-02,airstrike,Nawa,,\n"
+    modules, written = _modules_of_a_filter_run(tmp_path, unlocated)
+    assert "geo.resolve" in modules and "a2" in written  # Nawa (Daraa) located by the gazetteer
+    (tmp_path / "conflictmap-overrides.yaml").write_text("Nawa: {lat: 20.0, lon: 20.0}\n", encoding="utf-8")
+    (tmp_path / "south.csv").unlink()
+    _, written = _modules_of_a_filter_run(tmp_path, unlocated)
+    assert "a1" in written and "a2" not in written  # the override puts Nawa outside the region
