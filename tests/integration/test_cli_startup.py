@@ -121,3 +121,33 @@ def test_a_place_name_is_still_geocoded_and_overrides_still_read(tmp_path):
     (tmp_path / "south.csv").unlink()
     _, written = _modules_of_a_filter_run(tmp_path, unlocated)
     assert "a1" in written and "a2" not in written  # the override puts Nawa outside the region
+
+
+class _FakeLibc:
+    def __init__(self, _name):
+        self.calls = _FakeLibc.calls
+
+    def mallopt(self, param, value):
+        self.calls.append((param, value))
+        return 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_glibc_keeps_freed_memory_unless_the_user_tuned_malloc(monkeypatch):
+    import ctypes
+    import platform
+
+    from conflictmap import cli
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("not glibc")
+    for name in [name for name in os.environ if name.startswith("MALLOC_")]:
+        monkeypatch.delenv(name)
+    _FakeLibc.calls = []
+    monkeypatch.setattr(ctypes, "CDLL", _FakeLibc)
+    cli._keep_freed_memory()
+    assert _FakeLibc.calls == [(-3, 32 * 2**20), (-1, 2**30)]  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+    _FakeLibc.calls = []
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    cli._keep_freed_memory()
+    assert _FakeLibc.calls == []
