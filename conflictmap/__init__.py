@@ -8,35 +8,22 @@ The data flow is read → locate (``geo``) → filter → draw (``layers``) / wr
     >>> conflictmap.write_events(recent, "recent.geojson")  # doctest: +SKIP
 """
 
-import gc as _gc
-
-# No garbage collection while the package and its dependencies (geopandas, pandas, pyarrow,
-# shapely, pyproj) are imported: they make some hundreds of thousands of long-lived objects and
-# no garbage, and the collections that walked them cost a CLI run 0.08-0.1 s of its 0.8 s of
-# imports. The collector is left as it was found.
-_collecting = _gc.isenabled()
-_gc.disable()
-try:
-    from conflictmap.categories import Category, CategoryRegistry, default_registry, load_registry
-    from conflictmap.errors import (
-        ConfigurationError,
-        CrsError,
-        DataWarning,
-        ExportError,
-        InputError,
-        MapperError,
-        Reprojected,
-        SchemaError,
-    )
-    from conflictmap.filters import filter_events
-    from conflictmap.frames import to_events
-    from conflictmap.readers import read_events, read_many
-    from conflictmap.schema import COLUMNS, FIELDS, WGS84, empty_events
-    from conflictmap.writers import WRITE_FORMATS, write_events
-finally:
-    if _collecting:
-        _gc.enable()
-    del _collecting
+from conflictmap.categories import Category, CategoryRegistry, default_registry, load_registry
+from conflictmap.errors import (
+    ConfigurationError,
+    CrsError,
+    DataWarning,
+    ExportError,
+    InputError,
+    MapperError,
+    Reprojected,
+    SchemaError,
+)
+from conflictmap.filters import filter_events
+from conflictmap.frames import to_events
+from conflictmap.readers import read_events, read_many
+from conflictmap.schema import COLUMNS, FIELDS, WGS84, empty_events
+from conflictmap.writers import WRITE_FORMATS, write_events
 
 __all__ = [
     "COLUMNS",

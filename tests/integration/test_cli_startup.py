@@ -65,15 +65,6 @@ def test_the_cli_freezes_the_objects_of_its_imports_and_collects_less_often():
     assert after == [10_000, *before[1:]]
 
 
-@pytest.mark.parametrize("enabled", [True, False])
-def test_importing_the_package_leaves_the_collector_as_it_was(enabled):
-    code = f"import gc\n{'' if enabled else 'gc.disable()'}\nimport conflictmap\nprint(gc.isenabled())\n"
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert done.stdout.strip() == str(enabled)
-
-
 def test_the_overrides_file_name_is_the_resolvers():
     from conflictmap._geocode_cli import OVERRIDES_FILENAME
     from geo.resolve import OVERRIDES_FILENAME as RESOLVERS
