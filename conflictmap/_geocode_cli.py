@@ -6,14 +6,19 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conflictmap.countries import iso_a2
 from conflictmap.errors import ConfigurationError, short_repr
 from geo.filters import SpatialFilter
-from geo.geocoder import GeocoderChain, describe
 from geo.regions import default_regions
-from geo.resolve import Overrides, Resolver
+
+if TYPE_CHECKING:  # the resolver (its phrase patterns, 0.04 s) is imported when a chain is built
+    from geo.geocoder import GeocoderChain
+
+# geo.resolve.OVERRIDES_FILENAME (a test keeps them equal): looking for the file in the working
+# folder must not import the resolver.
+OVERRIDES_FILENAME = "conflictmap-overrides.yaml"
 
 
 def _checked_country(opts: dict[str, Any]) -> None:
@@ -29,17 +34,33 @@ def _checked_country(opts: dict[str, Any]) -> None:
 
 
 @contextmanager
-def chain_from_options(opts: dict[str, Any]) -> Iterator[GeocoderChain]:
-    """Build the offline resolver (with overrides) and any online geocoders; close them after use."""
+def chain_from_options(opts: dict[str, Any], *, lazy: bool = False) -> Iterator[GeocoderChain | None]:
+    """Build the offline resolver (with overrides) and any online geocoders; close them after use.
+
+    With ``lazy``, None stands for the offline gazetteer alone when no online geocoder and no
+    overrides are asked for: :func:`geo.locate.locate_events` builds that chain itself when a
+    name has to be geocoded, so a run of events with coordinates never imports the resolver.
+    """
     _checked_country(opts)
-    overrides = (
-        Overrides.from_file(opts["overrides"]) if opts.get("overrides") else Overrides.discover(Path.cwd())
-    )
     services: Sequence[str] = opts.get("geocoders") or ()
     url = opts.get("geocoder_url")
     if url and len(services) != 1:
         raise ConfigurationError("--geocoder-url needs exactly one --geocoder (the service the URL runs)")
     options = _key_values(opts.get("geocoder_options") or ())
+    if (
+        lazy
+        and not services
+        and not opts.get("overrides")
+        and not (Path.cwd() / OVERRIDES_FILENAME).is_file()
+    ):
+        yield None
+        return
+    from geo.geocoder import GeocoderChain
+    from geo.resolve import Overrides, Resolver
+
+    overrides = (
+        Overrides.from_file(opts["overrides"]) if opts.get("overrides") else Overrides.discover(Path.cwd())
+    )
     with ExitStack() as stack:
         online = []
         if services:
@@ -102,6 +123,8 @@ def spatial_from_options(opts: dict[str, Any]) -> SpatialFilter:
 
 def geocode_report(names: Sequence[str], *, chain: GeocoderChain, country: str | None, as_json: bool) -> str:
     """Resolve names each on its own (a list of names is no document) and render JSON or a table."""
+    from geo.geocoder import describe
+
     resolutions = chain.resolve_each(names, country=country)
     rows = [describe(resolutions[name]) for name in names]
     for row in rows:

@@ -281,9 +281,11 @@ def _first_containing(tree: shapely.STRtree, units: list[Region], x: np.ndarray,
     box = shapely.box(x[given].min(), y[given].min(), x[given].max(), y[given].max())
     # The points in order of longitude: a unit tests only those of its band of longitudes (two
     # binary searches), not every point (0.024 s where that took 0.061 s, per 100,000 points and
-    # 100 units). The same points reach each unit's test as before, so the same answers.
+    # 100 units). The same points reach each unit's test as before, so the same answers. A band
+    # is a set of points (equal longitudes fall in or out together), so the sort need not be
+    # stable: NumPy's default sort of 177,355 longitudes took 0.005 s, the stable one 0.023 s.
     rows = np.flatnonzero(given)
-    order = rows[np.argsort(x[rows], kind="stable")]
+    order = rows[np.argsort(x[rows])]
     lon = x[order]
     left = len(order)
     for k in sorted(tree.query(box).tolist()):  # the units whose bounds meet the points' box

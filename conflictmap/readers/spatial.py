@@ -262,9 +262,10 @@ def read_parquet_events(
         msg = f"{path}: not a readable Parquet file: {shorten(err)}"
         raise InputError(msg) from err
     where = _covering_filter(schema, bounds) if bounds is not None else None
+    rows = None  # the file's row of each event read, when some rows are left out
     try:
         if where is not None:
-            frame = _read_covered(
+            frame, rows = _read_covered(
                 path, metadata=metadata, bounds=bounds, column=_covering_column(schema), points=points
             )  # type: ignore[arg-type]
         else:
@@ -279,19 +280,22 @@ def read_parquet_events(
         msg = f"{path}: not a readable Parquet file: {shorten(err)}"
         raise InputError(msg) from err
     if bounds is not None and where is None and isinstance(frame, gpd.GeoDataFrame):
-        frame = frame[_meets(frame, bounds)]  # no bbox column: the same cut, from the geometries
+        meets = _meets(frame, bounds)  # no bbox column: the same cut, from the geometries
+        frame, rows = frame[meets], np.flatnonzero(meets)
     skipped = total - len(frame)
     if bounds is not None:
         frame = frame.drop(columns=[_covering_column(schema)], errors="ignore")
         if frame.empty:  # every row lay outside: an empty result, not an empty file
             return empty_events(), skipped
-    return _from_frame(frame, path=path, registry=registry), skipped
+    return _from_frame(frame, path=path, registry=registry, rows=rows), skipped
 
 
 def _read_covered(
     path: Path, *, metadata: Any, bounds: Bounds, column: str, points: PointTest | None = None
-) -> gpd.GeoDataFrame:
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """Read the rows whose covering box meets ``bounds`` (or that have none), one row group at a time.
+
+    Returns the rows read and their row numbers in the file (from 0), which errors name.
 
     Each row group's box columns are read first; a group whose statistics lie outside is
     skipped, and of the others only the rows that meet the box (and, for a point event, whose
@@ -311,8 +315,10 @@ def _read_covered(
     file = pq.ParquetFile(path, metadata=metadata, read_dictionary=_repeated_text(metadata, schema))
     leaves = _covering_leaves(schema)
     names = [name for name in schema.names if name != column]
-    parts = []
+    parts, numbers = [], []
+    first = 0  # the file's row number of the group's first row
     for group in range(file.num_row_groups):
+        start, first = first, first + file.metadata.row_group(group).num_rows
         if not _group_may_meet(file.metadata.row_group(group), column, leaves, (west, south, east, north)):
             continue
         box = file.read_row_group(group, columns=[column], use_threads=False).column(column).combine_chunks()
@@ -329,9 +335,11 @@ def _read_covered(
         if rows.size:
             part = file.read_row_group(group, columns=names, use_threads=False).take(rows)
             parts.append(part.cast(schema.remove(schema.get_field_index(column))))  # text from dictionaries
+            numbers.append(start + rows)
     schema = schema.remove(schema.get_field_index(column))
     table = pa.concat_tables(parts) if parts else schema.empty_table()
-    return _arrow_to_geopandas(table, json.loads(schema.metadata[b"geo"]), {"use_threads": _ARROW_THREADS})
+    frame = _arrow_to_geopandas(table, json.loads(schema.metadata[b"geo"]), {"use_threads": _ARROW_THREADS})
+    return frame, np.concatenate(numbers) if numbers else np.empty(0, dtype=np.intp)
 
 
 def _repeated_text(metadata: Any, schema: Any) -> list[str]:
@@ -473,10 +481,17 @@ def _covering_filter(schema: Any, bounds: Bounds) -> Any:
 
 
 class RowLabels(Sequence[str]):
-    """``"row N"`` labels of a table's records, made when asked for (1,000,000 strings take 70 MB)."""
+    """``"row N"`` labels of a table's records, made when asked for (1,000,000 strings take 70 MB).
 
-    def __init__(self, count: int) -> None:
+    ``rows`` gives the file's row number (from 0) of each record when only some rows of the
+    file were read (a region's box): an error names the row of the file, not of the rows read.
+    """
+
+    def __init__(self, count: int, *, rows: np.ndarray | None = None) -> None:
+        if rows is not None and len(rows) != count:
+            raise ValueError(f"{len(rows)} row numbers for {count} records")
         self._count = count
+        self._rows = rows
 
     def __len__(self) -> int:
         return self._count
@@ -487,18 +502,22 @@ class RowLabels(Sequence[str]):
     def __getitem__(self, index: slice) -> list[str]: ...
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
-            return [f"row {i + 1}" for i in range(self._count)[index]]
+            return [self[i] for i in range(self._count)[index]]
         if not -self._count <= index < self._count:
             raise IndexError(index)
-        return f"row {index % self._count + 1}"
+        at = index % self._count
+        return f"row {(at if self._rows is None else int(self._rows[at])) + 1}"
 
 
-def _from_frame(frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry) -> gpd.GeoDataFrame:
+def _from_frame(
+    frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry, rows: np.ndarray | None = None
+) -> gpd.GeoDataFrame:
     """Events from a frame read by GDAL or Arrow; the core :func:`conflictmap.to_events` shares.
 
     The geometry is brought to EPSG:4326 from whatever CRS the file declares (with a notice);
     columns are read under the model's names and aliases, and a file without dates is read as
-    undated events (see :func:`conflictmap.frames.records_events`).
+    undated events (see :func:`conflictmap.frames.records_events`). ``rows``: the file's row
+    number of each record, when only some were read (see :class:`RowLabels`).
     """
     if not len(frame):  # a layer or table with no rows (as a filter that kept nothing writes it)
         return empty_events()
@@ -506,7 +525,7 @@ def _from_frame(frame: pd.DataFrame, *, path: Path, registry: CategoryRegistry) 
         frame = to_wgs84(frame, name=str(path), notice=True)
         frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geometry"})
         frame["geometry"] = np.asarray(frame["geometry"].array, dtype=object)  # not row by row
-    origin = Origin(str(path), RowLabels(len(frame)))
+    origin = Origin(str(path), RowLabels(len(frame), rows=rows))
     # Typed columns (dates, numbers, text) are checked as they are, never turned into Python
     # objects row by row: 1,000,000 events of a GeoParquet file are validated column by column.
     raw = normalize_columns(frame, origin=origin)

@@ -84,6 +84,25 @@ def test_to_events_names_the_row_of_a_bad_value():
         to_events(frame)
 
 
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        (shapely.Point(np.inf, 33), r"row 3: field 'geometry' = .*outside longitude"),
+        (shapely.Point(36, np.nan), r"row 3: field 'geometry' = .*outside longitude"),
+        (shapely.Polygon([(36, 33), (37, 34), (37, 33), (36, 34)]), r"row 3: field 'geometry' = .*invalid"),
+    ],
+)
+def test_points_and_areas_are_checked_together(shape, message):
+    """Points in range pass without a validity test; a bad point or a bowtie among them is named."""
+    shapes = [shapely.Point(36, 33), shapely.box(35.9, 32.9, 36.1, 33.1), shape, None]
+    frame = gpd.GeoDataFrame({"date": ["2024-05-01"] * 4, "location": "x"}, geometry=shapes, crs=4326)
+    with pytest.raises(Exception, match=message):
+        to_events(frame)
+    events = to_events(frame.iloc[[0, 1, 3]])
+    assert events["geo_precision"].tolist() == [1, 3, pd.NA]
+    assert events["located"].tolist() == [True, True, False]
+
+
 @pytest.mark.parametrize("crs", CRSS[1:])
 def test_a_known_crs_is_reprojected_everywhere(truth, crs, tmp_path):
     projected = truth.to_crs(crs)

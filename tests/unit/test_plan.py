@@ -256,6 +256,30 @@ def test_box_read_of_many_row_groups_skips_groups_and_keeps_text_as_text(tmp_pat
     pd.testing.assert_frame_equal(as_dictionaries, read)
 
 
+
+@pytest.mark.parametrize("covering", [True, False])
+def test_a_bad_value_in_a_box_read_is_named_by_its_row_in_the_file(tmp_path, covering):
+    # Rows 1-5 lie far outside the box (left out), rows 6-12 inside; row 10 has a negative count.
+    inside = np.arange(12) >= 5
+    frame = gpd.GeoDataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(12)],
+            "event_date": pd.Timestamp("2025-03-01"),
+            "category": "airstrike",
+            "location": "X",
+            "fatalities": [-3 if i == 9 else 1 for i in range(12)],
+        },
+        geometry=shapely.points(np.where(inside, 36.07, 38.5), np.where(inside, 32.7, 35.0)),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "bad.parquet"
+    frame.to_parquet(path, write_covering_bbox=covering, row_group_size=4)  # three row groups
+    message = r"bad\.parquet: row 10: field 'fatalities' = -3"
+    with pytest.raises(Exception, match=message):
+        read_parquet_events(path, registry=default_registry(), bounds=(35.5, 32.3, 36.9, 33.3))
+    with pytest.raises(Exception, match=message):
+        read_parquet_events(path, registry=default_registry())
+
 def test_repeated_text_is_told_from_distinct_text_by_the_file_metadata(tmp_path):
     import pyarrow.parquet as pq
 

@@ -288,3 +288,39 @@ def test_written_in_slices_as_in_one_piece(write, tmp_path, monkeypatch, ext):
     monkeypatch.setattr(writers, "_SLICE", 50_000)
     write_events(events.iloc[:0], whole)
     assert sliced.read_bytes() == whole.read_bytes()
+
+
+def _dictionary_encoded(path):
+    import pyarrow.parquet as pq
+
+    group = pq.read_metadata(path).row_group(0)
+    return {
+        group.column(k).path_in_schema: group.column(k).has_dictionary_page for k in range(group.num_columns)
+    }
+
+
+@pytest.mark.parametrize("places", [3, 400])
+def test_parquet_dictionaries_only_for_values_that_repeat(events, tmp_path, places):
+    n = 400
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(35.8, 36.9, places), rng.uniform(32.3, 33.3, places)
+    at = np.arange(n) % places
+    frame = pd.concat([_one(events)] * n, ignore_index=True)
+    frame["event_id"] = [f"e{i}" for i in range(n)]
+    frame = frame.set_geometry(gpd.GeoSeries(shapely.points(x[at], y[at]), crs=frame.crs))
+    frame.loc[[7, 9], "geometry"] = None  # unlocated events: nulls, whatever the encoding
+    frame.loc[[7, 9], "located"] = False
+    path = tmp_path / "ev.parquet"
+    write_events(frame, path)
+    encoded = _dictionary_encoded(path)
+    assert encoded["event_id"] is False  # ids are distinct
+    assert encoded["category"] is True and encoded["location"] is True
+    repeated = places < n // 2
+    assert {encoded[name] for name in ("geometry", "bbox.xmin", "bbox.ymin", "bbox.xmax", "bbox.ymax")} == {
+        repeated
+    }
+    back = read_events(path)
+    assert back["event_id"].tolist() == frame["event_id"].tolist()
+    assert back.geometry.isna().tolist() == frame.geometry.isna().tolist()
+    located = frame.geometry.notna().to_numpy()
+    assert shapely.equals(back.geometry.to_numpy()[located], frame.geometry.to_numpy()[located]).all()
