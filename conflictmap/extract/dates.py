@@ -65,7 +65,7 @@ _PATTERNS = tuple(
         ("day_first", rf"\b(?P<day>\d{{1,2}})\s+{_MONTH}(?:\s+(?P<year>\d{{4}}))?\b"),
         (
             "month",
-            rf"\b(?:in|during|by|of|early|late|mid-|until|last)\s+(?:early\s+|late\s+|mid-)?(?P<month>{_MONTH_FULL})(?:\s+(?P<year>\d{{4}}))?\b",
+            rf"\b(?:in|during|throughout|by|of|early|late|mid-|until|last)\s+(?:early\s+|late\s+|mid-)?(?P<month>{_MONTH_FULL})(?:\s+(?P<year>\d{{4}}))?\b",
         ),
         ("month_year", rf"\b(?P<month>{_MONTH_FULL})\s+(?P<year>\d{{4}})\b"),
         ("year", r"\b(?:in|during|of)\s+(?P<year>(?:19|20)\d{2})\b"),
@@ -185,7 +185,7 @@ _LEADS: dict[str, tuple[str, ...]] = {
     "day_range": tuple(MONTHS),
     "day": tuple(MONTHS),
     "day_first": ("#",),
-    "month": ("in", "during", "by", "of", "early", "late", "mid", "until", "last"),
+    "month": ("in", "during", "throughout", "by", "of", "early", "late", "mid", "until", "last"),
     "month_year": _FULL_MONTHS,
     "year": ("in", "during", "of"),
     "last_year": ("last",),

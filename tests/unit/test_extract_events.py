@@ -172,6 +172,31 @@ def test_background_and_generic_mentions_are_no_events():
     assert len(events) == 1
 
 
+@pytest.mark.parametrize(
+    "tally",
+    [
+        "Israel has carried out more than 1,000 airstrikes on Syria since December 2024.",
+        "Monitors counted 49 separate raids across southern Syria throughout September.",
+        "Israeli forces have repeatedly conducted cross-border strikes and incursions since January 2025.",
+        "The moves follow escalating attacks in southern Syria, including near-daily ground incursions "
+        "and repeated airstrikes since the fall of the government in December 2024.",
+    ],
+)
+def test_a_tally_over_a_period_is_no_event(tally):
+    events = _events("Israeli troops raided Kudna on Monday.", tally)
+    assert list(events["location"]) == ["Kudna"]
+
+
+def test_a_count_on_one_day_or_one_raid_in_a_month_is_still_an_event():
+    assert list(_events("Three Israeli airstrikes hit Nawa on Monday.")["location"]) == ["Nawa"]
+    events = _events(
+        "Israeli forces have carried out dozens of incursions in Quneitra since January 2025, and a raid "
+        "on Beit Jinn in June left four men detained."
+    )
+    assert list(events["category"]) == ["incursion"]
+    assert list(events["event_date"].dt.month) == [6]
+
+
 def test_a_truce_mentioned_as_background_is_no_agreement_but_one_reached_is():
     events = _events("Clashes broke out in Sweida on Monday, breaching the ceasefire that began in July.")
     assert "agreement" not in set(events["category"])
