@@ -99,11 +99,12 @@ class Extractor:
         return ArticleResult(article, published, events, mentions, sentences, warnings)
 
     def _context_country(self, mentions: list[Mention], demonyms: Counter[str]) -> str | None:
-        """Return the country of the article's unambiguous towns, else of its demonyms, else home.
+        """Return the country of the article's unambiguous places, else of its demonyms, else home.
 
-        A town whose every namesake lies in one country votes for that country (as
-        :meth:`geo.resolve.Resolver.resolve_all` does); demonyms name actors more often than
-        places, so they only decide when no town does.
+        A town or admin-1 unit ("Quneitra countryside") whose every namesake lies in one country
+        votes for that country (as :meth:`geo.resolve.Resolver.resolve_all` does); demonyms name
+        actors more often than places ("Israeli forces" in a report on Quneitra), so they only
+        decide when no town or unit does.
         """
         votes: Counter[str] = Counter()
         for m in mentions:
@@ -113,7 +114,7 @@ class Extractor:
             place = res.place
             if (
                 place is not None
-                and place.kind == "populated place"
+                and place.kind in ("populated place", "admin1")
                 and len({c.country for c in res.candidates}) == 1
             ):
                 votes[place.country] += 1

@@ -152,8 +152,12 @@ def find_mentions(
         j = _whole_run(tokens, i, j)
         why = rejects(tokens, i, j, text, lexicon, blocked)
         if why is not None:
-            if why == "demonym" and (code := lexicon.demonyms.get(tokens[i].text.casefold())):
-                demonyms[code] += 1
+            if (
+                why == "demonym"
+                and (code := lexicon.demonyms.get(tokens[i].text.casefold()))
+                and not (j < len(tokens) and tokens[j].folded in _ACTOR_NOUNS)
+            ):
+                demonyms[code] += 1  # "the Syrian village", not "Israeli troops": an actor's country
             if why != "demonym":
                 i = j
             continue
@@ -170,6 +174,69 @@ def find_mentions(
 
 
 _FOLDED, _CAPITALISED = attrgetter("folded"), attrgetter("capitalised")  # of a Token
+
+
+# Nouns after a demonym that make it an actor ("Israeli troops", "Syrian state media"), whose
+# country says who acted, not where: such a demonym does not vote for the article's country.
+_ACTOR_NOUNS = frozenset(
+    {
+        "troops",
+        "forces",
+        "force",
+        "army",
+        "military",
+        "soldiers",
+        "soldier",
+        "drone",
+        "drones",
+        "jets",
+        "warplanes",
+        "aircraft",
+        "artillery",
+        "tanks",
+        "tank",
+        "patrol",
+        "patrols",
+        "units",
+        "unit",
+        "government",
+        "officials",
+        "official",
+        "authorities",
+        "president",
+        "minister",
+        "ministry",
+        "prime",
+        "strike",
+        "strikes",
+        "airstrike",
+        "airstrikes",
+        "raid",
+        "raids",
+        "incursion",
+        "incursions",
+        "occupation",
+        "settlers",
+        "police",
+        "navy",
+        "air",
+        "defense",
+        "defence",
+        "state",
+        "media",
+        "army's",
+        "military's",
+        "security",
+        "intelligence",
+        "side",
+        "delegation",
+        "envoy",
+        "leaders",
+        "leader",
+        "spokesperson",
+        "spokesman",
+    }
+)
 
 
 def _whole_run(tokens: list[Token], i: int, j: int) -> int:

@@ -301,3 +301,21 @@ def test_a_plural_admin_word_makes_each_name_of_the_list_a_unit():
         ("Daraa", "region:SY-DR"),
         ("Sweida provinces", "region:SY-SU"),
     ]
+
+
+def test_a_number_is_no_place_mention():
+    # Some gazetteers name city districts by number ("1", "400"); a count in a report is none.
+    found = texts("Israeli forces have launched 400 raids and 1 airstrike on Quneitra since January 2025.")
+    assert found == ["Quneitra"]
+
+
+def test_an_attackers_demonym_does_not_decide_the_country_of_the_places():
+    # Israeli troops and drones are who acted; the unit the sentence names says where: Koya is the
+    # village in Daraa (Al Kuwayyah), not the larger town of that name in Iraqi Kurdistan.
+    found = mentions(
+        "Israeli troops shelled the edge of Koya village in the western Daraa countryside on Monday. "
+        "Israeli drones flew over the area while Israeli officials gave no comment."
+    )
+    koya = next(m for m in found if m["text"] == "Koya")
+    assert koya["place"]["place_id"] == "gn:173579"
+    assert "Daraa" in koya["reason"]
