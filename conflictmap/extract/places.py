@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from dataclasses import replace
 from itertools import compress
 from operator import attrgetter
 
@@ -23,7 +24,7 @@ from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Matcher, Mention, Token, tokenize
 from geo.gazetteer import Gazetteer, Place, distance_km
 from geo.names import ARTICLES
-from geo.resolve import SURROUNDINGS_KM, Anchor, Resolution, Resolver, Surroundings, is_major
+from geo.resolve import REASONS, SURROUNDINGS_KM, Anchor, Resolution, Resolver, Surroundings, is_major
 
 __all__ = ["find_mentions", "resolve_mentions"]
 
@@ -696,15 +697,25 @@ def resolve_mentions(
             and res.match == 2
             and m.kind == "named"
             and _one_word(m)
-            and around.of(m).rank(res.place) > 0
+            and around.of(m).rank(res.place) > 1
         ):
-            res = None  # one framed word the gazetteer only knows by its consonants, elsewhere
+            # one framed word the gazetteer only knows by its consonants, away from the article's
+            # places (near a town it names is support enough: "the village of Rwayhina" in Quneitra)
+            res = None
         if res is not None and res.place is not None and not _plausible(res, resolver, lexicon):
             res = _plausible_candidate(res, resolver, lexicon)
             if res is None and m.kind == "name":
                 continue
         if res is not None and res.place is not None:
             if m.kind == "name" and not placed[k] and _stray(m, res, around, resolver.focus):
+                continue
+            if _guess(res, around.of(m)):
+                # Small namesakes only, none near the article's places, and none better than the
+                # others ("the western Al-Tal Al-Ahmar area" in Quneitra: six villages of that
+                # name lie in Aleppo, Homs and Hasakah): which one is a guess, so none is taken.
+                m.resolution = replace(res, place=None, geo_precision=None, reason=_GUESS)
+                m.actor = False
+                kept.append(m)
                 continue
             m.place, m.geo_precision, m.resolution = res.place, res.geo_precision, res
             if m.direction and res.place.kind == "country" and m.start > len(m.direction):
@@ -798,6 +809,20 @@ def _one_word(m: Mention) -> bool:
     """Whether a mention is one word (an Arabic article before it does not count: "al-Rafid")."""
     words = [w for w in _WORD_GAP.split(m.text.strip()) if w]
     return len([w for w in words if w.casefold() not in ARTICLES]) <= 1
+
+
+TIE = REASONS[-1]  # "it comes first by id (a tie)"
+_GUESS = "several small places bear this name, none near the article's places: not located"
+
+
+def _guess(res: Resolution, near: Surroundings) -> bool:
+    """Whether a place won only by a tie among small namesakes that all lie away from the article."""
+    place = res.place
+    if place is None or place.kind != "populated place" or is_major(place) or not res.reason.startswith(TIE):
+        return False
+    if not near or len(res.candidates) < 2:
+        return False
+    return all(near.rank(c) == 3 for c in res.candidates if c.kind == "populated place")
 
 
 def _stray(m: Mention, res: Resolution, around: _Around, focus: frozenset[str]) -> bool:

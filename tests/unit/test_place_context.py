@@ -319,3 +319,23 @@ def test_an_attackers_demonym_does_not_decide_the_country_of_the_places():
     koya = next(m for m in found if m["text"] == "Koya")
     assert koya["place"]["place_id"] == "gn:173579"
     assert "Daraa" in koya["reason"]
+
+
+def test_a_tie_among_far_small_namesakes_is_not_located():
+    # Two small villages named Zubaydah lie in Aleppo and Homs; the report is about Quneitra,
+    # where the shipped gazetteer has none: taking either would be a guess 250 km away.
+    report = "An Israeli patrol entered the village of Zubayda in the Quneitra countryside on Friday."
+    found = mentions(report)
+    zubayda = next(m for m in found if m["text"] == "Zubayda")
+    assert zubayda["place"] is None
+    assert "not located" in zubayda["reason"]
+    events, _ = extract_events(report + "\n", published="2025-10-16")
+    assert list(events["place_name"]) == ["Quneitra"]  # the governorate the sentence names
+
+
+def test_a_framed_consonant_match_near_a_town_of_the_article_is_taken():
+    found = mentions(
+        "Israeli forces entered Quneitra city on Friday. A patrol then moved on to the village of Rwayhina."
+    )
+    rwayhina = next(m for m in found if m["text"] == "Rwayhina")
+    assert rwayhina["place"]["place_id"] == "gn:165250"  # Ruwayhinah, 6 km from Quneitra
