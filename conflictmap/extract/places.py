@@ -279,8 +279,29 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
         # town): its words, joined by underscores, are read as one phrase.
         while j < len(tokens) and text[end : end + 1] == "_" and tokens[j].start == end + 1:
             end, j = tokens[j].end, j + 1
+    if kind == "name" and start == tokens[i].start:
+        # "the southern countryside of Quneitra", "rural Damascus": the countryside is the mention
+        before = _COUNTRYSIDE_BEFORE.search(text, max(0, start - 40), start)
+        if before is not None and not text[start:end].isupper():
+            start, direction = before.start(), None
     query = text[start:end].replace("_", " ")
     return Mention(start, end, text[start:end], query, kind, direction)
+
+
+_DIRECTION_WORD = r"(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?"
+# The countryside of a place written before its name: read as "<direction> <name> countryside".
+_COUNTRYSIDE_BEFORE = re.compile(
+    rf"(?<![\w-])(?:(?:{_DIRECTION_WORD})\s+)?countryside\s+of\s+(?:the\s+)?$"
+    r"|(?<![\w-])rural\s+$",
+    re.IGNORECASE,
+)
+_COUNTRYSIDE_TEXT = re.compile(
+    rf"^(?:(?P<dir>{_DIRECTION_WORD})\s+)?countryside\s+of\s+(?:the\s+)?(?P<name>.+)$"
+    r"|^rural\s+(?P<name2>.+)$",
+    re.IGNORECASE,
+)
+# "a rural village in Quneitra", "towns in Daraa": a settlement in X lies in the province of X.
+_SETTLEMENT_IN = re.compile(r"\b(?:villages?|towns?|hamlets?)\s+in\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 _ARABIC_HINT = re.compile(r"[\u0600-\u06ff]")
@@ -697,10 +718,11 @@ def resolve_mentions(
             and res.match == 2
             and m.kind == "named"
             and _one_word(m)
-            and around.of(m).rank(res.place) > 1
+            and around.of(m).rank(res.place) > 2
         ):
             # one framed word the gazetteer only knows by its consonants, away from the article's
-            # places (near a town it names is support enough: "the village of Rwayhina" in Quneitra)
+            # places (near a town it names, or in a unit it names, is support enough: "the village
+            # of Rwayhina" in a report on the Quneitra countryside)
             res = None
         if res is not None and res.place is not None and not _plausible(res, resolver, lexicon):
             res = _plausible_candidate(res, resolver, lexicon)
@@ -963,6 +985,19 @@ def _first_reading(
     if (res is None or res.place is None) and m.query != m.text:
         m.query = m.text
         res = resolver.resolve(m.text, country=country, inferred=inferred)
+    if (
+        res is not None
+        and res.place is not None
+        and res.place.kind == "populated place"
+        and m.kind == "name"
+        and not m.direction
+        and _SETTLEMENT_IN.search(text, max(0, m.start - 30), m.start)
+        and (unit := next((c for c in res.candidates if c.kind == "admin1"), None)) is not None
+    ):
+        # "a rural village in Quneitra", "towns in Daraa": the province of that name, when there is one
+        wider = resolver.resolve(f"{m.text} province", country=country, inferred=inferred)
+        if wider.place is not None and wider.place.place_id == unit.place_id:
+            m.query, res = f"{m.text} province", wider
     return res
 
 
@@ -974,6 +1009,10 @@ def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
     written = m.text.replace("_", " ") if "_" in m.text else m.text  # a hashtag's words
     if m.kind != "name":
         return written
+    countryside = _COUNTRYSIDE_TEXT.match(written)
+    if countryside is not None:
+        name, way = countryside["name"] or countryside["name2"], countryside["dir"]
+        return f"{way} {name} countryside" if way else f"{name} countryside"
     last = written.split()[-1]
     if last.casefold() in lexicon.admin_suffixes:
         # "Daraa provinces" (of "Sweida and Daraa provinces") is read as one province.

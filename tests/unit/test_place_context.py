@@ -339,3 +339,26 @@ def test_a_framed_consonant_match_near_a_town_of_the_article_is_taken():
     )
     rwayhina = next(m for m in found if m["text"] == "Rwayhina")
     assert rwayhina["place"]["place_id"] == "gn:165250"  # Ruwayhinah, 6 km from Quneitra
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mention", "region"),
+    [
+        (
+            "Israeli troops entered the southern countryside of Quneitra on Saturday.",
+            "southern countryside of Quneitra",
+            "SY-QU",
+        ),
+        ("Gunmen attacked a checkpoint in rural Damascus on Friday.", "rural Damascus", "SY-RD"),
+        ("Israeli troops raided a small village in Quneitra on Friday.", "Quneitra", "SY-QU"),
+    ],
+)
+def test_a_countryside_written_before_its_name_is_the_governorate(sentence, mention, region):
+    found = {m["text"]: m for m in mentions(sentence)}
+    assert found[mention]["place"]["kind"] == "admin1"
+    assert found[mention]["place"]["place_id"] == f"region:{region}"
+
+
+def test_a_village_in_a_town_without_a_province_is_the_town():
+    found = {m["text"]: m for m in mentions("Israeli troops raided a village in Nawa on Friday.")}
+    assert found["Nawa"]["place"]["kind"] == "populated place"
