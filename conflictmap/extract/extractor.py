@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from conflictmap.extract.dates import DateSpan, find_dates, parse_published
+from conflictmap.extract.dates import DateSpan, find_dates, parse_published, shifted
 from conflictmap.extract.events import MILITARY, Event, article_hits, sentence_events
 from conflictmap.extract.lexicon import Lexicon, default_lexicon
 from conflictmap.extract.mentions import Matcher, Mention, NameIndex
@@ -162,9 +162,9 @@ class Extractor:
                 key[0] in ("cue", "attack") for key in cue_hits[index]
             ):  # no event: only its date counts
                 if hi > lo:
-                    carried = _relative(all_dates[hi - 1], start)
+                    carried = _story_days([_relative(d, start) for d in all_dates[lo:hi]], carried)[-1]
                 continue
-            dates = [_relative(d, start) for d in all_dates[lo:hi]]
+            dates = _story_days([_relative(d, start) for d in all_dates[lo:hi]], carried)
             is_headline = (
                 index == 0 and "\n" in text[end : end + 2] and not sentence.rstrip().endswith((".", '"', "”"))
             )
@@ -233,5 +233,17 @@ class Extractor:
                     m.role = "site"
 
 
+def _story_days(dates: list[DateSpan], story: DateSpan) -> list[DateSpan]:
+    """Read the days told from the story's day ("one day earlier", "the previous day") in order.
+
+    Each counts from the date told just before it: in the sentence, else the story's ``story``.
+    """
+    out = []
+    for date in dates:
+        story = shifted(date, story) if date.shift is not None else date
+        out.append(story)
+    return out
+
+
 def _relative(date: DateSpan, base: int) -> DateSpan:
-    return DateSpan(date.start - base, date.end - base, date.first, date.last, date.precision)
+    return DateSpan(date.start - base, date.end - base, date.first, date.last, date.precision, date.shift)

@@ -243,3 +243,24 @@ def test_a_yaml_boolean_in_a_word_list_is_an_error(tmp_path):
         load_lexicon([extra])
     extra.write_text('negations: ["no", never]\n', encoding="utf-8")
     assert load_lexicon([extra]).negated.search("did never ")
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "day"),
+    [
+        ("One day earlier, Israeli forces entered Nawa.", 12),
+        ("A patrol had entered Nawa the previous day.", 12),
+        ("Two days later, a patrol entered Nawa.", 15),
+        ("A patrol entered Nawa the day before.", 12),
+    ],
+)
+def test_a_day_told_from_the_storys_day_counts_from_it(follow_up, day):
+    # Published Thursday 16 October 2025; Monday is the 13th.
+    events = _events("Israeli troops raided Kudna on Monday.", follow_up)
+    dates = dict(zip(events["location"], events["event_date"].dt.day, strict=True))
+    assert dates == {"Kudna": 13, "Nawa": day}
+
+
+def test_a_day_shift_without_a_story_day_counts_from_publication():
+    events = _events("Israeli forces entered Nawa one day earlier.")
+    assert list(events["event_date"].dt.day) == [15]
