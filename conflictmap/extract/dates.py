@@ -65,7 +65,7 @@ _PATTERNS = tuple(
         ("day_first", rf"\b(?P<day>\d{{1,2}})\s+{_MONTH}(?:\s+(?P<year>\d{{4}}))?\b"),
         (
             "month",
-            rf"\b(?:in|during|by|of|early|late|mid-|until|last)\s+(?:early\s+|late\s+|mid-)?(?P<month>{_MONTH_FULL})(?:\s+(?P<year>\d{{4}}))?\b",
+            rf"\b(?:in|during|throughout|by|of|early|late|mid-|until|last)\s+(?:early\s+|late\s+|mid-)?(?P<month>{_MONTH_FULL})(?:\s+(?P<year>\d{{4}}))?\b",
         ),
         ("month_year", rf"\b(?P<month>{_MONTH_FULL})\s+(?P<year>\d{{4}})\b"),
         ("year", r"\b(?:in|during|of)\s+(?P<year>(?:19|20)\d{2})\b"),
@@ -78,6 +78,12 @@ _PATTERNS = tuple(
         ("past_week", r"\b(?:over\s+|in\s+|during\s+)?the\s+past\s+(?:week|seven\s+days)\b"),
         ("yesterday", r"\byesterday\b"),
         ("today", r"\btoday\b"),
+        (
+            "day_shift",
+            r"\b(?:(?P<n>one|a|two|three|four|five|[1-5])\s+days?\s+(?P<dir>earlier|before|later)"
+            r"|the\s+(?:(?P<prev>previous|prior|preceding)|(?P<next>next|following))\s+day"
+            r"|the\s+day\s+(?P<dir2>before))\b",
+        ),
         ("weekday", r"\b(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:['’]s)?\b"),
     )
 )
@@ -95,6 +101,11 @@ class DateSpan:
         The first and last day (equal for one day).
     precision
         Time precision of the model: 1 day, 2 week or month, 3 year or longer period.
+    shift
+        For a day told from the day the report was telling ("one day earlier", "the previous
+        day", "two days later"): how many days from it. ``first`` and ``last`` then count from
+        publication, until the extractor reads the expression against the story's own day
+        (see :func:`shifted`).
     """
 
     start: int
@@ -102,6 +113,19 @@ class DateSpan:
     first: dt.date
     last: dt.date
     precision: int
+    shift: int | None = None
+
+
+def shifted(date: DateSpan, story: DateSpan) -> DateSpan:
+    """Read a day told from the story's day ("one day earlier") against that day.
+
+    ``story`` is the date the article was telling before the expression; when it is no single
+    day, the expression stays counted from publication.
+    """
+    if date.shift is None or story.precision != 1:
+        return date
+    day = story.first + dt.timedelta(days=date.shift)
+    return DateSpan(date.start, date.end, day, day, 1, date.shift)
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -155,11 +179,28 @@ def _resolve(name: str, m: re.Match[str], published: dt.date) -> tuple[dt.date, 
         return p - dt.timedelta(days=1), p - dt.timedelta(days=1), 1
     if name == "today":
         return p, p, 1
+    if name == "day_shift":
+        shift = _day_shift(groups)
+        return p + dt.timedelta(days=shift), p + dt.timedelta(days=shift), 1
     if name == "weekday":
         back = (p.weekday() - WEEKDAYS[groups["weekday"].lower()]) % 7
         day = p - dt.timedelta(days=back)
         return day, day, 1
     return None
+
+
+_COUNTS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def _day_shift(groups: dict[str, str | None]) -> int:
+    """Days from the story's day: -1 for "one day earlier" or "the previous day", +2 for "two days later"."""
+    if groups.get("prev") or groups.get("dir2"):
+        return -1
+    if groups.get("next"):
+        return 1
+    n = groups["n"] or "1"
+    count = int(n) if n.isdigit() else _COUNTS[n.lower()]
+    return count if (groups.get("dir") or "").lower() == "later" else -count
 
 
 # The words a match of each pattern starts with ("#": a day number); a match can start only there.
@@ -185,7 +226,7 @@ _LEADS: dict[str, tuple[str, ...]] = {
     "day_range": tuple(MONTHS),
     "day": tuple(MONTHS),
     "day_first": ("#",),
-    "month": ("in", "during", "by", "of", "early", "late", "mid", "until", "last"),
+    "month": ("in", "during", "throughout", "by", "of", "early", "late", "mid", "until", "last"),
     "month_year": _FULL_MONTHS,
     "year": ("in", "during", "of"),
     "last_year": ("last",),
@@ -197,6 +238,7 @@ _LEADS: dict[str, tuple[str, ...]] = {
     "past_week": ("over", "in", "during", "the"),
     "yesterday": ("yesterday",),
     "today": ("today",),
+    "day_shift": ("one", "a", "two", "three", "four", "five", "#", "the"),
     "weekday": _WEEKDAYS,
 }
 # Lead word → the patterns (in order of precedence) that may match there.
@@ -217,8 +259,14 @@ _LOCATOR = re.compile(
 _NEXT_WORDS: dict[str, frozenset[str]] = {
     "in": frozenset({*_FULL_MONTHS, "early", "late", "mid", "the"}),
     "of": frozenset({*_FULL_MONTHS, "early", "late", "mid"}),
-    "the": frozenset({"previous", "past"}),
-    "#": frozenset(MONTHS),
+    "the": frozenset({"previous", "past", "prior", "preceding", "next", "following", "day"}),
+    "a": frozenset({"day"}),
+    "one": frozenset({"day"}),
+    "two": frozenset({"days"}),
+    "three": frozenset({"days"}),
+    "four": frozenset({"days"}),
+    "five": frozenset({"days"}),
+    "#": frozenset({*MONTHS, "days"}),
 }
 _YEAR_AFTER = frozenset({"in", "of"})  # ... or a year ("in 2025": 19xx or 20xx)
 _WORD_HEAD = re.compile(r"[^\W_]*")  # a word up to an apostrophe or a vowel mark
@@ -267,7 +315,13 @@ def find_dates(
                 resolved = _resolve(name, m, published)
             except (ValueError, TypeError):
                 continue  # "February 30", a month name that is a word ("may")
-            if resolved is None or resolved[0] > published:
+            if resolved is None:
+                continue
+            if name == "day_shift":  # read against the story's day by the extractor (see shifted)
+                taken.append(m.span())
+                found.append(DateSpan(m.start(), m.end(), *resolved, _day_shift(m.groupdict())))
+                continue
+            if resolved[0] > published:
                 continue
             taken.append(m.span())
             found.append(DateSpan(m.start(), m.end(), resolved[0], min(resolved[1], published), resolved[2]))

@@ -134,6 +134,7 @@ def categories_of(
     hits: Mapping[Hashable, list[Match]] | None = None,
     places: list[int] | None = None,
     context: str | None = None,
+    dates: list[DateSpan] | None = None,
 ) -> list[Phrase]:
     """Return the event phrases of a sentence: one per category, and one per earlier event told.
 
@@ -141,7 +142,8 @@ def categories_of(
     in the sentence), when the article was searched at once (see :func:`article_hits`).
     ``places`` are the start offsets of the sentence's place mentions (for cues that need a place
     after them); ``context`` is the category of the article's latest military event (for words
-    that name an attack without saying how).
+    that name an attack without saying how); ``dates`` are the sentence's dates (offsets in the
+    sentence), to tell a tally over a period from an event (see :func:`_tally`).
     """
     if hits is None:
         hits = lexicon.event_finder.find(_mask_quotes(sentence))
@@ -160,6 +162,8 @@ def categories_of(
         if suppressed:
             cues = [h for h in cues if not _inside_suppressed(h, suppressed)]
         cues = [h for h in cues if _counts(sentence, h, key, lexicon, future, places, marks)]
+        if dates:
+            cues = [h for h in cues if not _tally(sentence, h.start, dates)]
         # "followed earlier discussions held in Amman": each such cue is an earlier event of its own
         earlier = (
             [h for h in cues if _marked(marks, h.start) and _prior(sentence, h.start, lexicon)]
@@ -174,7 +178,10 @@ def categories_of(
             found.append(Phrase(key, hit.start, hit.text, [h.start for h in cues]))
         found.extend(Phrase(key, h.start, h.text, [h.start], True) for h in earlier)
     attacks = [
-        h for h in hits.get(("attack", ""), []) if _counts(sentence, h, "", lexicon, future, places, marks)
+        h
+        for h in hits.get(("attack", ""), [])
+        if _counts(sentence, h, "", lexicon, future, places, marks)
+        and not (dates and _tally(sentence, h.start, dates))
     ]
     if attacks:
         military = [f for f in found if f.key in MILITARY]
@@ -481,12 +488,16 @@ def sentence_events(
         masked = _mask_quotes(sentence)
         mentions = [m for m in mentions if masked[m.start - base : m.end - base].strip()]
     places = [m.start - base for m in mentions]
-    cats = one_event_per_cue(categories_of(sentence, lexicon, hits=cue_hits, places=places, context=context))
+    cats = one_event_per_cue(
+        categories_of(sentence, lexicon, hits=cue_hits, places=places, context=context, dates=dates)
+    )
     if not cats:
         return []
     actors = actors_of(sentence, lexicon, hits=actor_hits)
     # each place belongs to the event phrase it follows (see conflictmap.extract.sites)
     phrases = [(p, n) for n, c in enumerate(cats) if c.key != "statement" for p in c.positions]
+    # the places a tally names ("dozens of incursions in Quneitra since January") are no event's
+    phrases += [(p, -1) for p in _tally_positions(sentence, cue_hits, dates)]
     owner = owners(mentions, phrases, base)
     events = []
     venue: tuple[list[SiteChoice], bool] | None = None  # where the sentence's meeting took place
@@ -605,6 +616,47 @@ def _names(sentence: str, actors: list[tuple[int, str, str]], key: str, pos: int
         return [name for _, name, _ in actors][:2]
     names = [n for p, n, k in actors if p <= pos and k != "civilians" and not _placed(sentence, p)]
     return (names[:1] or [n for _, n, k in actors if k != "civilians"][:1])[:2]
+
+
+# A count, a habitual or a trend word up to four words before a cue ("over 1,000 airstrikes", "49
+# separate raids", "more than 400 cross-border raids", "near-daily ground incursions", "repeated
+# airstrikes", "repeatedly conducted cross-border strikes and incursions", "escalating attacks");
+# a year ("since January 2025, and a raid") is no count.
+_TALLY_COUNT = re.compile(
+    r"(?:\b(?!(?:19|20)\d\d\b)\d+(?:[,.]\d+)*|\b(?:dozens|hundreds|thousands|scores|tens)\s+of|\bnumerous|\bcountless|\brepeated(?:ly)?"
+    r"|\bnear-daily|\balmost\s+daily|\bdaily|\bescalating|\bincreasing|\bmounting|\bgrowing|\bfrequent"
+    r"|\bcontinued|\bcontinuing|\bongoing)(?:[\s-]+[\w’'“”\"-]+){0,4}?\s+$",
+    re.IGNORECASE,
+)
+_TALLY_DAYS = 20  # a date of at least this many days is a period ("since December 2024", "in November")
+
+
+def _tally(sentence: str, pos: int, dates: list[DateSpan]) -> bool:
+    """Whether the cue at ``pos`` counts events over a period: a tally, not an event of the report.
+
+    "Israel has carried out more than 1,000 airstrikes since December 2024", "near-daily ground
+    incursions and repeated airstrikes since Assad's fall": a count (or a habitual or trend word)
+    at most four words before the cue, and the cue's own date (the nearest, see :func:`_dates_of`) a
+    period of three weeks or more. Aggregate background without a day is no event (the news-dev
+    label conventions); "three airstrikes hit Nawa on Monday" is an event of one day.
+    """
+    own = _dates_of(sentence, dates, pos)
+    if not own or any((d.last - d.first).days < _TALLY_DAYS for d in own):
+        return False
+    return _TALLY_COUNT.search(sentence, max(0, pos - 50), pos) is not None
+
+
+def _tally_positions(sentence: str, hits: SentenceHits, dates: list[DateSpan]) -> list[int]:
+    """Return where the sentence's event cues are tallies (see :func:`_tally`)."""
+    if not any((d.last - d.first).days >= _TALLY_DAYS for d in dates):
+        return []
+    return [
+        h.start
+        for (kind, _key), found in hits.items()
+        if kind in _EVENT_KEYS
+        for h in found
+        if _tally(sentence, h.start, dates)
+    ]
 
 
 _DATE_LIST = re.compile(r"\s*,?\s*(?:and|as\s+well\s+as)\s*(?:on\s+|in\s+)?", re.IGNORECASE)

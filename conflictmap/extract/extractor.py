@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from conflictmap.extract.dates import DateSpan, find_dates, parse_published
+from conflictmap.extract.dates import DateSpan, find_dates, parse_published, shifted
 from conflictmap.extract.events import MILITARY, Event, article_hits, sentence_events
 from conflictmap.extract.lexicon import Lexicon, default_lexicon
 from conflictmap.extract.mentions import Matcher, Mention, NameIndex
@@ -99,11 +99,12 @@ class Extractor:
         return ArticleResult(article, published, events, mentions, sentences, warnings)
 
     def _context_country(self, mentions: list[Mention], demonyms: Counter[str]) -> str | None:
-        """Return the country of the article's unambiguous towns, else of its demonyms, else home.
+        """Return the country of the article's unambiguous places, else of its demonyms, else home.
 
-        A town whose every namesake lies in one country votes for that country (as
-        :meth:`geo.resolve.Resolver.resolve_all` does); demonyms name actors more often than
-        places, so they only decide when no town does.
+        A town or admin-1 unit ("Quneitra countryside") whose every namesake lies in one country
+        votes for that country (as :meth:`geo.resolve.Resolver.resolve_all` does); demonyms name
+        actors more often than places ("Israeli forces" in a report on Quneitra), so they only
+        decide when no town or unit does.
         """
         votes: Counter[str] = Counter()
         for m in mentions:
@@ -113,7 +114,7 @@ class Extractor:
             place = res.place
             if (
                 place is not None
-                and place.kind == "populated place"
+                and place.kind in ("populated place", "admin1")
                 and len({c.country for c in res.candidates}) == 1
             ):
                 votes[place.country] += 1
@@ -161,9 +162,9 @@ class Extractor:
                 key[0] in ("cue", "attack") for key in cue_hits[index]
             ):  # no event: only its date counts
                 if hi > lo:
-                    carried = _relative(all_dates[hi - 1], start)
+                    carried = _story_days([_relative(d, start) for d in all_dates[lo:hi]], carried)[-1]
                 continue
-            dates = [_relative(d, start) for d in all_dates[lo:hi]]
+            dates = _story_days([_relative(d, start) for d in all_dates[lo:hi]], carried)
             is_headline = (
                 index == 0 and "\n" in text[end : end + 2] and not sentence.rstrip().endswith((".", '"', "”"))
             )
@@ -232,5 +233,17 @@ class Extractor:
                     m.role = "site"
 
 
+def _story_days(dates: list[DateSpan], story: DateSpan) -> list[DateSpan]:
+    """Read the days told from the story's day ("one day earlier", "the previous day") in order.
+
+    Each counts from the date told just before it: in the sentence, else the story's ``story``.
+    """
+    out = []
+    for date in dates:
+        story = shifted(date, story) if date.shift is not None else date
+        out.append(story)
+    return out
+
+
 def _relative(date: DateSpan, base: int) -> DateSpan:
-    return DateSpan(date.start - base, date.end - base, date.first, date.last, date.precision)
+    return DateSpan(date.start - base, date.end - base, date.first, date.last, date.precision, date.shift)

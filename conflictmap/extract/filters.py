@@ -196,13 +196,23 @@ def _people(tokens: list[Token], lexicon: Lexicon, blocked: Blocked) -> None:
                     blocked.surnames.add(tokens[k].folded)
 
 
+def _form(tokens: list[Token], i: int, j: int, text: str) -> str | None:
+    """Return why the written form of tokens ``i:j`` is no name: a number, initials."""
+    if all(t.text.isdigit() for t in tokens[i:j]):
+        return "a number ('400 cross-border raids': some gazetteers name districts by number)"
+    if j - i > 1 and any(len(t.text) == 1 and text.startswith(".", t.end) for t in tokens[i:j]):
+        return "initial or abbreviation ('The U.S.-brokered', 'J. Smith')"
+    return None
+
+
 def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, blocked: Blocked) -> str | None:
     """Return why tokens ``i:j`` are not a place mention, or ``None`` when they may be one."""
     start, end = tokens[i].start, tokens[j - 1].end
     if blocked.covers(start, end):
         return "organisation or person"
-    if j - i > 1 and any(len(t.text) == 1 and text.startswith(".", t.end) for t in tokens[i:j]):
-        return "initial or abbreviation ('The U.S.-brokered', 'J. Smith')"
+    form = _form(tokens, i, j, text)
+    if form is not None:
+        return form
     words = [t for t in tokens[i:j] if not t.article]
     folded = [t.folded for t in words]
     if folded and all(w in lexicon.person_names for w in folded):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from dataclasses import replace
 from itertools import compress
 from operator import attrgetter
 
@@ -23,7 +24,7 @@ from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Matcher, Mention, Token, tokenize
 from geo.gazetteer import Gazetteer, Place, distance_km
 from geo.names import ARTICLES
-from geo.resolve import SURROUNDINGS_KM, Anchor, Resolution, Resolver, Surroundings, is_major
+from geo.resolve import REASONS, SURROUNDINGS_KM, Anchor, Resolution, Resolver, Surroundings, is_major
 
 __all__ = ["find_mentions", "resolve_mentions"]
 
@@ -152,8 +153,12 @@ def find_mentions(
         j = _whole_run(tokens, i, j)
         why = rejects(tokens, i, j, text, lexicon, blocked)
         if why is not None:
-            if why == "demonym" and (code := lexicon.demonyms.get(tokens[i].text.casefold())):
-                demonyms[code] += 1
+            if (
+                why == "demonym"
+                and (code := lexicon.demonyms.get(tokens[i].text.casefold()))
+                and not (j < len(tokens) and tokens[j].folded in _ACTOR_NOUNS)
+            ):
+                demonyms[code] += 1  # "the Syrian village", not "Israeli troops": an actor's country
             if why != "demonym":
                 i = j
             continue
@@ -170,6 +175,69 @@ def find_mentions(
 
 
 _FOLDED, _CAPITALISED = attrgetter("folded"), attrgetter("capitalised")  # of a Token
+
+
+# Nouns after a demonym that make it an actor ("Israeli troops", "Syrian state media"), whose
+# country says who acted, not where: such a demonym does not vote for the article's country.
+_ACTOR_NOUNS = frozenset(
+    {
+        "troops",
+        "forces",
+        "force",
+        "army",
+        "military",
+        "soldiers",
+        "soldier",
+        "drone",
+        "drones",
+        "jets",
+        "warplanes",
+        "aircraft",
+        "artillery",
+        "tanks",
+        "tank",
+        "patrol",
+        "patrols",
+        "units",
+        "unit",
+        "government",
+        "officials",
+        "official",
+        "authorities",
+        "president",
+        "minister",
+        "ministry",
+        "prime",
+        "strike",
+        "strikes",
+        "airstrike",
+        "airstrikes",
+        "raid",
+        "raids",
+        "incursion",
+        "incursions",
+        "occupation",
+        "settlers",
+        "police",
+        "navy",
+        "air",
+        "defense",
+        "defence",
+        "state",
+        "media",
+        "army's",
+        "military's",
+        "security",
+        "intelligence",
+        "side",
+        "delegation",
+        "envoy",
+        "leaders",
+        "leader",
+        "spokesperson",
+        "spokesman",
+    }
+)
 
 
 def _whole_run(tokens: list[Token], i: int, j: int) -> int:
@@ -211,8 +279,29 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
         # town): its words, joined by underscores, are read as one phrase.
         while j < len(tokens) and text[end : end + 1] == "_" and tokens[j].start == end + 1:
             end, j = tokens[j].end, j + 1
+    if kind == "name" and start == tokens[i].start:
+        # "the southern countryside of Quneitra", "rural Damascus": the countryside is the mention
+        before = _COUNTRYSIDE_BEFORE.search(text, max(0, start - 40), start)
+        if before is not None and not text[start:end].isupper():
+            start, direction = before.start(), None
     query = text[start:end].replace("_", " ")
     return Mention(start, end, text[start:end], query, kind, direction)
+
+
+_DIRECTION_WORD = r"(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?"
+# The countryside of a place written before its name: read as "<direction> <name> countryside".
+_COUNTRYSIDE_BEFORE = re.compile(
+    rf"(?<![\w-])(?:(?:{_DIRECTION_WORD})\s+)?countryside\s+of\s+(?:the\s+)?$"
+    r"|(?<![\w-])rural\s+$",
+    re.IGNORECASE,
+)
+_COUNTRYSIDE_TEXT = re.compile(
+    rf"^(?:(?P<dir>{_DIRECTION_WORD})\s+)?countryside\s+of\s+(?:the\s+)?(?P<name>.+)$"
+    r"|^rural\s+(?P<name2>.+)$",
+    re.IGNORECASE,
+)
+# "a rural village in Quneitra", "towns in Daraa": a settlement in X lies in the province of X.
+_SETTLEMENT_IN = re.compile(r"\b(?:villages?|towns?|hamlets?)\s+in\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 _ARABIC_HINT = re.compile(r"[\u0600-\u06ff]")
@@ -629,15 +718,26 @@ def resolve_mentions(
             and res.match == 2
             and m.kind == "named"
             and _one_word(m)
-            and around.of(m).rank(res.place) > 0
+            and around.of(m).rank(res.place) > 2
         ):
-            res = None  # one framed word the gazetteer only knows by its consonants, elsewhere
+            # one framed word the gazetteer only knows by its consonants, away from the article's
+            # places (near a town it names, or in a unit it names, is support enough: "the village
+            # of Rwayhina" in a report on the Quneitra countryside)
+            res = None
         if res is not None and res.place is not None and not _plausible(res, resolver, lexicon):
             res = _plausible_candidate(res, resolver, lexicon)
             if res is None and m.kind == "name":
                 continue
         if res is not None and res.place is not None:
             if m.kind == "name" and not placed[k] and _stray(m, res, around, resolver.focus):
+                continue
+            if _guess(res, around.of(m)):
+                # Small namesakes only, none near the article's places, and none better than the
+                # others ("the western Al-Tal Al-Ahmar area" in Quneitra: six villages of that
+                # name lie in Aleppo, Homs and Hasakah): which one is a guess, so none is taken.
+                m.resolution = replace(res, place=None, geo_precision=None, reason=_GUESS)
+                m.actor = False
+                kept.append(m)
                 continue
             m.place, m.geo_precision, m.resolution = res.place, res.geo_precision, res
             if m.direction and res.place.kind == "country" and m.start > len(m.direction):
@@ -731,6 +831,20 @@ def _one_word(m: Mention) -> bool:
     """Whether a mention is one word (an Arabic article before it does not count: "al-Rafid")."""
     words = [w for w in _WORD_GAP.split(m.text.strip()) if w]
     return len([w for w in words if w.casefold() not in ARTICLES]) <= 1
+
+
+TIE = REASONS[-1]  # "it comes first by id (a tie)"
+_GUESS = "several small places bear this name, none near the article's places: not located"
+
+
+def _guess(res: Resolution, near: Surroundings) -> bool:
+    """Whether a place won only by a tie among small namesakes that all lie away from the article."""
+    place = res.place
+    if place is None or place.kind != "populated place" or is_major(place) or not res.reason.startswith(TIE):
+        return False
+    if not near or len(res.candidates) < 2:
+        return False
+    return all(near.rank(c) == 3 for c in res.candidates if c.kind == "populated place")
 
 
 def _stray(m: Mention, res: Resolution, around: _Around, focus: frozenset[str]) -> bool:
@@ -871,6 +985,19 @@ def _first_reading(
     if (res is None or res.place is None) and m.query != m.text:
         m.query = m.text
         res = resolver.resolve(m.text, country=country, inferred=inferred)
+    if (
+        res is not None
+        and res.place is not None
+        and res.place.kind == "populated place"
+        and m.kind == "name"
+        and not m.direction
+        and _SETTLEMENT_IN.search(text, max(0, m.start - 30), m.start)
+        and (unit := next((c for c in res.candidates if c.kind == "admin1"), None)) is not None
+    ):
+        # "a rural village in Quneitra", "towns in Daraa": the province of that name, when there is one
+        wider = resolver.resolve(f"{m.text} province", country=country, inferred=inferred)
+        if wider.place is not None and wider.place.place_id == unit.place_id:
+            m.query, res = f"{m.text} province", wider
     return res
 
 
@@ -882,6 +1009,10 @@ def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
     written = m.text.replace("_", " ") if "_" in m.text else m.text  # a hashtag's words
     if m.kind != "name":
         return written
+    countryside = _COUNTRYSIDE_TEXT.match(written)
+    if countryside is not None:
+        name, way = countryside["name"] or countryside["name2"], countryside["dir"]
+        return f"{way} {name} countryside" if way else f"{name} countryside"
     last = written.split()[-1]
     if last.casefold() in lexicon.admin_suffixes:
         # "Daraa provinces" (of "Sweida and Daraa provinces") is read as one province.

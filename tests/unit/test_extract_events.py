@@ -118,7 +118,7 @@ def test_one_of_a_group_of_strikes_at_a_place_of_its_own_is_its_own_event():
         "Turkish warplanes carried out several airstrikes in the countryside of Kobani on Saturday.",
         "One of the airstrikes destroyed a school in the town of Sirrin.",
     )
-    assert sorted(events["location"]) == ["Kobani", "Sirrin"]
+    assert sorted(events["location"]) == ["Sirrin", "countryside of Kobani"]  # the phrase is the mention
 
 
 def test_another_unit_is_another_event_not_a_report_of_the_first():
@@ -172,6 +172,31 @@ def test_background_and_generic_mentions_are_no_events():
     assert len(events) == 1
 
 
+@pytest.mark.parametrize(
+    "tally",
+    [
+        "Israel has carried out more than 1,000 airstrikes on Syria since December 2024.",
+        "Monitors counted 49 separate raids across southern Syria throughout September.",
+        "Israeli forces have repeatedly conducted cross-border strikes and incursions since January 2025.",
+        "The moves follow escalating attacks in southern Syria, including near-daily ground incursions "
+        "and repeated airstrikes since the fall of the government in December 2024.",
+    ],
+)
+def test_a_tally_over_a_period_is_no_event(tally):
+    events = _events("Israeli troops raided Kudna on Monday.", tally)
+    assert list(events["location"]) == ["Kudna"]
+
+
+def test_a_count_on_one_day_or_one_raid_in_a_month_is_still_an_event():
+    assert list(_events("Three Israeli airstrikes hit Nawa on Monday.")["location"]) == ["Nawa"]
+    events = _events(
+        "Israeli forces have carried out dozens of incursions in Quneitra since January 2025, and a raid "
+        "on Beit Jinn in June left four men detained."
+    )
+    assert list(events["category"]) == ["incursion"]
+    assert list(events["event_date"].dt.month) == [6]
+
+
 def test_a_truce_mentioned_as_background_is_no_agreement_but_one_reached_is():
     events = _events("Clashes broke out in Sweida on Monday, breaching the ceasefire that began in July.")
     assert "agreement" not in set(events["category"])
@@ -218,3 +243,24 @@ def test_a_yaml_boolean_in_a_word_list_is_an_error(tmp_path):
         load_lexicon([extra])
     extra.write_text('negations: ["no", never]\n', encoding="utf-8")
     assert load_lexicon([extra]).negated.search("did never ")
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "day"),
+    [
+        ("One day earlier, Israeli forces entered Nawa.", 12),
+        ("A patrol had entered Nawa the previous day.", 12),
+        ("Two days later, a patrol entered Nawa.", 15),
+        ("A patrol entered Nawa the day before.", 12),
+    ],
+)
+def test_a_day_told_from_the_storys_day_counts_from_it(follow_up, day):
+    # Published Thursday 16 October 2025; Monday is the 13th.
+    events = _events("Israeli troops raided Kudna on Monday.", follow_up)
+    dates = dict(zip(events["location"], events["event_date"].dt.day, strict=True))
+    assert dates == {"Kudna": 13, "Nawa": day}
+
+
+def test_a_day_shift_without_a_story_day_counts_from_publication():
+    events = _events("Israeli forces entered Nawa one day earlier.")
+    assert list(events["event_date"].dt.day) == [15]

@@ -306,7 +306,7 @@ def test_one_sentence_one_event_unless_it_tells_two():
 
 def _reference_dates(text, published):
     """find_dates as one finditer per pattern (the definition the fast path must keep)."""
-    from conflictmap.extract.dates import _PATTERNS, DateSpan, _resolve
+    from conflictmap.extract.dates import _PATTERNS, DateSpan, _day_shift, _resolve
 
     found, taken = [], []
     for name, pattern in _PATTERNS:
@@ -317,7 +317,13 @@ def _reference_dates(text, published):
                 resolved = _resolve(name, m, published)
             except (ValueError, TypeError):
                 continue
-            if resolved is None or resolved[0] > published:
+            if resolved is None:
+                continue
+            if name == "day_shift":  # counted from the story's day later, never dropped here
+                taken.append(m.span())
+                found.append(DateSpan(m.start(), m.end(), *resolved, _day_shift(m.groupdict())))
+                continue
+            if resolved[0] > published:
                 continue
             taken.append(m.span())
             found.append(DateSpan(m.start(), m.end(), resolved[0], min(resolved[1], published), resolved[2]))
@@ -404,7 +410,8 @@ def test_dates_found_on_split_words_equal_a_scan_per_pattern():
     folder = Path(__file__).resolve().parents[1] / "data" / "articles"
     texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
     texts.append(
-        "Since mid-March, on Tuesday's raid, MAY 5 and 6, 2025, 3rd Sept. 2024; 123 the previous week."
+        "Since mid-March, on Tuesday's raid, MAY 5 and 6, 2025, 3rd Sept. 2024; 123 the previous week. "
+        "One day earlier, 2 days later, the following day, a day before, the day before, three days"
     )
     texts.append(
         "In March'x, in MARCH’s talks, of 2024's war, in 20255, in the past week, of the past seven "

@@ -301,3 +301,64 @@ def test_a_plural_admin_word_makes_each_name_of_the_list_a_unit():
         ("Daraa", "region:SY-DR"),
         ("Sweida provinces", "region:SY-SU"),
     ]
+
+
+def test_a_number_is_no_place_mention():
+    # Some gazetteers name city districts by number ("1", "400"); a count in a report is none.
+    found = texts("Israeli forces have launched 400 raids and 1 airstrike on Quneitra since January 2025.")
+    assert found == ["Quneitra"]
+
+
+def test_an_attackers_demonym_does_not_decide_the_country_of_the_places():
+    # Israeli troops and drones are who acted; the unit the sentence names says where: Koya is the
+    # village in Daraa (Al Kuwayyah), not the larger town of that name in Iraqi Kurdistan.
+    found = mentions(
+        "Israeli troops shelled the edge of Koya village in the western Daraa countryside on Monday. "
+        "Israeli drones flew over the area while Israeli officials gave no comment."
+    )
+    koya = next(m for m in found if m["text"] == "Koya")
+    assert koya["place"]["place_id"] == "gn:173579"
+    assert "Daraa" in koya["reason"]
+
+
+def test_a_tie_among_far_small_namesakes_is_not_located():
+    # Two small villages named Zubaydah lie in Aleppo and Homs; the report is about Quneitra,
+    # where the shipped gazetteer has none: taking either would be a guess 250 km away.
+    report = "An Israeli patrol entered the village of Zubayda in the Quneitra countryside on Friday."
+    found = mentions(report)
+    zubayda = next(m for m in found if m["text"] == "Zubayda")
+    assert zubayda["place"] is None
+    assert "not located" in zubayda["reason"]
+    events, _ = extract_events(report + "\n", published="2025-10-16")
+    assert list(events["place_name"]) == ["Quneitra"]  # the governorate the sentence names
+
+
+def test_a_framed_consonant_match_near_a_town_of_the_article_is_taken():
+    found = mentions(
+        "Israeli forces entered Quneitra city on Friday. A patrol then moved on to the village of Rwayhina."
+    )
+    rwayhina = next(m for m in found if m["text"] == "Rwayhina")
+    assert rwayhina["place"]["place_id"] == "gn:165250"  # Ruwayhinah, 6 km from Quneitra
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mention", "region"),
+    [
+        (
+            "Israeli troops entered the southern countryside of Quneitra on Saturday.",
+            "southern countryside of Quneitra",
+            "SY-QU",
+        ),
+        ("Gunmen attacked a checkpoint in rural Damascus on Friday.", "rural Damascus", "SY-RD"),
+        ("Israeli troops raided a small village in Quneitra on Friday.", "Quneitra", "SY-QU"),
+    ],
+)
+def test_a_countryside_written_before_its_name_is_the_governorate(sentence, mention, region):
+    found = {m["text"]: m for m in mentions(sentence)}
+    assert found[mention]["place"]["kind"] == "admin1"
+    assert found[mention]["place"]["place_id"] == f"region:{region}"
+
+
+def test_a_village_in_a_town_without_a_province_is_the_town():
+    found = {m["text"]: m for m in mentions("Israeli troops raided a village in Nawa on Friday.")}
+    assert found["Nawa"]["place"]["kind"] == "populated place"
