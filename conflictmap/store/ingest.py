@@ -152,11 +152,14 @@ def _load_empty(
     result.linked = int((incident_ids.map(sizes) > 1).sum())
     ids = incident_ids.to_numpy(dtype=object)
     order = _spatial_order(events)
+    # WKB written in file order, where the geometries lie in memory in order: 0.5-0.65 s per
+    # 1,000,000 points, against 1.1-1.4 s chunk by chunk in spatial order (scattered reads).
+    wkb = shapely.to_wkb(np.asarray(events.geometry.array, dtype=object), byte_order=1)
 
     def chunks() -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
         for start in range(0, len(order), CHUNK):
             positions = order[start : start + CHUNK]
-            rows = encode_stored(events.iloc[positions], registry=registry)
+            rows = encode_stored(events.iloc[positions], registry=registry, wkb=wkb[positions])
             rows["incident_id"] = ids[positions]
             yield rows, positions
 
