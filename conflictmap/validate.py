@@ -518,7 +518,7 @@ def _stacked(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
             frame.pop(name) if name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
             for frame in frames
         ]
-        column = pd.concat(pieces, ignore_index=True)
+        column = _one_chunk(pd.concat(pieces, ignore_index=True))
         del pieces
         if name in TEXT_COLUMNS and column.isna().all():
             empty = column if empty is None else empty
@@ -528,6 +528,25 @@ def _stacked(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     # The parts are conformed and concatenation keeps their dtypes: no conform(), which would
     # copy every column once more.
     return gpd.GeoDataFrame(pd.DataFrame(columns, copy=False), geometry=geometry, crs=geometry.crs)
+
+
+def _one_chunk(column: pd.Series) -> pd.Series:
+    """Return a text column backed by pyarrow as one contiguous array, not one chunk per block.
+
+    Concatenation keeps the blocks' arrays as chunks, and every later take of rows in another
+    order (the store writes them in spatial order) searches them: on the 1,000,000-event store
+    bench, taking the rows in spatial order went from 3.5-5.1 s to 1.2-1.8 s, and the Python CPU
+    of the whole ingest from 26-27 s to 22-23 s. Same values, dtype and index; one column's
+    copy at a time, as the parts are dropped.
+    """
+    values = column.array
+    if not isinstance(values, pd.arrays.ArrowStringArray):
+        return column
+    chunked = pa.array(values)  # pandas hands its ChunkedArray over
+    if not isinstance(chunked, pa.ChunkedArray) or chunked.num_chunks <= 1:
+        return column
+    whole = pd.arrays.ArrowStringArray(chunked.combine_chunks(), dtype=values.dtype)
+    return pd.Series(whole, index=column.index, name=column.name, copy=False)
 
 
 def check_columns(columns: Sequence[object], *, path: str) -> None:

@@ -150,20 +150,34 @@ def _load_empty(
     fresh = fresh.reset_index(drop=True)
     reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object), _NO_CANDIDATES)
     incident_ids, _ = link_reports(reports, rule=rule, is_new=np.ones(len(reports), dtype=bool))
-    sizes = incident_ids.value_counts()
-    result.linked = int((incident_ids.map(sizes) > 1).sum())
     ids = incident_ids.to_numpy(dtype=object)
+    result.linked = _in_shared_incidents(ids)
     order = _spatial_order(events)
+    # WKB written in file order, where the geometries lie in memory in order: 0.5-0.65 s per
+    # 1,000,000 points, against 1.1-1.4 s chunk by chunk in spatial order (scattered reads).
+    wkb = shapely.to_wkb(np.asarray(events.geometry.array, dtype=object), byte_order=1)
 
     def chunks() -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
         for start in range(0, len(order), CHUNK):
             positions = order[start : start + CHUNK]
-            rows = encode_stored(events.iloc[positions], registry=registry)
+            rows = encode_stored(events.iloc[positions], registry=registry, wkb=wkb[positions])
             rows["incident_id"] = ids[positions]
             yield rows, positions
 
     result.added = store.load_empty(chunks(), source_file=result.path)
     return result
+
+
+def _in_shared_incidents(ids: np.ndarray) -> int:
+    """Count the reports whose incident id (None: none) other reports share.
+
+    By the codes of the distinct ids: ``value_counts`` and ``map`` hashed every Python string
+    twice more (1.8-3.0 s per 1,000,000 reports against 0.4-0.7 s, while the server waits).
+    """
+    codes, _ = pd.factorize(ids)
+    given = codes >= 0
+    counts = np.bincount(codes[given])
+    return int(np.count_nonzero(counts[codes[given]] > 1))
 
 
 def _spatial_order(events: gpd.GeoDataFrame) -> np.ndarray:

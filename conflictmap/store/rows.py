@@ -68,7 +68,9 @@ def encode_rows(
     return out[list(STAGED)]
 
 
-def encode_stored(events: gpd.GeoDataFrame, *, registry: CategoryRegistry) -> pd.DataFrame:
+def encode_stored(
+    events: gpd.GeoDataFrame, *, registry: CategoryRegistry, wkb: np.ndarray | None = None
+) -> pd.DataFrame:
     """Return what a report stores of ``events``: the staged columns but the search window.
 
     The rows written straight into an empty store need no window (there is no stored report to
@@ -80,6 +82,8 @@ def encode_stored(events: gpd.GeoDataFrame, *, registry: CategoryRegistry) -> pd
         A validated, located event collection.
     registry
         Gives each category its group (layer).
+    wkb
+        The geometries as little-endian WKB, when the caller has them (None: written here).
 
     Returns
     -------
@@ -91,7 +95,8 @@ def encode_stored(events: gpd.GeoDataFrame, *, registry: CategoryRegistry) -> pd
     out["extras"] = _extras_json(events, extras)
     layers = {key: registry.layer_of(key) for key in pd.unique(events["category"].dropna())}
     out["layer"] = events["category"].map(layers).astype("str")
-    wkb = shapely.to_wkb(np.asarray(events.geometry.array, dtype=object), byte_order=1)
+    if wkb is None:
+        wkb = shapely.to_wkb(np.asarray(events.geometry.array, dtype=object), byte_order=1)
     out["content_hash"] = _hashes(out, wkb)
     out["geom"] = wkb
     return out

@@ -16,14 +16,13 @@ from hypothesis import strategies as st
 
 from conflictmap.categories import default_registry
 from conflictmap.schema import COLUMNS, DTYPES
-from conflictmap.store.postgis import _ewkb_hex
+from conflictmap.store.postgis import _ewkb
 from conflictmap.store.rows import encode_stored
 
 
-def _expected(geoms: np.ndarray) -> list[str | None]:
-    """Hex EWKB with SRID 4326 as shapely writes it (upper case hex, as PostGIS's ST_AsHexEWKB)."""
-    out = shapely.to_wkb(shapely.set_srid(geoms, 4326), hex=True, include_srid=True, byte_order=1)
-    return [None if value is None else value.lower() for value in out]
+def _expected(geoms: np.ndarray) -> list[bytes | None]:
+    """EWKB with SRID 4326 as shapely writes it (as PostGIS's ST_AsEWKB)."""
+    return list(shapely.to_wkb(shapely.set_srid(geoms, 4326), include_srid=True, byte_order=1))
 
 
 @pytest.mark.parametrize(
@@ -38,9 +37,9 @@ def _expected(geoms: np.ndarray) -> list[str | None]:
         [],
     ],
 )
-def test_ewkb_hex_is_shapely_ewkb_with_srid_4326(shapes: list[object]) -> None:
+def test_ewkb_is_shapely_ewkb_with_srid_4326(shapes: list[object]) -> None:
     geoms = np.array(shapes, dtype=object)
-    got = _ewkb_hex(shapely.to_wkb(geoms, byte_order=1)).to_pylist()
+    got = _ewkb(shapely.to_wkb(geoms, byte_order=1)).to_pylist()
     assert got == _expected(geoms)
 
 
@@ -55,13 +54,13 @@ def test_ewkb_hex_is_shapely_ewkb_with_srid_4326(shapes: list[object]) -> None:
         max_size=200,
     )
 )
-def test_ewkb_hex_of_points_property(coords: list[tuple[float, float]]) -> None:
+def test_ewkb_of_points_property(coords: list[tuple[float, float]]) -> None:
     xy = np.asarray(coords, dtype=float)
     geoms = shapely.points(xy)
-    got = _ewkb_hex(shapely.to_wkb(geoms, byte_order=1)).to_pylist()
+    got = _ewkb(shapely.to_wkb(geoms, byte_order=1)).to_pylist()
     assert got == _expected(geoms)
     # The point type with the SRID flag (0x20000001, little-endian), then SRID 4326 (0x10e6).
-    assert {value[2:18] for value in got} == {"01000020e6100000"}
+    assert {value[1:9] for value in got} == {bytes.fromhex("01000020e6100000")}
 
 
 def _hashes_row_by_row_dates(rows: pd.DataFrame, wkb: np.ndarray) -> list[str]:
