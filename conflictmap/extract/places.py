@@ -151,6 +151,8 @@ def find_mentions(
         if j <= i or (starts_lower and j == i + 1):
             continue
         j = _whole_run(tokens, i, j)
+        if j == i + 1 and _direction_before_name(tokens, i, lexicon):
+            continue  # "Southern Quneitra": a direction of the name after it, not the Southern District
         why = rejects(tokens, i, j, text, lexicon, blocked)
         if why is not None:
             if (
@@ -238,6 +240,16 @@ _ACTOR_NOUNS = frozenset(
         "spokesman",
     }
 )
+
+
+def _direction_before_name(tokens: list[Token], i: int, lexicon: Lexicon) -> bool:
+    """Whether token ``i`` is a capitalised direction word joined to a capitalised word after it."""
+    return (
+        tokens[i].folded in lexicon.directions
+        and i + 1 < len(tokens)
+        and tokens[i + 1].joined
+        and tokens[i + 1].capitalised
+    )
 
 
 def _whole_run(tokens: list[Token], i: int, j: int) -> int:

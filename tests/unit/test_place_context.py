@@ -362,3 +362,13 @@ def test_a_countryside_written_before_its_name_is_the_governorate(sentence, ment
 def test_a_village_in_a_town_without_a_province_is_the_town():
     found = {m["text"]: m for m in mentions("Israeli troops raided a village in Nawa on Friday.")}
     assert found["Nawa"]["place"]["kind"] == "populated place"
+
+
+def test_a_capitalised_direction_before_a_name_is_no_district():
+    # "Southern" alone is a name of Israel's Southern District; before a name it is a direction.
+    found = {m["text"]: m for m in mentions("Israeli troops entered Sweisa in Southern Quneitra on Friday.")}
+    assert "Southern" not in found
+    assert found["Quneitra"]["place"]["place_id"] in ("gn:173334", "region:SY-QU")
+    assert [m["text"] for m in mentions("Sirens sounded across the Southern District on Friday.")] == [
+        "Southern District"
+    ]
