@@ -27,6 +27,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from conflictmap.errors import SchemaError
+from geo.gazetteer import distance_km
 from geo.regions import Region, RegionRegistry, default_regions
 from layers.classes import ZERO_COLOR, class_breaks, class_colors, class_labels
 from layers.element import safe_json
@@ -152,13 +153,13 @@ def _own_country(
 
 def _nearest_unit(point: shapely.Geometry, units: list[Region]) -> str | None:
     """Return the unit nearest a point when it lies within :data:`BORDER_KM` (great circle), else None."""
-    geoms = np.array([u.geometry for u in units], dtype=object)
-    lines = shapely.shortest_line(point, geoms)
-    a, b = shapely.get_point(lines, 0), shapely.get_point(lines, 1)
-    lat1, lon1 = np.radians(shapely.get_y(a)), np.radians(shapely.get_x(a))
-    lat2, lon2 = np.radians(shapely.get_y(b)), np.radians(shapely.get_x(b))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    lines = shapely.shortest_line(point, np.array([u.geometry for u in units], dtype=object))
+    ends = zip(
+        shapely.get_coordinates(shapely.get_point(lines, 0)),
+        shapely.get_coordinates(shapely.get_point(lines, 1)),
+        strict=True,
+    )
+    km = [distance_km(a[1], a[0], b[1], b[0]) for a, b in ends]
     best = int(np.argmin(km))
     return units[best].region_id if km[best] <= BORDER_KM else None
 

@@ -1045,8 +1045,6 @@ def _query(text: str, mentions: list[Mention], k: int, lexicon: Lexicon) -> str:
 
 def _plausible_candidate(res: Resolution, resolver: Resolver, lexicon: Lexicon) -> Resolution | None:
     """Return the best candidate in the countries of interest when the winner is an obscure foreign town."""
-    from dataclasses import replace
-
     from geo.resolve import precision_of
 
     for place in res.candidates[1:]:
