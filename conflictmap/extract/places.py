@@ -743,7 +743,7 @@ def resolve_mentions(
         if res is not None and res.place is not None:
             if m.kind == "name" and not placed[k] and _stray(m, res, around, resolver.focus):
                 continue
-            if _guess(res, around.of(m)):
+            if _guess(res, around, m):
                 # Small namesakes only, none near the article's places, and none better than the
                 # others ("the western Al-Tal Al-Ahmar area" in Quneitra: six villages of that
                 # name lie in Aleppo, Homs and Hasakah): which one is a guess, so none is taken.
@@ -849,12 +849,15 @@ TIE = REASONS[-1]  # "it comes first by id (a tie)"
 _GUESS = "several small places bear this name, none near the article's places: not located"
 
 
-def _guess(res: Resolution, near: Surroundings) -> bool:
+def _guess(res: Resolution, around: _Around, m: Mention) -> bool:
     """Whether a place won only by a tie among small namesakes that all lie away from the article."""
     place = res.place
     if place is None or place.kind != "populated place" or is_major(place) or not res.reason.startswith(TIE):
         return False
-    if not near or len(res.candidates) < 2:
+    if len(res.candidates) < 2:
+        return False
+    near = around.of(m)  # built only here: most places are decided by the tests above
+    if not near:
         return False
     return all(near.rank(c) == 3 for c in res.candidates if c.kind == "populated place")
 
