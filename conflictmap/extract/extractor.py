@@ -14,7 +14,7 @@ from conflictmap.extract.events import MILITARY, Event, article_hits, sentence_e
 from conflictmap.extract.lexicon import Lexicon, default_lexicon
 from conflictmap.extract.mentions import Matcher, Mention, NameIndex
 from conflictmap.extract.merge import merge_events
-from conflictmap.extract.places import find_mentions, resolve_mentions
+from conflictmap.extract.places import acts_as_government, find_mentions, resolve_mentions
 from conflictmap.extract.sentences import split_sentences
 from conflictmap.extract.text import Article
 from geo.resolve import Resolver
@@ -82,7 +82,7 @@ class Extractor:
         inferred = country is None
         if country is None:
             country = self._dateline_country(text, candidates, sentences) or self._context_country(
-                candidates, demonyms
+                text, candidates, demonyms
             )
         starts = [s for s, _ in sentences]
         for m in candidates:  # before resolving: a mention is read among its sentence's places
@@ -98,17 +98,19 @@ class Extractor:
             warnings.append(f"{where}: no locatable place; its {len(events)} events are kept unlocated")
         return ArticleResult(article, published, events, mentions, sentences, warnings)
 
-    def _context_country(self, mentions: list[Mention], demonyms: Counter[str]) -> str | None:
+    def _context_country(self, text: str, mentions: list[Mention], demonyms: Counter[str]) -> str | None:
         """Return the country of the article's unambiguous places, else of its demonyms, else home.
 
-        A town or admin-1 unit ("Quneitra countryside") whose every namesake lies in one country
-        votes for that country (as :meth:`geo.resolve.Resolver.resolve_all` does); demonyms name
-        actors more often than places ("Israeli forces" in a report on Quneitra), so they only
-        decide when no town or unit does.
+        A town or admin-1 unit ("Quneitra countryside", "the town of Adloun") whose every
+        namesake lies in one country votes for that country (as
+        :meth:`geo.resolve.Resolver.resolve_all` does), unless it is a capital standing for its
+        government ("the Tel Aviv regime"). Demonyms name actors more often than places ("Israeli
+        forces" in a report on Quneitra), so they only break a tie, or decide when no town or unit
+        votes.
         """
         votes: Counter[str] = Counter()
         for m in mentions:
-            if m.kind != "name":
+            if m.kind not in ("name", "named"):  # a framed name ("the town of Adloun") counts too
                 continue
             res = self.resolver.resolve(m.text)
             place = res.place
@@ -116,11 +118,18 @@ class Extractor:
                 place is not None
                 and place.kind in ("populated place", "admin1")
                 and len({c.country for c in res.candidates}) == 1
+                # "the Tel Aviv regime", "Damascus said": the state that acts, not where
+                and not acts_as_government(text, m, place, self.lexicon)
             ):
                 votes[place.country] += 1
         if not votes:
             votes = Counter({c: n for c, n in demonyms.items() if c in self.resolver.focus})
-        return votes.most_common(1)[0][0] if votes else self.resolver.home
+        if not votes:
+            return self.resolver.home
+        # A tie among the places' countries is broken by the demonyms, then by the home country,
+        # never by which country the article happened to name first.
+        home = self.resolver.home
+        return max(votes, key=lambda c: (votes[c], demonyms.get(c, 0), c == home))
 
     def _dateline_country(
         self, text: str, mentions: list[Mention], sentences: list[tuple[int, int]]

@@ -1076,7 +1076,15 @@ def _plausible(res: Resolution, resolver: Resolver, lexicon: Lexicon) -> bool:
 
 def _is_actor(text: str, m: Mention, lexicon: Lexicon) -> bool:
     """Whether a capital stands for its government here ("Damascus said", "urged Washington")."""
-    place = m.place
+    return acts_as_government(text, m, m.place, lexicon)
+
+
+def acts_as_government(text: str, m: Mention, place: Place | None, lexicon: Lexicon) -> bool:
+    """Whether ``m``, read as ``place``, is a capital that stands for its government here.
+
+    "Damascus said", "urged Washington", "the Tel Aviv regime": a capital not written after a
+    locative word ("in", "near") names the state that acts, not a place.
+    """
     if place is None or (
         place.name.casefold() not in lexicon.capitals and m.text.casefold() not in lexicon.capitals
     ):

@@ -372,3 +372,27 @@ def test_a_capitalised_direction_before_a_name_is_no_district():
     assert [m["text"] for m in mentions("Sirens sounded across the Southern District on Friday.")] == [
         "Southern District"
     ]
+
+
+def test_framed_names_vote_for_the_country_and_an_acting_capital_does_not():
+    # The towns are named the way wire reports name them ("the town of X"), and Tel Aviv stands
+    # for Israel's government: the report is about Lebanon, so Houla is the Lebanese village,
+    # not Kafr Laha in Homs (whose alias is Houla).
+    found = mentions(
+        "Fighting intensified between the Tel Aviv regime and the group on Sunday. "
+        "A drone struck a house in the village of Houla. Another strike hit the town of Adloun, "
+        "and a third hit the village of Siddikine."
+    )
+    houla = next(m for m in found if m["text"] == "Houla")
+    assert houla["place"]["place_id"] == "gn:273872"  # Houla, Nabatieh (LB)
+
+
+def test_a_tie_between_countries_is_broken_by_the_demonyms_not_by_the_order():
+    # One place of Israel (Metula) and one of Syria (Sweida): the Syrian residents and villagers
+    # make Syria the country, whichever was named first; Kuya is then the Daraa village.
+    found = mentions(
+        "Syrian residents of Kuya said the patrol had come from Metula. "
+        "Syrian villagers near Sweida reported the same."
+    )
+    kuya = next(m for m in found if m["text"] == "Kuya")
+    assert kuya["place"]["place_id"] == "gn:173579"  # Al Kuwayyah, Daraa (SY)
