@@ -284,9 +284,24 @@ def _clause_between(sentence: str, start: int, end: int) -> bool:
 
 _DEFINITE = re.compile(
     r"\b(?:the|these|those|this)\s+(?:(?:latest|recent|same|last|previous|earlier|first|second|third|fourth|fifth"
-    r"|\w+(?:-\w+)+)\s+){0,2}$",
+    r"|\w+(?:-\w+)+|\w+['’]s)\s+){0,2}$",  # ... "the morning's fighting": a possessive too
     re.IGNORECASE,
 )
+
+
+# "the villages it entered", "the homes that they had raided": a cue verb whose object is a
+# definite noun before it and whose subject is a pronoun tells again an event named before.
+_OBJECT_RELATIVE = re.compile(
+    r"\bthe\s+(?:[\w-]+\s+){0,2}?(?!(?:since|after|before|when|while|as|because|until|if|where|and|but|or)\s)"
+    r"[\w-]+\s+(?:(?:that|which)\s+)?(?:it|they|he|she|we)\s+"
+    r"(?:(?:had|has|have)\s+)?(?:\w+ly\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _told_again(sentence: str, pos: int) -> bool:
+    """Whether the cue at ``pos`` is the verb of a relative clause on a definite noun."""
+    return _OBJECT_RELATIVE.search(sentence, max(0, pos - 50), pos) is not None
 
 
 def _definite(sentence: str, pos: int, lexicon: Lexicon | None = None, cue: str = "") -> bool:
@@ -503,7 +518,8 @@ def sentence_events(
     venue: tuple[list[SiteChoice], bool] | None = None  # where the sentence's meeting took place
     priors = {c.pos for c in cats if c.prior}
     for n, (key, pos, cue, _, prior) in enumerate(cats):
-        anaphoric = not prior and _definite(sentence, pos, lexicon, cue)
+        told_again = not prior and _told_again(sentence, pos)
+        anaphoric = told_again or (not prior and _definite(sentence, pos, lexicon, cue))
         if key == "statement":
             if not _is_statement(sentence, pos, actors, mentions, base, lexicon):
                 continue
@@ -521,6 +537,7 @@ def sentence_events(
                 lexicon,
                 prior=prior,
                 anaphoric=anaphoric,
+                told_again=told_again,
                 before=before or [],
                 text=text,
             )
@@ -570,6 +587,7 @@ def _event_sites(
     *,
     prior: bool,
     anaphoric: bool,
+    told_again: bool = False,
     before: list[Mention],
     text: str | None,
 ) -> tuple[list[SiteChoice], bool]:
@@ -579,7 +597,8 @@ def _event_sites(
 
     - an earlier event ("came hours after fighting broke out in X") has only the places after
       its phrase;
-    - an event told before ("the raid on Beit Jin") has only the places next to its phrase; a
+    - an event told before ("the raid on Beit Jin") has only the places next to its phrase; one
+      told again in a relative clause ("the villages it entered") and a
       meeting or an agreement told before, and "the operation", "the attack", none (their other
       places are their subject);
     - without a place of its own, the place it names again ("a drone hit a car in the village");
@@ -593,7 +612,8 @@ def _event_sites(
     if anaphoric:
         near = [m for m in mentions if -_NEAR <= m.start - base - pos <= len(cue) + _NEAR]
         generic = lexicon.attack_cues is not None and lexicon.attack_cues.fullmatch(cue) is not None
-        subject_only = (key not in MILITARY and key != "other") or generic
+        # "the villages it entered": the clause names no new place of the event
+        subject_only = (key not in MILITARY and key != "other") or generic or told_again
         mentions, mine = near, [m for m in mine if m in near]
     sites, own = choose_sites(sentence, base, mentions, lexicon, own=mine, cue_at=pos)
     if subject_only:  # a place for the event when none was told before, but never a new place

@@ -75,6 +75,13 @@ _PEOPLE_OF = re.compile(
     r"youths?|men|women|notables|dignitaries|sons)\s+(?:of|from)\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?(?:of\s+)?$",
     re.IGNORECASE,
 )
+# "Enab Baladi's correspondent in Daraa", "local sources in Quneitra", "activists in Sweida":
+# where the report comes from, not where it happened.
+_REPORTED_FROM = re.compile(
+    r"\b(?:correspondents?|reporters?|journalists?|sources?|activists?|monitors?|witnesses|residents?)"
+    r"\s+(?:based\s+)?in\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?(?:of\s+)?$",
+    re.IGNORECASE,
+)
 # "Israel's army", "Turkey conducted", "Israel was accused", "'Israel' has conducted", "Israel raids
 # a village": a country that acts is no site (a closing quote may follow the name).
 _HOSTILE_PRESENT = (
@@ -340,6 +347,7 @@ def _reference_point(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> 
         _reference(sentence, base, m, lexicon)
         or (" of" in before and _DIRECTION_OF.search(before))
         or _ends(lexicon.route_before, sentence, at)
+        or (" in" in before and _REPORTED_FROM.search(before))  # "the correspondent in Daraa"
     ):
         return False
     # "moved from X toward Y": the place reached, though "toward" also marks reference points
@@ -372,6 +380,8 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
             _PEOPLE_OF.search(before) or (m.place.kind == "country" and _OF_BEFORE.search(before))
         ):
             role = PLAIN  # "residents of Kouya gathered", "the foreign ministers of Syria"
+        elif " in" in before and _REPORTED_FROM.search(before):
+            role = PLAIN  # "the correspondent in Daraa reported that ...": a site only if none is named
         elif _ends(lexicon.route_before, sentence, at):
             role = REFERENCE  # "through the Al-Hiran area"
         elif _ends(lexicon.origin_before, sentence, at):

@@ -35,6 +35,57 @@ def test_entering_two_villages_is_two_events_and_the_governorate_is_no_site():
     assert set(events["event_date"].dt.date) == {dt.date(2025, 10, 14)}
 
 
+def test_a_relative_clause_tells_the_entry_again_and_the_reporters_town_is_no_site():
+    # "the villages it entered" is the entry of the first sentence told again; where the
+    # correspondent sits is no new incursion.
+    events = _events(
+        "An Israeli force entered the villages of Jamleh and Saysoun on Tuesday.",
+        "A correspondent in Daraa said the force did not search any homes in the villages it entered.",
+    )
+    assert sorted(events["location"]) == ["Jamleh", "Saysoun"]
+
+
+def test_a_conjunction_before_a_pronoun_opens_no_relative_clause():
+    # "since they signed": a new clause, not "the X they signed" (which would fold the March
+    # agreement into Sunday's as a report told again)
+    events = _events(
+        "Officials of both sides signed a local agreement in Manbij on Sunday.",
+        "Heavy fighting broke out on Tuesday around Deir Hafer, the worst between the two sides "
+        "since they signed an integration agreement last March.",
+    )
+    agreements = events[events["category"] == "agreement"]
+    assert sorted(agreements["event_date"].dt.month) == [3, 10]
+
+
+@pytest.mark.parametrize(
+    "sentence, site",
+    [
+        ("A correspondent in Daraa reported that Israeli forces raided Saida on Sunday.", "Saida"),
+        ("A reporter in Quneitra said troops entered Jubata al-Khashab on Sunday.", "Jubata al-Khashab"),
+        ("Local sources in Daraa said an Israeli patrol entered Maariya on Sunday.", "Maariya"),
+    ],
+)
+def test_where_the_report_comes_from_is_no_site(sentence, site):
+    assert list(_events(sentence)["location"]) == [site]
+
+
+def test_the_mornings_fighting_is_the_fighting_told_before():
+    # "the morning's fighting" refers to the clashes of the first sentence; the town the
+    # activists report from is no new place of them.
+    events = _events(
+        "On Friday morning, clashes broke out on the outskirts of Sweida city.",
+        "The morning's fighting left ten dead, activists in Qanawat said.",
+    )
+    assert list(events["category"]) == ["clashes"]
+    assert list(events["location"]) == ["Sweida city"]
+    events = _events(
+        "On Friday morning, clashes broke out on the outskirts of Sweida city.",
+        "Monitors confirmed casualties from the morning's fighting and said that aid trucks trying "
+        "to reach the city were turned back at a checkpoint in Shahba.",
+    )
+    assert list(events["location"]) == ["Sweida city"]
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
