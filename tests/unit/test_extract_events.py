@@ -86,6 +86,15 @@ def test_the_mornings_fighting_is_the_fighting_told_before():
     assert list(events["location"]) == ["Sweida city"]
 
 
+@pytest.mark.parametrize("habit", ["near-daily", "almost daily", "nearly daily"])
+def test_a_habit_is_no_event(habit):
+    events = _events(
+        "An Israeli patrol entered Maariya on Tuesday.",
+        f"Israeli forces have been carrying out {habit} incursions into the Quneitra countryside.",
+    )
+    assert list(events["location"]) == ["Maariya"]
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
