@@ -82,6 +82,9 @@ _REPORTED_FROM = re.compile(
     r"\s+(?:based\s+)?in\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?(?:of\s+)?$",
     re.IGNORECASE,
 )
+# "In Quneitra, ...", "reported that in Daraa, ...": a place that opens a clause frames what
+# follows; the places named in the clause are the sites.
+_FRAME_BEFORE = re.compile(r"(?:^|[,;:]\s*|\bthat\s+)in\s+(?:the\s+)?$", re.IGNORECASE)
 # "Israel's army", "Turkey conducted", "Israel was accused", "'Israel' has conducted", "Israel raids
 # a village": a country that acts is no site (a closing quote may follow the name).
 _HOSTILE_PRESENT = (
@@ -382,6 +385,8 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
             role = PLAIN  # "residents of Kouya gathered", "the foreign ministers of Syria"
         elif " in" in before and _REPORTED_FROM.search(before):
             role = PLAIN  # "the correspondent in Daraa reported that ...": a site only if none is named
+        elif _FRAME_BEFORE.search(before) and sentence.startswith(",", m.end - base):
+            role = PLAIN  # "In Quneitra, forces entered Rasm al-Halabi": the frame, a site only if alone
         elif _ends(lexicon.route_before, sentence, at):
             role = REFERENCE  # "through the Al-Hiran area"
         elif _ends(lexicon.origin_before, sentence, at):

@@ -95,6 +95,16 @@ def test_a_habit_is_no_event(habit):
     assert list(events["location"]) == ["Maariya"]
 
 
+def test_a_place_that_opens_the_clause_frames_it():
+    events = _events(
+        "Local media reported that in Quneitra, Israeli forces entered the village of Rasm al-Halabi "
+        "on Sunday."
+    )
+    assert list(events["location"]) == ["Rasm al-Halabi"]
+    alone = _events("In Quneitra, an Israeli patrol set up a checkpoint on Sunday.")
+    assert list(alone["location"]) == ["Quneitra"]  # the frame is the site when nothing else is named
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
