@@ -153,6 +153,7 @@ def categories_of(
     if "n't" in sentence:
         marks += [m.start() for m in _NT.finditer(sentence)]
     found = []
+    tallied: list[int] = []  # the ends of the cues that are tallies
     present = {key for kind, key in hits if kind == "cue"}
     for key in lexicon.categories:
         if key not in present:
@@ -162,8 +163,18 @@ def categories_of(
         if suppressed:
             cues = [h for h in cues if not _inside_suppressed(h, suppressed)]
         cues = [h for h in cues if _counts(sentence, h, key, lexicon, future, places, marks)]
-        if dates:
-            cues = [h for h in cues if not _tally(sentence, h.start, dates)]
+        if dates or _many_words(sentence):
+            tallies = [h for h in cues if _tally(sentence, h.start, dates, h.text)]
+            if tallies:
+                tallied += [h.end for h in tallies]
+                # a later cue of the tally's kind without a day of its own is part of it
+                # ("hundreds of airstrikes targeting military sites, including fighter jets")
+                first = tallies[0].start
+                cues = [
+                    h
+                    for h in cues
+                    if h not in tallies and (h.start < first or _dates_of(sentence, dates, h.start))
+                ]
         # "followed earlier discussions held in Amman": each such cue is an earlier event of its own
         earlier = (
             [h for h in cues if _marked(marks, h.start) and _prior(sentence, h.start, lexicon)]
@@ -181,7 +192,9 @@ def categories_of(
         h
         for h in hits.get(("attack", ""), [])
         if _counts(sentence, h, "", lexicon, future, places, marks)
-        and not (dates and _tally(sentence, h.start, dates))
+        and not ((dates or _many_words(sentence)) and _tally(sentence, h.start, dates, h.text))
+        # "hundreds of airstrikes targeting military sites": the attack the tally tells of
+        and not any(0 <= h.start - end <= _TALLY_REACH for end in tallied)
     ]
     if attacks:
         military = [f for f in found if f.key in MILITARY]
@@ -648,10 +661,27 @@ _TALLY_COUNT = re.compile(
     r"|\bcontinued|\bcontinuing|\bongoing)(?:[\s-]+[\w’'“”\"-]+){0,4}?\s+$",
     re.IGNORECASE,
 )
+# A count of the events themselves, right before their noun ("hundreds of Israeli airstrikes",
+# "numerous incursions"); not of people ("hundreds of families fled").
+_MANY = re.compile(
+    r"\b(?:(?:hundreds|thousands|dozens|scores|tens)\s+of|numerous|countless)\s+(?:[\w’'-]+\s+)?$",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w’'-]+")  # the cue's first word, when its text is not given
+_MANY_WORDS = ("hundreds", "thousands", "dozens", "scores", "tens", "numerous", "countless")
+
+
+def _many_words(sentence: str) -> bool:
+    """Whether the sentence has a word of :data:`_MANY` (a cheap test before the pattern)."""
+    low = sentence.lower()
+    return any(w in low for w in _MANY_WORDS)
+
+
+_TALLY_REACH = 20  # characters from a tally's cue to an attack word that belongs to it
 _TALLY_DAYS = 20  # a date of at least this many days is a period ("since December 2024", "in November")
 
 
-def _tally(sentence: str, pos: int, dates: list[DateSpan]) -> bool:
+def _tally(sentence: str, pos: int, dates: list[DateSpan], cue: str = "") -> bool:
     """Whether the cue at ``pos`` counts events over a period: a tally, not an event of the report.
 
     "Israel has carried out more than 1,000 airstrikes since December 2024", "near-daily ground
@@ -661,21 +691,29 @@ def _tally(sentence: str, pos: int, dates: list[DateSpan]) -> bool:
     label conventions); "three airstrikes hit Nawa on Monday" is an event of one day.
     """
     own = _dates_of(sentence, dates, pos)
-    if not own or any((d.last - d.first).days < _TALLY_DAYS for d in own):
+    if not own:
+        # no day of its own: "has conducted hundreds of airstrikes" counts too many for one day
+        word = _WORD.match(sentence, pos)
+        return (
+            word is not None
+            and _nominal(cue or word.group())
+            and _MANY.search(sentence, max(0, pos - 40), pos) is not None
+        )
+    if any((d.last - d.first).days < _TALLY_DAYS for d in own):
         return False
     return _TALLY_COUNT.search(sentence, max(0, pos - 50), pos) is not None
 
 
 def _tally_positions(sentence: str, hits: SentenceHits, dates: list[DateSpan]) -> list[int]:
     """Return where the sentence's event cues are tallies (see :func:`_tally`)."""
-    if not any((d.last - d.first).days >= _TALLY_DAYS for d in dates):
+    if not any((d.last - d.first).days >= _TALLY_DAYS for d in dates) and not _many_words(sentence):
         return []
     return [
         h.start
         for (kind, _key), found in hits.items()
         if kind in _EVENT_KEYS
         for h in found
-        if _tally(sentence, h.start, dates)
+        if _tally(sentence, h.start, dates, h.text)
     ]
 
 

@@ -105,6 +105,20 @@ def test_a_place_that_opens_the_clause_frames_it():
     assert list(alone["location"]) == ["Quneitra"]  # the frame is the site when nothing else is named
 
 
+def test_a_count_too_large_for_one_day_is_a_tally_without_a_day():
+    events = _events(
+        "An Israeli patrol entered Kudna on Tuesday.",
+        "Israel has conducted hundreds of airstrikes targeting military sites in Syria, including "
+        "fighter jets and radars.",
+    )
+    assert list(events["category"]) == ["incursion"]
+    # a count of people is no tally, and a day of its own makes the count one day's events
+    fled = _events("An Israeli patrol entered Kudna on Tuesday.", "Hundreds of families fled toward Aleppo.")
+    assert sorted(fled["category"]) == ["incursion", "other"]
+    dated = _events("Dozens of airstrikes hit Idlib on Monday.")
+    assert list(dated["category"]) == ["airstrike"]
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
