@@ -119,6 +119,19 @@ def test_a_count_too_large_for_one_day_is_a_tally_without_a_day():
     assert list(dated["category"]) == ["airstrike"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "An Israeli unmanned aerial vehicle targeted a house in Houla on Sunday.",
+        "An Israeli UAV fired a missile at a car in Houla on Sunday.",
+        "An Israeli military strike has killed two people in Houla on Sunday.",
+    ],
+)
+def test_drones_by_other_names_strike_from_the_air(sentence):
+    events = _events("Clashes broke out in Khiam on Saturday.", sentence)
+    assert dict(zip(events["location"], events["category"], strict=True))["Houla"] == "airstrike"
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
