@@ -27,6 +27,7 @@ Baalbek"), else at the speaking capital, else at the place they concern.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from conflictmap.extract.lexicon import Lexicon, Words
@@ -199,7 +200,7 @@ def choose_sites(
     if len(pool) == 1:  # the common case: only whether it is a mere reference point matters
         m = pool[0]
         return [(m, m.geo_precision)], is_own and not _reference_point(sentence, base, m, lexicon)
-    roles = _roles(sentence, base, pool, lexicon)
+    roles = _roles(sentence, base, pool, lexicon, named=candidates)
     sites = [m for m in pool if roles[id(m)] == SITE]
     if sites:
         seen, out = set(), []
@@ -357,14 +358,23 @@ def _reference_point(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> 
     return not _moved_to(sentence, at, before, lexicon)
 
 
-def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> dict[int, int]:
-    """How each place relates to the event phrase: SITE, PLAIN, ORIGIN or REFERENCE."""
+def _roles(
+    sentence: str, base: int, pool: list[Mention], lexicon: Lexicon, *, named: list[Mention] | None = None
+) -> dict[int, int]:
+    """How each place relates to the event phrase: SITE, PLAIN, ORIGIN or REFERENCE.
+
+    ``named`` are all the sentence's places, also those left out of ``pool`` (a region around
+    another): "Adloun in south Lebanon near Sidon" still places Adloun near Sidon.
+    """
     roles: dict[int, int] = {}
     previous: Mention | None = None
+    ends = sorted(m.end for m in named) if named else []
     for m in sorted(pool, key=lambda m: m.start):
         at = m.start - base
         before = sentence[max(0, at - 40) : at]
         between = sentence[previous.end - base : at] if previous is not None else None
+        last = bisect.bisect_right(ends, m.start) - 1  # the nearest place named before, in or out of pool
+        right_after = sentence[ends[last] - base : at] if last >= 0 else between
         if between is not None and (_INSIDE.match(between) or _APPOSITION.match(between)):
             role = REFERENCE  # it locates or describes the place before it
         elif previous is not None and _UNIT_AFTER.match(sentence, m.end - base):
@@ -375,6 +385,7 @@ def _roles(sentence: str, base: int, pool: list[Mention], lexicon: Lexicon) -> d
             _reference(sentence, base, m, lexicon)
             or (" of" in before and _DIRECTION_OF.search(before))
             or (between is not None and _NEAR_AFTER_PLACE.match(between))
+            or (previous is not None and right_after is not None and _NEAR_AFTER_PLACE.match(right_after))
         ):
             role = REFERENCE
         elif between is not None and _LIST_JOIN.match(between):

@@ -132,6 +132,17 @@ def test_drones_by_other_names_strike_from_the_air(sentence):
     assert dict(zip(events["location"], events["category"], strict=True))["Houla"] == "airstrike"
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A strike on the town of Adloun, deep in south Lebanon near Sidon, killed a woman on Sunday.",
+        "An Israeli strike on Adloun in south Lebanon near Sidon killed a woman on Sunday.",
+    ],
+)
+def test_a_town_near_which_the_site_lies_is_no_site_though_a_region_stands_between(sentence):
+    assert list(_events(sentence)["location"]) == ["Adloun"]
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
