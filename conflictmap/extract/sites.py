@@ -183,7 +183,14 @@ def choose_sites(
         if m.place is not None and not m.actor and not _acting_country(sentence, base, m, lexicon)
     ]
     if not candidates:
-        return [], False
+        # "advanced into the village of Rasm al-Qita", a village no gazetteer knows: the event
+        # is there, unlocated, not folded into another place's event of the day
+        unknown = [
+            m
+            for m in (own if own is not None else mentions)
+            if m.place is None and m.kind == "named" and not _reference_point(sentence, base, m, lexicon)
+        ]
+        return ([(unknown[0], None)], True) if unknown else ([], False)
     if cue_at is not None and "where" in sentence:  # "arriving from Washington, where they held talks"
         where = [
             m for m in candidates if m.end - base < cue_at and _WHERE.match(sentence, m.end - base, cue_at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from conflictmap.errors import ConfigurationError
@@ -141,6 +142,18 @@ def test_drones_by_other_names_strike_from_the_air(sentence):
 )
 def test_a_town_near_which_the_site_lies_is_no_site_though_a_region_stands_between(sentence):
     assert list(_events(sentence)["location"]) == ["Adloun"]
+
+
+def test_a_village_no_gazetteer_knows_is_an_unlocated_event_of_its_own():
+    # Rasm al-Qita (Quneitra) is in none of the shipped sources: its incursion is kept, at its
+    # name and without coordinates, not folded into the day's incursion at Kudna.
+    events = _events(
+        "An Israeli patrol entered Kudna on Tuesday.",
+        "Israeli forces also advanced into the village of Rasm al-Qita and set up a checkpoint.",
+    )
+    assert list(events["location"]) == ["Kudna", "Rasm al-Qita"]
+    unknown = events[events["location"] == "Rasm al-Qita"].iloc[0]
+    assert unknown["geometry"] is None and pd.isna(unknown["place_id"])
 
 
 def test_a_list_of_villages_hit_is_an_event_at_each():
