@@ -177,20 +177,40 @@ def choose_sites(
     own : bool
         False when the sites are borrowed from the rest of the sentence.
     """
+    sites, is_own = _located_sites(sentence, base, mentions, lexicon, own=own, cue_at=cue_at)
+    if is_own:
+        return sites, True
+    # "advanced into the village of Rasm al-Qita", "broke out in the Maqus neighborhood, east of
+    # Sweida city": a framed place no gazetteer knows is the event's own site when no located
+    # place is; the event is kept there, unlocated, not folded into another place's event
+    unknown = next(
+        (
+            m
+            for m in (own if own is not None else mentions)
+            if m.place is None and m.kind == "named" and not _reference_point(sentence, base, m, lexicon)
+        ),
+        None,
+    )
+    return ([(unknown, None)], True) if unknown is not None else (sites, False)
+
+
+def _located_sites(
+    sentence: str,
+    base: int,
+    mentions: list[Mention],
+    lexicon: Lexicon,
+    *,
+    own: list[Mention] | None,
+    cue_at: int | None,
+) -> tuple[list[SiteChoice], bool]:
+    """Return the located sites of an event phrase and whether they are its own."""
     candidates = [
         m
         for m in mentions
         if m.place is not None and not m.actor and not _acting_country(sentence, base, m, lexicon)
     ]
     if not candidates:
-        # "advanced into the village of Rasm al-Qita", a village no gazetteer knows: the event
-        # is there, unlocated, not folded into another place's event of the day
-        unknown = [
-            m
-            for m in (own if own is not None else mentions)
-            if m.place is None and m.kind == "named" and not _reference_point(sentence, base, m, lexicon)
-        ]
-        return ([(unknown[0], None)], True) if unknown else ([], False)
+        return [], False
     if cue_at is not None and "where" in sentence:  # "arriving from Washington, where they held talks"
         where = [
             m for m in candidates if m.end - base < cue_at and _WHERE.match(sentence, m.end - base, cue_at)

@@ -154,6 +154,12 @@ def test_a_village_no_gazetteer_knows_is_an_unlocated_event_of_its_own():
     assert list(events["location"]) == ["Kudna", "Rasm al-Qita"]
     unknown = events[events["location"] == "Rasm al-Qita"].iloc[0]
     assert unknown["geometry"] is None and pd.isna(unknown["place_id"])
+    # the same when the only located place is a reference point ("east of Sweida city")
+    east = _events(
+        "Clashes broke out in Sweida on Sunday.",
+        "The violence broke out in the Maqus neighborhood, east of Sweida city.",
+    )
+    assert list(east["location"]) == ["Sweida", "Maqus"]
 
 
 def test_a_list_of_villages_hit_is_an_event_at_each():
