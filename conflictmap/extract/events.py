@@ -664,11 +664,23 @@ _TALLY_COUNT = re.compile(
 # A count of the events themselves, right before their noun ("hundreds of Israeli airstrikes",
 # "numerous incursions"); not of people ("hundreds of families fled").
 _MANY = re.compile(
-    r"\b(?:(?:hundreds|thousands|dozens|scores|tens)\s+of|numerous|countless)\s+(?:[\w’'-]+\s+)?$",
+    r"\b(?:(?:hundreds|thousands|dozens|scores|tens)\s+of|numerous|countless"
+    # ... or a trend ("intensified Israeli incursions", "repeated raids")
+    r"|intensified|intensifying|escalating|increasing|mounting|growing|frequent|repeated)\s+(?:[\w’'-]+\s+)?$",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[\w’'-]+")  # the cue's first word, when its text is not given
-_MANY_WORDS = ("hundreds", "thousands", "dozens", "scores", "tens", "numerous", "countless")
+# "incursions into Quneitra have recently intensified": a trend told after the events' noun
+_TREND_AFTER = re.compile(
+    r"(?:\s+[\w’'-]+){0,3}?\s+(?:have|has)\s+(?:\w+ly\s+)?(?:been\s+)?"
+    r"(?:intensified|escalated|increased|grown|risen|mounted|multiplied|become\s+more\s+frequent)\b",
+    re.IGNORECASE,
+)
+_CUE_WORD = re.compile(r"[\w’'-]+")  # the cue's first word, when its text is not given
+_MANY_WORDS = (
+    "hundreds", "thousands", "dozens", "scores", "tens", "numerous", "countless",
+    "intensif", "escalat", "increas", "mounting", "mounted", "grow", "grown", "frequent", "repeated",
+    "risen", "multiplied",
+)  # fmt: skip
 
 
 def _many_words(sentence: str) -> bool:
@@ -693,11 +705,12 @@ def _tally(sentence: str, pos: int, dates: list[DateSpan], cue: str = "") -> boo
     own = _dates_of(sentence, dates, pos)
     if not own:
         # no day of its own: "has conducted hundreds of airstrikes" counts too many for one day
-        word = _WORD.match(sentence, pos)
+        word = _CUE_WORD.match(sentence, pos)
+        if word is None or not _nominal(cue or word.group()):
+            return False
         return (
-            word is not None
-            and _nominal(cue or word.group())
-            and _MANY.search(sentence, max(0, pos - 40), pos) is not None
+            _MANY.search(sentence, max(0, pos - 40), pos) is not None
+            or _TREND_AFTER.match(sentence, pos + len(cue or word.group())) is not None
         )
     if any((d.last - d.first).days < _TALLY_DAYS for d in own):
         return False

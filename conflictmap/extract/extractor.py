@@ -37,6 +37,15 @@ class ArticleResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def _whole_line(text: str, start: int, end: int, sentence: str) -> bool:
+    """Whether a sentence is a line of its own without a full stop (a headline, not body text)."""
+    return (
+        (start == 0 or text[start - 1] == "\n")
+        and "\n" in text[end : end + 2]
+        and not sentence.rstrip().endswith((".", '"', "”"))
+    )
+
+
 class Extractor:
     """Extract located events from articles; build once, use for many articles.
 
@@ -160,11 +169,16 @@ class Extractor:
         kept: list[Event] = []
         headline: list[Event] = []
         context: str | None = None  # the category of the latest military event so far
+        top = True  # still among the lines above the article's body
         for index, (start, end) in enumerate(sentences):
             lo, hi = bisect.bisect_left(date_starts, start), bisect.bisect_left(date_starts, end)
             while hi > lo and all_dates[hi - 1].end > end:
                 hi -= 1
             sentence = text[start:end]
+            # The headline, and the kicker, byline or photo caption lines above it ("MIDDLE EAST",
+            # "Damaged buildings in Quneitra (Credit: AFP)"): whole lines without a full stop at
+            # the top of the article. Their events only add evidence to the body's.
+            top = top and index < 3 and _whole_line(text, start, end, sentence)
             if index < 3 and _DATELINE_LINE.search(sentence) and len(sentence) < 120:
                 continue
             if not any(
@@ -174,9 +188,7 @@ class Extractor:
                     carried = _story_days([_relative(d, start) for d in all_dates[lo:hi]], carried)[-1]
                 continue
             dates = _story_days([_relative(d, start) for d in all_dates[lo:hi]], carried)
-            is_headline = (
-                index == 0 and "\n" in text[end : end + 2] and not sentence.rstrip().endswith((".", '"', "”"))
-            )
+            is_headline = top
             first = bisect.bisect_left(mention_starts, start)  # the mentions before the sentence
             found = sentence_events(
                 sentence,

@@ -162,6 +162,31 @@ def test_a_village_no_gazetteer_knows_is_an_unlocated_event_of_its_own():
     assert list(east["location"]) == ["Sweida", "Maqus"]
 
 
+@pytest.mark.parametrize(
+    "top",
+    [
+        "MIDDLE EAST\nIsraeli army conducts fourth incursion into Syria's Quneitra in two days: reports",
+        "Damaged buildings in Quneitra (Credit: AFP)\nIsraeli forces raid Quneitra villages",
+    ],
+)
+def test_a_headline_below_a_kicker_or_caption_only_adds_evidence(top):
+    text = top + "\nOn Tuesday, an Israeli patrol entered Kudna.\n"
+    events, _ = extract_events(text, published="2025-10-16")
+    assert list(events["location"]) == ["Kudna"]
+
+
+@pytest.mark.parametrize(
+    "trend",
+    [
+        "Israeli incursions into Quneitra have recently intensified.",
+        "Locals report intensified Israeli incursions in the Quneitra countryside.",
+        "Since the fall of Assad, Israel has escalated its operations, including intensified airstrikes.",
+    ],
+)
+def test_a_trend_without_a_day_is_no_event(trend):
+    assert list(_events("An Israeli patrol entered Kudna on Tuesday.", trend)["location"]) == ["Kudna"]
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
