@@ -60,7 +60,12 @@ from conflictmap.extract.sites import (
 __all__ = ["Event", "actors_of", "article_hits", "categories_of", "contains", "sentence_events"]
 
 MILITARY = ("airstrike", "shelling", "incursion", "clashes")
-_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
+_QUOTED = re.compile(
+    r"[\"“][^\"“”]*[\"”]"
+    # single-quoted speech ("'They came targeting specific people,' said Okasha"): a capital after
+    # the opening quote, a punctuation mark before the closing one, no letter around them
+    r"|(?<![\w'’])['‘][A-Z][^'‘’\"“”\n]*?[,.?!]['’](?![\w'’])"
+)
 _PERFECT = re.compile(r"\b(?:have|has|had|would|will|could|to)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _PRESENT = re.compile(r"^(?:say|says|insist|insists|argue|argues|accuse|accuses|want|wants)$", re.IGNORECASE)
 _COMMUNIQUE = re.compile(
@@ -103,7 +108,7 @@ class Event:
 
 def _mask_quotes(text: str) -> str:
     """Blank out quoted speech, but not a quotation that continues the sentence ("added that “the")."""
-    if '"' not in text and "“" not in text:
+    if '"' not in text and "“" not in text and "'" not in text and "‘" not in text:
         return text
     return _QUOTED.sub(lambda m: m.group() if _continues(text, m) else " " * len(m.group()), text)
 
@@ -700,18 +705,23 @@ def _tally(sentence: str, pos: int, dates: list[DateSpan], cue: str = "") -> boo
     incursions and repeated airstrikes since Assad's fall": a count (or a habitual or trend word)
     at most four words before the cue, and the cue's own date (the nearest, see :func:`_dates_of`) a
     period of three weeks or more. Aggregate background without a day is no event (the news-dev
-    label conventions); "three airstrikes hit Nawa on Monday" is an event of one day.
+    label conventions); "three airstrikes hit Nawa on Monday" is an event of one day. Without a
+    single day, a count too large for one ("hundreds of airstrikes", "numerous raids") or a
+    trend ("intensified incursions") is a tally too.
     """
     own = _dates_of(sentence, dates, pos)
-    if not own:
-        # no day of its own: "has conducted hundreds of airstrikes" counts too many for one day
+    if not own or all(d.last > d.first for d in own):
+        # no single day of its own: "has conducted hundreds of airstrikes (in early December)"
+        # counts too many for one day, "incursions have recently intensified" tells a trend
         word = _CUE_WORD.match(sentence, pos)
         if word is None or not _nominal(cue or word.group()):
             return False
-        return (
-            _MANY.search(sentence, max(0, pos - 40), pos) is not None
-            or _TREND_AFTER.match(sentence, pos + len(cue or word.group())) is not None
-        )
+        if _MANY.search(sentence, max(0, pos - 40), pos) is not None or (
+            not own and _TREND_AFTER.match(sentence, pos + len(cue or word.group())) is not None
+        ):
+            return True
+        if not own:
+            return False
     if any((d.last - d.first).days < _TALLY_DAYS for d in own):
         return False
     return _TALLY_COUNT.search(sentence, max(0, pos - 50), pos) is not None

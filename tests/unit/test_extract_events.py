@@ -187,6 +187,27 @@ def test_a_trend_without_a_day_is_no_event(trend):
     assert list(_events("An Israeli patrol entered Kudna on Tuesday.", trend)["location"]) == ["Kudna"]
 
 
+def test_single_quoted_speech_reports_no_event():
+    events = _events(
+        "Israeli troops raided Beit Jinn on Thursday.",
+        "'They came targeting people in Kudna,' said a resident of the village.",
+    )
+    assert list(events["category"]) == ["incursion"]
+
+
+def test_a_count_too_large_for_the_days_it_is_given_is_a_tally():
+    last_week = _events(
+        "Israeli troops raided Beit Jinn on Thursday.",
+        "Israel carried out hundreds of airstrikes in Daraa province last week.",
+    )
+    assert list(last_week["location"]) == ["Beit Jinn"]
+    one_day = _events(
+        "Israeli troops raided Beit Jinn on Thursday.",
+        "Israel carried out dozens of airstrikes in Daraa province on Wednesday.",
+    )
+    assert sorted(one_day["location"]) == ["Beit Jinn", "Daraa province"]
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
