@@ -70,6 +70,14 @@ def test_where_the_report_comes_from_is_no_site(sentence, site):
     assert list(_events(sentence)["location"]) == [site]
 
 
+def test_people_in_a_place_are_where_it_happened_unless_they_report():
+    # "activists in Kudna" hit by a drone are no source of the report: Kudna is the strike's site
+    events = _events(
+        "Israeli drones struck Jamleh on Tuesday.", "Drones then struck a gathering of activists in Kudna."
+    )
+    assert list(events["location"]) == ["Jamleh", "Kudna"]
+
+
 def test_the_mornings_fighting_is_the_fighting_told_before():
     # "the morning's fighting" refers to the clashes of the first sentence; the town the
     # activists report from is no new place of them.
