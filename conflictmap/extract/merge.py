@@ -110,7 +110,8 @@ def merge_events(body: list[Event], headline: list[Event]) -> list[Event]:
         The events of the article's sentences, in order.
     headline
         The events of its headline: they only add evidence to a body event of the same
-        category (at the same place, when they have one).
+        category (at the same place, when they have one); when the body has none, they are
+        the text's events.
     """
     merged: list[Event] = []
     for event in body:
@@ -124,6 +125,10 @@ def merge_events(body: list[Event], headline: list[Event]) -> list[Event]:
             merged.append(event)
         else:
             merge(twin, event)
+    if not merged and headline:
+        # only a headline, a post or a line without a full stop ("Israeli drones struck Kudna
+        # this morning"): its events are the text's
+        return merge_events(headline, [])
     for event in headline:
         twin = next((e for e in merged if same_event(e, event) or _same_site(e, event)), None)
         if twin is not None:

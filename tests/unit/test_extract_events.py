@@ -184,6 +184,20 @@ def test_a_headline_below_a_kicker_or_caption_only_adds_evidence(top):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Israeli drones struck Kudna this morning\n",
+        "BREAKING\nIsraeli drones struck Kudna this morning\n",
+        "Israeli drones struck Kudna this morning\nTwo killed, local sources say\n",
+    ],
+)
+def test_a_text_of_lines_without_full_stops_has_the_events_of_its_lines(text):
+    # a post or a bare headline: no body to add their evidence to, so they are the events
+    events, _ = extract_events(text, published="2025-10-16")
+    assert list(zip(events["category"], events["location"], strict=True)) == [("airstrike", "Kudna")]
+
+
+@pytest.mark.parametrize(
     "trend",
     [
         "Israeli incursions into Quneitra have recently intensified.",
