@@ -669,11 +669,25 @@ _TALLY_COUNT = re.compile(
 # A count of the events themselves, right before their noun ("hundreds of Israeli airstrikes",
 # "numerous incursions"); not of people ("hundreds of families fled").
 _MANY = re.compile(
-    r"\b(?:(?:hundreds|thousands|dozens|scores|tens)\s+of|numerous|countless"
-    # ... or a trend ("intensified Israeli incursions", "repeated raids")
-    r"|intensified|intensifying|escalating|increasing|mounting|growing|frequent|repeated)\s+(?:[\w’'-]+\s+)?$",
+    r"\b(?:(?:hundreds|thousands|dozens|scores|tens)\s+of|numerous|countless)\s+(?:[\w’'-]+\s+)?$",
     re.IGNORECASE,
 )
+# ... or a trend ("intensified Israeli incursions", "repeated raids")
+_TREND_BEFORE = re.compile(
+    r"\b(?:intensified|intensifying|escalating|increasing|mounting|growing|frequent|repeated)\s+"
+    r"(?:[\w’'-]+\s+)?$",
+    re.IGNORECASE,
+)
+# Without a day, a count is a tally only in the present perfect ("has conducted hundreds of
+# airstrikes"); "Israel carried out dozens of airstrikes on Daraa" after a dated sentence is
+# that day's.
+_PERFECT_BEFORE = re.compile(r"\b(?:has|have)\s+(?:[\w’'-]+\s+){0,6}?$", re.IGNORECASE)
+# Only events are counted that way, not munitions ("fired hundreds of rockets", "dozens of
+# shells" are one barrage).
+_EVENT_NOUNS = (
+    "airstrikes", "air strikes", "strikes", "raids", "air raids", "incursions", "intrusions",
+    "attacks", "operations", "clashes", "bombings", "bombardments", "offensives",
+)  # fmt: skip
 # "incursions into Quneitra have recently intensified": a trend told after the events' noun
 _TREND_AFTER = re.compile(
     r"(?:\s+[\w’'-]+){0,3}?\s+(?:have|has)\s+(?:\w+ly\s+)?(?:been\s+)?"
@@ -714,12 +728,18 @@ def _tally(sentence: str, pos: int, dates: list[DateSpan], cue: str = "") -> boo
         # no single day of its own: "has conducted hundreds of airstrikes (in early December)"
         # counts too many for one day, "incursions have recently intensified" tells a trend
         word = _CUE_WORD.match(sentence, pos)
-        if word is None or not _nominal(cue or word.group()):
-            return False
-        if _MANY.search(sentence, max(0, pos - 40), pos) is not None or (
-            not own and _TREND_AFTER.match(sentence, pos + len(cue or word.group())) is not None
-        ):
-            return True
+        text = (cue or (word.group() if word else "")).casefold()
+        if text.startswith(_EVENT_NOUNS):
+            lo = max(0, pos - 40)
+            many = _MANY.search(sentence, lo, pos)
+            if many is not None and (
+                own or _PERFECT_BEFORE.search(sentence, max(0, many.start() - 60), many.start())
+            ):
+                return True
+            if _TREND_BEFORE.search(sentence, lo, pos) is not None:
+                return True
+            if not own and _TREND_AFTER.match(sentence, pos + len(text)) is not None:
+                return True
         if not own:
             return False
     if any((d.last - d.first).days < _TALLY_DAYS for d in own):

@@ -217,6 +217,20 @@ def test_single_quoted_speech_reports_no_event():
     assert list(events["category"]) == ["incursion"]
 
 
+@pytest.mark.parametrize(
+    "sentence, site",
+    [
+        # munitions are counted in one barrage
+        ("Hezbollah fired hundreds of rockets at Kiryat Shmona.", "Kiryat Shmona"),
+        # the simple past tells that day's strikes
+        ("Israel carried out dozens of airstrikes on Daraa province.", "Daraa province"),
+    ],
+)
+def test_a_count_of_munitions_or_of_one_days_strikes_is_an_event(sentence, site):
+    events = _events("Clashes broke out in Khiam on Tuesday.", sentence)
+    assert site in set(events["location"])
+
+
 def test_a_count_too_large_for_the_days_it_is_given_is_a_tally():
     last_week = _events(
         "Israeli troops raided Beit Jinn on Thursday.",
