@@ -3,7 +3,7 @@
 Run: python bench/store.py [--events 1000000] [--store-size 5000000]. It starts a throwaway
 PostgreSQL + PostGIS cluster (Debian packages; see conflictmap.store.cluster) and prints:
   1. ingest (read, validate, locate, link incidents, write) of N events vs to_postgis of the same
-     validated rows (baseline, same run), as a ratio;
+     validated rows (baseline, same run), as a ratio, and the CPU each took in Python and in the server;
   2. EXPLAIN ANALYZE and the time of a region query returning ~1% of a store of M events;
   3. a SIGKILL in the middle of ingesting N events: the count after it (0 or N), then after a rerun.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -62,22 +63,69 @@ def fresh_db(base: str, name: str) -> str:
     return url
 
 
+def postmaster_of(url: str) -> int:
+    """Return the process id of the server of ``url`` (the parent of a backend)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    stat = Path(f"/proc/{backend}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
+
+
+def server_cpu(postmaster: int) -> float:
+    """CPU seconds of one cluster: its postmaster, the processes it runs and those it has reaped.
+
+    Backends, parallel workers of the index builds and autovacuum included; another cluster on
+    the machine (another helper's) not. Linux's /proc; NaN elsewhere.
+    """
+    ticks = 0
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:
+        return float("nan")
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(entry.name) == postmaster:
+            ticks += sum(int(v) for v in fields[11:15])  # its own and its reaped children's
+        elif int(fields[1]) == postmaster:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def python_cpu() -> tuple[float, float]:
+    """CPU seconds of this process and of its ended children (the ingest's forked linker)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def bench_ingest(url_base: str, csv: Path, n: int) -> None:
     from sqlalchemy import create_engine
 
     events = read_events(csv)
     url = fresh_db(url_base, "baseline")
+    postmaster = postmaster_of(url)
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    cpu0, server0 = python_cpu(), server_cpu(postmaster)
     t0 = time.perf_counter()
     events.to_postgis("events", engine, if_exists="replace", index=False, chunksize=100_000)
     baseline = time.perf_counter() - t0
+    cpu1, server1 = python_cpu(), server_cpu(postmaster)
     engine.dispose()
     del events
     url = fresh_db(url_base, "ours")
     store = open_store(url)
+    cpu2, server2 = python_cpu(), server_cpu(postmaster)
     t0 = time.perf_counter()
     ingest_files([csv], store=store)
     ours = time.perf_counter() - t0
+    cpu3, server3 = python_cpu(), server_cpu(postmaster)
     stored = store.info().reports
     store.close()
     assert stored == n, f"the store holds {stored:,} events, not {n:,}"
@@ -86,6 +134,11 @@ def bench_ingest(url_base: str, csv: Path, n: int) -> None:
         f"   conflictmap ingest (read, validate, locate, link, write) {ours:.1f} s ({n / ours:,.0f} rows/s)"
     )
     print(f"   ratio ingest / to_postgis: {ours / baseline:.2f} (bar: <= 1.00); the store holds {stored:,}")
+    print(
+        f"   CPU: to_postgis {cpu1[0] - cpu0[0]:.1f} s of Python, {server1 - server0:.1f} s of server; "
+        f"ingest {cpu3[0] - cpu2[0]:.1f} s of Python (+ {cpu3[1] - cpu2[1]:.1f} s forked), "
+        f"{server3 - server2:.1f} s of server (load {os.getloadavg()[0]:.1f})"
+    )
 
 
 def bench_region_query(url_base: str, csv: Path, n: int, size: int) -> None:

@@ -1,0 +1,98 @@
+"""Linking in a forked process beside the encoding: the same incidents as linking in-process."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from conflictmap.store import ingest
+from conflictmap.store.incidents import load_rule
+
+RULE = load_rule()
+pytestmark = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform"
+)
+
+
+def _reports(n: int, *, seed: int) -> pd.DataFrame:
+    """``n`` new reports on a few days in a small area: many of them near enough to link."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "event_id": [f"r{i}" for i in range(n)],
+            "event_date": (pd.Timestamp("2025-03-01") + pd.to_timedelta(rng.integers(0, 30, n), unit="D")),
+            "date_end": pd.NaT,
+            "layer": np.asarray(["Incursions", "Clashes"])[rng.integers(0, 2, n)],
+            "geo_precision": pd.array(np.ones(n, dtype=np.int8), dtype="Int8"),
+            "country": "SY",
+            "admin1": "Quneitra",
+            "actor1": np.asarray(["Israeli army", "Hezbollah", None], dtype=object)[rng.integers(0, 3, n)],
+            "actor2": None,
+            "incident_id": None,
+        }
+    )
+    for name in ("event_date", "date_end"):
+        frame[name] = frame[name].astype("datetime64[us]")
+    frame["geometry"] = shapely.points(rng.uniform(35.0, 37.0, n), rng.uniform(32.0, 34.0, n))
+    return frame
+
+
+def _numbers(ids: np.ndarray) -> list[str]:
+    """The incident ids without the run's prefix (``inc-<12 hex>-``): the root row of each incident."""
+    return [value.split("-", 2)[2] for value in ids]
+
+
+def test_forked_linking_gives_the_in_process_incidents(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _reports(400, seed=3)
+    alone, shared = ingest._link(frame, rule=RULE)
+    assert 0 < shared < len(frame)  # the check means something: some reports share incidents
+    monkeypatch.setattr(ingest, "FORK_AT", 1)
+    parent = os.getpid()
+    (ids, count), done = ingest._link_beside(frame, rule=RULE, work=lambda: os.getpid())
+    assert done == parent  # the work ran here
+    assert count == shared
+    assert _numbers(ids) == _numbers(alone)
+
+
+def test_parent_links_when_the_child_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _reports(200, seed=5)
+    expected, shared = ingest._link(frame, rule=RULE)
+    parent = os.getpid()
+    real = ingest._link
+
+    def fails_in_child(reports: pd.DataFrame, *, rule: object) -> tuple[np.ndarray, int]:
+        if os.getpid() != parent:
+            raise MemoryError("the child ran out of memory")
+        return real(reports, rule=rule)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "FORK_AT", 1)
+    monkeypatch.setattr(ingest, "_link", fails_in_child)
+    (ids, count), done = ingest._link_beside(frame, rule=RULE, work=lambda: "encoded")
+    assert done == "encoded"
+    assert count == shared
+    assert _numbers(ids) == _numbers(expected)
+
+
+def test_failing_work_raises_and_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest, "FORK_AT", 1)
+
+    def work() -> None:
+        raise ValueError("encoding failed")
+
+    with pytest.raises(ValueError, match="encoding failed"):
+        ingest._link_beside(_reports(100, seed=7), rule=RULE, work=work)
+    assert multiprocessing.active_children() == []
+
+
+def test_few_reports_are_linked_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", lambda self: started.append(self))
+    frame = _reports(50, seed=9)
+    (ids, _), done = ingest._link_beside(frame, rule=RULE, work=lambda: 1)
+    assert started == [] and done == 1
+    assert _numbers(ids) == _numbers(ingest._link(frame, rule=RULE)[0])
