@@ -265,8 +265,12 @@ _OBJECT = re.compile(
 
 @cache
 def _nominal(cue: str) -> bool:
-    """Whether a cue names the event with a noun ("ceasefire", "shelling"), not a verb ("entered")."""
-    return not any(w.endswith("ed") or w in _IRREGULAR for w in cue.casefold().split())
+    """Whether a cue names the event with a noun ("ceasefire", "shelling"), not a verb ("entered").
+
+    A noun with its relative clause ("the ceasefire that ended ...") is a noun.
+    """
+    head = cue.casefold().split(" that ", 1)[0].split(" which ", 1)[0]
+    return not any(w.endswith("ed") or w in _IRREGULAR for w in head.split())
 
 
 # verbs of the cues in their past forms that do not end in -ed

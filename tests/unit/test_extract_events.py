@@ -244,6 +244,13 @@ def test_a_count_too_large_for_the_days_it_is_given_is_a_tally():
     assert sorted(one_day["location"]) == ["Beit Jinn", "Daraa province"]
 
 
+def test_a_truce_named_as_background_is_no_agreement():
+    events = _events(
+        "Israeli strikes hit Khiam on Tuesday, breaching the ceasefire that ended the war in November 2024."
+    )
+    assert list(events["category"]) == ["airstrike"]
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
