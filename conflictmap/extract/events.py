@@ -682,6 +682,12 @@ _TREND_BEFORE = re.compile(
     r"(?:[\w’'-]+\s+)?$",
     re.IGNORECASE,
 )
+# "have since then been carrying out several incursions": a habit of the present perfect
+_HABIT_BEFORE = re.compile(
+    r"\b(?:has|have)\s+(?:[\w’'-]+\s+){0,3}?been\s+(?:carrying\s+out|conducting|launching|staging|mounting"
+    r"|waging)\s+(?:[\w’'-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
 # Without a day, a count is a tally only in the present perfect ("has conducted hundreds of
 # airstrikes"); "Israel carried out dozens of airstrikes on Daraa" after a dated sentence is
 # that day's.
@@ -702,7 +708,7 @@ _CUE_WORD = re.compile(r"[\w’'-]+")  # the cue's first word, when its text is 
 _MANY_WORDS = (
     "hundreds", "thousands", "dozens", "scores", "tens", "numerous", "countless",
     "intensif", "escalat", "increas", "mounting", "mounted", "grow", "grown", "frequent", "repeated",
-    "risen", "multiplied",
+    "risen", "multiplied", "been ",
 )  # fmt: skip
 
 
@@ -741,6 +747,8 @@ def _tally(sentence: str, pos: int, dates: list[DateSpan], cue: str = "") -> boo
             ):
                 return True
             if _TREND_BEFORE.search(sentence, lo, pos) is not None:
+                return True
+            if not own and _HABIT_BEFORE.search(sentence, max(0, pos - 70), pos) is not None:
                 return True
             if not own and _TREND_AFTER.match(sentence, pos + len(text)) is not None:
                 return True
