@@ -682,6 +682,7 @@ _TREND_BEFORE = re.compile(
     r"(?:[\w’'-]+\s+)?$",
     re.IGNORECASE,
 )
+_SINCE_CLAUSE = re.compile(r"\s*since\b[^,;]*,", re.IGNORECASE)
 # "have since then been carrying out several incursions": a habit of the present perfect
 _HABIT_BEFORE = re.compile(
     r"\b(?:has|have)\s+(?:[\w’'-]+\s+){0,3}?been\s+(?:carrying\s+out|conducting|launching|staging|mounting"
@@ -734,6 +735,13 @@ def _tally(sentence: str, pos: int, dates: list[DateSpan], cue: str = "") -> boo
     trend ("intensified incursions") is a tally too.
     """
     own = _dates_of(sentence, dates, pos)
+    since = _SINCE_CLAUSE.match(sentence) if own and pos > 6 else None
+    if since is not None and all(d.end <= since.end() for d in own):
+        # "Since the fall of Assad on December 8, Israel has launched 400 raids": the day opens
+        # a period up to the report, it is no day of the raids
+        return _TALLY_COUNT.search(sentence, max(0, pos - 50), pos) is not None or (
+            _MANY.search(sentence, max(0, pos - 40), pos) is not None
+        )
     if not own or all(d.last > d.first for d in own):
         # no single day of its own: "has conducted hundreds of airstrikes (in early December)"
         # counts too many for one day, "incursions have recently intensified" tells a trend

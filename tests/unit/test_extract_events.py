@@ -252,6 +252,17 @@ def test_a_truce_named_as_background_is_no_agreement():
     assert list(events["category"]) == ["airstrike"]
 
 
+@pytest.mark.parametrize("count", ["400", "hundreds of"])
+def test_a_count_since_a_day_is_a_tally(count):
+    # the day opens the period ("since the fall ... on September 8"), it is no day of the raids
+    events = _events(
+        "Israeli troops raided Beit Jinn on Thursday.",
+        f"Since the fall of the government on September 8, Israel has launched {count} raids on "
+        "military sites in Daraa province.",
+    )
+    assert list(events["location"]) == ["Beit Jinn"]
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
