@@ -263,6 +263,15 @@ def test_a_count_since_a_day_is_a_tally(count):
     assert list(events["location"]) == ["Beit Jinn"]
 
 
+def test_a_meeting_in_the_coming_weeks_is_no_event():
+    events = _events(
+        "The two delegations met in Amman on Tuesday.",
+        "The parties agreed to reconvene in the coming weeks for further negotiations in Beirut.",
+    )
+    meetings = events[events["category"] == "diplomatic"]
+    assert list(meetings["location"]) == ["Amman"]
+
+
 def test_a_list_of_villages_hit_is_an_event_at_each():
     events = _events("Turkish artillery shelled the villages of Tal Tamr, Sirrin and Kobani on Monday.")
     assert sorted(events["location"]) == ["Kobani", "Sirrin", "Tal Tamr"]
