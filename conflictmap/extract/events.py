@@ -714,7 +714,7 @@ _MANY_WORDS = (
 
 
 def _many_words(sentence: str) -> bool:
-    """Whether the sentence has a word of :data:`_MANY` (a cheap test before the pattern)."""
+    """Whether the sentence has a word of the count, trend or habit patterns (a cheap test first)."""
     low = sentence.lower()
     return any(w in low for w in _MANY_WORDS)
 
@@ -730,9 +730,14 @@ def _tally(sentence: str, pos: int, dates: list[DateSpan], cue: str = "") -> boo
     incursions and repeated airstrikes since Assad's fall": a count (or a habitual or trend word)
     at most four words before the cue, and the cue's own date (the nearest, see :func:`_dates_of`) a
     period of three weeks or more. Aggregate background without a day is no event (the news-dev
-    label conventions); "three airstrikes hit Nawa on Monday" is an event of one day. Without a
-    single day, a count too large for one ("hundreds of airstrikes", "numerous raids") or a
-    trend ("intensified incursions") is a tally too.
+    label conventions); "three airstrikes hit Nawa on Monday" is an event of one day.
+
+    Without a single day of its own, a count of events too large for one ("hundreds of
+    airstrikes" over a span of days, or with no date in the present perfect: "has conducted
+    hundreds of airstrikes"), a trend ("intensified incursions", "incursions have recently
+    intensified") or a habit ("have since then been carrying out several incursions") is a tally
+    too; so is a count after "Since <something> on <day>,", which counts from that day. A count
+    of munitions ("fired hundreds of rockets") is one barrage, never a tally that way.
     """
     own = _dates_of(sentence, dates, pos)
     since = _SINCE_CLAUSE.match(sentence) if own and pos > 6 else None
@@ -769,7 +774,11 @@ def _tally(sentence: str, pos: int, dates: list[DateSpan], cue: str = "") -> boo
 
 def _tally_positions(sentence: str, hits: SentenceHits, dates: list[DateSpan]) -> list[int]:
     """Return where the sentence's event cues are tallies (see :func:`_tally`)."""
-    if not any((d.last - d.first).days >= _TALLY_DAYS for d in dates) and not _many_words(sentence):
+    if (
+        not any((d.last - d.first).days >= _TALLY_DAYS for d in dates)
+        and not _many_words(sentence)
+        and not (dates and _SINCE_CLAUSE.match(sentence))
+    ):
         return []
     return [
         h.start

@@ -13,7 +13,13 @@ on to Rasm al-Halabi" too. The places of a sentence are read by the words before
   a place listed with a site ("Maariya and Abidin", "Al-Sayyada, Aoun al-Dadat and Al-Daraj");
 - a region that contains another candidate is no site of its own ("Maariya ... in the western
   countryside of Daraa"): the governorate or "southern Syria" is the site only when nothing finer
-  is named for that action.
+  is named for that action;
+- where the report comes from ("the correspondent in Daraa reported", "according to activists in
+  Sweida"), a dateline-like frame that opens a clause ("reported that in Quneitra, forces
+  entered ...") and a town after "near" behind a region ("Adloun, deep in south Lebanon near
+  Sidon") are sites only when nothing else is named;
+- a framed place no gazetteer knows ("the village of Rasm al-Qita") is the site, unlocated, when
+  no located place is one.
 
 A place belongs to the event phrase it follows (the nearest cue before it; a place before every
 cue belongs to the first): in "civilians protesting near Tishreen Dam were injured after a drone
