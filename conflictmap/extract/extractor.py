@@ -90,8 +90,8 @@ class Extractor:
         sentences = split_sentences(text)
         inferred = country is None
         if country is None:
-            country = self._dateline_country(text, candidates, sentences) or self._context_country(
-                text, candidates, demonyms
+            country = self._context_country(
+                text, candidates, demonyms, dateline=self._dateline_country(text, candidates, sentences)
             )
         starts = [s for s, _ in sentences]
         for m in candidates:  # before resolving: a mention is read among its sentence's places
@@ -107,20 +107,27 @@ class Extractor:
             warnings.append(f"{where}: no locatable place; its {len(events)} events are kept unlocated")
         return ArticleResult(article, published, events, mentions, sentences, warnings)
 
-    def _context_country(self, text: str, mentions: list[Mention], demonyms: Counter[str]) -> str | None:
+    def _context_country(
+        self, text: str, mentions: list[Mention], demonyms: Counter[str], *, dateline: str | None = None
+    ) -> str | None:
         """Return the country of the article's unambiguous places, else of its demonyms, else home.
 
         A town or admin-1 unit ("Quneitra countryside", "the town of Adloun") whose every
         namesake lies in one country votes for that country (as
         :meth:`geo.resolve.Resolver.resolve_all` does), unless it is a capital standing for its
-        government ("the Tel Aviv regime"). Demonyms name actors more often than places ("Israeli
-        forces" in a report on Quneitra), so they only break a tie, or decide when no town or unit
-        votes.
+        government ("the Tel Aviv regime"). The dateline's country (``dateline``) is one vote
+        more: it says where the reporter is, and a bureau in Erbil reports on Hasakah. Demonyms
+        name actors more often than places ("Israeli forces" in a report on Quneitra), so they
+        only break a tie, or decide when no town or unit votes.
         """
         votes: Counter[str] = Counter()
+        if dateline:
+            votes[dateline] += 1
         for m in mentions:
             if m.kind not in ("name", "named"):  # a framed name ("the town of Adloun") counts too
                 continue
+            if dateline and m.start < 400 and m.text.isupper():
+                continue  # the dateline's place has voted
             res = self.resolver.resolve(m.text)
             place = res.place
             if (

@@ -396,3 +396,14 @@ def test_a_tie_between_countries_is_broken_by_the_demonyms_not_by_the_order():
     )
     kuya = next(m for m in found if m["text"] == "Kuya")
     assert kuya["place"]["place_id"] == "gn:173579"  # Al Kuwayyah, Daraa (SY)
+
+
+def test_a_datelines_country_is_one_vote_not_the_article_country():
+    # A bureau in Erbil reports on north-east Syria: Hasakah city is the Syrian city, not the
+    # Iraqi village of that name.
+    found = mentions(
+        "ERBIL (Kurdistan 24) - A Turkish drone strike hit Tel Tawil village at the northern entrance "
+        "to Hasakah city on Tuesday, and another drone hit the village of Awja in the Tal Tamr district."
+    )
+    hasakah = next(m for m in found if m["text"] == "Hasakah city")
+    assert hasakah["place"]["place_id"] == "gn:173811"  # Al-Hasakah, Syria
