@@ -678,7 +678,7 @@ _MANY = re.compile(
 )
 # ... or a trend ("intensified Israeli incursions", "repeated raids")
 _TREND_BEFORE = re.compile(
-    r"\b(?:intensified|intensifying|escalating|increasing|mounting|growing|frequent|repeated)\s+"
+    r"\b(?:intensified|intensifying|escalating|increasing|mounting|growing|frequent|repeated|recent)\s+"
     r"(?:[\w’'-]+\s+)?$",
     re.IGNORECASE,
 )
@@ -709,7 +709,7 @@ _CUE_WORD = re.compile(r"[\w’'-]+")  # the cue's first word, when its text is 
 _MANY_WORDS = (
     "hundreds", "thousands", "dozens", "scores", "tens", "numerous", "countless",
     "intensif", "escalat", "increas", "mounting", "mounted", "grow", "grown", "frequent", "repeated",
-    "risen", "multiplied", "been ",
+    "risen", "multiplied", "been ", "recent",
 )  # fmt: skip
 
 

@@ -204,6 +204,7 @@ def test_a_text_of_lines_without_full_stops_has_the_events_of_its_lines(text):
         "Locals report intensified Israeli incursions in the Quneitra countryside.",
         "Since the fall of Assad, Israel has escalated its operations, including intensified airstrikes.",
         "Israeli forces have since then been carrying out several incursions into Daraa province.",
+        "Similar recent attacks in Hasakah province left dozens dead.",
     ],
 )
 def test_a_trend_without_a_day_is_no_event(trend):
