@@ -76,6 +76,12 @@ _PATTERNS = tuple(
         ("last_week", r"\blast\s+week\b|\bthe\s+previous\s+week\b"),
         ("this_week", r"\b(?:earlier\s+)?this\s+week\b"),
         ("past_week", r"\b(?:over\s+|in\s+|during\s+)?the\s+past\s+(?:week|seven\s+days)\b"),
+        (
+            "recent_period",
+            r"\b(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+(?P<n>\d{1,3}|two|three|four|five|six|seven|eight"
+            r"|nine|ten|eleven|twelve|several|few)\s+(?P<unit>days|weeks|months|years)\b"
+            r"|\b(?:in|over|during)\s+recent\s+(?P<unit2>days|weeks|months|years)\b",
+        ),
         ("yesterday", r"\byesterday\b"),
         ("today", r"\btoday\b"),
         (
@@ -175,6 +181,14 @@ def _resolve(name: str, m: re.Match[str], published: dt.date) -> tuple[dt.date, 
         return monday, p, 2
     if name == "past_week":
         return p - dt.timedelta(days=7), p, 2
+    if name == "recent_period":
+        # "in the last five months", "in recent weeks": a period up to the report ("several",
+        # "few" and "recent" taken as three)
+        unit = groups.get("unit") or groups.get("unit2") or "days"
+        n = groups.get("n") or "three"
+        count = int(n) if n.isdigit() else _NUMBER_WORDS.get(n.lower(), 3)
+        days = {"days": 1, "weeks": 7, "months": 30, "years": 365}[unit.lower()] * count
+        return p - dt.timedelta(days=days), p, 1 if days <= 1 else 2 if days <= 31 else 3
     if name == "yesterday":
         return p - dt.timedelta(days=1), p - dt.timedelta(days=1), 1
     if name == "today":
@@ -190,6 +204,9 @@ def _resolve(name: str, m: re.Match[str], published: dt.date) -> tuple[dt.date, 
 
 
 _COUNTS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_NUMBER_WORDS = {
+    **_COUNTS, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
 
 
 def _day_shift(groups: dict[str, str | None]) -> int:
@@ -236,6 +253,7 @@ _LEADS: dict[str, tuple[str, ...]] = {
     "last_week": ("last", "the"),
     "this_week": ("earlier", "this"),
     "past_week": ("over", "in", "during", "the"),
+    "recent_period": ("over", "in", "during", "the"),
     "yesterday": ("yesterday",),
     "today": ("today",),
     "day_shift": ("one", "a", "two", "three", "four", "five", "#", "the"),
@@ -257,9 +275,11 @@ _LOCATOR = re.compile(
 # "early", "late", "mid-", "the past week" or a year; "the previous/past week"; a day number
 # before a month): the patterns are tried there only when that word follows.
 _NEXT_WORDS: dict[str, frozenset[str]] = {
-    "in": frozenset({*_FULL_MONTHS, "early", "late", "mid", "the"}),
+    "in": frozenset({*_FULL_MONTHS, "early", "late", "mid", "the", "recent"}),
+    "over": frozenset({"the", "recent"}),
+    "during": frozenset({*_FULL_MONTHS, "early", "late", "mid", "the", "recent"}),
     "of": frozenset({*_FULL_MONTHS, "early", "late", "mid"}),
-    "the": frozenset({"previous", "past", "prior", "preceding", "next", "following", "day"}),
+    "the": frozenset({"previous", "past", "prior", "preceding", "next", "following", "day", "last"}),
     "a": frozenset({"day"}),
     "one": frozenset({"day"}),
     "two": frozenset({"days"}),

@@ -205,6 +205,7 @@ def test_a_text_of_lines_without_full_stops_has_the_events_of_its_lines(text):
         "Since the fall of Assad, Israel has escalated its operations, including intensified airstrikes.",
         "Israeli forces have since then been carrying out several incursions into Daraa province.",
         "Similar recent attacks in Hasakah province left dozens dead.",
+        "Turkey has carried out 13 aerial attacks in Hasakah province in the last five months.",
     ],
 )
 def test_a_trend_without_a_day_is_no_event(trend):

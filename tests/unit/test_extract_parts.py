@@ -79,6 +79,10 @@ def test_sentences_respect_abbreviations_and_headlines():
         ("in 2025", "2025-01-01", "2025-10-16", 3),
         ("last year", "2024-01-01", "2024-12-31", 3),
         ("over the past week", "2025-10-09", "2025-10-16", 2),
+        ("in the last five months", "2025-05-19", "2025-10-16", 3),
+        ("over the past three days", "2025-10-13", "2025-10-16", 2),
+        ("in recent weeks", "2025-09-25", "2025-10-16", 2),
+        ("during the last 2 years", "2023-10-17", "2025-10-16", 3),
     ],
 )
 def test_relative_dates(phrase, first, last, precision):
