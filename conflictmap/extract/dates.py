@@ -288,7 +288,7 @@ _NEXT_WORDS: dict[str, frozenset[str]] = {
     "five": frozenset({"days"}),
     "#": frozenset({*MONTHS, "days"}),
 }
-_YEAR_AFTER = frozenset({"in", "of"})  # ... or a year ("in 2025": 19xx or 20xx)
+_YEAR_AFTER = frozenset({"in", "of", "during"})  # ... or a year ("in 2025": 19xx or 20xx)
 _WORD_HEAD = re.compile(r"[^\W_]*")  # a word up to an apostrophe or a vowel mark
 
 

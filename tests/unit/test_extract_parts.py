@@ -465,6 +465,12 @@ DATE_WORDS = [
     "x",
     "Maybe",
     "and",
+    "over",
+    "recent",
+    "weeks",
+    "months",
+    "five",
+    "several",
 ]
 
 
