@@ -89,25 +89,22 @@ _REPORTED_FROM = re.compile(
     r"\s+(?:based\s+)?in\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?(?:of\s+)?$",
     re.IGNORECASE,
 )
-# ... when they report: a reporting verb follows ("local sources in Quneitra said"), or "according
-# to" comes before ("according to activists in Sweida"); "detained three residents in Kudna" is
-# an event there.
-_REPORTS_AFTER = re.compile(
-    r"\s*,?\s*(?:[\w-]+\s+){0,3}?(?:said|say|says|reported|reports|told|tell|added|confirmed|noted|stated"
-    r"|quoted|cited)\b",
-    re.IGNORECASE,
-)
+# ... when they report: one of the lexicon's speech verbs follows within four words ("local
+# sources in Quneitra said"), or "according to" comes before ("according to activists in
+# Sweida"); "detained three residents in Kudna" is an event there.
+_FOUR_WORDS = re.compile(r"(?:\W*[\w'’-]+){1,4}")
 _ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
 
 
-def _reported_from(sentence: str, base: int, m: Mention, before: str) -> bool:
+def _reported_from(sentence: str, base: int, m: Mention, before: str, lexicon: Lexicon) -> bool:
     """Whether ``m`` is where the report comes from ("the correspondent in Daraa reported")."""
     found = _REPORTED_FROM.search(before)
     if found is None:
         return False
-    return bool(_REPORTS_AFTER.match(sentence, m.end - base)) or bool(
-        _ACCORDING_TO.search(before, 0, found.start())
-    )
+    if _ACCORDING_TO.search(before, 0, found.start()):
+        return True
+    after = _FOUR_WORDS.match(sentence, m.end - base)
+    return after is not None and lexicon.speech is not None and bool(lexicon.speech.search(after.group()))
 
 
 # "In Quneitra, ...", "reported that in Daraa, ...": a place that opens a clause frames what
@@ -405,7 +402,8 @@ def _reference_point(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> 
         _reference(sentence, base, m, lexicon)
         or (" of" in before and _DIRECTION_OF.search(before))
         or _ends(lexicon.route_before, sentence, at)
-        or (" in" in before and _reported_from(sentence, base, m, before))  # "the correspondent in Daraa"
+        # "the correspondent in Daraa reported"
+        or (" in" in before and _reported_from(sentence, base, m, before, lexicon))
     ):
         return False
     # "moved from X toward Y": the place reached, though "toward" also marks reference points
@@ -448,7 +446,7 @@ def _roles(
             _PEOPLE_OF.search(before) or (m.place.kind == "country" and _OF_BEFORE.search(before))
         ):
             role = PLAIN  # "residents of Kouya gathered", "the foreign ministers of Syria"
-        elif " in" in before and _reported_from(sentence, base, m, before):
+        elif " in" in before and _reported_from(sentence, base, m, before, lexicon):
             role = PLAIN  # "the correspondent in Daraa reported that ...": a site only if none is named
         elif _FRAME_BEFORE.search(before) and sentence.startswith(",", m.end - base):
             role = PLAIN  # "In Quneitra, forces entered Rasm al-Halabi": the frame, a site only if alone
