@@ -159,6 +159,7 @@ def categories_of(
         marks += [m.start() for m in _NT.finditer(sentence)]
     found = []
     tallied: list[int] = []  # the ends of the cues that are tallies
+    may_tally = bool(dates) or _many_words(sentence)  # asked once per sentence
     present = {key for kind, key in hits if kind == "cue"}
     for key in lexicon.categories:
         if key not in present:
@@ -168,7 +169,7 @@ def categories_of(
         if suppressed:
             cues = [h for h in cues if not _inside_suppressed(h, suppressed)]
         cues = [h for h in cues if _counts(sentence, h, key, lexicon, future, places, marks)]
-        if dates or _many_words(sentence):
+        if may_tally:
             tallies = [h for h in cues if _tally(sentence, h.start, dates, h.text)]
             if tallies:
                 tallied += [h.end for h in tallies]
@@ -197,7 +198,7 @@ def categories_of(
         h
         for h in hits.get(("attack", ""), [])
         if _counts(sentence, h, "", lexicon, future, places, marks)
-        and not ((dates or _many_words(sentence)) and _tally(sentence, h.start, dates, h.text))
+        and not (may_tally and _tally(sentence, h.start, dates, h.text))
         # "hundreds of airstrikes targeting military sites": the attack the tally tells of
         and not any(0 <= h.start - end <= _TALLY_REACH for end in tallied)
     ]
