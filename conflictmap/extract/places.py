@@ -759,7 +759,7 @@ def resolve_mentions(
                 m.geo_precision = 4
         elif m.kind == "name":
             continue
-        m.actor = _is_actor(text, m, lexicon)
+        m.actor = acts_as_government(text, m, m.place, lexicon)
         kept.append(m)
     return kept
 
@@ -1072,11 +1072,6 @@ def _plausible(res: Resolution, resolver: Resolver, lexicon: Lexicon) -> bool:
         or place.feature in ("PPLC", "PPLA")
         or place.name.casefold() in lexicon.capitals
     )
-
-
-def _is_actor(text: str, m: Mention, lexicon: Lexicon) -> bool:
-    """Whether a capital stands for its government here ("Damascus said", "urged Washington")."""
-    return acts_as_government(text, m, m.place, lexicon)
 
 
 def acts_as_government(text: str, m: Mention, place: Place | None, lexicon: Lexicon) -> bool:
