@@ -1,8 +1,10 @@
 """Events per province agree with plain geometry (hypothesis, shipped admin-1 polygons).
 
 For located point events over Syria and its neighbours, the counts of ``region_counts`` add up
-to the number of events inside some admin-1 polygon, each unit's count is the number of points
-it contains (a point on a shared border goes to one unit only), and unlocated events never count.
+to the number of events inside some counting unit (the admin-1 polygons, and the Gaza Strip and
+the West Bank for Palestine, which has none: ``counting_units``), each unit's count is the number
+of points it contains (a point on a shared border goes to one unit only), and unlocated events
+never count.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.regions import default_regions
-from layers.choropleth import event_units, region_counts
+from layers.choropleth import counting_units, event_units, region_counts
 
 WEST, SOUTH, EAST, NORTH = 33.0, 28.0, 45.0, 39.0
 
 
 @cache
 def _admin1() -> tuple[list[str], np.ndarray, shapely.Geometry]:
-    units = [r for r in default_regions() if r.kind == "admin1"]
+    units = counting_units(default_regions())
     geoms = np.array([u.geometry for u in units], dtype=object)
     return [u.region_id for u in units], geoms, shapely.union_all(geoms)
 
