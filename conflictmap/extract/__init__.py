@@ -164,8 +164,12 @@ def _finish(
             warnings.warn(message, DataWarning, stacklevel=3)
     events = events_frame(results, registry=registry)
     if len(events):
-        from geo.locate import locate_events
+        from geo.locate import complete_admin_units
 
-        events, _report = locate_events(events)  # admin-1 units and countries from the geometry
+        # Admin-1 units and countries from the geometry, nothing more: an event the extractor
+        # left unlocated was read in its article (a guess among far namesakes, a place no
+        # source knows); geocoding its bare name here, without the article, would place it at
+        # whatever namesake or look-alike the gazetteer has, in any country.
+        events, _completed = complete_admin_units(events)
     mentions = [record for result in results for record in mention_records(result)]
     return events, mentions

@@ -333,6 +333,24 @@ def test_a_tie_among_far_small_namesakes_is_not_located():
     assert list(events["place_name"]) == ["Quneitra"]  # the governorate the sentence names
 
 
+def test_an_event_left_unlocated_by_the_article_is_not_geocoded_out_of_it():
+    # "Maqus" is unknown to the shipped gazetteer; only its consonants match "Mukus", a variant of
+    # Umm Qays in Jordan. The article places it east of Sweida city: the extractor keeps the
+    # event unlocated, and nothing after it may locate the event by the bare name, without
+    # the article, 80 km away in another country.
+    report = (
+        "Clashes broke out in Sweida city on Sunday.\n\n"
+        "The fighting broke out in the Maqus neighborhood, east of Sweida city, on Sunday.\n"
+    )
+    events, found = extract_events(report, published="2025-07-13")
+    maqus = next(m for m in found if m["text"] == "Maqus")
+    assert maqus["place"] is None
+    row = events[events["location"] == "Maqus"].iloc[0]
+    assert not row["located"]
+    assert row["place_name"] is None or row["place_name"] != row["place_name"]  # None or NaN
+    assert row["country"] is None or row["country"] != row["country"]
+
+
 def test_a_framed_consonant_match_near_a_town_of_the_article_is_taken():
     found = mentions(
         "Israeli forces entered Quneitra city on Friday. A patrol then moved on to the village of Rwayhina."
