@@ -232,17 +232,32 @@ def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, bl
     ):
         return "adjective (a compound such as 'US-brokered', 'Idlib-based')"
     if len(words) == 1:
-        word = words[0]
-        if word.arabic and exact_key(word.text) in ARABIC_NOT_NAMES:
-            return "Arabic function word or generic noun"
-        if folded[0] in lexicon.demonyms:
-            return "demonym"
-        if folded[0] in lexicon.common_words or folded[0] in lexicon.given_names:
-            return "common word or given name"
-        if folded[0] in blocked.lowercase_words and not word.text.islower():
-            return "common word (the article also writes it in lower case)"
-        if len(word.text) > 1 and word.text.isupper() and not _dateline(text, word):
-            return "acronym"
+        return _one_word(tokens, words[0], j, text, lexicon, blocked)
+    return None
+
+
+def _one_word(
+    tokens: list[Token], word: Token, j: int, text: str, lexicon: Lexicon, blocked: Blocked
+) -> str | None:
+    """Return why one word (``tokens[j]`` follows it) is not a place mention, or ``None``."""
+    folded = word.folded
+    if word.arabic and exact_key(word.text) in ARABIC_NOT_NAMES:
+        return "Arabic function word or generic noun"
+    if folded in lexicon.demonyms:
+        return "demonym"
+    if folded in lexicon.common_words or folded in lexicon.given_names:
+        return "common word or given name"
+    if folded in blocked.lowercase_words and not word.text.islower():
+        return "common word (the article also writes it in lower case)"
+    if len(word.text) > 1 and word.text.isupper() and not _dateline(text, word):
+        return "acronym"
+    if (
+        folded in lexicon.name_heads
+        and j < len(tokens)
+        and tokens[j].joined
+        and (tokens[j].capitalised or tokens[j].article)
+    ):
+        return "the generic first word of a longer name ('Tel Mardikh', 'Hursh Basinqoul')"
     return None
 
 

@@ -51,6 +51,7 @@ _LIST_KEYS = (
     "lowercase_places",
     "feature_words_after",
     "feature_words_before",
+    "name_heads",
     "named_features",
     "directions",
     "reference_cues",
@@ -152,6 +153,7 @@ class Lexicon:
         self.lowercase_name_words = frozenset(str(c) for c in data.get("lowercase_name_words", []))
         self.features_after = {str(c) for c in data.get("feature_words_after", [])}
         self.features_before = {str(c) for c in data.get("feature_words_before", [])}
+        self.name_heads = frozenset(str(c).casefold() for c in data.get("name_heads", []))
         self.named_features = [str(c) for c in data.get("named_features", [])]
         self.admin_suffixes = {
             str(k).casefold(): str(v) for k, v in (data.get("admin_suffixes") or {}).items()

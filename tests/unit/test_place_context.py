@@ -321,6 +321,25 @@ def test_an_attackers_demonym_does_not_decide_the_country_of_the_places():
     assert "Daraa" in koya["reason"]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "absent"),
+    [
+        # "Tel" (hill) alone is At Tall near Damascus; "Tel Mardikh" is no name the gazetteer has
+        ("Turkish artillery shelled Tel Mardikh and Saraqeb in Idlib on Monday.", "Tel"),
+        # "Hursh" (woods) alone is Al Harsh, a village somewhere in Idlib
+        ("Russian jets struck Hursh Basinqoul in the Idlib countryside on Monday.", "Hursh"),
+    ],
+)
+def test_the_generic_first_word_of_an_unknown_name_is_no_place(sentence, absent):
+    found = texts(sentence)
+    assert absent not in found
+    assert any(t.startswith("Idlib") for t in found)
+
+
+def test_a_known_name_that_opens_with_a_generic_word_is_found_whole():
+    assert "Khirbet Ghazaleh" in texts("Gunmen attacked Khirbet Ghazaleh in Daraa on Monday.")
+
+
 def test_a_tie_among_far_small_namesakes_is_not_located():
     # Two small villages named Zubaydah lie in Aleppo and Homs; the report is about Quneitra,
     # where the shipped gazetteer has none: taking either would be a guess 250 km away.
