@@ -169,6 +169,7 @@ def find_mentions(
         while i < len(tokens) and tokens[i].start < mentions[-1].end:
             i += 1  # the words a mention took in after its name (a hashtag's)
     mentions = _add_extra(text, tokens, mentions, lexicon, blocked)
+    mentions = _add_listed(text, tokens, mentions, lexicon, blocked)
     mentions = _add_framed(text, tokens, mentions, lexicon)
     mentions = _add_abbreviations(text, tokens, mentions, matcher.index.gazetteer, lexicon)
     for m in mentions:
@@ -376,6 +377,52 @@ def _add_extra(
         if not _overlaps(out, e):
             bisect.insort(out, e, key=lambda m: m.start)
     return out
+
+
+_LIST_STEP = re.compile(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def _add_listed(
+    text: str, tokens: list[Token], mentions: list[Mention], lexicon: Lexicon, blocked: Blocked
+) -> list[Mention]:
+    """Add the names a list goes on with after a place ("in Kansafra, Sfuhen and Fulayfel").
+
+    News spells villages as it hears them, so a list of places often holds a name the
+    gazetteer has only in another spelling (Safuhun, Fulayfil). After a name that matched,
+    the capitalised words that follow a comma or an "and" are candidates too, read by the
+    resolver under the rules of any name: a looser spelling is taken only where its own
+    sentence places it (:func:`resolve_mentions`), and a name nothing matches is dropped.
+    """
+    if not mentions:
+        return mentions
+    starts = [t.start for t in tokens]
+    added: list[Mention] = []
+    taken = {m.start for m in mentions}
+    for m in mentions:
+        end = m.end
+        while True:
+            step = _LIST_STEP.match(text, end)
+            if step is None:
+                break
+            i = bisect.bisect_left(starts, step.end())
+            if i >= len(tokens) or tokens[i].start != step.end() or tokens[i].start in taken:
+                break
+            j = i
+            while j < len(tokens) and j - i < 4 and (tokens[j].capitalised or tokens[j].article):
+                if j > i and (not tokens[j].joined or tokens[j].start in taken):
+                    break  # the name ends, or another mention starts
+                j += 1
+            while j > i and tokens[j - 1].article:
+                j -= 1
+            if j == i or not tokens[i].capitalised or rejects(tokens, i, j, text, lexicon, blocked):
+                break
+            found = _mention(text, tokens, i, j, lexicon)
+            added.append(found)
+            taken.add(found.start)
+            end = found.end
+    if not added:
+        return mentions
+    return sorted([*mentions, *added], key=lambda m: m.start)
 
 
 # A name as news transliterates Arabic ones: capitalised words, articles joined by hyphens

@@ -340,6 +340,28 @@ def test_a_known_name_that_opens_with_a_generic_word_is_found_whole():
     assert "Khirbet Ghazaleh" in texts("Gunmen attacked Khirbet Ghazaleh in Daraa on Monday.")
 
 
+def test_a_list_of_places_goes_on_with_names_spelled_as_heard():
+    # Sfuhen and Fulayfel are Safuhun and Fulayfil in southern Idlib, known to the gazetteer only
+    # in those spellings: after Kansafra, the list says they are places, and the sentence says where.
+    found = {
+        m["text"]: m["place"]
+        for m in mentions("Shelling hit Kansafra, Sfuhen and Fulayfel in southern Idlib.")
+    }
+    assert found["Sfuhen"]["place_id"] == "gn:164662"
+    assert found["Fulayfel"]["place_id"] == "gn:170361"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Talks were held in Paris, Shaibani and Dermer said on Monday.",
+        "In Damascus, Barrack and Sharaa discussed the integration of the SDF.",
+    ],
+)
+def test_names_after_a_place_that_no_place_matches_are_no_mentions(sentence):
+    assert len(texts(sentence)) == 1
+
+
 def test_a_tie_among_far_small_namesakes_is_not_located():
     # Two small villages named Zubaydah lie in Aleppo and Homs; the report is about Quneitra,
     # where the shipped gazetteer has none: taking either would be a guess 250 km away.
