@@ -194,6 +194,8 @@ def categories_of(
             hit = next((h for h in cues if not _definite(sentence, h.start, lexicon, h.text)), cues[0])
             found.append(Phrase(key, hit.start, hit.text, [h.start for h in cues]))
         found.extend(Phrase(key, h.start, h.text, [h.start], True) for h in earlier)
+    if len(found) > 1 and lexicon.unspecific:
+        found = _said_how(found, hits, lexicon)
     attacks = [
         h
         for h in hits.get(("attack", ""), [])
@@ -210,6 +212,30 @@ def categories_of(
             hit = next((h for h in attacks if not _definite(sentence, h.start, lexicon, h.text)), attacks[0])
             found.append(Phrase(context or "airstrike", hit.start, hit.text, [h.start for h in attacks]))
     return found
+
+
+def _said_how(found: list[Phrase], hits: Mapping[Hashable, list[Match]], lexicon: Lexicon) -> list[Phrase]:
+    """Fold a military phrase whose cues only say "attacked" into the one that says how.
+
+    "Nine drones attacked the frontline" is a drone strike, "bombarding positions with
+    artillery" shelling: a category found only by its unspecific cues (see the lexicon's
+    ``unspecific``) gives its positions to the sentence's other military phrase, found by
+    a cue of its own, when there is exactly one such (with two, which one is unclear).
+    """
+    military = [f for f in found if f.key in MILITARY and not f.prior]
+    vague = [
+        f
+        for f in military
+        if (pattern := lexicon.unspecific.get(f.key)) is not None
+        and all(pattern.fullmatch(h.text) for h in hits[("cue", f.key)] if h.start in f.positions)
+    ]
+    if not vague:
+        return found
+    specific = [f for f in military if f not in vague]
+    if len(specific) != 1:
+        return found
+    specific[0].positions.extend(p for f in vague for p in f.positions)
+    return [f for f in found if f not in vague]
 
 
 def _counts(

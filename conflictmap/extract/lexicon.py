@@ -96,9 +96,15 @@ class Lexicon:
         self.categories: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
         # Per category, the cues that count only before a place ("seized the Rasafa oilfield").
         self.place_after: dict[str, re.Pattern[str] | None] = {}
+        # Per category, the cues that name an attack without saying how ("attacked", "bombarded"):
+        # beside a cue of another military category in the sentence, the attack is that one's.
+        self.unspecific: dict[str, re.Pattern[str]] = {}
         for key, spec in (data.get("categories") or {}).items():
             self.categories[key] = (cue_pattern(spec.get("cues", [])), cue_pattern(spec.get("suppress", [])))
             self.place_after[key] = cue_pattern(spec.get("place_after", []) or [])
+            unspecific = cue_pattern(spec.get("unspecific", []) or [])
+            if unspecific is not None:
+                self.unspecific[key] = unspecific
         # Event rules: phrases tried in a few words around a cue (see data/extract_lexicon.yaml).
         words = {key: [str(w) for w in data.get(key, [])] for key in _EVENT_RULE_KEYS}
         self.attack_cues = cue_pattern(words["attack_cues"])
@@ -420,10 +426,11 @@ def _read(path: Path) -> Mapping[str, Any]:
     for name, spec in (data.get("categories") or {}).items():
         if not isinstance(spec, Mapping) or not isinstance(spec.get("cues", []), list):
             raise ConfigurationError(f"{path}: category {short_repr(name)} needs a list of 'cues'")
-        if not isinstance(spec.get("place_after", []) or [], list):
-            raise ConfigurationError(
-                f"{path}: category {short_repr(name)}: 'place_after' must be a list of cues"
-            )
+        for listed in ("place_after", "unspecific"):
+            if not isinstance(spec.get(listed, []) or [], list):
+                raise ConfigurationError(
+                    f"{path}: category {short_repr(name)}: {listed!r} must be a list of cues"
+                )
     return data
 
 

@@ -484,6 +484,15 @@ def test_a_yaml_boolean_in_a_word_list_is_an_error(tmp_path):
     assert load_lexicon([extra]).negated.search("did never ")
 
 
+def test_a_category_s_unspecific_cues_must_be_a_list(tmp_path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "categories:\n  clashes:\n    cues: [fighting]\n    unspecific: attacked\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigurationError, match=r"clashes.*'unspecific' must be a list"):
+        load_lexicon([extra])
+
+
 @pytest.mark.parametrize(
     ("follow_up", "day"),
     [
@@ -503,3 +512,35 @@ def test_a_day_told_from_the_storys_day_counts_from_it(follow_up, day):
 def test_a_day_shift_without_a_story_day_counts_from_publication():
     events = _events("Israeli forces entered Nawa one day earlier.")
     assert list(events["event_date"].dt.day) == [15]
+
+
+# -- a cue that says how an attack was made ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # drones that explode on their target, one or many, are a strike from the air
+        (
+            "Nine drones attacked the frontline near Darat Izza in the Aleppo countryside on Monday.",
+            "airstrike",
+        ),
+        ("Four fighters were killed when a booby-trapped drone hit a post in Sarmin on Monday.", "airstrike"),
+        ("A kamikaze drone exploded over a position in Sarmin on Monday.", "airstrike"),
+        # "bombarding ... with artillery" is shelling, not an airstrike as well
+        ("Turkish forces responded by bombarding positions in Saraqeb with artillery on Monday.", "shelling"),
+        # forces that attacked without saying how fought
+        ("Gunmen attacked a checkpoint in Sarmin on Monday.", "clashes"),
+        ("A soldier was shot dead by a sniper in Sarmin on Monday.", "clashes"),
+        ("Government forces and the factions traded fire near Sarmin on Monday.", "clashes"),
+    ],
+)
+def test_the_category_is_how_the_attack_was_made(sentence, expected):
+    events = _events(sentence)
+    assert list(events["category"]) == [expected]
+
+
+def test_an_attack_said_two_ways_keeps_both_when_both_say_how():
+    # warplanes bombed one place while artillery shelled another: two events
+    events = _events("Warplanes bombed Sarmin while artillery shelled Saraqeb on Monday.")
+    assert _by_place(events) == {"Sarmin": "airstrike", "Saraqeb": "shelling"}
