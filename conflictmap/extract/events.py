@@ -170,7 +170,11 @@ def categories_of(
             cues = [h for h in cues if not _inside_suppressed(h, suppressed)]
         cues = [h for h in cues if _counts(sentence, h, key, lexicon, future, places, marks)]
         if may_tally:
-            tallies = [h for h in cues if _tally(sentence, h.start, dates, h.text)]
+            tallies = [
+                h
+                for h in cues
+                if _tally(sentence, h.start, dates, h.text) or _joined(sentence, h.start, tallied)
+            ]
             if tallies:
                 tallied += [h.end for h in tallies]
                 # a later cue of the tally's kind without a day of its own is part of it
@@ -212,6 +216,18 @@ def categories_of(
             hit = next((h for h in attacks if not _definite(sentence, h.start, lexicon, h.text)), attacks[0])
             found.append(Phrase(context or "airstrike", hit.start, hit.text, [h.start for h in attacks]))
     return found
+
+
+# "intensified airstrikes and ground incursions": a noun joined to a tally's shares its count
+_JOINED_NOUN = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s+or\s+)(?:[\w’'-]+\s+)?")
+
+
+def _joined(sentence: str, pos: int, tallied: list[int]) -> bool:
+    """Whether the cue at ``pos`` is joined to a tally's cue ending at one of ``tallied``."""
+    return any(
+        0 <= pos - end <= 30 and (m := _JOINED_NOUN.match(sentence, end)) is not None and m.end() == pos
+        for end in tallied
+    )
 
 
 def _said_how(found: list[Phrase], hits: Mapping[Hashable, list[Match]], lexicon: Lexicon) -> list[Phrase]:
@@ -771,8 +787,11 @@ def _tally(sentence: str, pos: int, dates: list[DateSpan], cue: str = "") -> boo
     if since is not None and all(d.end <= since.end() for d in own):
         # "Since the fall of Assad on December 8, Israel has launched 400 raids": the day opens
         # a period up to the report, it is no day of the raids
-        return _TALLY_COUNT.search(sentence, max(0, pos - 50), pos) is not None or (
-            _MANY.search(sentence, max(0, pos - 40), pos) is not None
+        return (
+            _TALLY_COUNT.search(sentence, max(0, pos - 50), pos) is not None
+            or _MANY.search(sentence, max(0, pos - 40), pos) is not None
+            # "Since the ouster of Assad in December 2024, Israel has intensified airstrikes"
+            or _TREND_BEFORE.search(sentence, max(0, pos - 40), pos) is not None
         )
     if not own or all(d.last > d.first for d in own):
         # no single day of its own: "has conducted hundreds of airstrikes (in early December)"

@@ -544,3 +544,16 @@ def test_an_attack_said_two_ways_keeps_both_when_both_say_how():
     # warplanes bombed one place while artillery shelled another: two events
     events = _events("Warplanes bombed Sarmin while artillery shelled Saraqeb on Monday.")
     assert _by_place(events) == {"Sarmin": "airstrike", "Saraqeb": "shelling"}
+
+
+def test_a_trend_since_a_month_is_no_event_for_every_noun_it_governs():
+    events = _events(
+        "Since the ouster of Assad in December 2024, Israel has intensified airstrikes and ground "
+        "incursions across Syria."
+    )
+    assert events.empty
+
+
+def test_nouns_joined_without_a_tally_stay_events():
+    events = _events("On Monday, Israeli airstrikes and ground incursions hit Nawa.")
+    assert sorted(events["category"]) == ["airstrike", "incursion"]
