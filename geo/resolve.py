@@ -519,10 +519,13 @@ class Resolver:
         Folded names would let "US" match any town whose looser spelling or airport code folds
         to "us"; an organisation's abbreviation ("UN", "EU") names no place at all.
         """
+        # Countries and units only: a town's code ("IDF", Idiofa's) is no abbreviation a report
+        # uses for a place (the mention finder takes only these, see extract.places._bears).
         found = tuple(
             (place, tier)
             for place, tier in self.gazetteer.candidates(letters)
-            if any(n.replace(".", "") == letters for n in self.gazetteer.names_of_place(place.place_id))
+            if place.kind != "populated place"
+            and any(n.replace(".", "") == letters for n in self.gazetteer.names_of_place(place.place_id))
         )
         if not found:
             return Resolution(
@@ -897,6 +900,18 @@ class Resolver:
             for place in majors:
                 if place.country in self.focus or place.kind != "populated place":
                     around[place.place_id] = min(around[place.place_id], floor)
+        inside = {p.country for p, _ in found if p.admin1 and p.admin1 in near.close_units}
+        if inside:
+            # In the unit its sentence names beats near a town it names but across a border, or
+            # a larger town there: "al-Shajara ..., west of Daraa" is the village in Daraa
+            # governorate, not the town of that name in Jordan, 16 km from Daraa city.
+            for place, _ in found:
+                if (
+                    place.kind == "populated place"
+                    and around[place.place_id] == 0
+                    and place.country not in inside
+                ):
+                    around[place.place_id] = 1
         return around
 
     def _rank(

@@ -212,7 +212,9 @@ def categories_of(
         military = [f for f in found if f.key in MILITARY]
         if military:  # the attack is the sentence's own military event: its places are that event's
             military[0].positions.extend(h.start for h in attacks)
-        else:
+        elif not any(f.key == "other" and not f.prior for f in found):
+            # An attack said without how is the sentence's `other` event when it has one ("attacks
+            # by unidentified gunmen", a bombing, an assassination); else the context's category.
             hit = next((h for h in attacks if not _definite(sentence, h.start, lexicon, h.text)), attacks[0])
             found.append(Phrase(context or "airstrike", hit.start, hit.text, [h.start for h in attacks]))
     return found

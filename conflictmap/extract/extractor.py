@@ -211,7 +211,13 @@ class Extractor:
                 actor_hits=actor_hits[index],
                 context=context,
             )
-            context = next((e.category for e in reversed(found) if e.category in MILITARY), context)
+            # The latest military event's category, for the attack words of the next sentences;
+            # in an article of no military event, `other` once it told one (a killing by gunmen:
+            # "the reason for targeting her" is no airstrike).
+            if context in MILITARY or any(e.category in MILITARY for e in found):
+                context = next((e.category for e in reversed(found) if e.category in MILITARY), context)
+            elif any(e.category == "other" for e in found):
+                context = "other"
             if dates:
                 carried = dates[-1]
             (headline if is_headline else kept).extend(found)

@@ -755,12 +755,7 @@ def resolve_mentions(
     kept = []
     for k, m in enumerate(mentions):
         res = first[k]
-        if res is not None and res.place is not None and not is_major(res.place):
-            # Read among the article's places: another namesake, or a looser spelling of a place
-            # its own sentence names ("Tafs City, Daraa's countryside" is Tafas), may lie there.
-            surroundings = around.of(m)
-            if surroundings and (len(res.candidates) > 1 or surroundings.rank(res.place) > 0):
-                res = resolver.resolve(m.query, country=country, inferred=inferred, surroundings=surroundings)
+        res = _read_around(m, res, around, resolver, country=country, inferred=inferred)
         if (
             res is not None
             and res.match == 2
@@ -809,6 +804,36 @@ def resolve_mentions(
         m.actor = acts_as_government(text, m, m.place, lexicon)
         kept.append(m)
     return kept
+
+
+def _read_around(
+    m: Mention,
+    res: Resolution | None,
+    around: _Around,
+    resolver: Resolver,
+    *,
+    country: str | None,
+    inferred: bool,
+) -> Resolution | None:
+    """Resolve a mention again among the article's places when they may change the answer."""
+    if res is None or res.place is None:
+        return res
+    if not is_major(res.place):
+        # Read among the article's places: another namesake, or a looser spelling of a place
+        # its own sentence names ("Tafs City, Daraa's countryside" is Tafas), may lie there.
+        surroundings = around.of(m)
+        if surroundings and (len(res.candidates) > 1 or surroundings.rank(res.place) > 0):
+            return resolver.resolve(m.query, country=country, inferred=inferred, surroundings=surroundings)
+    elif res.place.country != country and len(res.candidates) > 1:
+        # A town abroad is meant unless a namesake lies in the unit its own sentence names:
+        # "al-Shajara ..., west of Daraa" in a report on Syria is the village in Daraa, not the
+        # larger town across the border in Jordan.
+        surroundings = around.of(m)
+        if surroundings.close_units:
+            other = resolver.resolve(m.query, country=country, inferred=inferred, surroundings=surroundings)
+            if other.place is not None and other.place.admin1 in surroundings.close_units:
+                return other
+    return res
 
 
 class _Placed:

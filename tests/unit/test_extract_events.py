@@ -557,3 +557,29 @@ def test_a_trend_since_a_month_is_no_event_for_every_noun_it_governs():
 def test_nouns_joined_without_a_tally_stay_events():
     events = _events("On Monday, Israeli airstrikes and ground incursions hit Nawa.")
     assert sorted(events["category"]) == ["airstrike", "incursion"]
+
+
+# -- one-sided killings ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "On Monday, unknown gunmen shot a teacher to death in the town of Nawa.",
+        "On Monday, a former commander was killed by unidentified gunmen in Nawa.",
+        "On Monday, unknown gunmen opened fire on a man near a checkpoint in Nawa.",
+        "On Monday, gunmen threw a hand grenade at a house in Nawa.",
+    ],
+)
+def test_a_killing_by_gunmen_is_other_not_clashes(sentence):
+    # the news-dev conventions: clashes are two armed sides fighting; a one-sided killing or a
+    # bomb is `other`
+    assert list(_events(sentence)["category"]) == ["other"]
+
+
+def test_attack_words_after_a_killing_are_not_an_airstrike():
+    events = _events(
+        "On Monday, unknown gunmen shot a teacher to death in the town of Nawa.",
+        "The reason for targeting her is not known.",
+    )
+    assert set(events["category"]) == {"other"}

@@ -362,6 +362,32 @@ def test_names_after_a_place_that_no_place_matches_are_no_mentions(sentence):
     assert len(texts(sentence)) == 1
 
 
+def test_a_namesake_in_the_unit_the_sentence_names_beats_a_larger_town_across_the_border():
+    # Ash Shajarah in Jordan (11,000 people) lies 16 km from Daraa city; the village in Daraa
+    # governorate is the one "west of Daraa" in a report on Syria.
+    found = mentions(
+        "Gunmen fired on a car on the road between al-Shajara and Saham al-Golan, west of Daraa."
+    )
+    shajara = next(m for m in found if m["text"] == "al-Shajara")
+    assert shajara["place"]["place_id"] == "gn:172829"
+    assert "Daraa" in shajara["reason"]
+
+
+def test_a_larger_town_abroad_stays_meant_without_a_namesake_in_the_named_unit():
+    assert texts("Talks in Baku followed strikes in Daraa on Monday.")[0] == "Baku"
+    baku = next(
+        m for m in mentions("Talks in Baku followed strikes in Daraa on Monday.") if m["text"] == "Baku"
+    )
+    assert baku["place"]["name"] == "Baku"
+
+
+@pytest.mark.parametrize(
+    "sentence", ["IDF troops raided four sites in Hader on Saturday.", "The IDF said troops raided Hader."]
+)
+def test_an_army_s_abbreviation_is_no_place(sentence):
+    assert texts(sentence) == ["Hader"]
+
+
 def test_a_tie_among_far_small_namesakes_is_not_located():
     # Two small villages named Zubaydah lie in Aleppo and Homs; the report is about Quneitra,
     # where the shipped gazetteer has none: taking either would be a guess 250 km away.
