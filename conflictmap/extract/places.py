@@ -767,16 +767,11 @@ def resolve_mentions(
             # (a headline's "Host" is not Koçtepe): not taken as a mention, unless the place
             # lies where its own sentence says ("the town of Jbab ... in Daraa countryside").
             continue
-        if (
-            res is not None
-            and res.match == 2
-            and m.kind == "named"
-            and _one_word(m)
-            and around.of(m).rank(res.place) > 2
-        ):
-            # one framed word the gazetteer only knows by its consonants, away from the article's
+        if res is not None and res.match == 2 and m.kind == "named" and around.of(m).rank(res.place) > 2:
+            # a framed name the gazetteer only knows by its consonants, away from the article's
             # places (near a town it names, or in a unit it names, is support enough: "the village
-            # of Rwayhina" in a report on the Quneitra countryside)
+            # of Rwayhina" in a report on the Quneitra countryside); "the hill of Abu As'ad" in the
+            # Latakia countryside is no Abu Saddah 450 km away in Hasakah
             res = None
         if res is not None and res.place is not None and not _plausible(res, resolver, lexicon):
             res = _plausible_candidate(res, resolver, lexicon)

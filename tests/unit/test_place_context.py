@@ -388,6 +388,16 @@ def test_an_army_s_abbreviation_is_no_place(sentence):
     assert texts(sentence) == ["Hader"]
 
 
+def test_a_framed_name_known_only_by_its_consonants_far_from_the_article_is_not_located():
+    # "the hill of Abu As'ad" in the Latakia countryside: Abu Saddah shares its consonants but
+    # lies in Hasakah, 450 km away
+    found = mentions(
+        "A soldier was shot dead by a sniper on the hill of Abu As'ad in the north Latakia countryside."
+    )
+    hill = next(m for m in found if m["text"] == "Abu As'ad")
+    assert hill["place"] is None
+
+
 def test_a_tie_among_far_small_namesakes_is_not_located():
     # Two small villages named Zubaydah lie in Aleppo and Homs; the report is about Quneitra,
     # where the shipped gazetteer has none: taking either would be a guess 250 km away.
