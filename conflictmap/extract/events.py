@@ -283,10 +283,9 @@ def _counts(
         f.start < hit.start and not _clause_between(sentence, f.end, hit.start) for f in future
     ):
         return False
-    if (
-        future
-        and any(hit.end < f.start <= hit.end + 20 for f in future)
-        and _future_after(sentence, hit.end, lexicon)
+    if future and any(
+        hit.end < f.start <= hit.end + 45 and _SUBJECT_GAP.fullmatch(sentence, hit.end, f.start)
+        for f in future
     ):
         return False  # "the talks are expected to resume"
     needs_place = lexicon.place_after.get(key)
@@ -882,16 +881,14 @@ def one_event_per_cue(cats: list[Phrase]) -> list[Phrase]:
 
 
 _TOUCH = 2  # characters between two cues that still make them one phrase
-_AUXILIARY = re.compile(r"\s+(?:(?:is|are|was|were|has\s+been|have\s+been)\s+)?", re.IGNORECASE)
+# Between a cue and a future word it is the subject of: an auxiliary, and a short phrase of
+# place before it ("the talks are expected to", "the operation in northern Syria could begin").
+_SUBJECT_GAP = re.compile(
+    r"\s+(?:(?:in|into|on|against|of|near|across|inside)\s+(?:[\w’'-]+\s+){1,3})?"
+    r"(?:(?:is|are|was|were|has\s+been|have\s+been)\s+)?",
+    re.IGNORECASE,
+)
 MILITARY_CATEGORIES = frozenset(MILITARY)
-
-
-def _future_after(sentence: str, end: int, lexicon: Lexicon) -> bool:
-    """Whether the cue ending at ``end`` is the subject of a future ("the talks are expected to")."""
-    if lexicon.future is None:
-        return False
-    gap = _AUXILIARY.match(sentence, end)
-    return gap is not None and lexicon.future.match(sentence, gap.end()) is not None
 
 
 def _statement_or_events(events: list[tuple[int, Event]], actors: list[tuple[int, str, str]]) -> list[Event]:

@@ -304,12 +304,12 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
 _DIRECTION_WORD = r"(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?"
 # The countryside of a place written before its name: read as "<direction> <name> countryside".
 _COUNTRYSIDE_BEFORE = re.compile(
-    rf"(?<![\w-])(?:(?:{_DIRECTION_WORD})\s+)?countryside\s+of\s+(?:the\s+)?$"
+    rf"(?<![\w-])(?:(?:{_DIRECTION_WORD})\s+)?countryside\s+of\s+(?:the\s+)?(?:(?:city|town)\s+of\s+)?$"
     r"|(?<![\w-])rural\s+$",
     re.IGNORECASE,
 )
 _COUNTRYSIDE_TEXT = re.compile(
-    rf"^(?:(?P<dir>{_DIRECTION_WORD})\s+)?countryside\s+of\s+(?:the\s+)?(?P<name>.+)$"
+    rf"^(?:(?P<dir>{_DIRECTION_WORD})\s+)?countryside\s+of\s+(?:the\s+)?(?:(?:city|town)\s+of\s+)?(?P<name>.+)$"
     r"|^rural\s+(?P<name2>.+)$",
     re.IGNORECASE,
 )

@@ -583,3 +583,20 @@ def test_attack_words_after_a_killing_are_not_an_airstrike():
         "The reason for targeting her is not known.",
     )
     assert set(events["category"]) == {"other"}
+
+
+def test_an_operation_that_could_begin_is_no_event():
+    # the future word governs its subject across a short phrase of place
+    events = _events(
+        "On Thursday, Turkish drones struck Qamishli.",
+        "On Monday, Erdogan said that a new military operation in northern Syria could begin at any moment.",
+    )
+    assert list(events["category"]) == ["airstrike"]
+
+
+def test_the_countryside_of_the_city_of_a_town_is_no_site_beside_its_village():
+    events = _events(
+        "On Friday, a Turkish drone targeted a position in the village of Zor Maghar in the western "
+        "countryside of the city of Kobani."
+    )
+    assert list(events["location"]) == ["Zor Maghar"]
