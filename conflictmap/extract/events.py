@@ -198,8 +198,8 @@ def categories_of(
             hit = next((h for h in cues if not _definite(sentence, h.start, lexicon, h.text)), cues[0])
             found.append(Phrase(key, hit.start, hit.text, [h.start for h in cues]))
         found.extend(Phrase(key, h.start, h.text, [h.start], True) for h in earlier)
-    if len(found) > 1 and lexicon.unspecific:
-        found = _said_how(found, hits, lexicon)
+    if found and lexicon.unspecific:
+        found = _said_how(found, hits, lexicon, sentence)
     attacks = [
         h
         for h in hits.get(("attack", ""), [])
@@ -232,13 +232,17 @@ def _joined(sentence: str, pos: int, tallied: list[int]) -> bool:
     )
 
 
-def _said_how(found: list[Phrase], hits: Mapping[Hashable, list[Match]], lexicon: Lexicon) -> list[Phrase]:
+def _said_how(
+    found: list[Phrase], hits: Mapping[Hashable, list[Match]], lexicon: Lexicon, sentence: str
+) -> list[Phrase]:
     """Fold a military phrase whose cues only say "attacked" into the one that says how.
 
     "Nine drones attacked the frontline" is a drone strike, "bombarding positions with
     artillery" shelling: a category found only by its unspecific cues (see the lexicon's
     ``unspecific``) gives its positions to the sentence's other military phrase, found by
-    a cue of its own, when there is exactly one such (with two, which one is unclear).
+    a cue of its own, when there is exactly one such (with two, which one is unclear). With
+    none, a weapon of another category in the words before the cue ("an Israeli drone also
+    attacked"; the lexicon's ``weapons``) says how.
     """
     military = [f for f in found if f.key in MILITARY and not f.prior]
     vague = [
@@ -250,10 +254,18 @@ def _said_how(found: list[Phrase], hits: Mapping[Hashable, list[Match]], lexicon
     if not vague:
         return found
     specific = [f for f in military if f not in vague]
-    if len(specific) != 1:
+    if len(specific) == 1:
+        specific[0].positions.extend(p for f in vague for p in f.positions)
+        return [f for f in found if f not in vague]
+    if specific:
         return found
-    specific[0].positions.extend(p for f in vague for p in f.positions)
-    return [f for f in found if f not in vague]
+    return [f._replace(key=_weapon_of(f, sentence, lexicon)) if f in vague else f for f in found]
+
+
+def _weapon_of(phrase: Phrase, sentence: str, lexicon: Lexicon) -> str:
+    """Return the category of a weapon in the 30 characters before a phrase's cue, or its own."""
+    lo = max(0, phrase.pos - 30)
+    return next((k for k, w in lexicon.weapons.items() if w.search(sentence, lo, phrase.pos)), phrase.key)
 
 
 def _counts(

@@ -37,6 +37,13 @@ class ArticleResult:
     warnings: list[str] = field(default_factory=list)
 
 
+# A photo's credit at the end of a line: the line is its caption.
+_CREDIT = re.compile(
+    r"\((?:AP|AFP|Reuters|EPA|Getty Images|Anadolu(?: Agency)?|SANA|Xinhua"
+    r"|(?:Photo|Credit|File|Image)\b[^)]*)\)\s*$"
+)
+
+
 def _whole_line(text: str, start: int, end: int, sentence: str) -> bool:
     """Whether a sentence is a line of its own without a full stop (a headline, not body text)."""
     return (
@@ -188,10 +195,13 @@ class Extractor:
             top = top and index < 3 and _whole_line(text, start, end, sentence)
             if index < 3 and _DATELINE_LINE.search(sentence) and len(sentence) < 120:
                 continue
+            if _CREDIT.search(sentence) and (start == 0 or text[start - 1] == "\n"):
+                continue  # a photo caption ("... Tuesday, March 25, 2025 (AP)"): a file photo's events
+            future = ("future", "") in cue_hits[index]  # "is expected in Lebanon on Thursday"
             if not any(
                 key[0] in ("cue", "attack") for key in cue_hits[index]
-            ):  # no event: only its date counts
-                if hi > lo:
+            ):  # no event: only its date counts, unless it is a day to come
+                if hi > lo and not future:
                     carried = _story_days([_relative(d, start) for d in all_dates[lo:hi]], carried)[-1]
                 continue
             dates = _story_days([_relative(d, start) for d in all_dates[lo:hi]], carried)
@@ -218,7 +228,7 @@ class Extractor:
                 context = next((e.category for e in reversed(found) if e.category in MILITARY), context)
             elif any(e.category == "other" for e in found):
                 context = "other"
-            if dates:
+            if dates and (found or not future):
                 carried = dates[-1]
             (headline if is_headline else kept).extend(found)
         merged = merge_events(kept, headline)

@@ -99,12 +99,18 @@ class Lexicon:
         # Per category, the cues that name an attack without saying how ("attacked", "bombarded"):
         # beside a cue of another military category in the sentence, the attack is that one's.
         self.unspecific: dict[str, re.Pattern[str]] = {}
+        # Per category, the weapons that say how ("an Israeli drone also attacked"): before an
+        # unspecific cue of another category, the attack is this one's.
+        self.weapons: dict[str, re.Pattern[str]] = {}
         for key, spec in (data.get("categories") or {}).items():
             self.categories[key] = (cue_pattern(spec.get("cues", [])), cue_pattern(spec.get("suppress", [])))
             self.place_after[key] = cue_pattern(spec.get("place_after", []) or [])
             unspecific = cue_pattern(spec.get("unspecific", []) or [])
             if unspecific is not None:
                 self.unspecific[key] = unspecific
+            weapons = cue_pattern(spec.get("weapons", []) or [])
+            if weapons is not None:
+                self.weapons[key] = weapons
         # Event rules: phrases tried in a few words around a cue (see data/extract_lexicon.yaml).
         words = {key: [str(w) for w in data.get(key, [])] for key in _EVENT_RULE_KEYS}
         self.attack_cues = cue_pattern(words["attack_cues"])
@@ -426,7 +432,7 @@ def _read(path: Path) -> Mapping[str, Any]:
     for name, spec in (data.get("categories") or {}).items():
         if not isinstance(spec, Mapping) or not isinstance(spec.get("cues", []), list):
             raise ConfigurationError(f"{path}: category {short_repr(name)} needs a list of 'cues'")
-        for listed in ("place_after", "unspecific"):
+        for listed in ("place_after", "unspecific", "weapons"):
             if not isinstance(spec.get(listed, []) or [], list):
                 raise ConfigurationError(
                     f"{path}: category {short_repr(name)}: {listed!r} must be a list of cues"

@@ -516,9 +516,22 @@ def _ends(pattern: re.Pattern[str] | None, sentence: str, at: int) -> bool:
 _ROUTE_OR_ORIGIN = ("from", "out of", "through", "via", "by way of")
 
 
+# A place noun between a reference word and its place ("opposite the Israeli settlement of Zar'it",
+# "across from the Lebanese village of Kfar Kila"): looked through, as if the name followed at once.
+_FRAME_OF = re.compile(
+    r"(?:the\s+)?(?:[\w’'-]+\s+)?(?:village|town|city|settlement|hamlet|locality|kibbutz)\s+of\s+$",
+    re.IGNORECASE,
+)
+
+
 def _reference(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> bool:
-    before = sentence[max(0, m.start - base - 30) : m.start - base]
-    return bool(lexicon.references.search(before)) if lexicon.references else False
+    if lexicon.references is None:
+        return False
+    at = m.start - base
+    frame = _FRAME_OF.search(sentence, max(0, at - 45), at)
+    if frame is not None:
+        at = frame.start()
+    return bool(lexicon.references.search(sentence[max(0, at - 30) : at]))
 
 
 def _locative(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> int:

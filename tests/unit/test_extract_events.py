@@ -600,3 +600,52 @@ def test_the_countryside_of_the_city_of_a_town_is_no_site_beside_its_village():
         "countryside of the city of Kobani."
     )
     assert list(events["location"]) == ["Zor Maghar"]
+
+
+# -- live blogs, captions and asides -------------------------------------------------------------
+
+
+def test_a_day_to_come_is_not_carried_to_the_next_events():
+    # published on Thursday 16 October; Borrell comes on Monday next: the strike is of the day
+    events = _events(
+        "EU foreign policy chief Kaja Kallas is expected in Lebanon on Monday.",
+        "An Israeli strike targeted a motorcycle in Tallousa, according to local residents.",
+    )
+    assert list(events["event_date"].dt.date) == [dt.date(2025, 10, 16)]
+
+
+def test_a_photo_caption_with_its_credit_gives_no_event():
+    events, _ = extract_events(
+        "Israeli patrol enters Koya\n\n"
+        "An Israeli patrol entered the village of Koya in the western countryside of Daraa on Sunday.\n"
+        "Israeli troops raided houses in Jamla, Daraa, Tuesday, March 25, 2025 (AP)\n"
+        "The patrol withdrew after an hour.\n",
+        published="2025-09-21",
+    )
+    assert list(events["location"]) == ["Koya"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "As hostilities between Hezbollah and Israel entered their 231st day, officials met in Beirut.",
+        "Residents said they feared being attacked in Nawa.",
+        "The troops constantly raiding Nawa are deployed from a base in the nearby forest.",
+    ],
+)
+def test_asides_are_no_events(sentence):
+    events = _events(sentence)
+    assert "incursion" not in set(events["category"]) and "clashes" not in set(events["category"])
+
+
+def test_a_drone_that_attacked_made_an_airstrike():
+    events = _events("On Sunday, an Israeli drone also attacked a position near Khiam.")
+    assert list(events["category"]) == ["airstrike"]
+
+
+def test_the_village_across_from_a_target_is_no_site():
+    events = _events(
+        "On Sunday, Hezbollah fired rockets at troops near Metula, across from the Lebanese village of "
+        "Kfar Kila."
+    )
+    assert list(events["location"]) == ["Metula"]
