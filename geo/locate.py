@@ -53,6 +53,9 @@ class LocateReport:
     resolutions: dict[str, Resolution] = field(default_factory=dict)
 
 
+_EXTRACTED = "evidence"  # the column of article spans that conflictmap.extract writes
+
+
 def locate_events(
     events: gpd.GeoDataFrame,
     *,
@@ -62,6 +65,10 @@ def locate_events(
     admin_units: bool = True,
 ) -> tuple[gpd.GeoDataFrame, LocateReport]:
     """Geocode unlocated events and fill in admin-1 units and countries.
+
+    Events extracted from articles (with the ``evidence`` column that
+    :func:`conflictmap.extract.extract_articles` writes) are never geocoded here: they were
+    located in their article, and a name left unlocated there stays unlocated.
 
     Parameters
     ----------
@@ -90,6 +97,11 @@ def locate_events(
     out = events.copy(deep=False)  # columns are replaced, never changed in place (copy on write)
     report = LocateReport()
     todo = ~out["located"].to_numpy(dtype=bool) & out["location"].notna().to_numpy()
+    if _EXTRACTED in out.columns:
+        # Events extracted from articles carry their evidence (conflictmap.extract): they were
+        # located in their article, and one left unlocated there (a guess among far namesakes,
+        # a place no source knows) is not geocoded again by its bare name, out of its article.
+        todo &= out[_EXTRACTED].isna().to_numpy()
     if todo.any():
         if chain is None:
             # geopy and the resolver are imported only when a name has to be geocoded: events

@@ -428,6 +428,25 @@ def test_an_event_left_unlocated_by_the_article_is_not_geocoded_out_of_it():
     assert row["country"] is None or row["country"] != row["country"]
 
 
+def test_an_extracted_event_left_unlocated_stays_so_when_its_file_is_read_again(tmp_path):
+    # extract -> GeoJSON -> map/export: reading the file must not geocode "Maqus" by its bare name
+    from conflictmap.pipeline import load_events
+    from conflictmap.writers import write_events
+
+    report = (
+        "Clashes broke out in Sweida city on Sunday.\n\n"
+        "The fighting broke out in the Maqus neighborhood, east of Sweida city, on Sunday.\n"
+    )
+    events, _ = extract_events(report, published="2025-07-13")
+    write_events(events, tmp_path / "x.geojson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again, summary = load_events([tmp_path / "x.geojson"])
+    row = again[again["location"] == "Maqus"].iloc[0]
+    assert not row["located"]
+    assert summary.unlocated == 1
+
+
 def test_a_framed_consonant_match_near_a_town_of_the_article_is_taken():
     found = mentions(
         "Israeli forces entered Quneitra city on Friday. A patrol then moved on to the village of Rwayhina."
