@@ -58,6 +58,14 @@ ARABIC_NOT_NAMES = frozenset(
         "منذ",
         "خلال",
         "ضد",
+        "أن",
+        "إن",
+        "لن",
+        "لم",
+        "قد",
+        "كان",
+        "كانت",
+        "وقت",
         "نحو",
         "عبر",
         "حول",
@@ -233,6 +241,8 @@ def rejects(tokens: list[Token], i: int, j: int, text: str, lexicon: Lexicon, bl
         return "adjective (a compound such as 'US-brokered', 'Idlib-based')"
     if len(words) == 1:
         return _one_word(tokens, words[0], j, text, lexicon, blocked)
+    if words and all(w.arabic and exact_key(w.text) in ARABIC_NOT_NAMES for w in words):
+        return "Arabic function words ('قبل أن', before)"
     return None
 
 

@@ -183,6 +183,12 @@ def test_arabic_function_words_and_generic_nouns_are_no_places():
     assert [m["place"] and m["place"]["place_id"] for m in found[:2]] == ["gn:170905", "gn:170905"]
 
 
+def test_two_arabic_function_words_are_no_place():
+    # "قبل أن" (before) matched Qabalan, a village in the West Bank
+    found = mentions("نصبت القوات حاجزاً في مدينة درعا قبل أن تنسحب")
+    assert [m["text"] for m in found] == ["مدينة درعا"]
+
+
 def test_a_hashtag_is_one_mention_with_its_underscores_read_as_spaces():
     found = mentions("تحذير إلى سكان #جنوب_لبنان اليوم")
 
