@@ -171,6 +171,7 @@ def find_mentions(
     mentions = _add_extra(text, tokens, mentions, lexicon, blocked)
     mentions = _add_listed(text, tokens, mentions, lexicon, blocked)
     mentions = _add_framed(text, tokens, mentions, lexicon)
+    mentions = _add_entered(text, tokens, mentions, lexicon, blocked)
     mentions = _add_abbreviations(text, tokens, mentions, matcher.index.gazetteer, lexicon)
     for m in mentions:
         m.text = text[m.start : m.end]
@@ -518,6 +519,43 @@ def _add_framed(text: str, tokens: list[Token], mentions: list[Mention], lexicon
         if not _overlaps(out, f):
             bisect.insort(out, f, key=lambda m: m.start)
     return out
+
+
+# Verbs whose object is a place ("entered Saida al-Golan"): a name after one is a place, known
+# or not, as a place noun frames one.
+_ENTRY_VERBS = frozenset({"entered", "raided", "stormed", "infiltrated", "penetrated"})
+_ENTERED = re.compile(rf"\w+\s+(?P<names>{_RUN})(?=\s*[,.;:]|\s+(?:on|in|at|near|and|before|after|from)\b)")
+
+
+def _add_entered(
+    text: str, tokens: list[Token], mentions: list[Mention], lexicon: Lexicon, blocked: Blocked
+) -> list[Mention]:
+    """Add the unknown names that an entry verb takes as its object ("entered Saida al-Golan").
+
+    A match of the same name is read as framed; a mention over part of it keeps its match. The name must end
+    where the clause goes on ("... on Friday", "..., residents said"), not run into more words.
+    """
+    found = []
+    for t in tokens:
+        if t.folded not in _ENTRY_VERBS:
+            continue
+        match = _ENTERED.match(text, t.start)
+        if match is None:
+            continue
+        start, end = match.span("names")
+        name = match.group("names")
+        if _not_a_name(name, lexicon) or blocked.covers(start, end):
+            continue
+        same = [m for m in mentions if m.start == start and m.end == end]
+        if same:  # a match of the name: kept, read as framed (kept though no place is found)
+            same[0].kind = "named" if same[0].kind == "name" else same[0].kind
+            continue
+        if any(m.start < end and start < m.end for m in mentions):
+            continue
+        found.append(Mention(start, end, name, name, "named"))
+    if not found:
+        return mentions
+    return sorted([*mentions, *found], key=lambda m: m.start)
 
 
 def _inside(framed: list[Mention], m: Mention) -> bool:

@@ -649,3 +649,18 @@ def test_the_village_across_from_a_target_is_no_site():
         "Kfar Kila."
     )
     assert list(events["location"]) == ["Metula"]
+
+
+def test_a_place_an_entry_verb_names_is_a_site_though_unknown():
+    events = _events(
+        "Israeli forces entered Kudna on Thursday.",
+        "On Friday, a second force of five vehicles entered Saida al-Golan, residents said.",
+    )
+    assert sorted(events["location"]) == ["Kudna", "Saida al-Golan"]
+    assert not events.loc[events["location"] == "Saida al-Golan", "located"].iloc[0]
+
+
+@pytest.mark.parametrize("name", ["Hezbollah", "Syrian"])
+def test_an_entry_verb_takes_no_organisation_or_demonym_as_a_place(name):
+    _, found = extract_events(HEAD + f"Israeli forces entered {name} positions near Kudna on Friday.\n")
+    assert [m["text"] for m in found] == ["Kudna"]
