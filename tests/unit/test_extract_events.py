@@ -664,3 +664,8 @@ def test_a_place_an_entry_verb_names_is_a_site_though_unknown():
 def test_an_entry_verb_takes_no_organisation_or_demonym_as_a_place(name):
     _, found = extract_events(HEAD + f"Israeli forces entered {name} positions near Kudna on Friday.\n")
     assert [m["text"] for m in found] == ["Kudna"]
+
+
+@pytest.mark.parametrize("verb", ["vowed to", "pledged to", "promised to"])
+def test_a_vow_to_strike_is_no_event(verb):
+    assert _events(f"On Monday, Israel {verb} launch airstrikes on Damascus.").empty
