@@ -857,7 +857,7 @@ def _read_around(
         surroundings = around.of(m)
         if surroundings and (len(res.candidates) > 1 or surroundings.rank(res.place) > 0):
             return resolver.resolve(m.query, country=country, inferred=inferred, surroundings=surroundings)
-    elif res.place.country != country and len(res.candidates) > 1:
+    elif res.place.kind == "populated place" and res.place.country != country and len(res.candidates) > 1:
         # A town abroad is meant unless a namesake lies in the unit its own sentence names:
         # "al-Shajara ..., west of Daraa" in a report on Syria is the village in Daraa, not the
         # larger town across the border in Jordan.
