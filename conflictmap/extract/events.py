@@ -291,6 +291,8 @@ def _counts(
             return False
     if key == "statement":
         return True  # the tense of a speech verb is judged by _is_statement
+    if key == "incursion" and hit.text.casefold() == "entered" and _TIME_ENTERED.match(sentence, hit.end):
+        return False  # "as hostilities entered their 231st day": a time, not a place, was entered
     if future and any(
         f.start < hit.start and not _clause_between(sentence, f.end, hit.start) for f in future
     ):
@@ -310,6 +312,12 @@ def _counts(
     return True
 
 
+# After "entered": a time ("their 231st day", "its second year", "a new phase"), not a place.
+_TIME_ENTERED = re.compile(
+    r"\s+(?:(?:its|their)\s+(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth|sixth|seventh|eighth|ninth"
+    r"|tenth|final|last)|a\s+new\s+(?:phase|stage|year))\b",
+    re.IGNORECASE,
+)
 # The noun phrase after a verb: up to eight words, to the first punctuation or preposition
 # ("of" and "and" are part of it: "control of several oil- and gasfields").
 _OBJECT = re.compile(

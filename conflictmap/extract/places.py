@@ -536,9 +536,7 @@ def _add_entered(
     where the clause goes on ("... on Friday", "..., residents said"), not run into more words.
     """
     found = []
-    for t in tokens:
-        if t.folded not in _ENTRY_VERBS:
-            continue
+    for t in compress(tokens, map(_ENTRY_VERBS.__contains__, map(_FOLDED, tokens))):
         match = _ENTERED.match(text, t.start)
         if match is None:
             continue
