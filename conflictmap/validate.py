@@ -647,6 +647,9 @@ def _numbers(values: pd.Series) -> pd.Series:
     complex number; a number beyond the float range is an infinity, and the callers' range
     checks report it.
     """
+    plain = _plain_numbers(values, nullable=False)
+    if plain is not None:
+        return plain
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind not in _NUMERIC_KINDS:
         values = values.map(lambda v: None if isinstance(v, bool | np.bool_ | complex) else v)
@@ -657,6 +660,56 @@ def _numbers(values: pd.Series) -> pd.Series:
     if not (pd.api.types.is_integer_dtype(numbers) or pd.api.types.is_float_dtype(numbers)):
         numbers = pd.Series([_number(v) for v in values], index=values.index, dtype="float64")
     return numbers
+
+
+# Numbers written plainly: digits, a point, digits, with a minus sign maybe; no white space, no
+# exponent, no "+", at most 15 characters (so at most 15 digits, below 2**53). Arrow's cast
+# (fast_float, correctly rounded) and pandas' parser agree on every such text: the decimal
+# digits make an exact integer, divided by an exact power of ten, rounded once (tested with
+# hypothesis, tests/unit/test_plain_numbers.py).
+_PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
+_PLAIN_WHOLE = r"^-?[0-9]+$"
+_PLAIN_LENGTH = 15
+
+
+def _plain_numbers(values: pd.Series, *, nullable: bool) -> pd.Series | None:
+    """``pd.to_numeric(values, errors="coerce")`` by pyarrow's casts, for a column of plain numbers.
+
+    With ``nullable``, as with ``dtype_backend="numpy_nullable"``. None unless ``values`` is
+    Arrow text (a plain CSV's; blanks missing) whose every given cell is a plain number (see
+    :data:`_PLAIN_NUMBER`): any other column is read by pandas, whose messages and corners
+    (white space, exponents, "nan", huge integers) stay as they are. The type is pandas': whole
+    numbers alone give integers (Int64 with missing cells when ``nullable``, else int64 if
+    none is missing), any fraction floats; "-0" is 0 among integers and -0.0 among floats, as
+    pandas reads it. Pandas turns the cells into Python strings and parses them one by one: 0.03 s
+    per 100,000 cells, the casts 0.003 s.
+    """
+    dtype = values.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or not len(values):
+        return None
+    cells = pa.array(values.array)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    if cells.null_count == len(cells):
+        return None
+    if (pc.max(pc.utf8_length(cells)).as_py() or 0) > _PLAIN_LENGTH:
+        return None
+    if not pc.all(pc.match_substring_regex(cells, _PLAIN_NUMBER)).as_py():  # nulls skipped
+        return None
+    whole = pc.all(pc.match_substring_regex(cells, _PLAIN_WHOLE)).as_py()
+    if whole and (nullable or not cells.null_count):
+        ints = pc.cast(cells, pa.int64())
+        if not nullable:
+            return pd.Series(ints.to_numpy(), index=values.index, name=values.name)
+        mask = ints.is_null().to_numpy(zero_copy_only=False)
+        data = ints.fill_null(0).to_numpy()
+        return pd.Series(pd.arrays.IntegerArray(data, mask), index=values.index, name=values.name)
+    floats = pc.cast(cells, pa.float64())
+    if not nullable:
+        return pd.Series(floats.to_numpy(zero_copy_only=False), index=values.index, name=values.name)
+    mask = floats.is_null().to_numpy(zero_copy_only=False)
+    data = floats.fill_null(0.0).to_numpy()
+    return pd.Series(pd.arrays.FloatingArray(data, mask), index=values.index, name=values.name)
 
 
 def _number(value: object) -> float:
@@ -1034,7 +1087,9 @@ def _fatalities(raw: pd.DataFrame, problems: _Problems) -> pd.Series:
     given = raw["fatalities"]
     blank = _is_blank(given)
     # Nullable numbers keep whole numbers beyond 2**53 exact (float64 would round them).
-    values = pd.to_numeric(given.where(~blank), errors="coerce", dtype_backend="numpy_nullable")
+    values = _plain_numbers(given.where(~blank), nullable=True)
+    if values is None:
+        values = pd.to_numeric(given.where(~blank), errors="coerce", dtype_backend="numpy_nullable")
     if pd.api.types.is_bool_dtype(values):  # JSON true/false is not a count
         values = pd.Series(pd.NA, index=values.index, dtype="Int64")
     bad = ~blank & (values.isna() | (values < 0) | (values % 1 != 0) | (values > MAX_COUNT))
