@@ -82,7 +82,8 @@ def plain_csv_blocks(
                 delimiter=delimiter, quote_char=False, escape_char=False, ignore_empty_lines=False
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"c{k}": pa.string() for k in range(len(header))},
+                # pandas keeps its text as large_string: read so, not cast block by block
+                column_types={f"c{k}": pa.large_string() for k in range(len(header))},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 null_values=[],
@@ -101,7 +102,7 @@ def _has_blank_row(table: pa.Table) -> bool:
     for column in table.columns:  # a cell with a letter or digit is not blank: the others, column by column
         if not len(doubtful):
             return False
-        cells = column.take(pa.array(doubtful))
+        cells = column if len(doubtful) == table.num_rows else column.take(pa.array(doubtful))
         doubtful = doubtful[~pc.match_substring_regex(cells, "[0-9A-Za-z]").to_numpy(zero_copy_only=False)]
     for row in doubtful.tolist():  # exactly as the csv reader's test, for the few others
         if not any(str(table.column(k)[row].as_py()).strip() for k in range(table.num_columns)):
