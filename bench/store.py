@@ -67,9 +67,9 @@ def postmaster_of(url: str) -> int:
     """Return the process id of the server of ``url`` (the parent of a backend)."""
     import psycopg
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn:  # read while the backend lives: it exits with the connection
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    stat = Path(f"/proc/{backend}/stat").read_text()
+        stat = Path(f"/proc/{backend}/stat").read_text()
     return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo.regions import RegionRegistry, default_regions
@@ -227,11 +229,45 @@ def _set(out: gpd.GeoDataFrame, name: str, rows: np.ndarray, values: np.ndarray)
 
 def _fill_missing(out: gpd.GeoDataFrame, name: str, rows: np.ndarray, values: np.ndarray) -> None:
     """Write ``values`` into those of ``rows`` whose cell is empty."""
-    take = (_text(out[name])[rows] == "") & (values != "")
-    if take.any():
+    take = _empty(out[name])[rows] & (values != "")
+    if not take.any():
+        return
+    filled = _replaced(out[name], rows[take], values[take])
+    if filled is None:
         column = _objects(out[name])
         column[rows[take]] = values[take]
-        out[name] = pd.array(column, dtype="str")
+        filled = pd.array(column, dtype="str")
+    out[name] = filled
+
+
+def _empty(series: pd.Series) -> np.ndarray:
+    """Whether each cell is missing or "" (``_text(series) == ""``), without a Python object per cell."""
+    return series.isna().to_numpy(dtype=bool) | (series == "").to_numpy(dtype=bool, na_value=False)
+
+
+def _replaced(
+    column: pd.Series, rows: np.ndarray, values: np.ndarray
+) -> pd.api.extensions.ExtensionArray | None:
+    """``column`` (Arrow text) with ``values`` (text or None) at ``rows`` (increasing); None: do it in Python.
+
+    What writing into the column's objects and making Arrow text of them again gives, in
+    pyarrow: that took some 0.15 s per 1,000,000 events and column, twice per file.
+    """
+    dtype = column.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and dtype == "str"):
+        return None
+    if len(rows) > 1 and not (np.diff(rows) > 0).all():
+        return None
+    try:
+        new = pa.array(values, type=pa.large_string(), from_pandas=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not only text and None
+        return None
+    cells = pa.array(column.array)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    mask = np.zeros(len(column), dtype=bool)
+    mask[rows] = True
+    return pd.arrays.ArrowStringArray(pc.replace_with_mask(cells, pa.array(mask), new), dtype=dtype)
 
 
 # Events looked up at a time: each distinct point makes a shapely point (some 200 bytes), and
@@ -274,10 +310,10 @@ def _complete_admin_units(out: gpd.GeoDataFrame, regions: RegionRegistry) -> int
     for start in range(0, len(rows), _LOOKUP_BLOCK):  # the sorting and points of a slice stay small
         part = slice(start, start + _LOOKUP_BLOCK)
         codes[part], units[part] = _admin_units(geometry[rows[part]], regions)
-    empty_before = (_text(out["country"])[rows] == "") | (_text(out["admin1"])[rows] == "")
+    empty_before = _empty(out["country"])[rows] | _empty(out["admin1"])[rows]
     _fill_missing(out, "country", rows, codes)
     # Only name the unit when it belongs to the event's country (coarse borders, the Golan).
     same_country = _text(out["country"])[rows] == codes
     _fill_missing(out, "admin1", rows, np.where(same_country, units, ""))
-    empty_after = (_text(out["country"])[rows] == "") | (_text(out["admin1"])[rows] == "")
+    empty_after = _empty(out["country"])[rows] | _empty(out["admin1"])[rows]
     return int(np.count_nonzero(empty_before & ~empty_after))

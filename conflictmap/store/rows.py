@@ -23,7 +23,15 @@ from conflictmap.categories import CategoryRegistry
 from conflictmap.schema import COLUMNS, DTYPES, WGS84, conform
 from conflictmap.store.pgbinary import fixed_width
 
-__all__ = ["MODEL_TEXT", "STAGED", "decode_rows", "encode_rows", "encode_stored", "search_window"]
+__all__ = [
+    "MODEL_TEXT",
+    "STAGED",
+    "decode_rows",
+    "encode_rows",
+    "encode_stored",
+    "layers_of",
+    "search_window",
+]
 
 DATE_COLUMNS = ("event_date", "date_end")
 MODEL_TEXT = tuple(name for name in COLUMNS if DTYPES[name] == "str")
@@ -94,13 +102,26 @@ def encode_stored(
     out = pd.DataFrame({name: events[name] for name in COLUMNS})
     extras = [c for c in events.columns if c not in DTYPES and c != "geometry"]
     out["extras"] = _extras_json(events, extras)
-    layers = {key: registry.layer_of(key) for key in pd.unique(events["category"].dropna())}
-    out["layer"] = events["category"].map(layers).astype("str")
+    out["layer"] = layers_of(events["category"], registry=registry)
     if wkb is None:
         wkb = shapely.to_wkb(np.asarray(events.geometry.array, dtype=object), byte_order=1)
     out["content_hash"] = _hashes(out, wkb)
     out["geom"] = wkb
     return out
+
+
+def layers_of(categories: pd.Series, *, registry: CategoryRegistry) -> pd.Series:
+    """Return the layer (category group) of each category as text (``str``), missing where it is.
+
+    Looked up once per distinct category and spread to the rows by pyarrow's take: mapping the
+    column through a dict made an object column converted back into Arrow text, 0.6-0.9 s per
+    1,000,000 rows across the encoding's chunks.
+    """
+    codes, uniques = pd.factorize(categories)
+    layers = pa.array([str(registry.layer_of(key)) for key in uniques] + [None], type=pa.large_string())
+    taken = layers.take(pa.array(np.where(codes < 0, len(uniques), codes), type=pa.int64()))
+    text = pd.arrays.ArrowStringArray(taken, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return pd.Series(text, index=categories.index, copy=False)
 
 
 def search_window(events: gpd.GeoDataFrame, *, km: float, days: float) -> pd.DataFrame:
