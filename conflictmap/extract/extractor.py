@@ -197,7 +197,15 @@ class Extractor:
                 continue
             if _CREDIT.search(sentence) and (start == 0 or text[start - 1] == "\n"):
                 continue  # a photo caption ("... Tuesday, March 25, 2025 (AP)"): a file photo's events
-            future = ("future", "") in cue_hits[index]  # "is expected in Lebanon on Thursday"
+            # a day to come: a date shortly after a future word, in its clause ("is expected in
+            # Lebanon on Thursday"); not the day a future was said on ("officials said this week
+            # that Ankara could ...") nor a past event's told after one ("trying to ..., with a
+            # meeting in Damascus last week")
+            future = any(
+                0 < d.start - (f.end + start) <= 40 and "," not in text[f.end + start : d.start]
+                for f in cue_hits[index].get(("future", ""), ())
+                for d in all_dates[lo:hi]
+            )
             if not any(
                 key[0] in ("cue", "attack") for key in cue_hits[index]
             ):  # no event: only its date counts, unless it is a day to come

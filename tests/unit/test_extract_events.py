@@ -669,3 +669,13 @@ def test_an_entry_verb_takes_no_organisation_or_demonym_as_a_place(name):
 @pytest.mark.parametrize("verb", ["vowed to", "pledged to", "promised to"])
 def test_a_vow_to_strike_is_no_event(verb):
     assert _events(f"On Monday, Israel {verb} launch airstrikes on Damascus.").empty
+
+
+def test_the_day_a_future_was_said_on_is_carried():
+    # "on Monday" is when officials spoke, before the future word: the strike is of that Monday
+    events = _events(
+        "Residents said on Monday that the shops could reopen soon.",
+        "An Israeli drone hit a car near Khiam, according to the state news agency.",
+    )
+    strikes = events[events["category"] == "airstrike"]
+    assert list(strikes["event_date"].dt.date) == [dt.date(2025, 10, 13)]
