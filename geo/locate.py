@@ -56,6 +56,7 @@ class LocateReport:
 
 
 _EXTRACTED = "evidence"  # the column of article spans that conflictmap.extract writes
+_SPANS = r"^\[\[\d+, \d+\](?:, \[\d+, \d+\])*\]$"  # as it writes them: "[[12, 80], [30, 36]]"
 
 
 def locate_events(
@@ -99,11 +100,13 @@ def locate_events(
     out = events.copy(deep=False)  # columns are replaced, never changed in place (copy on write)
     report = LocateReport()
     todo = ~out["located"].to_numpy(dtype=bool) & out["location"].notna().to_numpy()
-    if _EXTRACTED in out.columns:
+    if _EXTRACTED in out.columns and todo.any():
         # Events extracted from articles carry their evidence (conflictmap.extract): they were
         # located in their article, and one left unlocated there (a guess among far namesakes,
         # a place no source knows) is not geocoded again by its bare name, out of its article.
-        todo &= out[_EXTRACTED].isna().to_numpy()
+        # Only the extractor's spans count: another dataset's own "evidence" column is text.
+        spans = out[_EXTRACTED].astype("str").str.match(_SPANS, na=False).to_numpy(dtype=bool)
+        todo &= ~spans
     if todo.any():
         if chain is None:
             # geopy and the resolver are imported only when a name has to be geocoded: events

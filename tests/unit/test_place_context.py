@@ -527,3 +527,15 @@ def test_a_datelines_country_is_one_vote_not_the_article_country():
     )
     hasakah = next(m for m in found if m["text"] == "Hasakah city")
     assert hasakah["place"]["place_id"] == "gn:173811"  # Al-Hasakah, Syria
+
+
+def test_a_dataset_s_own_evidence_column_does_not_stop_geocoding(tmp_path):
+    from conflictmap.pipeline import load_events
+
+    path = tmp_path / "own.csv"
+    path.write_text("event_date,location,evidence\n2025-01-01,Daraa,witness accounts\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        events, summary = load_events([path])
+    assert bool(events["located"].iloc[0])
+    assert summary.unlocated == 0
