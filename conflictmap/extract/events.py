@@ -599,6 +599,10 @@ def sentence_events(
     phrases = [(p, n) for n, c in enumerate(cats) if c.key != "statement" for p in c.positions]
     # the places a tally names ("dozens of incursions in Quneitra since January") are no event's
     phrases += [(p, -1) for p in _tally_positions(sentence, cue_hits, dates)]
+    # ... and those of a background clause ("Israel's bombing of the ministry comes amid clashes
+    # in southern Sweida": Sweida is where the clashes are, not the bombing)
+    if "mid" in sentence or "spite" in sentence:
+        phrases += [(m.start(), -1) for m in _AMID.finditer(sentence)]
     owner = owners(mentions, phrases, base)
     events = []
     venue: tuple[list[SiteChoice], bool] | None = None  # where the sentence's meeting took place
@@ -856,6 +860,7 @@ def _tally_positions(sentence: str, hits: SentenceHits, dates: list[DateSpan]) -
     ]
 
 
+_AMID = re.compile(r"\b(?:amid|amidst|despite|in\s+spite\s+of)\b", re.IGNORECASE)
 _DATE_LIST = re.compile(r"\s*,?\s*(?:and|as\s+well\s+as)\s*(?:on\s+|in\s+)?", re.IGNORECASE)
 
 

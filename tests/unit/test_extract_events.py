@@ -679,3 +679,12 @@ def test_the_day_a_future_was_said_on_is_carried():
     )
     strikes = events[events["category"] == "airstrike"]
     assert list(strikes["event_date"].dt.date) == [dt.date(2025, 10, 13)]
+
+
+def test_a_place_of_a_background_clause_is_no_site_of_the_event_before_it():
+    events = _events(
+        "On Wednesday, Israel bombed the defence ministry in Damascus.",
+        "Israel's bombing of the ministry comes amid clashes between government forces and Druze "
+        "groups in southern Sweida.",
+    )
+    assert list(events.loc[events["category"] == "airstrike", "location"]) == ["Damascus"]
