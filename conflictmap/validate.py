@@ -888,7 +888,7 @@ def _shared_points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     shapely geometries are immutable. Positions are told apart by their bits (0.0 is not -0.0).
     """
     # Distinct positions by hashing the bits of each coordinate, then the pair of their codes:
-    # 0.003 s per 100,000 points where sorting the pairs (geo.spatial.unique_rows) took 0.03 s.
+    # 0.003 s per 100,000 points where sorting the pairs (a lexsort of both columns) took 0.03 s.
     x_codes, _ = pd.factorize(np.ascontiguousarray(x).view(np.uint64))
     y_codes, y_distinct = pd.factorize(np.ascontiguousarray(y).view(np.uint64))
     inverse, distinct = pd.factorize(x_codes.astype(np.int64) * len(y_distinct) + y_codes)

@@ -50,7 +50,6 @@ __all__ = [
     "mask_in_bbox",
     "mask_near",
     "union_masks",
-    "unique_rows",
 ]
 
 GeometriesLike: TypeAlias = gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray | Sequence[BaseGeometry | None]
@@ -688,21 +687,3 @@ def _nearest_point_near(geoms: NDArray[np.object_], *, lat: float, lon: float, m
         projected = shapely.transform(dense, lambda c: np.column_stack(to_aeqd.transform(c[:, 0], c[:, 1])))
         keep[rest] = shapely.dwithin(projected, shapely.Point(0.0, 0.0), metres)
     return keep
-
-
-def unique_rows(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of an (n, 2) array, sorted by the first column then the second, and each row's index.
-
-    The result of ``numpy.unique(pairs, axis=0, return_inverse=True)``, by one ``lexsort`` of the
-    two columns: ``numpy.unique`` sorts the rows as records, 4 s for 1,000,000 coordinate pairs
-    where this takes a fraction of a second. Rows are compared by value (use a ``uint64`` view of
-    float coordinates to tell 0.0 from -0.0, as ``numpy.unique`` on records does).
-    """
-    pairs = np.asarray(pairs)
-    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
-    ranked = pairs[order]
-    first = np.ones(len(ranked), dtype=bool)
-    first[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
-    inverse = np.empty(len(pairs), dtype=np.intp)
-    inverse[order] = np.cumsum(first) - 1
-    return ranked[first], inverse

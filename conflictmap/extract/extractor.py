@@ -44,10 +44,15 @@ _CREDIT = re.compile(
 )
 
 
+def _line_start(text: str, start: int) -> bool:
+    """Whether a sentence starting at ``start`` opens a line."""
+    return start == 0 or text[start - 1] == "\n"
+
+
 def _whole_line(text: str, start: int, end: int, sentence: str) -> bool:
     """Whether a sentence is a line of its own without a full stop (a headline, not body text)."""
     return (
-        (start == 0 or text[start - 1] == "\n")
+        _line_start(text, start)
         and "\n" in text[end : end + 2]
         and not sentence.rstrip().endswith((".", '"', "”"))
     )
@@ -195,7 +200,7 @@ class Extractor:
             top = top and index < 3 and _whole_line(text, start, end, sentence)
             if index < 3 and _DATELINE_LINE.search(sentence) and len(sentence) < 120:
                 continue
-            if _CREDIT.search(sentence) and (start == 0 or text[start - 1] == "\n"):
+            if _CREDIT.search(sentence) and _line_start(text, start):
                 continue  # a photo caption ("... Tuesday, March 25, 2025 (AP)"): a file photo's events
             # a day to come: a date shortly after a future word, in its clause ("is expected in
             # Lebanon on Thursday"); not the day a future was said on ("officials said this week
