@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.connection
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from conflictmap._gc import bulk_allocation
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.pipeline import load_events
 from conflictmap.store.base import LINKED_COLUMNS, StoreBackend
@@ -62,16 +64,18 @@ def ingest_files(
     store.migrate()
     results = []
     for path in paths:
-        events, _summary = load_events(
-            [path],
-            format=format,
-            encoding=encoding,
-            registry=registry,
-            locate=locate,
-            chain=chain,
-            country=country,
-        )
-        result = ingest_events(events, store=store, registry=registry, rule=rule, source_file=str(path))
+        with bulk_allocation():
+            events, _summary = load_events(
+                [path],
+                format=format,
+                encoding=encoding,
+                registry=registry,
+                locate=locate,
+                chain=chain,
+                country=country,
+            )
+            result = ingest_events(events, store=store, registry=registry, rule=rule, source_file=str(path))
+            del events
         results.append(result)
         if on_file:
             on_file(result)
@@ -104,7 +108,7 @@ def ingest_events(
 
     if not len(events):
         return result
-    with store.transaction():
+    with store.transaction(), bulk_allocation():
         if store.is_empty():
             return _load_empty(events, store=store, registry=registry, rule=rule, result=result)
         store.stage(chunks())
@@ -145,7 +149,7 @@ def _load_empty(
     rows reach the server once, while the next chunk is encoded, and the indexes are built after.
     Rows are written along a Hilbert curve (as PostGIS orders geometries), so that a region
     query reads few pages; each keeps its file position as ``fid``. Linking runs beside the
-    encoding (see :func:`_link_beside`): only the incident ids wait for it.
+    encoding (see :class:`_LinkingBeside`): only the incident ids wait for it.
     """
     fresh = pd.DataFrame({name: events[name] for name in _LINKED if name != "layer"})
     fresh["layer"] = layers_of(events["category"], registry=registry)
@@ -153,24 +157,33 @@ def _load_empty(
     fresh = fresh.reset_index(drop=True)
     reports = _reports(fresh, np.asarray(events.geometry.array, dtype=object), _NO_CANDIDATES)
 
-    def encode() -> tuple[np.ndarray, list[pd.DataFrame | None]]:
+    with _LinkingBeside(reports, rule=rule) as linking:
         order = _spatial_order(events)
         # WKB written in file order, where the geometries lie in memory in order: 0.5-0.65 s per
         # 1,000,000 points, against 1.1-1.4 s chunk by chunk in spatial order (scattered reads).
         wkb = shapely.to_wkb(np.asarray(events.geometry.array, dtype=object), byte_order=1)
-        encoded: list[pd.DataFrame | None] = []
-        for start in range(0, len(order), CHUNK):
-            positions = order[start : start + CHUNK]
-            encoded.append(encode_stored(events.iloc[positions], registry=registry, wkb=wkb[positions]))
-        return order, encoded
+        starts = iter(range(0, len(order), CHUNK))
 
-    (ids, result.linked), (order, encoded) = _link_beside(reports, rule=rule, work=encode)
+        def encode(start: int) -> tuple[pd.DataFrame, np.ndarray]:
+            positions = order[start : start + CHUNK]
+            return encode_stored(events.iloc[positions], registry=registry, wkb=wkb[positions]), positions
+
+        # Chunks are encoded ahead until the incident ids come; then the rows flow to the server
+        # while the rest are encoded (the linker's core would otherwise idle until all were).
+        ahead: deque[tuple[pd.DataFrame, np.ndarray]] = deque()
+        for start in starts:
+            ahead.append(encode(start))
+            if linking.ready():
+                break
+        ids, result.linked = linking.result()
 
     def chunks() -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
-        for k in range(len(encoded)):
-            rows, encoded[k] = encoded[k], None  # freed once sent
-            assert rows is not None
-            positions = order[k * CHUNK : (k + 1) * CHUNK]
+        while ahead:
+            rows, positions = ahead.popleft()  # freed once sent
+            rows["incident_id"] = ids[positions]
+            yield rows, positions
+        for start in starts:
+            rows, positions = encode(start)
             rows["incident_id"] = ids[positions]
             yield rows, positions
 
@@ -185,59 +198,74 @@ def _link(reports: pd.DataFrame, *, rule: IncidentRule) -> tuple[np.ndarray, int
     return ids, _in_shared_incidents(ids)
 
 
-T = TypeVar("T")
 FORK_AT = 100_000  # reports: below, linking takes under 0.3 s and a fork would not pay
 
 
-def _link_beside(
-    reports: pd.DataFrame, *, rule: IncidentRule, work: Callable[[], T]
-) -> tuple[tuple[np.ndarray, int], T]:
-    """Link ``reports`` (all new) in a forked process while ``work`` runs in this one.
+class _LinkingBeside:
+    """Link new reports in a forked process while this one goes on; a context manager.
 
-    Linking (NumPy over the whole file, 3.6-3.9 s per 1,000,000 reports) and encoding the rows
+    Linking (NumPy over the whole file, 3.2-3.9 s per 1,000,000 reports) and encoding the rows
     (content hashes in Python, 3.2-4.2 s) need nothing of each other, and each fills one core;
     in two threads they shared the interpreter lock (7.9 s both, one after the other 7.9-8.3 s),
     in two processes they took 4.8 s. The child sees the reports by fork (nothing is pickled
     but its answer) and leaves by ``os._exit``, never touching the store's connection. Where
     there is no fork (Windows, macOS's default), for few reports, or when the child fails in any
-    way, linking runs here after ``work``, as it would have without the child.
-
-    Returns
-    -------
-    tuple
-        ``(incident ids, reports in shared incidents)`` as :func:`_link` gives them, and what
-        ``work`` returned.
+    way, :meth:`result` links them here, as it would have without the child. Leaving the block
+    kills a child still running (the work around it failed) and waits for it.
     """
-    if len(reports) < FORK_AT or "fork" not in multiprocessing.get_all_start_methods():
-        done = work()
-        return _link(reports, rule=rule), done
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
 
-    def child() -> None:
-        try:
-            answer = _link(reports, rule=rule)
-        except BaseException:  # any failure: the parent links the reports itself
-            answer = None
-        with contextlib.suppress(OSError):  # the parent is gone or gave up: nobody to answer
-            send.send(answer)
+    def __init__(self, reports: pd.DataFrame, *, rule: IncidentRule) -> None:
+        self._reports, self._rule = reports, rule
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._receive: multiprocessing.connection.Connection | None = None
+        if len(reports) < FORK_AT or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
 
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    send.close()
-    linked = None
-    try:
-        done = work()
-        try:
-            linked = receive.recv()
-        except (EOFError, OSError):  # the child died before answering
-            linked = None
-    finally:
-        receive.close()
-        if linked is None:
-            process.kill()  # work failed or the child did: its answer is not needed
-        process.join()
-    return (linked if linked is not None else _link(reports, rule=rule)), done
+        def child() -> None:
+            try:
+                answer = _link(reports, rule=rule)
+            except BaseException:  # any failure: the parent links the reports itself
+                answer = None
+            with contextlib.suppress(OSError):  # the parent is gone or gave up: nobody to answer
+                send.send(answer)
+
+        self._process = context.Process(target=child, daemon=True)
+        self._process.start()
+        send.close()
+        self._receive = receive
+
+    def __enter__(self) -> _LinkingBeside:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close(kill=True)
+
+    def ready(self) -> bool:
+        """Whether :meth:`result` would answer without waiting for the child."""
+        return self._receive is None or self._receive.poll()
+
+    def result(self) -> tuple[np.ndarray, int]:
+        """``(incident ids, reports in shared incidents)``, as :func:`_link` gives them."""
+        linked = None
+        if self._receive is not None:
+            try:
+                linked = self._receive.recv()
+            except (EOFError, OSError):  # the child died before answering
+                linked = None
+            self._close(kill=linked is None)
+        return linked if linked is not None else _link(self._reports, rule=self._rule)
+
+    def _close(self, *, kill: bool) -> None:
+        if self._receive is not None:
+            self._receive.close()
+            self._receive = None
+        if self._process is not None:
+            if kill:
+                self._process.kill()
+            self._process.join()
+            self._process = None
 
 
 def _in_shared_incidents(ids: np.ndarray) -> int:

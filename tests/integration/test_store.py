@@ -331,3 +331,58 @@ def test_postgis_rows_stored_in_spatial_order_fids_in_input_order(
         f"z-{i}" for i in range(1, 40, 2)
     ]
     assert on_disk[-1] == "y-0"
+
+
+@pytest.mark.parametrize("answer", ["before the first chunk", "after the last chunk"])
+def test_postgis_empty_load_in_chunks_beside_the_linker_stores_the_same(
+    postgis_cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    """Rows flow in chunks while the forked linker answers early or late: the same store as one go."""
+    import psycopg
+
+    from conflictmap.store import ingest as ingest_module
+    from conflictmap.store import ingest_files
+
+    rows = [
+        (
+            f"c-{i}",
+            f"2025-03-{1 + i % 5:02d}",
+            "shelling",
+            33.0 + (i % 7) * 0.003,
+            36.0 + (i % 11) * 0.004,
+            "A",
+        )
+        for i in range(60)
+    ]
+    csv = events_csv(tmp_path / "c.csv", rows)
+
+    def stored(*, chunked: bool) -> list[tuple[object, ...]]:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        admin = postgis_cluster.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template_store')
+        url = postgis_cluster.rsplit("/", 1)[0] + "/" + name
+        with monkeypatch.context() as patch:
+            if chunked:
+                patch.setattr(ingest_module, "CHUNK", 7)
+                patch.setattr(ingest_module, "FORK_AT", 1)
+                early = answer == "before the first chunk"
+                real_ready = ingest_module._LinkingBeside.ready
+                patch.setattr(
+                    ingest_module._LinkingBeside,
+                    "ready",
+                    lambda self: (real_ready(self) or True) if early else False,
+                )
+            store = open_store(url)
+            try:
+                (result,) = ingest_files([csv], store=store)
+            finally:
+                store.close()
+        assert result.added == 60 and result.linked > 0
+        with psycopg.connect(url) as conn:
+            return conn.execute(
+                "SELECT fid, event_id, content_hash, split_part(incident_id, '-', 3), "
+                "ST_AsText(geom) FROM events ORDER BY ctid"
+            ).fetchall()
+
+    assert stored(chunked=True) == stored(chunked=False)

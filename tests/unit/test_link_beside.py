@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 
 import numpy as np
 import pandas as pd
@@ -53,10 +54,28 @@ def test_forked_linking_gives_the_in_process_incidents(monkeypatch: pytest.Monke
     assert 0 < shared < len(frame)  # the check means something: some reports share incidents
     monkeypatch.setattr(ingest, "FORK_AT", 1)
     parent = os.getpid()
-    (ids, count), done = ingest._link_beside(frame, rule=RULE, work=lambda: os.getpid())
-    assert done == parent  # the work ran here
+    with ingest._LinkingBeside(frame, rule=RULE) as linking:
+        children = multiprocessing.active_children()
+        assert len(children) == 1 and children[0].pid != parent  # linking in a child
+        ids, count = linking.result()
+    assert multiprocessing.active_children() == []
     assert count == shared
     assert _numbers(ids) == _numbers(alone)
+
+
+def test_ready_says_when_the_answer_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _reports(300, seed=4)
+    monkeypatch.setattr(ingest, "FORK_AT", 1)
+    with ingest._LinkingBeside(frame, rule=RULE) as linking:
+        for _ in range(600):  # the child links 300 reports in well under a minute
+            if linking.ready():
+                break
+            time.sleep(0.1)
+        assert linking.ready()
+        started = time.perf_counter()
+        ids, _ = linking.result()
+        assert time.perf_counter() - started < 5  # answered, not linked again here
+    assert _numbers(ids) == _numbers(ingest._link(frame, rule=RULE)[0])
 
 
 def test_parent_links_when_the_child_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,27 +91,37 @@ def test_parent_links_when_the_child_fails(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(ingest, "FORK_AT", 1)
     monkeypatch.setattr(ingest, "_link", fails_in_child)
-    (ids, count), done = ingest._link_beside(frame, rule=RULE, work=lambda: "encoded")
-    assert done == "encoded"
+    with ingest._LinkingBeside(frame, rule=RULE) as linking:
+        ids, count = linking.result()
     assert count == shared
     assert _numbers(ids) == _numbers(expected)
 
 
 def test_failing_work_raises_and_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ingest, "FORK_AT", 1)
+    slow = ingest._link
 
-    def work() -> None:
+    def links_slowly(reports: pd.DataFrame, *, rule: object) -> tuple[np.ndarray, int]:
+        time.sleep(60)  # still linking when the work beside it fails
+        return slow(reports, rule=rule)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "_link", links_slowly)
+    started = time.perf_counter()
+    with (
+        pytest.raises(ValueError, match="encoding failed"),
+        ingest._LinkingBeside(_reports(100, seed=7), rule=RULE),
+    ):
         raise ValueError("encoding failed")
-
-    with pytest.raises(ValueError, match="encoding failed"):
-        ingest._link_beside(_reports(100, seed=7), rule=RULE, work=work)
-    assert multiprocessing.active_children() == []
+    assert multiprocessing.active_children() == []  # killed, not waited for
+    assert time.perf_counter() - started < 30
 
 
 def test_few_reports_are_linked_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[object] = []
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", lambda self: started.append(self))
     frame = _reports(50, seed=9)
-    (ids, _), done = ingest._link_beside(frame, rule=RULE, work=lambda: 1)
-    assert started == [] and done == 1
+    with ingest._LinkingBeside(frame, rule=RULE) as linking:
+        assert linking.ready()
+        ids, _ = linking.result()
+    assert started == []
     assert _numbers(ids) == _numbers(ingest._link(frame, rule=RULE)[0])
