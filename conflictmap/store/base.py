@@ -20,8 +20,9 @@ from conflictmap.schema import COLUMNS
 
 __all__ = ["SCHEMA_VERSION", "STORED", "StoreBackend", "StoreInfo", "StoreQuery"]
 
-# Version 1: events (reports) and store_meta; 2: events_history (replaced versions) and its trigger.
-SCHEMA_VERSION = 2
+# Version 1: events (reports) and store_meta; 2: events_history (replaced versions) and its trigger;
+# 3: identifiers and index keys compared by their bytes (PostGIS; SQLite's text always was).
+SCHEMA_VERSION = 3
 # Columns of the events table besides fid and geom, in order; events_history adds two.
 STORED: tuple[str, ...] = (
     *COLUMNS,

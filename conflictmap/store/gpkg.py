@@ -78,6 +78,7 @@ MIGRATIONS: dict[int, list[str]] = {
            VALUES ('events_history', 'features', 'events_history', 'replaced versions of reports', 4326)""",
         """INSERT INTO gpkg_geometry_columns VALUES ('events_history', 'geom', 'GEOMETRY', 4326, 0, 0)""",
     ],
+    3: [],  # PostGIS's text compared by bytes: SQLite's text (BINARY) always was
 }
 _WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'

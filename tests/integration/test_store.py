@@ -260,10 +260,52 @@ def test_schema_migrates_forward(store_url: str) -> None:
     try:
         assert store.migrate(upto=1) == (0, 1)
         assert store.schema_version() == 1
-        assert store.migrate() == (1, 2)
+        assert store.migrate(upto=2) == (1, 2)
         assert store.info().history == 0  # the table version 2 added
+        assert store.migrate() == (2, 3)
+        assert store.schema_version() == 3
     finally:
         store.close()
+
+
+def test_postgis_identifiers_compare_by_bytes_after_migration(postgis_cluster: str, tmp_path: Path) -> None:
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = postgis_cluster.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template_store')
+    url = postgis_cluster.rsplit("/", 1)[0] + "/" + name
+    store = open_store(url)
+    try:
+        store.migrate(upto=2)
+    finally:
+        store.close()
+    # A store of version 2 with reports in it, then brought forward by the next ingest.
+    cm(
+        "ingest",
+        str(events_csv(tmp_path / "a.csv", [("b-1", "2025-03-09", "shelling", 33.1, 36.2, "A")])),
+        "--store",
+        url,
+    )
+    cm(
+        "ingest",
+        str(events_csv(tmp_path / "b.csv", [("a-1", "2025-03-09", "shelling", 33.1, 36.2, "B")])),
+        "--store",
+        url,
+    )
+    with psycopg.connect(url) as conn:
+        collations = conn.execute(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE table_name IN ('events', 'events_history') AND collation_name IS NOT NULL "
+            "ORDER BY 1, 2"
+        ).fetchall()
+        incidents = conn.execute("SELECT count(DISTINCT incident_id), count(*) FROM events").fetchone()
+        version = conn.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()[0]
+    expected = sorted(("admin1", "category", "country", "event_id", "incident_id"))
+    assert collations == [(t, c, "C") for t in ("events", "events_history") for c in expected]
+    assert version == "3"
+    assert incidents == (1, 2)  # the second report joined the first's incident across the migration
 
 
 def test_missing_store_and_output_over_store_exit_2(tmp_path: Path) -> None:
