@@ -41,14 +41,18 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new, empty store of each backend: a GeoPackage path, or a fresh PostGIS database."""
     if request.param == "gpkg":
         return str(tmp_path / "events.gpkg")
+    return new_database(request.getfixturevalue("postgis_cluster"))
+
+
+def new_database(cluster: str) -> str:
+    """Create an empty database of the test cluster from its template; return its URL."""
     import psycopg
 
-    base = request.getfixturevalue("postgis_cluster")
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = base.rsplit("/", 1)[0] + "/postgres"
+    admin = cluster.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template_store')
-    return base.rsplit("/", 1)[0] + "/" + name
+    return cluster.rsplit("/", 1)[0] + "/" + name
 
 
 def cm(*args: str, check: bool = True, quiet: bool = True) -> subprocess.CompletedProcess[str]:
@@ -271,11 +275,7 @@ def test_schema_migrates_forward(store_url: str) -> None:
 def test_postgis_identifiers_compare_by_bytes_after_migration(postgis_cluster: str, tmp_path: Path) -> None:
     import psycopg
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = postgis_cluster.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template_store')
-    url = postgis_cluster.rsplit("/", 1)[0] + "/" + name
+    url = new_database(postgis_cluster)
     store = open_store(url)
     try:
         store.migrate(upto=2)
@@ -332,11 +332,7 @@ def test_postgis_rows_stored_in_spatial_order_fids_in_input_order(
 ) -> None:
     import psycopg
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = postgis_cluster.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template_store')
-    url = postgis_cluster.rsplit("/", 1)[0] + "/" + name
+    url = new_database(postgis_cluster)
     # Input order zig-zags between two places 500 km apart; a second file follows.
     rows = [
         (f"z-{i}", "2025-03-09", "shelling", 33.0 + 4 * (i % 2), 36.0 + i * 0.01, "Outlet A")
@@ -399,11 +395,7 @@ def test_postgis_empty_load_in_chunks_beside_the_linker_stores_the_same(
     csv = events_csv(tmp_path / "c.csv", rows)
 
     def stored(*, chunked: bool) -> list[tuple[object, ...]]:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = postgis_cluster.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template_store')
-        url = postgis_cluster.rsplit("/", 1)[0] + "/" + name
+        url = new_database(postgis_cluster)
         with monkeypatch.context() as patch:
             if chunked:
                 patch.setattr(ingest_module, "CHUNK", 7)
