@@ -19,7 +19,16 @@ from conflictmap._gc import bulk_allocation
 from conflictmap.categories import CategoryRegistry, default_registry
 from conflictmap.pipeline import load_events
 from conflictmap.store.base import LINKED_COLUMNS, StoreBackend
-from conflictmap.store.incidents import DATASET, IncidentRule, dataset_of, link_reports, load_rule
+from conflictmap.store.incidents import (
+    DATASET,
+    IncidentRule,
+    dataset_of,
+    incident_names,
+    incident_prefix,
+    incident_roots,
+    link_reports,
+    load_rule,
+)
 from conflictmap.store.rows import encode_rows, encode_stored, layers_of
 from geo.geocoder import GeocoderChain
 
@@ -175,16 +184,17 @@ def _load_empty(
             ahead.append(encode(start))
             if linking.ready():
                 break
-        ids, result.linked = linking.result()
+        roots, result.linked = linking.result()
+    prefix = incident_prefix()
 
     def chunks() -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
         while ahead:
             rows, positions = ahead.popleft()  # freed once sent
-            rows["incident_id"] = ids[positions]
+            rows["incident_id"] = incident_names(roots[positions], prefix=prefix)
             yield rows, positions
         for start in starts:
             rows, positions = encode(start)
-            rows["incident_id"] = ids[positions]
+            rows["incident_id"] = incident_names(roots[positions], prefix=prefix)
             yield rows, positions
 
     result.added = store.load_empty(chunks(), source_file=result.path)
@@ -192,10 +202,16 @@ def _load_empty(
 
 
 def _link(reports: pd.DataFrame, *, rule: IncidentRule) -> tuple[np.ndarray, int]:
-    """Link new reports among themselves; return their incident ids and how many share one."""
-    incident_ids, _ = link_reports(reports, rule=rule, is_new=np.ones(len(reports), dtype=bool))
-    ids = incident_ids.to_numpy(dtype=object)
-    return ids, _in_shared_incidents(ids)
+    """Link new reports among themselves; return their incidents' root rows and how many share one.
+
+    An incident is given by the position of its root row (see
+    :func:`~conflictmap.store.incidents.incident_roots`). Positions, not names: the forked
+    linker sends 8 bytes a report to this process (its ids as Python strings took some 0.4 s
+    to pickle and unpickle per 1,000,000 reports, and as long to make), and the rows are named
+    a chunk at a time as they are written.
+    """
+    roots = incident_roots(reports, rule=rule, is_new=np.ones(len(reports), dtype=bool))
+    return roots, _in_shared_incidents(roots)
 
 
 FORK_AT = 100_000  # reports: below, linking takes under 0.3 s and a fork would not pay
@@ -247,7 +263,7 @@ class _LinkingBeside:
         return self._receive is None or self._receive.poll()
 
     def result(self) -> tuple[np.ndarray, int]:
-        """``(incident ids, reports in shared incidents)``, as :func:`_link` gives them."""
+        """``(incident root rows, reports in shared incidents)``, as :func:`_link` gives them."""
         linked = None
         if self._receive is not None:
             try:
@@ -268,16 +284,12 @@ class _LinkingBeside:
             self._process = None
 
 
-def _in_shared_incidents(ids: np.ndarray) -> int:
-    """Count the reports whose incident id (None: none) other reports share.
-
-    By the codes of the distinct ids: ``value_counts`` and ``map`` hashed every Python string
-    twice more (1.8-3.0 s per 1,000,000 reports against 0.4-0.7 s, while the server waits).
-    """
-    codes, _ = pd.factorize(ids)
-    given = codes >= 0
-    counts = np.bincount(codes[given])
-    return int(np.count_nonzero(counts[codes[given]] > 1))
+def _in_shared_incidents(roots: np.ndarray) -> int:
+    """Count the reports whose incident (given by its root row's position) other reports share."""
+    if not len(roots):
+        return 0
+    counts = np.bincount(roots)
+    return int(np.count_nonzero(counts[roots] > 1))
 
 
 def _spatial_order(events: gpd.GeoDataFrame) -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from conflictmap.store import ingest
-from conflictmap.store.incidents import load_rule
+from conflictmap.store.incidents import incident_names, link_reports, load_rule
 
 RULE = load_rule()
 pytestmark = pytest.mark.skipif(
@@ -43,9 +43,19 @@ def _reports(n: int, *, seed: int) -> pd.DataFrame:
     return frame
 
 
-def _numbers(ids: np.ndarray) -> list[str]:
+def _numbers(ids: np.ndarray) -> list[int]:
     """The incident ids without the run's prefix (``inc-<12 hex>-``): the root row of each incident."""
-    return [value.split("-", 2)[2] for value in ids]
+    return [int(value.split("-", 2)[2]) for value in ids]
+
+
+def test_root_rows_name_the_incidents_link_reports_gives() -> None:
+    frame = _reports(300, seed=11)
+    roots, shared = ingest._link(frame, rule=RULE)
+    ids, _ = link_reports(frame, rule=RULE, is_new=np.ones(len(frame), dtype=bool))
+    assert roots.tolist() == _numbers(ids)
+    names = incident_names(roots, prefix="inc-0123456789ab-")
+    assert list(names[:3]) == [f"inc-0123456789ab-{root}" for root in roots[:3]]
+    assert shared == int((pd.Series(ids).map(pd.Series(ids).value_counts()) > 1).sum()) > 0
 
 
 def test_forked_linking_gives_the_in_process_incidents(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,7 +70,7 @@ def test_forked_linking_gives_the_in_process_incidents(monkeypatch: pytest.Monke
         ids, count = linking.result()
     assert multiprocessing.active_children() == []
     assert count == shared
-    assert _numbers(ids) == _numbers(alone)
+    assert ids.tolist() == alone.tolist()
 
 
 def test_ready_says_when_the_answer_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -75,7 +85,7 @@ def test_ready_says_when_the_answer_is_there(monkeypatch: pytest.MonkeyPatch) ->
         started = time.perf_counter()
         ids, _ = linking.result()
         assert time.perf_counter() - started < 5  # answered, not linked again here
-    assert _numbers(ids) == _numbers(ingest._link(frame, rule=RULE)[0])
+    assert ids.tolist() == ingest._link(frame, rule=RULE)[0].tolist()
 
 
 def test_parent_links_when_the_child_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,7 +104,7 @@ def test_parent_links_when_the_child_fails(monkeypatch: pytest.MonkeyPatch) -> N
     with ingest._LinkingBeside(frame, rule=RULE) as linking:
         ids, count = linking.result()
     assert count == shared
-    assert _numbers(ids) == _numbers(expected)
+    assert ids.tolist() == expected.tolist()
 
 
 def test_failing_work_raises_and_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,4 +134,4 @@ def test_few_reports_are_linked_in_process(monkeypatch: pytest.MonkeyPatch) -> N
         assert linking.ready()
         ids, _ = linking.result()
     assert started == []
-    assert _numbers(ids) == _numbers(ingest._link(frame, rule=RULE)[0])
+    assert ids.tolist() == ingest._link(frame, rule=RULE)[0].tolist()
