@@ -267,7 +267,7 @@ class PostgisStore(StoreBackend):
         """Insert or replace the staged rows (one statement), with their incident ids."""
         self._conn.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS incident_map "
-            '(event_id text COLLATE "C", incident_id text COLLATE "C") ON COMMIT DROP'
+            f"(event_id {_sql_type('event_id')}, incident_id {_sql_type('incident_id')}) ON COMMIT DROP"
         )
         self._conn.execute("TRUNCATE incident_map")
         with self._conn.cursor().copy("COPY incident_map FROM STDIN (FORMAT csv)") as copy:
