@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from conflictmap._gc import bulk_allocation
 from conflictmap.extract.dates import DateSpan, find_dates, parse_published, shifted
 from conflictmap.extract.events import MILITARY, Event, article_hits, sentence_events
 from conflictmap.extract.lexicon import Lexicon, default_lexicon
@@ -88,6 +89,13 @@ class Extractor:
         country
             ISO alpha-2 code preferred among namesakes; by default the dateline's country.
         """
+        # An article makes tens of thousands of short-lived objects (words, matches, spans), none
+        # in a reference cycle: CPython's collector would walk them every 700 allocations (6% of
+        # the time of an article). It is paused for one article and resumes after it.
+        with bulk_allocation():
+            return self._run(article, published=published, country=country)
+
+    def _run(self, article: Article, *, published: dt.date | None, country: str | None) -> ArticleResult:
         text, warnings = article.text, []
         where = article.path or "article"
         if published is None:
