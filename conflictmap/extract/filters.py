@@ -278,10 +278,23 @@ _NAME_END = re.compile(r"^\s*(?:[,.;:!?)\]\"”]|$)")
 
 def _speaker(text: str, start: int, end: int, *, after: bool = True) -> bool:
     """Whether a name stands where a quoted person does ("said Hamwi", "Homsi told")."""
-    if _SAID_BEFORE.search(text[max(0, start - 12) : start]):
+    # The expressions are tried only where their words may be: most names are no speaker's.
+    before = text[max(0, start - 12) : start]
+    bare = before.rstrip()
+    if len(bare) < len(before) and bare.endswith(_SAID) and _SAID_BEFORE.search(before):
         # "said Nabil, a teacher"; not "said Israel was ...", where the name starts a clause.
         return bool(_NAME_END.match(text[end : end + 3]))
-    return after and bool(_SAID_AFTER.match(text[end : end + 12]))
+    if not after:
+        return False
+    following = text[end : end + 12]
+    lead = following[:1]
+    if lead == "," or (lead.isspace() and following.lstrip()[:1] in _SAID_LEADS):
+        return bool(_SAID_AFTER.match(following))
+    return False
+
+
+_SAID = ("said", "says", "told", "added", "asked")
+_SAID_LEADS = frozenset(w[0] for w in _SAID)
 
 
 def _dateline(text: str, token: Token) -> bool:

@@ -295,7 +295,13 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
             end, j = tokens[j].end, j + 1
     if kind == "name" and start == tokens[i].start:
         # "the southern countryside of Quneitra", "rural Damascus": the countryside is the mention
-        before = _COUNTRYSIDE_BEFORE.search(text, max(0, start - 40), start)
+        window = text[max(0, start - 40) : start].casefold()
+        # the expression is tried only where one of its words is (a search tries every position)
+        before = (
+            _COUNTRYSIDE_BEFORE.search(text, max(0, start - 40), start)
+            if "countryside" in window or "rural" in window
+            else None
+        )
         if before is not None and not text[start:end].isupper():
             start, direction = before.start(), None
     query = text[start:end].replace("_", " ")

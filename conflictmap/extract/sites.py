@@ -528,7 +528,14 @@ def _reference(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> bool:
     if lexicon.references is None:
         return False
     at = m.start - base
-    frame = _FRAME_OF.search(sentence, max(0, at - 45), at)
+    window = sentence[max(0, at - 45) : at]
+    bare = window.rstrip()
+    # "... village of ": the expression is tried only before an "of" (a search tries every position)
+    frame = (
+        _FRAME_OF.search(sentence, max(0, at - 45), at)
+        if len(bare) < len(window) and bare[-2:].casefold() == "of"
+        else None
+    )
     if frame is not None:
         at = frame.start()
     return bool(lexicon.references.search(sentence[max(0, at - 30) : at]))
