@@ -1030,9 +1030,19 @@ class _Around:
                     if found[1]:
                         self.units.append((m.sentence, found[1], m.text))
         self._by_sentence: dict[tuple[int, str], Surroundings] = {}
+        # Equal surroundings are one object, so what was resolved among them is asked once: most
+        # sentences name no sure place of their own and share the article's.
+        self._interned: dict[tuple, Surroundings] = {}
         self._names = {a.name.casefold() for _, a in self.anchors} | {n.casefold() for *_, n in self.units}
         self._wide = tuple(dict.fromkeys(a for _, a in self.anchors))
+        self._wide_units = frozenset(u for _, u, _ in self.units)
         self._unit_names = tuple(dict.fromkeys((u, name) for _, u, name in self.units))
+        self._close: dict[int, dict[Anchor, None]] = {}
+        for n, a in self.anchors:
+            self._close.setdefault(n, {})[a] = None
+        self._close_units: dict[int, set[str]] = {}
+        for n, u, _ in self.units:
+            self._close_units.setdefault(n, set()).add(u)
 
     def of(self, m: Mention) -> Surroundings:
         """Return the places of a mention's sentence, then those of the whole article.
@@ -1043,18 +1053,28 @@ class _Around:
         key = (m.sentence, own if own in self._names else "")
         found = self._by_sentence.get(key)
         if found is None:
-            anchors, units = self.anchors, self.units
             if key[1]:
-                anchors = [(n, a) for n, a in anchors if a.name.casefold() != key[1]]
-                units = [(n, u, name) for n, u, name in units if name.casefold() != key[1]]
-            wide = self._wide if not key[1] else tuple(dict.fromkeys(a for _, a in anchors))
-            found = self._by_sentence[key] = Surroundings(
-                close=tuple(dict.fromkeys(a for n, a in anchors if n == m.sentence)),
-                close_units=frozenset(u for n, u, _ in units if n == m.sentence),
-                wide=wide,
-                wide_units=frozenset(u for _, u, _ in units),
-                unit_names=self._unit_names,
-            )
+                anchors = [(n, a) for n, a in self.anchors if a.name.casefold() != key[1]]
+                units = [(n, u, name) for n, u, name in self.units if name.casefold() != key[1]]
+                fields = (
+                    tuple(dict.fromkeys(a for n, a in anchors if n == m.sentence)),
+                    frozenset(u for n, u, _ in units if n == m.sentence),
+                    tuple(dict.fromkeys(a for _, a in anchors)),
+                    frozenset(u for _, u, _ in units),
+                    self._unit_names,
+                )
+            else:
+                fields = (
+                    tuple(self._close.get(m.sentence, ())),
+                    frozenset(self._close_units.get(m.sentence, ())),
+                    self._wide,
+                    self._wide_units,
+                    self._unit_names,
+                )
+            found = self._interned.get(fields)
+            if found is None:
+                found = self._interned[fields] = Surroundings(*fields)
+            self._by_sentence[key] = found
         return found
 
 
