@@ -110,3 +110,14 @@ def test_wheel_ships_the_licences_and_type_markers(wheel):
     assert "conflictmap/data/gazetteer.tsv.gz" in names
     for credit in ("GeoNames", "CC BY 4.0", "Who's On First", "Natural Earth", "public domain"):
         assert credit in licences
+
+
+def test_wheel_ships_the_compiled_extraction_modules_and_their_sources(wheel):
+    # setup.py compiles the extraction's hot modules with Cython; the .py files ship beside them
+    # (the pure-Python package is the same code).
+    path, _ = wheel
+    with zipfile.ZipFile(path) as whl:
+        names = set(whl.namelist())
+    for module in ("conflictmap/extract/events", "conflictmap/extract/mentions", "geo/resolve"):
+        assert f"{module}.py" in names
+        assert any(n.startswith(f"{module}.") and n.endswith((".so", ".pyd")) for n in names), module
