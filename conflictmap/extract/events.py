@@ -64,7 +64,9 @@ _QUOTED = re.compile(
     r"[\"“][^\"“”]*[\"”]"
     # single-quoted speech ("'They came targeting specific people,' said Okasha"): a capital after
     # the opening quote, a punctuation mark before the closing one, no letter around them
-    r"|(?<![\w'’])['‘][A-Z][^'‘’\"“”\n]*?[,.?!]['’](?![\w'’])"
+    # (the look-behind follows the quote it looks past: an expression that opens with a quote is
+    # tried only at quotes, one that opens with a look-behind at every position)
+    r"|['‘](?<![\w'’]['‘])[A-Z][^'‘’\"“”\n]*?[,.?!]['’](?![\w'’])"
 )
 _PERFECT = re.compile(r"\b(?:have|has|had|would|will|could|to)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _PRESENT = re.compile(r"^(?:say|says|insist|insists|argue|argues|accuse|accuses|want|wants)$", re.IGNORECASE)
@@ -513,7 +515,8 @@ def _is_statement(
     ]
     if not (speakers or capital or _official(sentence, cue_pos, lexicon)):
         return False
-    return not _COMMUNIQUE.search(sentence)
+    folded = sentence.casefold()  # each communiqué phrase says "said" or "told"
+    return not (("said" in folded or "told" in folded) and _COMMUNIQUE.search(sentence))
 
 
 def _official(sentence: str, cue_pos: int, lexicon: Lexicon) -> bool:
@@ -783,10 +786,8 @@ _MANY_WORDS = (
 
 def _many_words(sentence: str) -> bool:
     """Whether the sentence has a word of the count, trend or habit patterns (a cheap test first)."""
-    return _MANY_WORD.search(sentence.lower()) is not None
-
-
-_MANY_WORD = re.compile("|".join(map(re.escape, _MANY_WORDS)))  # one scan in C, not 20 substring scans
+    low = sentence.lower()
+    return any(word in low for word in _MANY_WORDS)  # substring scans: an alternation tries every position
 
 
 _TALLY_REACH = 20  # characters from a tally's cue to an attack word that belongs to it

@@ -66,7 +66,11 @@ _ABBREVIATIONS = frozenset(
         "km",
     ]
 )
-_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9\u0600-\u06ff])|\n[ \t]*\n|\n(?=\S)")
+# A full stop (or ! ?) before a capital, a blank line, or a line break before text. One set opens
+# the expression, so ``re`` skips to those characters instead of trying every position.
+_END = re.compile(
+    r"[.!?\n](?:(?<=[.!?])[\"'”’)\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9\u0600-\u06ff])|(?<=\n)[ \t]*\n|(?<=\n)(?=\S))"
+)
 _WORD_BEFORE = re.compile(r"([A-Za-z.]+)\.$")
 
 
