@@ -123,6 +123,9 @@ class PhraseFinder:
         # make ``re`` try every position: a leading set lets it skip to the candidates in C).
         self._locator = re.compile(rf"[^\w-](?=(?:{trie})(?!\w))") if trie else None
         self._at_start = re.compile(rf"(?=(?:{trie})(?!\w))") if trie else None
+        # For ASCII text (most English copy) the same expression with ASCII classes: they are
+        # the same sets of characters there, and tested faster (15% of the scan).
+        self._locator_ascii = re.compile(rf"[^\w-](?=(?:{trie})(?!\w))", re.ASCII) if trie else None
 
     def find(self, text: str) -> dict[Hashable, list[Match]]:
         """Return, for each key with a match, the matches its pattern's ``finditer`` gives, in order."""
@@ -135,7 +138,8 @@ class PhraseFinder:
         patterns, by_first, by_two = self._patterns, self._by_first, self._by_two
         new = tuple.__new__  # skips the named tuple's Python-level constructor
         narrow, narrowed = self._narrow, self._narrowed
-        positions = [located.end() for located in self._locator.finditer(low)]
+        locator = self._locator_ascii if low.isascii() else self._locator
+        positions = [located.end() for located in locator.finditer(low)]  # type: ignore[union-attr]
         if self._at_start.match(low):  # type: ignore[union-attr]  # set with the locator
             positions.insert(0, 0)
         for pos in positions:
