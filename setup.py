@@ -26,6 +26,8 @@ COMPILED = [
     "conflictmap/extract/events.py",
     "conflictmap/extract/extractor.py",
     "conflictmap/extract/filters.py",
+    "conflictmap/extract/frame.py",
+    "conflictmap/extract/lexicon.py",
     "conflictmap/extract/mentions.py",
     "conflictmap/extract/merge.py",
     "conflictmap/extract/places.py",
@@ -33,6 +35,7 @@ COMPILED = [
     "conflictmap/extract/sites.py",
     "geo/gazetteer.py",
     "geo/names.py",
+    "geo/phrases.py",
     "geo/resolve.py",
 ]
 
