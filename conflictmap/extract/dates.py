@@ -394,12 +394,19 @@ def _leads_in(starts: Sequence[int], folded: Sequence[str]) -> Iterator[tuple[in
         memo[word] = _lead_word(word)
     leads = list(map(memo.__getitem__, folded))
     last = len(leads) - 1
-    needs, head = _NEXT_WORDS, _WORD_HEAD.match
+    needs, heads = _NEXT_WORDS, _HEAD_OF
     for k in compress(range(len(leads)), leads):
         lead = leads[k]
         need = needs.get(lead)
         if need is not None:
-            after = head(folded[k + 1])[0] if k < last else ""  # type: ignore[index]  # * matches
+            after = ""
+            if k < last:
+                word = folded[k + 1]
+                after = heads.get(word)
+                if after is None:
+                    if len(heads) > 200_000:
+                        heads.clear()
+                    after = heads[word] = _WORD_HEAD.match(word)[0]  # type: ignore[index]  # * matches
             if after not in need and not (lead in _YEAR_AFTER and after[:2] in ("19", "20")):
                 continue
         yield starts[k], lead
@@ -407,6 +414,8 @@ def _leads_in(starts: Sequence[int], folded: Sequence[str]) -> Iterator[tuple[in
 
 # Word (case-folded) → the lead it is (a word of _BY_LEAD, "#" for a day number) or "".
 _LEAD_OF: dict[str, str] = {}
+# Word (case-folded) → its head up to an apostrophe or a vowel mark (see _WORD_HEAD).
+_HEAD_OF: dict[str, str] = {}
 
 
 def _lead_word(word: str) -> str:

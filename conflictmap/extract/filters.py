@@ -26,7 +26,10 @@ from geo.names import exact_key
 
 __all__ = ["Blocked", "blocked_spans", "rejects"]
 
-_RUN_GAP = re.compile(r"^['’]?[ \-]$")
+# What may stand between two words of a capitalised run: a space or a hyphen, after an apostrophe
+# or not, and a line break after it (every text that ^['\u2019]?[ \-]$ matches): one set
+# lookup per word, not an expression.
+_RUN_GAPS = frozenset(q + c + nl for q in ("", "'", "’") for c in " -" for nl in ("", "\n"))
 # Arabic words that are no place on their own, though a place bears the same letters: function
 # words, directions and generic place nouns ("North Lebanon" is الشمال, Medina المدينة). They
 # may still open a name ("جنوب لبنان", "مدينة درعا").
@@ -146,7 +149,7 @@ def _runs(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
         if i < done:
             continue
         j = i + 1
-        while j < n and _RUN_GAP.match(text[tokens[j - 1].end : tokens[j].start]):
+        while j < n and text[tokens[j - 1].end : tokens[j].start] in _RUN_GAPS:
             tok = tokens[j]
             if tok.capitalised or (tok.text in _CONNECTORS and j + 1 < n and tokens[j + 1].capitalised):
                 j += 1
