@@ -67,11 +67,14 @@ def tokenize(text: str) -> list[Token]:
     """Split text into words, each folded once (possessive ``'s`` split off)."""
     tokens: list[Token] = []
     append, new, words, joiners = tokens.append, tuple.__new__, _WORDS, _JOINERS
-    prev_end = -2
+    prev_end, pos = -2, 0
     pattern = _TOKEN_ASCII if text.isascii() else _TOKEN_HARAKAT if _HARAKAT.search(text) else _TOKEN
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        word = match[0]
+    find = text.find
+    # The words alone, as strings (no match object per word); each is found where the last one
+    # ended: what lies between two words holds no letter or digit a word could start with.
+    for word in pattern.findall(text):
+        start = find(word, pos)
+        end = pos = start + len(word)
         cut, stem, key, capital, article, arabic, folded = words.get(word) or _word_info(word)
         joined = start - prev_end == 1 and text[start - 1] in joiners
         end -= cut
