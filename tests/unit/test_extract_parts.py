@@ -671,3 +671,90 @@ def test_related_stories_give_no_events_and_evidence_points_into_the_page():
 def test_a_page_without_an_article_keeps_its_whole_text():
     text, _offsets, _ = clean_html("<html><body><p>Troops entered Nawa.</p></body></html>")
     assert text.strip() == "Troops entered Nawa."
+
+
+@pytest.mark.parametrize(
+    "phrases",
+    [
+        {
+            "strike": ["air strike*", "u.s. strike", "struck"],
+            "talk": ["talks", "peace-talks", "u.n.-led talk*"],
+        },
+        {"odd": ["(idf) raid", "raid"]},  # a phrase that opens with punctuation: the exact locator
+    ],
+)
+def test_phrase_finder_on_ascii_text_matches_each_patterns_own_finditer_property(phrases):
+    """On ASCII text the locator reads punctuation as spaces: a superset of places, same matches."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract.cues import PhraseFinder
+    from conflictmap.extract.lexicon import cue_pattern, default_lexicon
+
+    finder = PhraseFinder({k: (cue_pattern(v), v) for k, v in phrases.items()})
+    assert (finder._spaced is None) == ("odd" in phrases)
+    shipped = default_lexicon().event_finder
+    words = ["air", "strikes", "strike", "u.s.", "U.S", "struck", "talks", "peace", "u.n.", "led", "(idf)"]
+    words += [
+        "raid",
+        "Raid",
+        "shelled",
+        "clashes",
+        "entered",
+        "x",
+        "_",
+        "-",
+        " ",
+        "  ",
+        ".",
+        ",",
+        "'",
+        "(",
+        ")",
+    ]
+    words += ["\n", "\x00", "’", "é", "—", "entered\n", "drone"]
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=16).map("".join))
+    def check(text):
+        for f in (finder, shipped):
+            found = f.find(text)
+            for key, pattern in f._patterns.items():
+                want = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+                assert [(h.start, h.end, h.text) for h in found.get(key, [])] == want, key
+
+    check()
+
+
+def test_words_are_split_as_a_match_by_match_scan_would_property():
+    """tokenize finds each word where the last ended: the spans of a finditer of its expression."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract.mentions import _TOKEN, _TOKEN_HARAKAT, tokenize
+
+    pieces = st.sampled_from(
+        ["Daraa", "'s", "’s", "s", "al", "-", "–", "_", " ", "  ", "\n", "درعا", "\u064e"]
+    )
+    pieces |= st.sampled_from(["ʼ", "1", ".", "é", "x'y", "''", "Nawa's"])
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(pieces, max_size=14).map("".join))
+    def check(text):
+        pattern = _TOKEN_HARAKAT if re.search(r"[\u064b-\u065f\u0670]", text) else _TOKEN
+        tokens = tokenize(text)
+        assert [t.start for t in tokens] == [m.start() for m in pattern.finditer(text)]
+        for t, m in zip(tokens, pattern.finditer(text), strict=True):
+            cut = (
+                2
+                if m.end() - m.start() > 2 and text[m.end() - 2] in "'’`ʼ" and text[m.end() - 1] in "sS"
+                else 0
+            )
+            assert (t.end, t.text) == (m.end() - cut, m.group()[: len(m.group()) - cut])
+            joined = m.start() > 0 and text[m.start() - 1] in " -‐–_"
+            previous = tokens[tokens.index(t) - 1] if tokens.index(t) > 0 else None
+            assert t.joined == (joined and previous is not None and previous.end == m.start() - 1)
+
+    check()
