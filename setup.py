@@ -33,6 +33,7 @@ COMPILED = [
     "conflictmap/extract/places.py",
     "conflictmap/extract/sentences.py",
     "conflictmap/extract/sites.py",
+    "conflictmap/extract/windows.py",
     "geo/gazetteer.py",
     "geo/names.py",
     "geo/phrases.py",

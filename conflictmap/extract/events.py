@@ -56,6 +56,7 @@ from conflictmap.extract.sites import (
     statement_site,
     venue,
 )
+from conflictmap.extract.windows import ends_with_word, has_word, word_near_end
 
 __all__ = ["Event", "actors_of", "article_hits", "categories_of", "contains", "sentence_events"]
 
@@ -69,6 +70,7 @@ _QUOTED = re.compile(
     r"|['‘](?<![\w'’]['‘])[A-Z][^'‘’\"“”\n]*?[,.?!]['’](?![\w'’])"
 )
 _PERFECT = re.compile(r"\b(?:have|has|had|would|will|could|to)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_PERFECT_WORDS = ("have", "has", "had", "would", "will", "could", "to")
 _PRESENT = re.compile(r"^(?:say|says|insist|insists|argue|argues|accuse|accuses|want|wants)$", re.IGNORECASE)
 _COMMUNIQUE = re.compile(
     r"\b(?:military|army|forces|troops|sdf)\b[^.]{0,80}\b(?:said|told\s+\w+)\b[^.]{0,60}\b(?:its|their)\s+"
@@ -385,11 +387,16 @@ _OBJECT_RELATIVE = re.compile(
     r"(?:(?:had|has|have)\s+)?(?:\w+ly\s+)?$",
     re.IGNORECASE,
 )
+_PRONOUNS = ("it", "they", "he", "she", "we")  # the subjects _OBJECT_RELATIVE reads
 
 
 def _told_again(sentence: str, pos: int) -> bool:
     """Whether the cue at ``pos`` is the verb of a relative clause on a definite noun."""
-    return _OBJECT_RELATIVE.search(sentence, max(0, pos - 50), pos) is not None
+    lo = max(0, pos - 50)
+    return (
+        word_near_end(sentence[lo:pos], _PRONOUNS, last=3)
+        and _OBJECT_RELATIVE.search(sentence, lo, pos) is not None
+    )
 
 
 def _definite(sentence: str, pos: int, lexicon: Lexicon | None = None, cue: str = "") -> bool:
@@ -503,7 +510,12 @@ def _is_statement(
     lexicon: Lexicon,
 ) -> bool:
     words = _WORD.findall(sentence[cue_pos : cue_pos + 20])
-    if not words or _PRESENT.match(words[0]) or _PERFECT.search(sentence[max(0, cue_pos - 20) : cue_pos]):
+    before = sentence[max(0, cue_pos - 20) : cue_pos]
+    if (
+        not words
+        or _PRESENT.match(words[0])
+        or (word_near_end(before, _PERFECT_WORDS, last=2) and _PERFECT.search(before))
+    ):
         return False
     speakers = [
         a
@@ -515,8 +527,8 @@ def _is_statement(
     ]
     if not (speakers or capital or _official(sentence, cue_pos, lexicon)):
         return False
-    folded = sentence.casefold()  # each communiqué phrase says "said" or "told"
-    return not (("said" in folded or "told" in folded) and _COMMUNIQUE.search(sentence))
+    # each communiqué phrase says "said" or "told"
+    return not (has_word(sentence, ("said", "told")) and _COMMUNIQUE.search(sentence))
 
 
 def _official(sentence: str, cue_pos: int, lexicon: Lexicon) -> bool:
@@ -944,4 +956,7 @@ _LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|from|near|into|to)\s+$", re.IGNORECAS
 
 def _placed(sentence: str, pos: int) -> bool:
     """Whether an actor phrase at ``pos`` follows a preposition of place ("analysts in Damascus")."""
-    return bool(_LOCATIVE_BEFORE.search(sentence, max(0, pos - 8), pos))
+    lo = max(0, pos - 8)
+    return ends_with_word(sentence[lo:pos], ("in", "at", "from", "near", "into", "to")) and bool(
+        _LOCATIVE_BEFORE.search(sentence, lo, pos)
+    )

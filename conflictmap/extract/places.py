@@ -22,6 +22,7 @@ from conflictmap.countries import country_by_code
 from conflictmap.extract.filters import Blocked, blocked_spans, rejects
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Matcher, Mention, Token, tokenize
+from conflictmap.extract.windows import ends_with_word, has_word, word_near_end
 from geo.gazetteer import Gazetteer, Place, distance_km
 from geo.names import ARTICLES
 from geo.resolve import REASONS, SURROUNDINGS_KM, Anchor, Resolution, Resolver, Surroundings, is_major
@@ -42,6 +43,11 @@ _LOCATIVE_BEFORE = re.compile(
     r"(?:\w+\s+)?)$",
     re.IGNORECASE,
 )
+# The words _LOCATIVE_BEFORE opens with (followed by at most "the" and one word).
+_LOCATIVE_WORDS = (
+    "in", "at", "into", "inside", "near", "outside", "around", "to", "on", "of", "from", "toward", "towards",
+    "across", "hit", "struck", "raided", "entered", "shelled", "targeted", "reached", "visited",
+)  # fmt: skip
 # Words before a name that say it is a place: a preposition of place or a verb of movement, with a
 # place noun ("the village of"), or after it ("Suwaisa town").
 _PLACE_NOUNS = (
@@ -295,11 +301,10 @@ def _mention(text: str, tokens: list[Token], i: int, j: int, lexicon: Lexicon) -
             end, j = tokens[j].end, j + 1
     if kind == "name" and start == tokens[i].start:
         # "the southern countryside of Quneitra", "rural Damascus": the countryside is the mention
-        window = text[max(0, start - 40) : start].casefold()
         # the expression is tried only where one of its words is (a search tries every position)
         before = (
             _COUNTRYSIDE_BEFORE.search(text, max(0, start - 40), start)
-            if "countryside" in window or "rural" in window
+            if has_word(text[max(0, start - 40) : start], ("countryside", "rural"))
             else None
         )
         if before is not None and not text[start:end].isupper():
@@ -1135,6 +1140,7 @@ def _first_reading(
         and res.place.kind == "populated place"
         and m.kind == "name"
         and not m.direction
+        and ends_with_word(text[max(0, m.start - 30) : m.start], ("in", "the"))
         and _SETTLEMENT_IN.search(text, max(0, m.start - 30), m.start)
         and (unit := next((c for c in res.candidates if c.kind == "admin1"), None)) is not None
     ):
@@ -1214,6 +1220,6 @@ def acts_as_government(text: str, m: Mention, place: Place | None, lexicon: Lexi
     ):
         return False
     before = text[max(0, m.start - 40) : m.start]
-    if _ACTOR_PREFIX.search(before):
+    if ends_with_word(before, ("in",)) and _ACTOR_PREFIX.search(before):
         return True
-    return not _LOCATIVE_BEFORE.search(before)
+    return not (word_near_end(before, _LOCATIVE_WORDS, last=3) and _LOCATIVE_BEFORE.search(before))

@@ -38,6 +38,7 @@ import re
 
 from conflictmap.extract.lexicon import Lexicon, Words
 from conflictmap.extract.mentions import Mention
+from conflictmap.extract.windows import ends_with_word
 
 __all__ = [
     "SiteChoice",
@@ -528,12 +529,10 @@ def _reference(sentence: str, base: int, m: Mention, lexicon: Lexicon) -> bool:
     if lexicon.references is None:
         return False
     at = m.start - base
-    window = sentence[max(0, at - 45) : at]
-    bare = window.rstrip()
     # "... village of ": the expression is tried only before an "of" (a search tries every position)
     frame = (
         _FRAME_OF.search(sentence, max(0, at - 45), at)
-        if len(bare) < len(window) and bare[-2:].casefold() == "of"
+        if ends_with_word(sentence[max(0, at - 45) : at], ("of",))
         else None
     )
     if frame is not None:

@@ -758,3 +758,39 @@ def test_words_are_split_as_a_match_by_match_scan_would_property():
             assert t.joined == (joined and previous is not None and previous.end == m.start() - 1)
 
     check()
+
+
+def test_window_tests_never_say_no_where_their_expression_matches_property():
+    """The cheap tests before the expressions anchored at the end of a window are necessary conditions."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conflictmap.extract import events, places, sites
+    from conflictmap.extract.windows import ends_with_word, has_word, word_near_end
+
+    cases = [
+        (lambda w: ends_with_word(w, ("in", "the")), places._SETTLEMENT_IN),
+        (lambda w: ends_with_word(w, ("in",)), places._ACTOR_PREFIX),
+        (lambda w: word_near_end(w, places._LOCATIVE_WORDS, last=3), places._LOCATIVE_BEFORE),
+        (lambda w: ends_with_word(w, ("of",)), sites._FRAME_OF),
+        (lambda w: has_word(w, ("countryside", "rural")), places._COUNTRYSIDE_BEFORE),
+        (lambda w: has_word(w, ("said", "told")), events._COMMUNIQUE),
+        (lambda w: word_near_end(w, events._PERFECT_WORDS, last=2), events._PERFECT),
+        (lambda w: word_near_end(w, events._PRONOUNS, last=3), events._OBJECT_RELATIVE),
+        (lambda w: ends_with_word(w, ("in", "at", "from", "near", "into", "to")), events._LOCATIVE_BEFORE),
+    ]
+    words = ["villages", "Town", "in", "IN", "the", "The", "of", "village", "countryside", "Rural", "said"]
+    words += ["officials", "government", "have", "would", "To", "that", "they", "it", "He", "had", "quickly"]
+    words += ["raids", "hit", "near", "from", "(to", "army", "military", "its", "forces", "told", "x"]
+    words += ["ſaid", "ın", "İn", "\u212am", "-", ",", "."]
+    gaps = [" ", "  ", "\n", "\t", "", "\u00a0"]
+
+    @settings(max_examples=600, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(words), st.sampled_from(gaps)), max_size=10))
+    def check(pairs):
+        text = "".join(w + g for w, g in pairs)
+        for quick, pattern in cases:
+            if pattern.search(text):
+                assert quick(text), (pattern.pattern[:40], text)
+
+    check()
