@@ -279,9 +279,12 @@ _LOOKUP_BLOCK = 100_000
 
 
 def _admin_units(shapes: np.ndarray, regions: RegionRegistry) -> tuple[np.ndarray, np.ndarray]:
-    """Country code and admin-1 name ("" where none) at the point on surface of each shape.
+    """Country code and admin-1 name ("" where none) of each shape.
 
-    Each distinct point is looked up once: events share few distinct places.
+    The country is the one at the shape's point on its surface; the unit too for a point, but an
+    area is in a unit only when the unit holds it (see
+    :meth:`geo.regions.RegionRegistry.admin_units_holding`). Each distinct point is looked up
+    once: events share few distinct places.
     """
     xy = np.empty((len(shapes), 2))
     points = shapely.get_type_id(shapes) == 0  # a point is its own point on surface
@@ -291,14 +294,16 @@ def _admin_units(shapes: np.ndarray, regions: RegionRegistry) -> tuple[np.ndarra
     # Distinct points by hashing x + iy: np.unique(axis=0) sorts, 8x slower on 177,000 points.
     inverse, unique_xy = pd.factorize(xy.view(np.complex128).ravel())
     admin1, country = regions.admin_units_at(unique_xy.real, unique_xy.imag)
-    return (
-        np.array([c or "" for c in country], dtype=object)[inverse],
-        np.array([u or "" for u in admin1], dtype=object)[inverse],
-    )
+    units = np.array([u or "" for u in admin1], dtype=object)[inverse]
+    # An area is in the unit that holds it, if one does: "southern Syria" or "Syria" has its point
+    # on the surface in some governorate, but is not in that governorate.
+    if not points.all():
+        units[~points] = [u or "" for u in regions.admin_units_holding(shapes[~points])]
+    return np.array([c or "" for c in country], dtype=object)[inverse], units
 
 
 def _complete_admin_units(out: gpd.GeoDataFrame, regions: RegionRegistry) -> int:
-    """Fill ``admin1``/``country`` of located events from their (representative) point.
+    """Fill ``admin1``/``country`` of located events from their point, or the unit holding their area.
 
     Events share few distinct places, so each distinct point (of a slice of events) is looked
     up once.

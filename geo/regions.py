@@ -235,6 +235,27 @@ class RegionRegistry:
         units = [r for r in self if r.kind == "country"]
         return shapely.STRtree([r.geometry for r in units]), units
 
+    def admin_units_holding(self, shapes: np.ndarray) -> list[str | None]:
+        """Admin-1 unit name of each area, when one unit holds it; ``None`` when several share it.
+
+        "Sweida Governorate" lies in As-Suwayda; "southern Syria", "east Syria" or "Syria" have a
+        point on their surface in some governorate but do not lie in it, and name none. A unit
+        holds an area when at least 90% of the area lies in it (borders of different sources
+        differ by a little). Each distinct area is measured once.
+
+        Parameters
+        ----------
+        shapes
+            Polygons or MultiPolygons, lon/lat.
+        """
+        tree, units = self._admin1
+        keys = shapely.to_wkb(shapes)
+        found: dict[bytes, str | None] = {}
+        for key, area in zip(keys, shapes, strict=True):
+            if key not in found:
+                found[key] = _holding(tree, units, area)
+        return [found[key] for key in keys]
+
     def admin_units_at(self, lon: np.ndarray, lat: np.ndarray) -> tuple[list[str | None], list[str | None]]:
         """Admin-1 unit name and country code of each point (``None`` where no unit contains it).
 
@@ -265,6 +286,25 @@ class RegionRegistry:
             found = _first_containing(tree, units, x[missing], y[missing])
             country[missing] = np.array([u.country for u in units] + [None], dtype=object)[found]
         return admin1.tolist(), country.tolist()
+
+
+_HELD = 0.9  # share of an area that must lie in one admin-1 unit for the area to be in it
+
+
+def _holding(tree: shapely.STRtree, units: list[Region], shape: BaseGeometry) -> str | None:
+    """Name of the admin-1 unit holding at least 90% of ``shape``, or ``None``."""
+    area = shapely.area(shape)
+    if not area > 0:
+        return None
+    near = tree.query(shape, predicate="intersects")
+    if not len(near):
+        return None
+    try:
+        shares = shapely.area(shapely.intersection([units[i].geometry for i in near], shape)) / area
+    except shapely.errors.GEOSException:  # an area GEOS cannot intersect: no unit is claimed
+        return None
+    best = int(np.argmax(shares))
+    return units[near[best]].name if shares[best] >= _HELD else None
 
 
 def _first_containing(tree: shapely.STRtree, units: list[Region], x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -118,10 +118,14 @@ def test_the_engine_keeps_what_locating_all_then_filtering_kept(events):
     assert result.events["event_id"].tolist() == expected["event_id"].tolist()
     assert result.events["event_id"].str.startswith("U").sum() > 0  # geocoded ones were kept
     assert result.events["admin1"].tolist() == expected["admin1"].tolist()
-    assert result.events["admin1"].notna().all()
+    # Every event gets its governorate, but those of all Syria, which lies in none.
+    country_wide = result.events["location"].eq("Syria").to_numpy()
+    assert 0 < country_wide.sum() < len(result.events)
+    assert result.events["admin1"][~country_wide].notna().all()
+    assert result.events["admin1"][country_wide].isna().all()
     assert result.report is not None and result.report.completed == len(result.events) - (
         result.events["event_id"].str.startswith("U").sum()
-    )
+    ) - country_wide.sum()
 
 
 def test_parquet_read_with_bounds_keeps_what_meets_them_and_the_unlocated(tmp_path, events):
