@@ -249,12 +249,18 @@ class RegionRegistry:
             Polygons or MultiPolygons, lon/lat.
         """
         tree, units = self._admin1
-        keys = shapely.to_wkb(shapes)
-        found: dict[bytes, str | None] = {}
-        for key, area in zip(keys, shapes, strict=True):
-            if key not in found:
-                found[key] = _holding(tree, units, area)
-        return [found[key] for key in keys]
+        shapes = np.asarray(shapes, dtype=object)
+        if not len(shapes):
+            return []
+        # Events repeat their areas: each distinct one (same bounds and size, then checked equal
+        # vertex by vertex in C) is measured once.
+        keys = np.column_stack([shapely.bounds(shapes), shapely.get_num_coordinates(shapes)])
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.ravel()
+        names = np.array([_holding(tree, units, shapes[i]) for i in first], dtype=object)[inverse]
+        for i in np.flatnonzero(~shapely.equals_exact(shapes, shapes[first][inverse], tolerance=0)):
+            names[i] = _holding(tree, units, shapes[i])  # same bounds and size, another area
+        return names.tolist()
 
     def admin_units_at(self, lon: np.ndarray, lat: np.ndarray) -> tuple[list[str | None], list[str | None]]:
         """Admin-1 unit name and country code of each point (``None`` where no unit contains it).

@@ -53,3 +53,27 @@ def test_a_small_box_deep_inside_a_governorate_is_in_it_property(share, size):
     point = line.interpolate(share, normalized=True)
     box = shapely.box(point.x - size, point.y - size, point.x + size, point.y + size)
     assert _names(box) == ["Daraa"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    corners=st.lists(
+        st.tuples(st.floats(35.8, 37.0), st.floats(32.3, 33.2), st.floats(0.02, 0.4), st.floats(0.02, 0.4)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_areas_measured_once_each_get_their_own_answer_property(corners):
+    # the two triangles of a box share its bounds and size: each still gets its own unit
+    from geo.regions import _holding
+
+    shapes = []
+    for x, y, w, h in corners:
+        shapes += [
+            shapely.Polygon([(x, y), (x + w, y), (x, y + h)]),
+            shapely.Polygon([(x + w, y + h), (x + w, y), (x, y + h)]),
+            shapely.box(x, y, x + w, y + h),
+        ]
+    shapes += shapes[:2]
+    tree, units = REGIONS._admin1
+    assert _names(*shapes) == [_holding(tree, units, s) for s in shapes]
