@@ -65,6 +65,8 @@ bench: install browser postgis
 	$(BIN)/python bench/geocode.py
 	$(BIN)/python bench/region_filter.py
 	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/extract_accuracy.py
+	$(BIN)/python bench/extract_speed.py
 	$(BIN)/python bench/map_scale.py
 	$(BIN)/python bench/store.py
 
