@@ -69,8 +69,8 @@ _QUOTED = re.compile(
     # tried only at quotes, one that opens with a look-behind at every position)
     r"|['‘](?<![\w'’]['‘])[A-Z][^'‘’\"“”\n]*?[,.?!]['’](?![\w'’])"
 )
-_PERFECT = re.compile(r"\b(?:have|has|had|would|will|could|to)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _PERFECT_WORDS = ("have", "has", "had", "would", "will", "could", "to")
+_PERFECT = re.compile(rf"\b(?:{'|'.join(_PERFECT_WORDS)})\s+(?:\w+\s+)?$", re.IGNORECASE)
 _PRESENT = re.compile(r"^(?:say|says|insist|insists|argue|argues|accuse|accuses|want|wants)$", re.IGNORECASE)
 _COMMUNIQUE = re.compile(
     r"\b(?:military|army|forces|troops|sdf)\b[^.]{0,80}\b(?:said|told\s+\w+)\b[^.]{0,60}\b(?:its|their)\s+"
@@ -379,15 +379,15 @@ _DEFINITE = re.compile(
 )
 
 
+_PRONOUNS = ("it", "they", "he", "she", "we")  # the subjects _OBJECT_RELATIVE reads
 # "the villages it entered", "the homes that they had raided": a cue verb whose object is a
 # definite noun before it and whose subject is a pronoun tells again an event named before.
 _OBJECT_RELATIVE = re.compile(
     r"\bthe\s+(?:[\w-]+\s+){0,2}?(?!(?:since|after|before|when|while|as|because|until|if|where|and|but|or)\s)"
-    r"[\w-]+\s+(?:(?:that|which)\s+)?(?:it|they|he|she|we)\s+"
+    rf"[\w-]+\s+(?:(?:that|which)\s+)?(?:{'|'.join(_PRONOUNS)})\s+"
     r"(?:(?:had|has|have)\s+)?(?:\w+ly\s+)?$",
     re.IGNORECASE,
 )
-_PRONOUNS = ("it", "they", "he", "she", "we")  # the subjects _OBJECT_RELATIVE reads
 
 
 def _told_again(sentence: str, pos: int) -> bool:
@@ -951,12 +951,11 @@ def _statement_or_events(events: list[tuple[int, Event]], actors: list[tuple[int
     return [e for p, e in events if e is said or p < pos]
 
 
-_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|from|near|into|to)\s+$", re.IGNORECASE)
+_LOCATIVES = ("in", "at", "from", "near", "into", "to")
+_LOCATIVE_BEFORE = re.compile(rf"\b(?:{'|'.join(_LOCATIVES)})\s+$", re.IGNORECASE)
 
 
 def _placed(sentence: str, pos: int) -> bool:
     """Whether an actor phrase at ``pos`` follows a preposition of place ("analysts in Damascus")."""
     lo = max(0, pos - 8)
-    return ends_with_word(sentence[lo:pos], ("in", "at", "from", "near", "into", "to")) and bool(
-        _LOCATIVE_BEFORE.search(sentence, lo, pos)
-    )
+    return ends_with_word(sentence[lo:pos], _LOCATIVES) and bool(_LOCATIVE_BEFORE.search(sentence, lo, pos))

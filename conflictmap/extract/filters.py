@@ -22,6 +22,7 @@ from operator import attrgetter
 
 from conflictmap.extract.lexicon import Lexicon
 from conflictmap.extract.mentions import Token
+from conflictmap.extract.windows import ends_with_word
 from geo.names import exact_key
 
 __all__ = ["Blocked", "blocked_spans", "rejects"]
@@ -274,7 +275,8 @@ def _one_word(
     return None
 
 
-_SAID_BEFORE = re.compile(r"\b(?:said|says|told|added|asked)\s+$")
+_SAID = ("said", "says", "told", "added", "asked")
+_SAID_BEFORE = re.compile(rf"\b(?:{'|'.join(_SAID)})\s+$")
 _SAID_AFTER = re.compile(r"^\s+(?:said|says|told|added|asked)\b|^,\s+who\s")
 _NAME_END = re.compile(r"^\s*(?:[,.;:!?)\]\"”]|$)")
 
@@ -283,8 +285,7 @@ def _speaker(text: str, start: int, end: int, *, after: bool = True) -> bool:
     """Whether a name stands where a quoted person does ("said Hamwi", "Homsi told")."""
     # The expressions are tried only where their words may be: most names are no speaker's.
     before = text[max(0, start - 12) : start]
-    bare = before.rstrip()
-    if len(bare) < len(before) and bare.endswith(_SAID) and _SAID_BEFORE.search(before):
+    if ends_with_word(before, _SAID) and _SAID_BEFORE.search(before):
         # "said Nabil, a teacher"; not "said Israel was ...", where the name starts a clause.
         return bool(_NAME_END.match(text[end : end + 3]))
     if not after:
@@ -296,7 +297,6 @@ def _speaker(text: str, start: int, end: int, *, after: bool = True) -> bool:
     return False
 
 
-_SAID = ("said", "says", "told", "added", "asked")
 _SAID_LEADS = frozenset(w[0] for w in _SAID)
 
 

@@ -37,17 +37,15 @@ _ADMIN_LIST_BEFORE = re.compile(
     r"(?:provinces|governorates)\s+of\s+(?:the\s+)?$|rural\s+areas\s+of\s+$|"
     r"(?:provinces|governorates)\s+of\s+[A-Z][\w'’ -]*,?\s+and\s+$"
 )
-_LOCATIVE_BEFORE = re.compile(
-    r"(?:\b(?:in|at|into|inside|near|outside|around|to|on|of|from|toward|towards|"
-    r"across|hit|struck|raided|entered|shelled|targeted|reached|visited)\s+(?:the\s+)?"
-    r"(?:\w+\s+)?)$",
-    re.IGNORECASE,
-)
-# The words _LOCATIVE_BEFORE opens with (followed by at most "the" and one word).
+# A preposition of place or a verb that reaches a place, then at most "the" and one word.
 _LOCATIVE_WORDS = (
     "in", "at", "into", "inside", "near", "outside", "around", "to", "on", "of", "from", "toward", "towards",
     "across", "hit", "struck", "raided", "entered", "shelled", "targeted", "reached", "visited",
 )  # fmt: skip
+_LOCATIVE_BEFORE = re.compile(
+    rf"(?:\b(?:{'|'.join(_LOCATIVE_WORDS)})\s+(?:the\s+)?(?:\w+\s+)?)$",
+    re.IGNORECASE,
+)
 # Words before a name that say it is a place: a preposition of place or a verb of movement, with a
 # place noun ("the village of"), or after it ("Suwaisa town").
 _PLACE_NOUNS = (
